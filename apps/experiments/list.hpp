@@ -1,0 +1,13 @@
+// One function per experiment file, each returning its registration.
+#pragma once
+#include "registry.hpp"
+
+namespace ayslab::app {
+
+Experiment arctan_optimum_experiment();
+Experiment tweedie_experiment();
+Experiment vp_marginals_experiment();
+Experiment ddpm_posterior_experiment();
+Experiment marginals_agree_experiment();
+
+}  // namespace ayslab::app

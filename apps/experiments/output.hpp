@@ -1,0 +1,14 @@
+// Result files leave only whole: written to a temporary file beside the target, then renamed.
+#pragma once
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace ayslab::app {
+
+void write_json_atomically(const std::filesystem::path& path, const nlohmann::json& document);
+// A few lines for people: the experiment's summary and every check's verdict.
+std::string human_report(const nlohmann::json& document);
+
+}  // namespace ayslab::app

@@ -1,0 +1,137 @@
+// run-experiment NAME|FILE.json [--set key=value ...] [--seed N] [--threads N] [--out FILE]
+// Exit codes: 0 all checks passed, 1 a check failed, 2 bad input, 3 numerical breakdown.
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+
+#include "ayslab/error.hpp"
+#include "output.hpp"
+#include "registry.hpp"
+
+namespace po = boost::program_options;
+using namespace ayslab;
+using namespace ayslab::app;
+
+namespace {
+
+constexpr int exit_check_failed = 1, exit_bad_input = 2, exit_numerical = 3;
+
+void print_list() {
+    for (const auto& e : experiments()) fmt::print("{:<18} {}\n", e.name, e.summary);
+}
+
+void print_keys(const Experiment& e) {
+    const auto defaults = default_config(e.name);
+    fmt::print("{}: {}\nkeys (--set key=value):\n", e.name, e.summary);
+    for (const auto& k : e.schema)
+        fmt::print("  {:<16} {:<18} default {:<14} {}\n", k.name, type_name(k.type), defaults.at(k.name).dump(),
+                   k.description);
+}
+
+// A NAME or a FILE.json whose "experiment" member names the experiment.
+std::pair<const Experiment*, nlohmann::json> resolve(const std::string& target) {
+    if (target.size() > 5 && target.ends_with(".json")) {
+        std::ifstream in(target);
+        if (!in) throw InputError(fmt::format("cannot open config file '{}'", target));
+        auto doc = nlohmann::json::parse(in, nullptr, false);
+        if (doc.is_discarded()) throw InputError(fmt::format("{}: not valid JSON", target));
+        if (!doc.is_object() || !doc.contains("experiment") || !doc["experiment"].is_string())
+            throw InputError(fmt::format("{}: needs a string member \"experiment\" naming the experiment", target));
+        return {&find_experiment(doc["experiment"].get<std::string>()), doc};
+    }
+    return {&find_experiment(target), nlohmann::json::object()};
+}
+
+int run(int argc, char** argv) {
+    po::options_description options("options");
+    options.add_options()
+        ("help,h", "show this help (with NAME: that experiment's keys)")
+        ("list", "list the experiments")
+        ("set", po::value<std::vector<std::string>>()->composing(), "override a config key: --set key=value")
+        ("seed", po::value<std::uint64_t>(), "random seed (same as --set seed=N)")
+        ("threads", po::value<std::size_t>()->default_value(0), "worker threads (0 = all cores); results do not depend on it")
+        ("out", po::value<std::string>(), "result file (default results/NAME.json)")
+        ("quiet,q", "no summary on stdout, no progress on stderr");
+    po::options_description hidden;
+    hidden.add_options()("target", po::value<std::string>());
+    po::options_description all;
+    all.add(options).add(hidden);
+    po::positional_options_description positional;
+    positional.add("target", 1);
+    po::variables_map vm;
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+
+    if (vm.count("list")) {
+        print_list();
+        return 0;
+    }
+    if (!vm.count("target")) {
+        if (vm.count("help")) {
+            fmt::print("usage: run-experiment NAME|FILE.json [options]\n\n");
+            std::cout << options << "\nexperiments:\n";
+            print_list();
+            fmt::print("\nexit codes: 0 checks passed, 1 a check failed, 2 bad input, 3 numerical breakdown\n");
+            return 0;
+        }
+        throw InputError("no experiment given (try --list or --help)");
+    }
+    auto [experiment, overrides] = resolve(vm["target"].as<std::string>());
+    if (vm.count("help")) {
+        print_keys(*experiment);
+        return 0;
+    }
+    // File values are validated against the defaults first, then --set/--seed on top, so an error
+    // names where the bad value came from.
+    const std::string target = vm["target"].as<std::string>();
+    const Config from_file = make_config(experiment->schema, default_config(experiment->name), overrides,
+                                         target.ends_with(".json") ? target : "config");
+    nlohmann::json sets = nlohmann::json::object();
+    if (vm.count("set")) {
+        for (const auto& item : vm["set"].as<std::vector<std::string>>()) {
+            const auto eq = item.find('=');
+            if (eq == std::string::npos || eq == 0)
+                throw InputError(fmt::format("--set '{}': expected key=value", item));
+            const std::string key = item.substr(0, eq);
+            const KeySpec* spec = find_key(experiment->schema, key);
+            sets[key] = spec ? parse_set_value(*spec, item.substr(eq + 1)) : nlohmann::json(item.substr(eq + 1));
+        }
+    }
+    if (vm.count("seed")) sets["seed"] = vm["seed"].as<std::uint64_t>();
+    const Config config = make_config(experiment->schema, from_file.json(), sets, "--set");
+
+    const bool quiet = vm.count("quiet") > 0;
+    RunContext context{vm["threads"].as<std::size_t>(), !quiet};
+    if (context.threads == 0) context.threads = std::max(1u, std::thread::hardware_concurrency());
+    const std::filesystem::path out =
+        vm.count("out") ? vm["out"].as<std::string>() : "results/" + experiment->name + ".json";
+
+    const auto document = run_experiment(*experiment, config, context);
+    write_json_atomically(out, document);
+    if (!quiet) fmt::print("{}result: {}\n", human_report(document), out.string());
+    return document.at("passed").get<bool>() ? 0 : exit_check_failed;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const po::error& e) {
+        fmt::print(stderr, "run-experiment: error: {}\n", e.what());
+        return exit_bad_input;
+    } catch (const InputError& e) {
+        fmt::print(stderr, "run-experiment: error: {}\n", e.what());
+        return exit_bad_input;
+    } catch (const NumericalError& e) {
+        fmt::print(stderr, "run-experiment: numerical breakdown: {}\n", e.what());
+        return exit_numerical;
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "run-experiment: internal error: {}\n", e.what());
+        return 4;
+    }
+}

@@ -1,0 +1,55 @@
+// Random numbers addressed by (seed, stream, particle, step), not drawn from hidden state: Philox4x64
+// (Random123) keyed by the seed, with the counter holding the address. A value depends only on its
+// address, so results are the same whatever the thread count or evaluation order.
+#pragma once
+#include <cstdint>
+#include <span>
+
+#include <Random123/boxmuller.hpp>
+#include <Random123/philox.h>
+#include <Random123/uniform.hpp>
+
+namespace ayslab {
+
+// Streams separate independent uses of the same (particle, step) address.
+enum class Stream : std::uint64_t { prior = 1, step_noise = 2, data = 3, forward_noise = 4, user = 100 };
+
+struct RandomAddress {
+    std::uint64_t seed;
+    std::uint64_t stream;
+    std::uint64_t particle;
+    std::uint64_t step;
+};
+
+// Fills out with i.i.d. N(0, 1) values for one address; out[j] depends only on (address, j).
+inline void fill_normal(const RandomAddress& a, std::span<double> out) {
+    using Philox = r123::Philox4x64;
+    const Philox rng;
+    const Philox::key_type key = {{a.seed, 0x9E3779B97F4A7C15ULL}};
+    Philox::ctr_type ctr = {{a.particle, a.step, 0, a.stream}};
+    std::size_t j = 0;
+    for (std::uint64_t block = 0; j < out.size(); ++block) {
+        ctr[2] = block;
+        const auto r = rng(ctr, key);
+        const auto p = r123::boxmuller(r[0], r[1]);
+        const auto q = r123::boxmuller(r[2], r[3]);
+        const double v[4] = {p.x, p.y, q.x, q.y};
+        for (int k = 0; k < 4 && j < out.size(); ++k) out[j++] = v[k];
+    }
+}
+
+// Fills out with i.i.d. uniforms in (0, 1] for one address.
+inline void fill_uniform(const RandomAddress& a, std::span<double> out) {
+    using Philox = r123::Philox4x64;
+    const Philox rng;
+    const Philox::key_type key = {{a.seed, 0x9E3779B97F4A7C15ULL}};
+    Philox::ctr_type ctr = {{a.particle, a.step, 0, a.stream ^ 0x5555555555555555ULL}};
+    std::size_t j = 0;
+    for (std::uint64_t block = 0; j < out.size(); ++block) {
+        ctr[2] = block;
+        const auto r = rng(ctr, key);
+        for (int k = 0; k < 4 && j < out.size(); ++k) out[j++] = r123::u01<double>(r[k]);
+    }
+}
+
+}  // namespace ayslab

@@ -1,0 +1,39 @@
+// The one sampler loop: drives any solver over any schedule for a batch of particles. Particles are
+// cut into fixed chunks (independent of the thread count); each chunk runs every step with its own
+// solver clone, so results are bit-identical for any number of threads.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <span>
+
+#include "ayslab/denoiser.hpp"
+#include "ayslab/schedule.hpp"
+#include "ayslab/solver/solver.hpp"
+
+namespace ayslab {
+
+struct SamplerOptions {
+    std::uint64_t seed = 0;
+    std::size_t threads = 1;  // 0 = all hardware threads
+    std::size_t chunk = 512;  // particles per chunk
+};
+
+// Called after each step with the chunk's particles (from worker threads; it must only touch
+// per-chunk state). step counts from 1; sigma is the sigma just reached.
+using StepObserver = std::function<void(std::size_t chunk_index, std::size_t first_particle, std::size_t step,
+                                        double sigma, std::span<const double> chunk)>;
+
+struct SampleStats {
+    std::size_t nfe = 0;  // denoiser evaluations per particle
+};
+
+// Runs x (n x denoiser.dim()) from schedule.sigma_max() to schedule.sigma_min(). Throws
+// NumericalError naming the step and particle if a non-finite value appears.
+SampleStats sample(const Denoiser& denoiser, const Solver& solver, const Schedule& schedule, std::span<double> x,
+                   std::size_t n, const SamplerOptions& options, const StepObserver& observer = {});
+
+// Fills x with n exact draws from p_sigma = data * N(0, sigma^2 I): x_0 from the data plus sigma eps.
+void sample_marginal(const Denoiser& denoiser, double sigma, std::span<double> x, std::size_t n,
+                     std::uint64_t seed, std::size_t threads = 1);
+
+}  // namespace ayslab

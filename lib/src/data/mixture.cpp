@@ -1,0 +1,159 @@
+#include "ayslab/data/mixture.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numbers>
+
+#include <fmt/format.h>
+
+#include "ayslab/error.hpp"
+#include "ayslab/rng.hpp"
+
+namespace ayslab {
+
+GaussianMixture::GaussianMixture(std::vector<double> weights, std::vector<double> means,
+                                 std::vector<double> variances, std::size_t dim)
+    : dim_(dim), weights_(std::move(weights)), means_(std::move(means)) {
+    const std::size_t k = weights_.size();
+    if (k == 0 || dim_ == 0) throw InputError("Gaussian mixture needs at least one component and d >= 1");
+    if (means_.size() != k * dim_)
+        throw InputError(fmt::format("Gaussian mixture: {} means values for K = {}, d = {}", means_.size(), k, dim_));
+    if (variances.size() == k) {
+        var_.resize(k * dim_);
+        for (std::size_t c = 0; c < k; ++c) std::fill_n(var_.begin() + c * dim_, dim_, variances[c]);
+    } else if (variances.size() == k * dim_) {
+        var_ = std::move(variances);
+    } else {
+        throw InputError(fmt::format("Gaussian mixture: {} variances for K = {}, d = {} (need K or K*d)",
+                                     variances.size(), k, dim_));
+    }
+    double total = 0.0;
+    for (double w : weights_) {
+        if (!(w > 0.0) || !std::isfinite(w)) throw InputError(fmt::format("mixture weight {} must be positive", w));
+        total += w;
+    }
+    for (double v : var_)
+        if (!(v > 0.0) || !std::isfinite(v)) throw InputError(fmt::format("mixture variance {} must be positive", v));
+    for (double m : means_)
+        if (!std::isfinite(m)) throw InputError("mixture mean is not finite");
+    log_weights_.resize(k);
+    for (std::size_t c = 0; c < k; ++c) {
+        weights_[c] /= total;
+        log_weights_[c] = std::log(weights_[c]);
+    }
+}
+
+namespace {
+// Per-sigma tables: log normaliser of each component and 1/(v + sigma^2) per coordinate.
+struct SigmaTables {
+    std::vector<double> log_norm, inv_total, shrink;  // K, K x d, K x d
+};
+}  // namespace
+
+static void fill_tables(std::size_t k, std::size_t d, const std::vector<double>& log_w, const std::vector<double>& var,
+                        double sigma, SigmaTables& t) {
+    const double s2 = sigma * sigma;
+    t.log_norm.resize(k);
+    t.inv_total.resize(k * d);
+    t.shrink.resize(k * d);
+    for (std::size_t c = 0; c < k; ++c) {
+        double acc = log_w[c];
+        for (std::size_t j = 0; j < d; ++j) {
+            const double tot = var[c * d + j] + s2;
+            acc -= 0.5 * std::log(2.0 * std::numbers::pi * tot);
+            t.inv_total[c * d + j] = 1.0 / tot;
+            t.shrink[c * d + j] = var[c * d + j] / tot;
+        }
+        t.log_norm[c] = acc;
+    }
+}
+
+// log r_k + log p for one point given the tables; returns log p_sigma(x) and leaves log r_k in log_r.
+static double log_resp(std::span<const double> x, std::size_t k, std::size_t d, const std::vector<double>& means,
+                       const SigmaTables& t, std::span<double> log_r) {
+    double top = -std::numeric_limits<double>::infinity();
+    for (std::size_t c = 0; c < k; ++c) {
+        const double* mu = means.data() + c * d;
+        const double* inv = t.inv_total.data() + c * d;
+        double q = 0.0;
+        for (std::size_t j = 0; j < d; ++j) {
+            const double r = x[j] - mu[j];
+            q += r * r * inv[j];
+        }
+        log_r[c] = t.log_norm[c] - 0.5 * q;
+        top = std::max(top, log_r[c]);
+    }
+    double sum = 0.0;
+    for (std::size_t c = 0; c < k; ++c) sum += std::exp(log_r[c] - top);
+    const double log_p = top + std::log(sum);
+    for (std::size_t c = 0; c < k; ++c) log_r[c] -= log_p;
+    return log_p;
+}
+
+double GaussianMixture::log_responsibilities(std::span<const double> x, double sigma, std::span<double> log_r) const {
+    if (x.size() != dim_ || log_r.size() != components())
+        throw InputError(fmt::format("point has {} coordinates, data has {}", x.size(), dim_));
+    thread_local SigmaTables tables;
+    fill_tables(components(), dim_, log_weights_, var_, sigma, tables);
+    return log_resp(x, components(), dim_, means_, tables, log_r);
+}
+
+void GaussianMixture::denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const {
+    check_batch(*this, x, n, out);
+    thread_local SigmaTables tables;
+    thread_local std::vector<double> log_r;
+    fill_tables(components(), dim_, log_weights_, var_, sigma, tables);
+    log_r.resize(components());
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto xi = x.subspan(i * dim_, dim_);
+        double* oi = out.data() + i * dim_;
+        log_resp(xi, components(), dim_, means_, tables, log_r);
+        std::fill_n(oi, dim_, 0.0);
+        for (std::size_t c = 0; c < components(); ++c) {
+            const double r = std::exp(log_r[c]);
+            if (r == 0.0) continue;
+            const double* mu = means_.data() + c * dim_;
+            const double* shrink = tables.shrink.data() + c * dim_;
+            for (std::size_t j = 0; j < dim_; ++j) oi[j] += r * (mu[j] + shrink[j] * (xi[j] - mu[j]));
+        }
+    }
+}
+
+double GaussianMixture::log_density(std::span<const double> x, double sigma) const {
+    if (x.size() != dim_) throw InputError(fmt::format("point has {} coordinates, data has {}", x.size(), dim_));
+    thread_local std::vector<double> log_r;
+    log_r.resize(components());
+    return log_responsibilities(x, sigma, log_r);
+}
+
+double GaussianMixture::data_variance() const {
+    double acc = 0.0;
+    for (std::size_t j = 0; j < dim_; ++j) {
+        double m1 = 0.0, m2 = 0.0;
+        for (std::size_t c = 0; c < components(); ++c) {
+            const double mu = means_[c * dim_ + j];
+            m1 += weights_[c] * mu;
+            m2 += weights_[c] * (var_[c * dim_ + j] + mu * mu);
+        }
+        acc += m2 - m1 * m1;
+    }
+    return acc / static_cast<double>(dim_);
+}
+
+void GaussianMixture::sample(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out) const {
+    if (out.size() != n * dim_) throw InputError("mixture sample: output has the wrong size");
+    for (std::size_t i = 0; i < n; ++i) {
+        double u = 0.0;
+        fill_uniform({seed, static_cast<std::uint64_t>(Stream::data), first + i, 0}, {&u, 1});
+        std::size_t c = 0;
+        for (double cum = weights_[0]; c + 1 < components() && u > cum; cum += weights_[++c]) {
+        }
+        auto row = out.subspan(i * dim_, dim_);
+        fill_normal({seed, static_cast<std::uint64_t>(Stream::data), first + i, 1}, row);
+        for (std::size_t j = 0; j < dim_; ++j)
+            row[j] = means_[c * dim_ + j] + std::sqrt(var_[c * dim_ + j]) * row[j];
+    }
+}
+
+}  // namespace ayslab

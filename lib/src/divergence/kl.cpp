@@ -1,0 +1,102 @@
+#include "ayslab/divergence/kl.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "ayslab/error.hpp"
+#include "ayslab/sampler.hpp"
+#include "ayslab/solver/sde.hpp"
+
+namespace ayslab {
+
+double kl_gaussian(double mean_p, double var_p, double mean_q, double var_q) {
+    if (!(var_p > 0.0) || !(var_q > 0.0))
+        throw NumericalError(fmt::format("KL of Gaussians needs positive variances, got {} and {}", var_p, var_q));
+    const double u = std::log(var_p / var_q), dm = mean_p - mean_q;
+    return 0.5 * (std::expm1(u) - u) + 0.5 * dm * dm / var_q;
+}
+
+double kl_gaussian_diag(const std::vector<double>& mean_p, const std::vector<double>& var_p,
+                        const std::vector<double>& mean_q, const std::vector<double>& var_q) {
+    const std::size_t d = mean_p.size();
+    if (var_p.size() != d || mean_q.size() != d || var_q.size() != d)
+        throw InputError("KL of diagonal Gaussians: dimensions differ");
+    double acc = 0.0;
+    for (std::size_t j = 0; j < d; ++j) acc += kl_gaussian(mean_p[j], var_p[j], mean_q[j], var_q[j]);
+    return acc;
+}
+
+GaussianLaw solver_output_law(const Solver& solver, const Schedule& schedule, const DiagonalGaussian& data) {
+    if (solver.stochastic())
+        throw InputError(fmt::format("exact KL needs a deterministic solver; '{}' is stochastic", solver.name()));
+    const std::size_t d = data.dim();
+    const double s2 = schedule.sigma_max() * schedule.sigma_max();
+    // Probes: mean, mean + std, mean - std (the third checks the map is affine).
+    std::vector<double> x(3 * d), start_std(d);
+    for (std::size_t j = 0; j < d; ++j) {
+        start_std[j] = std::sqrt(data.variance()[j] + s2);
+        x[j] = data.mean()[j];
+        x[d + j] = data.mean()[j] + start_std[j];
+        x[2 * d + j] = data.mean()[j] - start_std[j];
+    }
+    sample(data, solver, schedule, x, 3, SamplerOptions{0, 1, 3});
+    GaussianLaw out{std::vector<double>(d), std::vector<double>(d)};
+    for (std::size_t j = 0; j < d; ++j) {
+        const double m = x[j], up = x[d + j] - m, down = m - x[2 * d + j];
+        if (std::abs(up - down) > 1e-8 * (std::abs(up) + std::abs(m)) + 1e-300)
+            throw NumericalError(fmt::format("solver '{}' is not affine on Gaussian data (coordinate {}: {} vs {})",
+                                             solver.name(), j, up, down));
+        out.mean[j] = m;
+        out.variance[j] = 0.25 * (up + down) * (up + down);
+    }
+    return out;
+}
+
+GaussianLaw stochastic_output_law(const Solver& solver, const Schedule& schedule, const DiagonalGaussian& data) {
+    const auto* step = dynamic_cast<const GaussianStepSolver*>(&solver);
+    if (!step) throw InputError(fmt::format("solver '{}' has no exact Gaussian output law", solver.name()));
+    const std::size_t d = data.dim();
+    const double s2 = schedule.sigma_max() * schedule.sigma_max();
+    GaussianLaw law{data.mean(), std::vector<double>(d)};
+    for (std::size_t j = 0; j < d; ++j) law.variance[j] = data.variance()[j] + s2;
+    for (std::size_t i = 0; i + 1 < schedule.size(); ++i) {
+        const double sg = schedule[i], sn = schedule[i + 1], noise = step->noise_std(sg, sn);
+        for (std::size_t j = 0; j < d; ++j) {
+            // D(x) = mu + k (x - mu) (MATH §2); the step's mean map is affine with slope a.
+            const double mu = data.mean()[j], k = data.variance()[j] / (data.variance()[j] + sg * sg);
+            const double m = law.mean[j];
+            const double m_next = step->mean(m, mu + k * (m - mu), sg, sn);
+            const double a = step->mean(1.0, k, sg, sn);  // the means are linear in (x, D)
+            law.mean[j] = m_next;
+            law.variance[j] = a * a * law.variance[j] + noise * noise;
+        }
+    }
+    return law;
+}
+
+GaussianLaw output_law(const Solver& solver, const Schedule& schedule, const DiagonalGaussian& data) {
+    return solver.stochastic() ? stochastic_output_law(solver, schedule, data)
+                               : solver_output_law(solver, schedule, data);
+}
+
+double exact_solver_kl(const Solver& solver, const Schedule& schedule, const DiagonalGaussian& data) {
+    const auto law = output_law(solver, schedule, data);
+    const std::size_t d = data.dim();
+    const double s2 = schedule.sigma_min() * schedule.sigma_min();
+    std::vector<double> target_var(d);
+    for (std::size_t j = 0; j < d; ++j) target_var[j] = data.variance()[j] + s2;
+    return kl_gaussian_diag(data.mean(), target_var, law.mean, law.variance);
+}
+
+double euler_output_variance_1d(const Schedule& schedule, double c) {
+    const double c2 = c * c;
+    double log_var = std::log(schedule.sigma_max() * schedule.sigma_max() + c2);
+    for (std::size_t i = 0; i + 1 < schedule.size(); ++i) {
+        const double t = schedule[i], t_next = schedule[i + 1];
+        log_var += 2.0 * std::log((t * t_next + c2) / (t * t + c2));
+    }
+    return std::exp(log_var);
+}
+
+}  // namespace ayslab

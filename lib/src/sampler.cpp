@@ -1,0 +1,62 @@
+#include "ayslab/sampler.hpp"
+
+#include <cmath>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "ayslab/error.hpp"
+#include "ayslab/parallel.hpp"
+#include "ayslab/rng.hpp"
+
+namespace ayslab {
+
+namespace {
+void check_finite(std::span<const double> x, std::size_t dim, std::size_t first, std::size_t step, double sigma) {
+    for (std::size_t k = 0; k < x.size(); ++k)
+        if (!std::isfinite(x[k]))
+            throw NumericalError(fmt::format("non-finite value {} at step {} (sigma = {}), particle {}, coordinate {}",
+                                             x[k], step, sigma, first + k / dim, k % dim));
+}
+}  // namespace
+
+SampleStats sample(const Denoiser& denoiser, const Solver& solver, const Schedule& schedule, std::span<double> x,
+                   std::size_t n, const SamplerOptions& options, const StepObserver& observer) {
+    const std::size_t d = denoiser.dim();
+    if (x.size() != n * d)
+        throw InputError(fmt::format("sampler: {} values for {} particles of dimension {}", x.size(), n, d));
+    if (options.chunk == 0) throw InputError("sampler: chunk size must be positive");
+    const std::size_t chunks = chunk_count(n, options.chunk);
+    parallel_for(chunks, options.threads, [&](std::size_t c) {
+        const std::size_t first = c * options.chunk, count = std::min(options.chunk, n - first);
+        const std::span<double> xc = x.subspan(first * d, count * d);
+        auto local = solver.clone();
+        local->prepare(count, d);
+        for (std::size_t i = 0; i + 1 < schedule.size(); ++i) {
+            const StepContext ctx{denoiser, options.seed, first, i};
+            local->step(xc, count, schedule[i], schedule[i + 1], ctx);
+            check_finite(xc, d, first, i + 1, schedule[i + 1]);
+            if (observer) observer(c, first, i + 1, schedule[i + 1], xc);
+        }
+    });
+    return {schedule.steps() * solver.nfe_per_step()};
+}
+
+void sample_marginal(const Denoiser& denoiser, double sigma, std::span<double> x, std::size_t n,
+                     std::uint64_t seed, std::size_t threads) {
+    const std::size_t d = denoiser.dim();
+    if (x.size() != n * d) throw InputError("sample_marginal: output has the wrong size");
+    constexpr std::size_t chunk = 4096;
+    parallel_for(chunk_count(n, chunk), threads, [&](std::size_t c) {
+        const std::size_t first = c * chunk, count = std::min(chunk, n - first);
+        const auto xc = x.subspan(first * d, count * d);
+        denoiser.sample(count, seed, first, xc);
+        std::vector<double> z(d);
+        for (std::size_t i = 0; i < count; ++i) {
+            fill_normal({seed, static_cast<std::uint64_t>(Stream::prior), first + i, 0}, z);
+            for (std::size_t j = 0; j < d; ++j) xc[i * d + j] += sigma * z[j];
+        }
+    });
+}
+
+}  // namespace ayslab
