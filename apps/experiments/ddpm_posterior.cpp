@@ -105,6 +105,12 @@ Result run(const Config& cfg, const RunContext& ctx) {
              {{"intercept", a.mean()}, {"intercept_se", a.se_mean()}, {"slope", s.mean()}, {"slope_se", s.se_mean()},
               {"variance", v.mean()}, {"variance_se", v.se_mean()}}},
         };
+        if (t == 1) {  // no standard errors for a point mass
+            r.line(fmt::format("{:>4} {:>12.6g} {:>12.6g} {:>7} {:>12.6g} {:>12.6g} {:>7} {:>12.6g} {:>12.6g} {:>7}", t,
+                               post.coef_x0, a.mean() / x0, "-", post.coef_xt, s.mean(), "-", post.variance, v.mean(),
+                               "-"));
+            continue;
+        }
         r.line(fmt::format("{:>4} {:>12.6g} {:>12.6g} {:>7.2f} {:>12.6g} {:>12.6g} {:>7.2f} {:>12.6g} {:>12.6g} {:>7.2f}",
                            t, post.coef_x0, a.mean() / x0, z(a, post.coef_x0 * x0), post.coef_xt, s.mean(),
                            z(s, post.coef_xt), post.variance, v.mean(), z(v, post.variance)));

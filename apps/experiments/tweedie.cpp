@@ -54,10 +54,8 @@ void run_one(const std::string& label, const Denoiser& data, double sigma, const
         const std::size_t first = c * chunk, count = std::min(chunk, pairs - first);
         std::vector<double> x0(count), x(count), d(count), eps(count);
         data.sample(count, cfg.seed(), first, x0);
-        for (std::size_t i = 0; i < count; ++i) {
-            fill_normal({cfg.seed(), static_cast<std::uint64_t>(Stream::prior), first + i, 0}, {&eps[i], 1});
-            x[i] = x0[i] + sigma * eps[i];
-        }
+        fill_normal_flat(cfg.seed(), static_cast<std::uint64_t>(Stream::prior), 0, first, eps);
+        for (std::size_t i = 0; i < count; ++i) x[i] = x0[i] + sigma * eps[i];
         data.denoise(x, count, sigma, d);
         auto& local = per_chunk[c];
         for (std::size_t i = 0; i < count; ++i) {

@@ -76,8 +76,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
             const std::size_t first = b * per_batch;
             std::vector<double> x0(per_batch), fine(per_batch * R), coarse(per_batch * R);
             data.sample(per_batch, cfg.seed(), first, x0);
-            forward_sde_paths(*process, x0, per_batch, 1, {0.0, 1.0, steps, 1}, record, cfg.seed(), first, fine);
-            forward_sde_paths(*process, x0, per_batch, 1, {0.0, 1.0, steps, 2}, record, cfg.seed(), first, coarse);
+            const ForwardSdeRun runs[] = {{1, fine}, {2, coarse}};
+            forward_sde_paths(*process, x0, per_batch, 1, {0.0, 1.0, steps}, record, cfg.seed(), first, runs);
             stats[b].resize(R);
             for (std::size_t q = 0; q < R; ++q) {
                 const double t = times[q];

@@ -51,11 +51,9 @@ void sample_marginal(const Denoiser& denoiser, double sigma, std::span<double> x
         const std::size_t first = c * chunk, count = std::min(chunk, n - first);
         const auto xc = x.subspan(first * d, count * d);
         denoiser.sample(count, seed, first, xc);
-        std::vector<double> z(d);
-        for (std::size_t i = 0; i < count; ++i) {
-            fill_normal({seed, static_cast<std::uint64_t>(Stream::prior), first + i, 0}, z);
-            for (std::size_t j = 0; j < d; ++j) xc[i * d + j] += sigma * z[j];
-        }
+        std::vector<double> z(count * d);
+        fill_normal_flat(seed, static_cast<std::uint64_t>(Stream::prior), 0, first * d, z);
+        for (std::size_t k = 0; k < z.size(); ++k) xc[k] += sigma * z[k];
     });
 }
 

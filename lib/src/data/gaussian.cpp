@@ -57,11 +57,9 @@ double DiagonalGaussian::data_variance() const {
 void DiagonalGaussian::sample(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out) const {
     const std::size_t d = dim();
     if (out.size() != n * d) throw InputError("Gaussian sample: output has the wrong size");
-    for (std::size_t i = 0; i < n; ++i) {
-        auto row = out.subspan(i * d, d);
-        fill_normal({seed, static_cast<std::uint64_t>(Stream::data), first + i, 0}, row);
-        for (std::size_t j = 0; j < d; ++j) row[j] = mean_[j] + std::sqrt(var_[j]) * row[j];
-    }
+    fill_normal_flat(seed, static_cast<std::uint64_t>(Stream::data), 0, first * d, out);
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < d; ++j) out[i * d + j] = mean_[j] + std::sqrt(var_[j]) * out[i * d + j];
 }
 
 }  // namespace ayslab

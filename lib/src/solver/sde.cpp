@@ -16,15 +16,11 @@ std::size_t GaussianStepSolver::step(std::span<double> x, std::size_t n, double 
     auto d = denoised(m);
     if (noise_.size() < m) noise_.resize(m);
     ctx.denoiser.denoise(x, n, sigma, d);
+    const std::span<double> z(noise_.data(), m);
+    fill_normal_flat(ctx.seed, static_cast<std::uint64_t>(Stream::step_noise), ctx.step, ctx.first_particle * dim, z);
+    const double a = mean(1.0, 0.0, sigma, sigma_next), b = mean(0.0, 1.0, sigma, sigma_next);
     const double sd = noise_std(sigma, sigma_next);
-    for (std::size_t i = 0; i < n; ++i) {
-        const std::span<double> z(noise_.data() + i * dim, dim);
-        fill_normal({ctx.seed, static_cast<std::uint64_t>(Stream::step_noise), ctx.first_particle + i, ctx.step}, z);
-        for (std::size_t j = 0; j < dim; ++j) {
-            const std::size_t k = i * dim + j;
-            x[k] = mean(x[k], d[k], sigma, sigma_next) + sd * z[j];
-        }
-    }
+    for (std::size_t k = 0; k < m; ++k) x[k] = a * x[k] + b * d[k] + sd * z[k];
     return 1;
 }
 

@@ -1,5 +1,5 @@
 // Reverse-SDE and ancestral solvers (MATH.md §3, §6): x_next = mean(x, D) + noise_std * z, with z
-// addressed by (seed, step_noise, particle, step).
+// addressed by (seed, step_noise, flat element particle * d + coordinate, step).
 #pragma once
 #include <vector>
 
@@ -7,7 +7,8 @@
 
 namespace ayslab {
 
-// Shared loop of every "mean + std * z" step; subclasses give the two formulas.
+// Shared loop of every "mean + std * z" step; subclasses give the two formulas. Every mean here is
+// linear in (x, D), so the loop uses mean = A x + B D with A = mean(1, 0), B = mean(0, 1) per step.
 class GaussianStepSolver : public WorkspaceSolver {
 public:
     bool stochastic() const override { return true; }
