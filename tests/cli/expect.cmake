@@ -1,0 +1,25 @@
+# Runs EXE ARGS --out OUT; checks the exit code is CODE, the output matches PATTERN, and that a
+# result file exists exactly when the run got past input validation (CODE 0 or 1).
+string(REPLACE "|" ";" _args "${ARGS}")  # arguments arrive joined by |
+file(REMOVE ${OUT})
+execute_process(COMMAND ${EXE} ${_args} --out ${OUT} --threads 1
+                RESULT_VARIABLE _code OUTPUT_VARIABLE _stdout ERROR_VARIABLE _stderr)
+set(_all "${_stdout}${_stderr}")
+if(NOT _code STREQUAL CODE)
+  message(FATAL_ERROR "exit code ${_code}, expected ${CODE}; output:\n${_all}")
+endif()
+if(NOT _all MATCHES "${PATTERN}")
+  message(FATAL_ERROR "output does not match '${PATTERN}':\n${_all}")
+endif()
+if(CODE EQUAL 2)
+  if(EXISTS ${OUT})
+    message(FATAL_ERROR "bad input left a result file ${OUT}")
+  endif()
+  string(STRIP "${_stderr}" _line)
+  if(_line MATCHES "\n")
+    message(FATAL_ERROR "error is not one line:\n${_stderr}")
+  endif()
+endif()
+if((CODE EQUAL 0 OR CODE EQUAL 1) AND NOT "${ARGS}" MATCHES "--(list|help)" AND NOT EXISTS ${OUT})
+  message(FATAL_ERROR "no result file ${OUT}")
+endif()

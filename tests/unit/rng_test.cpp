@@ -1,0 +1,75 @@
+// Counter-based random numbers: addressed values, moments within standard errors (seed 12345).
+#include <cmath>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "ayslab/rng.hpp"
+#include "ayslab/stats.hpp"
+
+using namespace ayslab;
+
+TEST_CASE("a value depends only on its address") {
+    std::vector<double> a(10), b(10), c(10);
+    fill_normal({1, 2, 3, 4}, a);
+    fill_normal({1, 2, 3, 4}, b);
+    CHECK(a == b);
+    fill_normal({1, 2, 3, 5}, c);
+    CHECK(a != c);
+    fill_normal({2, 2, 3, 4}, c);
+    CHECK(a != c);
+    // A prefix is the same whatever the length asked for.
+    std::vector<double> shorter(3);
+    fill_normal({1, 2, 3, 4}, shorter);
+    CHECK(std::equal(shorter.begin(), shorter.end(), a.begin()));
+}
+
+TEST_CASE("flat addressing: element k's value does not depend on how the range is cut") {
+    std::vector<double> whole(23), part(9);
+    fill_normal_flat(7, 1, 5, 100, whole);
+    fill_normal_flat(7, 1, 5, 107, part);  // elements 107..115
+    for (std::size_t k = 0; k < part.size(); ++k) CHECK(part[k] == whole[7 + k]);
+}
+
+TEST_CASE("normal moments within 4 standard errors (seed 12345, 10^6 draws)") {
+    std::vector<double> z(1 << 20);
+    fill_normal_flat(12345, 9, 0, 0, z);
+    Moments m;
+    double fourth = 0.0;
+    for (double v : z) {
+        m.add(v);
+        fourth += v * v * v * v;
+    }
+    const double n = static_cast<double>(z.size());
+    CHECK(std::abs(m.mean()) < 4 * std::sqrt(1 / n));
+    CHECK(std::abs(m.variance() - 1) < 4 * std::sqrt(2 / n));
+    CHECK(std::abs(fourth / n - 3) < 4 * std::sqrt(96 / n));  // Var(z^4) = 105 - 9
+    // Lag-1 correlation of consecutive elements (they share Philox blocks).
+    double lag = 0.0;
+    for (std::size_t k = 1; k < z.size(); ++k) lag += z[k] * z[k - 1];
+    CHECK(std::abs(lag / n) < 4 / std::sqrt(n));
+}
+
+TEST_CASE("uniforms lie in (0 to 1) with mean 1/2") {
+    std::vector<double> u(100000);
+    fill_uniform({3, 1, 0, 0}, u);
+    Moments m(0.5);
+    for (double v : u) {
+        CHECK_UNARY(v > 0.0);
+        CHECK_UNARY(v <= 1.0);
+        m.add(v);
+    }
+    CHECK(std::abs(m.mean() - 0.5) < 4 * std::sqrt(1 / 12.0 / 1e5));
+}
+
+TEST_CASE("Moments: variance and its standard error against closed forms") {
+    Moments m(10.0);
+    for (double v : {9.0, 10.0, 11.0, 12.0}) m.add(v);
+    CHECK(m.mean() == doctest::Approx(10.5));
+    CHECK(m.variance() == doctest::Approx(5.0 / 3.0));
+    Moments a(0), b(0), all(0);
+    for (int k = 0; k < 10; ++k) (k < 4 ? a : b).add(k * 0.5), all.add(k * 0.5);
+    a.merge(b);
+    CHECK(a.variance() == doctest::Approx(all.variance()));
+    CHECK(a.se_variance() == doctest::Approx(all.se_variance()));
+}

@@ -1,0 +1,56 @@
+// The sampler loop: bit-identical for any thread count and chunk size, NaN reported with its place.
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "ayslab/data/gaussian.hpp"
+#include "ayslab/data/mixture.hpp"
+#include "ayslab/error.hpp"
+#include "ayslab/sampler.hpp"
+
+using namespace ayslab;
+
+namespace {
+std::vector<double> run(const Denoiser& data, const std::string& solver, std::size_t threads, std::size_t chunk) {
+    const std::size_t n = 3000;
+    std::vector<double> x(n * data.dim());
+    sample_marginal(data, 80.0, x, n, 11, threads);
+    const auto s = make_solver(solver);
+    const auto stats = sample(data, *s, karras(12, 0.002, 80.0), x, n, {11, threads, chunk});
+    CHECK(stats.nfe == 12 * s->nfe_per_step());
+    return x;
+}
+}  // namespace
+
+TEST_CASE("same seed, same bits, whatever the threads or chunking") {
+    const GaussianMixture ring({1, 1, 1}, {1, 0, -0.5, 0.87, -0.5, -0.87}, {0.01, 0.01, 0.01}, 2);
+    for (const std::string solver : {"euler-maruyama", "linearised-sde", "heun"}) {
+        CAPTURE(solver);
+        const auto a = run(ring, solver, 1, 512), b = run(ring, solver, 2, 512), c = run(ring, solver, 2, 97);
+        CHECK(a == b);
+        CHECK(a == c);
+    }
+}
+
+TEST_CASE("a non-finite value is a numerical error naming step and particle") {
+    const auto data = DiagonalGaussian::isotropic(2, 0.0, 1.0);
+    std::vector<double> x = {0.0, 1.0, std::numeric_limits<double>::quiet_NaN(), 0.0};
+    const auto s = make_solver("euler");
+    CHECK_THROWS_WITH_AS(sample(data, *s, karras(3, 0.1, 10.0), x, 2, {}), doctest::Contains("particle 1"),
+                         NumericalError);
+}
+
+TEST_CASE("the observer sees every step in order") {
+    const auto data = DiagonalGaussian::isotropic(1, 0.0, 1.0);
+    std::vector<double> x(10, 1.0);
+    std::vector<double> seen;
+    const auto sched = karras(5, 0.1, 10.0);
+    const StepObserver obs = [&](std::size_t, std::size_t, std::size_t step, double sigma, std::span<const double>) {
+        CHECK(sigma == sched[step]);
+        seen.push_back(sigma);
+    };
+    sample(data, *make_solver("euler"), sched, x, 10, {0, 1, 100}, obs);
+    CHECK(seen.size() == 5);
+}
