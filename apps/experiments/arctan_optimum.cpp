@@ -1,9 +1,9 @@
 // arctan-optimum (MATH.md §4): for 1-D Gaussian data N(0, c^2), the schedule minimising Euler's exact
 // KL has arctan(sigma_i / c) equally spaced. Minimise the exact KL numerically from EDM rho=7 and
 // compare; tabulate the exact KL of the usual schedules, and each solver's own optimum.
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/divergence/kl.hpp"
@@ -32,9 +32,10 @@ Result run(const Config& cfg, const RunContext& ctx) {
     NewtonOptions newton;
     newton.threads = ctx.threads;
     Result r;
-    r.line(fmt::format("data N(0, {}^2), sigma in [{}, {}]; exact KL(p_sigma_min || sampler output), nats", c, lo, hi));
-    r.line(fmt::format("{:>5} {:<8} {:>12} {:>12} {:>12} {:>12} {:>12}", "steps", "solver", "arctan", "karras",
-                       "log-uniform", "uniform-t", "optimised"));
+    r.line(fmt::format("data N(0, {}^2), sigma in [{}, {}]; exact KL(p_sigma_min || sampler output), nats", c,
+                       lo, hi));
+    r.line(fmt::format("{:>5} {:<8} {:>12} {:>12} {:>12} {:>12} {:>12}", "steps", "solver", "arctan",
+                       "karras", "log-uniform", "uniform-t", "optimised"));
     for (const auto n64 : cfg.integers("steps")) {
         const auto n = static_cast<std::size_t>(n64);
         const std::vector<std::pair<std::string, Schedule>> schedules = {
@@ -64,21 +65,23 @@ Result run(const Config& cfg, const RunContext& ctx) {
                                 {"converged", best.details.converged}};
             const double diff = max_relative_difference(best.schedule, arctan);
             row["max_relative_difference_to_arctan"] = diff;
-            r.line(fmt::format("{:>5} {:<8} {:>12.5e} {:>12.5e} {:>12.5e} {:>12.5e} {:>12.5e}", n, solver_name, kls[0],
-                               kls[1], kls[2], kls[3], best.kl));
+            r.line(fmt::format("{:>5} {:<8} {:>12.5e} {:>12.5e} {:>12.5e} {:>12.5e} {:>12.5e}", n,
+                               solver_name, kls[0], kls[1], kls[2], kls[3], best.kl));
             if (solver_name == "euler") {
                 euler_kls = kls;
-                r.check({fmt::format("n={}: optimised Euler schedule vs arctan closed form (max relative difference)", n),
-                         0.0, diff, tol, Criterion::absolute});
-                r.check({fmt::format("n={}: optimised Euler KL is no better than arctan's", n), kls[0], best.kl,
-                         1e-12 * kls[0], Criterion::absolute});
+                r.check(
+                    {fmt::format(
+                         "n={}: optimised Euler schedule vs arctan closed form (max relative difference)", n),
+                     0.0, diff, tol, Criterion::absolute});
+                r.check({fmt::format("n={}: optimised Euler KL is no better than arctan's", n), kls[0],
+                         best.kl, 1e-12 * kls[0], Criterion::absolute});
                 // Independent route: MATH §4's product formula for Euler's output variance.
                 const double c2 = c * c, v_hat = euler_output_variance_1d(arctan, c);
                 r.check({fmt::format("n={}: Euler KL by solver probe vs MATH §4 product formula", n),
                          kl_gaussian(0.0, lo * lo + c2, 0.0, v_hat), kls[0], 1e-9, Criterion::relative});
                 for (std::size_t k = 1; k < kls.size(); ++k)
-                    r.check({fmt::format("n={}: arctan KL <= {} KL", n, schedules[k].first), kls[k], kls[0], 0.0,
-                             Criterion::at_most});
+                    r.check({fmt::format("n={}: arctan KL <= {} KL", n, schedules[k].first), kls[k], kls[0],
+                             0.0, Criterion::at_most});
             }
             if (solver_name == "ddim" && !euler_kls.empty())
                 r.check({fmt::format("n={}: DDIM equals Euler in the sigma parametrisation (karras KL)", n),
@@ -93,22 +96,31 @@ Result run(const Config& cfg, const RunContext& ctx) {
 }  // namespace
 
 Experiment arctan_optimum_experiment() {
-    return {"arctan-optimum",
-            "Euler's exact-KL optimal schedule for 1-D Gaussian data is arctan-spaced (MATH §4)",
-            {
-                seed_key(),
-                {"c", KeyType::number, "data standard deviation", 1e-6, 1e6},
-                {"sigma_min", KeyType::number, "smallest sigma of the schedules", 1e-8, 1e8},
-                {"sigma_max", KeyType::number, "largest sigma of the schedules", 1e-8, 1e8},
-                {"process", KeyType::string, "process whose t the uniform-t baseline spaces evenly", {}, {},
-                 process_names()},
-                {"rho", KeyType::number, "EDM/Karras rho of the baseline and the optimiser's start", 0.1, 100},
-                {"steps", KeyType::integer_list, "step counts n", 1, 400},
-                {"solvers", KeyType::string_list, "deterministic solvers to tabulate and optimise", {}, {},
-                 deterministic_solver_names()},
-                {"tolerance", KeyType::number, "check: max relative difference to arctan", 0, 1},
-            },
-            run};
+    return {
+        "arctan-optimum",
+        "Euler's exact-KL optimal schedule for 1-D Gaussian data is arctan-spaced (MATH §4)",
+        {
+            seed_key(),
+            {"c", KeyType::number, "data standard deviation", 1e-6, 1e6},
+            {"sigma_min", KeyType::number, "smallest sigma of the schedules", 1e-8, 1e8},
+            {"sigma_max", KeyType::number, "largest sigma of the schedules", 1e-8, 1e8},
+            {"process",
+             KeyType::string,
+             "process whose t the uniform-t baseline spaces evenly",
+             {},
+             {},
+             process_names()},
+            {"rho", KeyType::number, "EDM/Karras rho of the baseline and the optimiser's start", 0.1, 100},
+            {"steps", KeyType::integer_list, "step counts n", 1, 400},
+            {"solvers",
+             KeyType::string_list,
+             "deterministic solvers to tabulate and optimise",
+             {},
+             {},
+             deterministic_solver_names()},
+            {"tolerance", KeyType::number, "check: max relative difference to arctan", 0, 1},
+        },
+        run};
 }
 
 }  // namespace ayslab::app

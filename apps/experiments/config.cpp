@@ -1,10 +1,10 @@
 #include "config.hpp"
 
-#include <cmath>
-#include <sstream>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <cmath>
+#include <sstream>
 
 #include "ayslab/error.hpp"
 
@@ -12,13 +12,20 @@ namespace ayslab::app {
 
 std::string type_name(KeyType type) {
     switch (type) {
-        case KeyType::integer: return "integer";
-        case KeyType::number: return "number";
-        case KeyType::boolean: return "boolean";
-        case KeyType::string: return "string";
-        case KeyType::integer_list: return "list of integers";
-        case KeyType::number_list: return "list of numbers";
-        case KeyType::string_list: return "list of strings";
+        case KeyType::integer:
+            return "integer";
+        case KeyType::number:
+            return "number";
+        case KeyType::boolean:
+            return "boolean";
+        case KeyType::string:
+            return "string";
+        case KeyType::integer_list:
+            return "list of integers";
+        case KeyType::number_list:
+            return "list of numbers";
+        case KeyType::string_list:
+            return "list of strings";
     }
     return "?";
 }
@@ -77,7 +84,8 @@ void check_scalar(const KeySpec& spec, KeyType type, nlohmann::json& v, const st
                 const auto s = v.get<std::string>();
                 bool ok = false;
                 for (const auto& c : spec.choices) ok = ok || c == s;
-                if (!ok) fail(fmt::format("has value '{}', not one of: {}", s, fmt::join(spec.choices, ", ")));
+                if (!ok)
+                    fail(fmt::format("has value '{}', not one of: {}", s, fmt::join(spec.choices, ", ")));
             }
             return;
         default:
@@ -126,7 +134,8 @@ Config make_config(const Schema& schema, const nlohmann::json& defaults, const n
         if (!find_key(schema, key)) {
             std::vector<std::string> names;
             for (const auto& k : schema) names.push_back(k.name);
-            throw InputError(fmt::format("{}: unknown key '{}' (known: {})", origin, key, fmt::join(names, ", ")));
+            throw InputError(
+                fmt::format("{}: unknown key '{}' (known: {})", origin, key, fmt::join(names, ", ")));
         }
         values[key] = value;
     }
@@ -155,7 +164,9 @@ std::string Config::string(const std::string& key) const { return at(key).get<st
 std::vector<std::int64_t> Config::integers(const std::string& key) const {
     return at(key).get<std::vector<std::int64_t>>();
 }
-std::vector<double> Config::numbers(const std::string& key) const { return at(key).get<std::vector<double>>(); }
+std::vector<double> Config::numbers(const std::string& key) const {
+    return at(key).get<std::vector<double>>();
+}
 std::vector<std::string> Config::strings(const std::string& key) const {
     return at(key).get<std::vector<std::string>>();
 }

@@ -3,11 +3,10 @@
 // is an InputError naming the key.
 #pragma once
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace ayslab::app {
 
@@ -26,7 +25,7 @@ using Schema = std::vector<KeySpec>;
 
 // A validated config: every schema key present with a value of the right type and range.
 class Config {
-public:
+  public:
     Config(const Schema& schema, nlohmann::json values) : schema_(&schema), values_(std::move(values)) {}
     std::int64_t integer(const std::string& key) const;
     double number(const std::string& key) const;
@@ -38,7 +37,7 @@ public:
     std::uint64_t seed() const { return static_cast<std::uint64_t>(integer("seed")); }
     const nlohmann::json& json() const { return values_; }
 
-private:
+  private:
     const nlohmann::json& at(const std::string& key) const;
     const Schema* schema_;
     nlohmann::json values_;

@@ -2,9 +2,9 @@
 // Monte Carlo: draw x_{t-1} ~ q(. | x_0), then x_t ~ q(. | x_{t-1}); regress x_{t-1} on x_t. The
 // posterior is linear-Gaussian, so the least-squares intercept, slope and residual variance estimate
 // coef_x0 x_0, coef_xt and beta_tilde. Standard errors from independent batches.
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "ayslab/ddpm.hpp"
 #include "ayslab/error.hpp"
@@ -54,13 +54,14 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const auto batches = static_cast<std::size_t>(cfg.integer("batches"));
     const double x0 = cfg.number("x0"), n_se = cfg.number("n_se");
     if (samples % batches != 0 || samples / batches < 3)
-        throw InputError(fmt::format("key 'samples' = {} must be a multiple of 'batches' = {}", samples, batches));
+        throw InputError(
+            fmt::format("key 'samples' = {} must be a multiple of 'batches' = {}", samples, batches));
     const std::size_t per_batch = samples / batches;
     Result r;
-    r.line(fmt::format("{} beta schedule, x0 = {}, {} samples per t in {} batches", cfg.string("beta_schedule"), x0,
-                       samples, batches));
-    r.line(fmt::format("{:>4} {:>12} {:>12} {:>7} {:>12} {:>12} {:>7} {:>12} {:>12} {:>7}", "t", "mean coef x0",
-                       "mc", "z", "coef x_t", "mc", "z", "beta_tilde", "mc", "z"));
+    r.line(fmt::format("{} beta schedule, x0 = {}, {} samples per t in {} batches",
+                       cfg.string("beta_schedule"), x0, samples, batches));
+    r.line(fmt::format("{:>4} {:>12} {:>12} {:>7} {:>12} {:>12} {:>7} {:>12} {:>12} {:>7}", "t",
+                       "mean coef x0", "mc", "z", "coef x_t", "mc", "z", "beta_tilde", "mc", "z"));
     for (const auto t64 : cfg.integers("timesteps")) {
         const int t = static_cast<int>(t64);
         if (t < 1 || t > table.steps())
@@ -76,7 +77,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
                              static_cast<std::uint64_t>(t)},
                             z);
                 ys[i] = std::sqrt(ab_prev) * x0 + std::sqrt(1.0 - ab_prev) * z[0];  // x_{t-1} | x_0
-                xs[i] = std::sqrt(1.0 - b) * ys[i] + std::sqrt(b) * z[1];            // x_t | x_{t-1}
+                xs[i] = std::sqrt(1.0 - b) * ys[i] + std::sqrt(b) * z[1];           // x_t | x_{t-1}
             }
             fits[k] = regress(xs, ys);
         });
@@ -94,26 +95,35 @@ Result run(const Config& cfg, const RunContext& ctx) {
             r.check({at + ": posterior slope", post.coef_xt, s.mean(), 1e-12, Criterion::absolute});
             r.check({at + ": posterior variance", post.variance, v.mean(), 1e-12, Criterion::absolute});
         } else {
-            r.check_se(at + ": posterior mean intercept coef_x0 * x0", post.coef_x0 * x0, a.mean(), a.se_mean(), n_se);
+            r.check_se(at + ": posterior mean intercept coef_x0 * x0", post.coef_x0 * x0, a.mean(),
+                       a.se_mean(), n_se);
             r.check_se(at + ": posterior slope coef_xt", post.coef_xt, s.mean(), s.se_mean(), n_se);
             r.check_se(at + ": posterior variance beta_tilde", post.variance, v.mean(), v.se_mean(), n_se);
         }
-        auto z = [](const Moments& m, double e) { return m.se_mean() > 0 ? (m.mean() - e) / m.se_mean() : 0.0; };
+        auto z = [](const Moments& m, double e) {
+            return m.se_mean() > 0 ? (m.mean() - e) / m.se_mean() : 0.0;
+        };
         r.values[at] = {
-            {"closed_form", {{"coef_x0", post.coef_x0}, {"coef_xt", post.coef_xt}, {"variance", post.variance}}},
+            {"closed_form",
+             {{"coef_x0", post.coef_x0}, {"coef_xt", post.coef_xt}, {"variance", post.variance}}},
             {"monte_carlo",
-             {{"intercept", a.mean()}, {"intercept_se", a.se_mean()}, {"slope", s.mean()}, {"slope_se", s.se_mean()},
-              {"variance", v.mean()}, {"variance_se", v.se_mean()}}},
+             {{"intercept", a.mean()},
+              {"intercept_se", a.se_mean()},
+              {"slope", s.mean()},
+              {"slope_se", s.se_mean()},
+              {"variance", v.mean()},
+              {"variance_se", v.se_mean()}}},
         };
         if (t == 1) {  // no standard errors for a point mass
-            r.line(fmt::format("{:>4} {:>12.6g} {:>12.6g} {:>7} {:>12.6g} {:>12.6g} {:>7} {:>12.6g} {:>12.6g} {:>7}", t,
-                               post.coef_x0, a.mean() / x0, "-", post.coef_xt, s.mean(), "-", post.variance, v.mean(),
-                               "-"));
+            r.line(fmt::format(
+                "{:>4} {:>12.6g} {:>12.6g} {:>7} {:>12.6g} {:>12.6g} {:>7} {:>12.6g} {:>12.6g} {:>7}", t,
+                post.coef_x0, a.mean() / x0, "-", post.coef_xt, s.mean(), "-", post.variance, v.mean(), "-"));
             continue;
         }
-        r.line(fmt::format("{:>4} {:>12.6g} {:>12.6g} {:>7.2f} {:>12.6g} {:>12.6g} {:>7.2f} {:>12.6g} {:>12.6g} {:>7.2f}",
-                           t, post.coef_x0, a.mean() / x0, z(a, post.coef_x0 * x0), post.coef_xt, s.mean(),
-                           z(s, post.coef_xt), post.variance, v.mean(), z(v, post.variance)));
+        r.line(fmt::format(
+            "{:>4} {:>12.6g} {:>12.6g} {:>7.2f} {:>12.6g} {:>12.6g} {:>7.2f} {:>12.6g} {:>12.6g} {:>7.2f}", t,
+            post.coef_x0, a.mean() / x0, z(a, post.coef_x0 * x0), post.coef_xt, s.mean(), z(s, post.coef_xt),
+            post.variance, v.mean(), z(v, post.variance)));
     }
     return r;
 }
@@ -127,7 +137,12 @@ Experiment ddpm_posterior_experiment() {
                 seed_key(),
                 {"samples", KeyType::integer, "Monte Carlo pairs per timestep", 300, 1e9},
                 {"timesteps", KeyType::integer_list, "timesteps t (1-indexed)", 1, 1e5},
-                {"beta_schedule", KeyType::string, "beta schedule", {}, {}, {"linear", "scaled-linear", "cosine"}},
+                {"beta_schedule",
+                 KeyType::string,
+                 "beta schedule",
+                 {},
+                 {},
+                 {"linear", "scaled-linear", "cosine"}},
                 {"x0", KeyType::number, "the clean value x_0", -1e3, 1e3},
                 {"batches", KeyType::integer, "independent batches for standard errors", 2, 1e5},
                 {"n_se", KeyType::number, "check tolerance in standard errors", 0, 100},

@@ -2,9 +2,9 @@
 // and the probability-flow ODE (Heun), both with fine log-uniform steps, reach the exact marginal
 // variance c^2 + sigma^2 of Gaussian data at each target sigma. For Gaussian data each discretised
 // sampler's own law is also exact (kl.hpp), which measures the discretisation bias with no noise.
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/divergence/kl.hpp"
@@ -28,8 +28,10 @@ Schedule through_targets(double sigma_max, const std::vector<double>& targets, s
     std::vector<double> s = {sigma_max};
     for (std::size_t k = 0; k + 1 < knots.size(); ++k) {
         const double len = std::log(knots[k] / knots[k + 1]);
-        const auto n = std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(static_cast<double>(steps) * len / total)));
-        for (std::size_t i = 1; i <= n; ++i) s.push_back(knots[k] * std::exp(-len * static_cast<double>(i) / static_cast<double>(n)));
+        const auto n = std::max<std::size_t>(
+            1, static_cast<std::size_t>(std::lround(static_cast<double>(steps) * len / total)));
+        for (std::size_t i = 1; i <= n; ++i)
+            s.push_back(knots[k] * std::exp(-len * static_cast<double>(i) / static_cast<double>(n)));
         s.back() = knots[k + 1];
     }
     return Schedule(std::move(s));
@@ -40,13 +42,15 @@ struct Run {
 };
 
 Run run_sampler(const DiagonalGaussian& data, const Solver& solver, const Schedule& schedule,
-                const std::vector<double>& targets, std::size_t particles, const Config& cfg, const RunContext& ctx) {
+                const std::vector<double>& targets, std::size_t particles, const Config& cfg,
+                const RunContext& ctx) {
     const std::size_t d = data.dim();
     std::vector<double> x(particles * d);
     sample_marginal(data, schedule.sigma_max(), x, particles, cfg.seed(), ctx.threads);
     const std::size_t chunks = chunk_count(particles, chunk);
     std::vector<std::vector<Moments>> per_chunk(chunks, std::vector<Moments>(targets.size()));
-    const StepObserver observe = [&](std::size_t c, std::size_t, std::size_t, double sigma, std::span<const double> xc) {
+    const StepObserver observe = [&](std::size_t c, std::size_t, std::size_t, double sigma,
+                                     std::span<const double> xc) {
         for (std::size_t q = 0; q < targets.size(); ++q)
             if (sigma == targets[q])
                 for (double v : xc) per_chunk[c][q].add(v);
@@ -68,10 +72,10 @@ Result run(const Config& cfg, const RunContext& ctx) {
             throw InputError("key 'targets' must decrease strictly from below sigma_max");
     const auto data = DiagonalGaussian::isotropic(d, 0.0, c);
     Result r;
-    r.line(fmt::format("data N(0, {}^2 I_{}), {} particles from the exact p_sigma_max, sigma_max = {}", c, d, particles,
-                       sigma_max));
-    r.line(fmt::format("{:<15} {:>6} {:>6} {:>12} {:>12} {:>10} {:>7} {:>14}", "sampler", "steps", "sigma", "exact var",
-                       "mc var", "se", "z", "bias of steps"));
+    r.line(fmt::format("data N(0, {}^2 I_{}), {} particles from the exact p_sigma_max, sigma_max = {}", c, d,
+                       particles, sigma_max));
+    r.line(fmt::format("{:<15} {:>6} {:>6} {:>12} {:>12} {:>10} {:>7} {:>14}", "sampler", "steps", "sigma",
+                       "exact var", "mc var", "se", "z", "bias of steps"));
     const std::pair<std::string, std::string> kinds[] = {{"sde", "sde_solver"}, {"ode", "ode_solver"}};
     for (const auto& [kind, key] : kinds) {
         const auto solver = make_solver(cfg.string(key));
@@ -93,14 +97,18 @@ Result run(const Config& cfg, const RunContext& ctx) {
                        m.se_variance(), n_se);
             r.check_se(at + ": Monte Carlo mean vs 0", 0.0, m.mean(), m.se_mean(), n_se);
             r.values[kind][fmt::format("sigma={}", sigma)] = {
-                {"solver", solver->name()},       {"steps", schedule.steps()},
-                {"exact_variance", exact},        {"mc_variance", m.variance()},
-                {"mc_variance_se", m.se_variance()}, {"mc_mean", m.mean()},
-                {"mc_mean_se", m.se_mean()},      {"discretised_sampler_variance", discrete},
+                {"solver", solver->name()},
+                {"steps", schedule.steps()},
+                {"exact_variance", exact},
+                {"mc_variance", m.variance()},
+                {"mc_variance_se", m.se_variance()},
+                {"mc_mean", m.mean()},
+                {"mc_mean_se", m.se_mean()},
+                {"discretised_sampler_variance", discrete},
                 {"discretisation_bias_relative", discrete / exact - 1.0},
             };
-            r.line(fmt::format("{:<15} {:>6} {:>6} {:>12.6g} {:>12.6g} {:>10.2e} {:>7.2f} {:>14.2e}", solver->name(),
-                               schedule.steps(), sigma, exact, m.variance(), m.se_variance(),
+            r.line(fmt::format("{:<15} {:>6} {:>6} {:>12.6g} {:>12.6g} {:>10.2e} {:>7.2f} {:>14.2e}",
+                               solver->name(), schedule.steps(), sigma, exact, m.variance(), m.se_variance(),
                                (m.variance() - exact) / m.se_variance(), discrete / exact - 1.0));
         }
     }
@@ -110,23 +118,28 @@ Result run(const Config& cfg, const RunContext& ctx) {
 }  // namespace
 
 Experiment marginals_agree_experiment() {
-    return {"marginals-agree",
-            "Reverse SDE and probability-flow ODE reach the same exact marginals (MATH §3)",
-            {
-                seed_key(),
-                {"particles", KeyType::integer, "particles per sampler", 100, 1e9},
-                {"dim", KeyType::integer, "data dimension (variance pooled over coordinates)", 1, 1e5},
-                {"c", KeyType::number, "data std", 1e-6, 1e6},
-                {"sigma_max", KeyType::number, "start sigma", 1e-6, 1e6},
-                {"targets", KeyType::number_list, "sigmas to check, decreasing", 1e-8, 1e6},
-                {"sde_steps", KeyType::integer, "log-uniform reverse-SDE steps", 1, 1e7},
-                {"ode_steps", KeyType::integer, "log-uniform probability-flow steps", 1, 1e7},
-                {"sde_solver", KeyType::string, "reverse-SDE solver", {}, {},
-                 {"euler-maruyama", "linearised-sde", "ddpm-ancestral"}},
-                {"ode_solver", KeyType::string, "probability-flow solver", {}, {}, deterministic_solver_names()},
-                {"n_se", KeyType::number, "check tolerance in standard errors", 0, 100},
-            },
-            run};
+    return {
+        "marginals-agree",
+        "Reverse SDE and probability-flow ODE reach the same exact marginals (MATH §3)",
+        {
+            seed_key(),
+            {"particles", KeyType::integer, "particles per sampler", 100, 1e9},
+            {"dim", KeyType::integer, "data dimension (variance pooled over coordinates)", 1, 1e5},
+            {"c", KeyType::number, "data std", 1e-6, 1e6},
+            {"sigma_max", KeyType::number, "start sigma", 1e-6, 1e6},
+            {"targets", KeyType::number_list, "sigmas to check, decreasing", 1e-8, 1e6},
+            {"sde_steps", KeyType::integer, "log-uniform reverse-SDE steps", 1, 1e7},
+            {"ode_steps", KeyType::integer, "log-uniform probability-flow steps", 1, 1e7},
+            {"sde_solver",
+             KeyType::string,
+             "reverse-SDE solver",
+             {},
+             {},
+             {"euler-maruyama", "linearised-sde", "ddpm-ancestral"}},
+            {"ode_solver", KeyType::string, "probability-flow solver", {}, {}, deterministic_solver_names()},
+            {"n_se", KeyType::number, "check tolerance in standard errors", 0, 100},
+        },
+        run};
 }
 
 }  // namespace ayslab::app

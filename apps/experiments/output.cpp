@@ -1,10 +1,10 @@
 #include "output.hpp"
 
-#include <fstream>
-#include <system_error>
-
 #include <fmt/format.h>
 #include <unistd.h>
+
+#include <fstream>
+#include <system_error>
 
 #include "ayslab/error.hpp"
 
@@ -15,7 +15,9 @@ void write_json_atomically(const std::filesystem::path& path, const nlohmann::js
     std::error_code ec;
     if (path.has_parent_path()) {
         fs::create_directories(path.parent_path(), ec);
-        if (ec) throw InputError(fmt::format("cannot create directory '{}': {}", path.parent_path().string(), ec.message()));
+        if (ec)
+            throw InputError(
+                fmt::format("cannot create directory '{}': {}", path.parent_path().string(), ec.message()));
     }
     const fs::path tmp = path.string() + fmt::format(".tmp-{}", ::getpid());
     {

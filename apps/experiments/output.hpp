@@ -1,9 +1,8 @@
 // Result files leave only whole: written to a temporary file beside the target, then renamed.
 #pragma once
 #include <filesystem>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace ayslab::app {
 

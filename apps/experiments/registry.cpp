@@ -1,10 +1,10 @@
 #include "registry.hpp"
 
-#include <chrono>
-#include <map>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <chrono>
+#include <map>
 
 #include "ayslab/error.hpp"
 #include "ayslab/version.hpp"
@@ -18,7 +18,7 @@ KeySpec seed_key() { return {"seed", KeyType::integer, "random seed (all Monte C
 
 const std::vector<Experiment>& experiments() {
     static const std::vector<Experiment> all = {
-        arctan_optimum_experiment(), tweedie_experiment(), vp_marginals_experiment(),
+        arctan_optimum_experiment(), tweedie_experiment(),         vp_marginals_experiment(),
         ddpm_posterior_experiment(), marginals_agree_experiment(),
     };
     return all;
@@ -36,7 +36,8 @@ const Experiment& find_experiment(const std::string& name) {
 nlohmann::json default_config(const std::string& name) {
     const auto& all = embedded_configs();
     const auto it = all.find(name);
-    if (it == all.end()) throw InputError(fmt::format("experiment '{}' has no experiments/{}.json", name, name));
+    if (it == all.end())
+        throw InputError(fmt::format("experiment '{}' has no experiments/{}.json", name, name));
     return nlohmann::json::parse(it->second);
 }
 

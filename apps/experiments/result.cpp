@@ -8,10 +8,14 @@ namespace ayslab::app {
 
 std::string criterion_name(Criterion c) {
     switch (c) {
-        case Criterion::absolute: return "absolute";
-        case Criterion::relative: return "relative";
-        case Criterion::standard_errors: return "standard_errors";
-        case Criterion::at_most: return "at_most";
+        case Criterion::absolute:
+            return "absolute";
+        case Criterion::relative:
+            return "relative";
+        case Criterion::standard_errors:
+            return "standard_errors";
+        case Criterion::at_most:
+            return "at_most";
     }
     return "?";
 }
@@ -20,18 +24,25 @@ bool Check::passed() const {
     if (!std::isfinite(measured) || !std::isfinite(expected)) return false;
     const double diff = std::abs(measured - expected);
     switch (criterion) {
-        case Criterion::absolute: return diff <= tolerance;
-        case Criterion::relative: return diff <= tolerance * std::abs(expected);
-        case Criterion::standard_errors: return standard_error && diff <= tolerance * *standard_error;
-        case Criterion::at_most: return measured <= expected + tolerance;
+        case Criterion::absolute:
+            return diff <= tolerance;
+        case Criterion::relative:
+            return diff <= tolerance * std::abs(expected);
+        case Criterion::standard_errors:
+            return standard_error && diff <= tolerance * *standard_error;
+        case Criterion::at_most:
+            return measured <= expected + tolerance;
     }
     return false;
 }
 
 nlohmann::json Check::to_json() const {
-    nlohmann::json j = {{"name", name},           {"expected", expected},
-                        {"measured", measured},   {"tolerance", tolerance},
-                        {"criterion", criterion_name(criterion)}, {"passed", passed()}};
+    nlohmann::json j = {{"name", name},
+                        {"expected", expected},
+                        {"measured", measured},
+                        {"tolerance", tolerance},
+                        {"criterion", criterion_name(criterion)},
+                        {"passed", passed()}};
     if (standard_error) {
         j["standard_error"] = *standard_error;
         j["z"] = *standard_error > 0 ? (measured - expected) / *standard_error : 0.0;

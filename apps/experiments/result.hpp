@@ -1,11 +1,10 @@
 // What an experiment returns: measured values (free-form JSON), checks with their closed-form value,
 // measured value, tolerance and verdict, and human summary lines.
 #pragma once
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace ayslab::app {
 
@@ -29,7 +28,7 @@ struct Check {
 };
 
 class Result {
-public:
+  public:
     nlohmann::json values = nlohmann::json::object();
     std::vector<Check> checks;
     std::vector<std::string> summary;

@@ -1,10 +1,10 @@
 // tweedie (MATH.md §2): Monte Carlo E[x_0 | x_sigma] (binned) against the exact denoiser D(x; sigma),
 // and the DDPM eps-prediction / score relations checked with the score taken from finite differences
 // of the exact log-density (an independent route), for a Gaussian and a two-component mixture.
+#include <fmt/format.h>
+
 #include <cmath>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/data/mixture.hpp"
@@ -33,8 +33,8 @@ struct BinStats {
     Moments x0;
 };
 
-void run_one(const std::string& label, const Denoiser& data, double sigma, const Config& cfg, const RunContext& ctx,
-             Result& r) {
+void run_one(const std::string& label, const Denoiser& data, double sigma, const Config& cfg,
+             const RunContext& ctx, Result& r) {
     const auto pairs = static_cast<std::size_t>(cfg.integer("pairs"));
     const auto bins = static_cast<std::size_t>(cfg.integer("bins"));
     const double n_se = cfg.number("n_se");
@@ -66,8 +66,8 @@ void run_one(const std::string& label, const Denoiser& data, double sigma, const
             // score of p_t at x_t = s x: (1/s) d/dx log p_sigma(x)  (p_t(x_t) = p_sigma(x_t/s)/s).
             const double score_t = score_fd(data, x[i], sigma) / s;
             b.denoiser.add(x0[i] - d[i]);
-            b.eps.add(eps[i] + std::sqrt(1.0 - ab) * score_t);      // E[eps | x_t] = -sqrt(1-ab) score
-            b.ddpm.add(s * x0[i] - (xt + (1.0 - ab) * score_t));   // sqrt(ab) E[x0|x_t] = x_t + (1-ab) score
+            b.eps.add(eps[i] + std::sqrt(1.0 - ab) * score_t);    // E[eps | x_t] = -sqrt(1-ab) score
+            b.ddpm.add(s * x0[i] - (xt + (1.0 - ab) * score_t));  // sqrt(ab) E[x0|x_t] = x_t + (1-ab) score
             b.x0.add(x0[i]);
         }
     });
@@ -80,7 +80,10 @@ void run_one(const std::string& label, const Denoiser& data, double sigma, const
             total[k].x0.merge(local[k].x0);
         }
     nlohmann::json table = nlohmann::json::array();
-    struct Worst { double z = 0, mean = 0, se = 1; std::size_t bin = 0; };
+    struct Worst {
+        double z = 0, mean = 0, se = 1;
+        std::size_t bin = 0;
+    };
     Worst worst[3];
     for (std::size_t k = 0; k < bins; ++k) {
         const auto& b = total[k];
@@ -98,9 +101,11 @@ void run_one(const std::string& label, const Denoiser& data, double sigma, const
         }
         table.push_back(row);
     }
-    const char* what[3] = {"E[x0|x] - D(x)", "E[eps|x_t] + sqrt(1-ab) score", "sqrt(ab) E[x0|x_t] - x_t - (1-ab) score"};
+    const char* what[3] = {"E[x0|x] - D(x)", "E[eps|x_t] + sqrt(1-ab) score",
+                           "sqrt(ab) E[x0|x_t] - x_t - (1-ab) score"};
     for (int q = 0; q < 3; ++q)
-        r.check_se(fmt::format("{} sigma={}: {} (worst of {} bins, bin {})", label, sigma, what[q], bins, worst[q].bin),
+        r.check_se(fmt::format("{} sigma={}: {} (worst of {} bins, bin {})", label, sigma, what[q], bins,
+                               worst[q].bin),
                    0.0, worst[q].mean, worst[q].se, n_se);
     // Deterministic: Tweedie's score (D - x)/sigma^2 against the finite-difference score.
     double max_err = 0.0;
@@ -111,26 +116,30 @@ void run_one(const std::string& label, const Denoiser& data, double sigma, const
         const double tweedie = (dv - xv) / (sigma * sigma), fd = score_fd(data, xv, sigma);
         max_err = std::max(max_err, std::abs(tweedie - fd) / (1.0 + std::abs(fd)));
     }
-    r.check({fmt::format("{} sigma={}: Tweedie score vs finite-difference score of log p (max rel. error)", label,
-                         sigma),
+    r.check({fmt::format("{} sigma={}: Tweedie score vs finite-difference score of log p (max rel. error)",
+                         label, sigma),
              0.0, max_err, 1e-6, Criterion::absolute});
     r.values[label][fmt::format("sigma={}", sigma)] = {{"bins", table}, {"tweedie_score_max_error", max_err}};
-    r.line(fmt::format("{:<9} sigma={:<4}: worst |z| over bins: denoiser {:.2f}, eps {:.2f}, ddpm form {:.2f}; "
-                       "score error {:.1e}",
-                       label, sigma, std::abs(worst[0].z), std::abs(worst[1].z), std::abs(worst[2].z), max_err));
+    r.line(
+        fmt::format("{:<9} sigma={:<4}: worst |z| over bins: denoiser {:.2f}, eps {:.2f}, ddpm form {:.2f}; "
+                    "score error {:.1e}",
+                    label, sigma, std::abs(worst[0].z), std::abs(worst[1].z), std::abs(worst[2].z), max_err));
 }
 
 Result run(const Config& cfg, const RunContext& ctx) {
-    const auto ws = cfg.numbers("mixture_weights"), ms = cfg.numbers("mixture_means"), ss = cfg.numbers("mixture_stds");
+    const auto ws = cfg.numbers("mixture_weights"), ms = cfg.numbers("mixture_means"),
+               ss = cfg.numbers("mixture_stds");
     if (ws.size() != ms.size() || ws.size() != ss.size())
-        throw InputError(fmt::format("mixture_weights, mixture_means and mixture_stds have {}, {} and {} entries",
-                                     ws.size(), ms.size(), ss.size()));
+        throw InputError(
+            fmt::format("mixture_weights, mixture_means and mixture_stds have {}, {} and {} entries",
+                        ws.size(), ms.size(), ss.size()));
     std::vector<double> vars;
     for (double sd : ss) vars.push_back(sd * sd);
     const DiagonalGaussian gaussian({cfg.number("gaussian_mean")}, {cfg.number("gaussian_std")});
     const GaussianMixture mixture(ws, ms, vars, 1);
     Result r;
-    r.line(fmt::format("{} pairs per sigma; checks at {} standard errors", cfg.integer("pairs"), cfg.number("n_se")));
+    r.line(fmt::format("{} pairs per sigma; checks at {} standard errors", cfg.integer("pairs"),
+                       cfg.number("n_se")));
     for (double sigma : cfg.numbers("sigmas")) run_one("gaussian", gaussian, sigma, cfg, ctx, r);
     for (double sigma : cfg.numbers("sigmas")) run_one("mixture", mixture, sigma, cfg, ctx, r);
     return r;

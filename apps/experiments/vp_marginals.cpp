@@ -3,11 +3,11 @@
 // (Boost.Odeint, Dormand-Prince); and Euler-Maruyama paths of the forward SDE. EM's O(dt) weak bias
 // is removed by Richardson extrapolation (2 X_dt - X_2dt on the same Brownian paths); standard errors
 // come from independent batches of paths.
-#include <array>
-#include <cmath>
-
-#include <boost/numeric/odeint.hpp>
 #include <fmt/format.h>
+
+#include <array>
+#include <boost/numeric/odeint.hpp>
+#include <cmath>
 
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/error.hpp"
@@ -29,8 +29,9 @@ std::array<double, 2> moments_by_ode(const Process& p, double mean0, double var0
         du[0] = f * u[0];
         du[1] = 2.0 * f * u[1] + p.g2(tt);
     };
-    odeint::integrate_adaptive(odeint::make_controlled(1e-13, 1e-13, odeint::runge_kutta_dopri5<std::array<double, 2>>()),
-                               rhs, y, 0.0, t, 1e-4);
+    odeint::integrate_adaptive(
+        odeint::make_controlled(1e-13, 1e-13, odeint::runge_kutta_dopri5<std::array<double, 2>>()), rhs, y,
+        0.0, t, 1e-4);
     return y;
 }
 
@@ -51,14 +52,17 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const auto batches = static_cast<std::size_t>(cfg.integer("batches"));
     const double mu0 = cfg.number("data_mean"), c0 = cfg.number("data_std"), n_se = cfg.number("n_se");
     const auto times = cfg.numbers("times");
-    if (steps % 2 != 0) throw InputError(fmt::format("key 'steps' = {} must be even (Richardson halves it)", steps));
+    if (steps % 2 != 0)
+        throw InputError(fmt::format("key 'steps' = {} must be even (Richardson halves it)", steps));
     if (paths % batches != 0 || paths / batches < 2)
-        throw InputError(fmt::format("key 'paths' = {} must be a multiple of 'batches' = {}", paths, batches));
+        throw InputError(
+            fmt::format("key 'paths' = {} must be a multiple of 'batches' = {}", paths, batches));
     std::vector<std::size_t> record;
     for (double t : times) {
         const double k = t * static_cast<double>(steps);
         if (std::abs(k - std::round(k)) > 1e-9 || std::lround(k) % 2 != 0 || t > 1.0)
-            throw InputError(fmt::format("key 'times': t = {} is not an even multiple of the step 1/{}", t, steps));
+            throw InputError(
+                fmt::format("key 'times': t = {} is not an even multiple of the step 1/{}", t, steps));
         record.push_back(static_cast<std::size_t>(std::lround(k)));
     }
     for (std::size_t i = 1; i < record.size(); ++i)
@@ -66,8 +70,9 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const auto data = DiagonalGaussian::isotropic(1, mu0, c0);
     const std::size_t per_batch = paths / batches, R = record.size();
     Result r;
-    r.line(fmt::format("x0 ~ N({}, {}^2); {} EM paths x {} steps on [0, 1], {} batches; Richardson 2X(dt) - X(2dt)",
-                       mu0, c0, paths, steps, batches));
+    r.line(fmt::format(
+        "x0 ~ N({}, {}^2); {} EM paths x {} steps on [0, 1], {} batches; Richardson 2X(dt) - X(2dt)", mu0, c0,
+        paths, steps, batches));
     for (const auto& name : cfg.strings("processes")) {
         const auto process = make_process(name);
         // batch_stats[b][r]: fine and coarse moments.
@@ -112,17 +117,22 @@ Result run(const Config& cfg, const RunContext& ctx) {
             r.check_se(at + ": variance by Euler-Maruyama (Richardson)", var, rich_v.value, rich_v.se, n_se);
             r.values[name][fmt::format("t={}", t)] = {
                 {"mean_coefficient", process->s(t)},
-                {"mean", {{"closed_form", mean}, {"ode", ode[0]},
-                          {"em", {{"value", em_m.value}, {"se", em_m.se}}},
-                          {"em_richardson", {{"value", rich_m.value}, {"se", rich_m.se}}}}},
-                {"variance", {{"closed_form", var}, {"ode", ode[1]},
-                              {"em", {{"value", em_v.value}, {"se", em_v.se}}},
-                              {"em_richardson", {{"value", rich_v.value}, {"se", rich_v.se}}}}},
+                {"mean",
+                 {{"closed_form", mean},
+                  {"ode", ode[0]},
+                  {"em", {{"value", em_m.value}, {"se", em_m.se}}},
+                  {"em_richardson", {{"value", rich_m.value}, {"se", rich_m.se}}}}},
+                {"variance",
+                 {{"closed_form", var},
+                  {"ode", ode[1]},
+                  {"em", {{"value", em_v.value}, {"se", em_v.se}}},
+                  {"em_richardson", {{"value", rich_v.value}, {"se", rich_v.se}}}}},
             };
-            r.line(fmt::format("{:<6} {:>4} {:>10.6f} {:>10.6f} {:>10.6f} {:>9.2f} | {:>10.6f} {:>10.6f} {:>10.6f} {:>9.2f}"
-                               "   (raw EM variance z = {:.1f})",
-                               name, t, mean, ode[0], rich_m.value, (rich_m.value - mean) / rich_m.se, var, ode[1],
-                               rich_v.value, (rich_v.value - var) / rich_v.se, (em_v.value - var) / em_v.se));
+            r.line(fmt::format(
+                "{:<6} {:>4} {:>10.6f} {:>10.6f} {:>10.6f} {:>9.2f} | {:>10.6f} {:>10.6f} {:>10.6f} {:>9.2f}"
+                "   (raw EM variance z = {:.1f})",
+                name, t, mean, ode[0], rich_m.value, (rich_m.value - mean) / rich_m.se, var, ode[1],
+                rich_v.value, (rich_v.value - var) / rich_v.se, (em_v.value - var) / em_v.se));
         }
     }
     return r;
@@ -131,20 +141,21 @@ Result run(const Config& cfg, const RunContext& ctx) {
 }  // namespace
 
 Experiment vp_marginals_experiment() {
-    return {"vp-marginals",
-            "VP / sub-VP marginal mean and variance: closed form vs moment ODE vs Euler-Maruyama (MATH §1, §6)",
-            {
-                seed_key(),
-                {"paths", KeyType::integer, "forward SDE paths", 1000, 1e9},
-                {"steps", KeyType::integer, "Euler-Maruyama steps on [0, 1] (even)", 2, 1e6},
-                {"times", KeyType::number_list, "times t in (0, 1] to report", 1e-6, 1},
-                {"processes", KeyType::string_list, "processes", {}, {}, {"vp", "subvp"}},
-                {"data_mean", KeyType::number, "x0 mean", -1e3, 1e3},
-                {"data_std", KeyType::number, "x0 std", 1e-6, 1e3},
-                {"batches", KeyType::integer, "independent batches for standard errors", 2, 1e5},
-                {"n_se", KeyType::number, "check tolerance in standard errors", 0, 100},
-            },
-            run};
+    return {
+        "vp-marginals",
+        "VP / sub-VP marginal mean and variance: closed form vs moment ODE vs Euler-Maruyama (MATH §1, §6)",
+        {
+            seed_key(),
+            {"paths", KeyType::integer, "forward SDE paths", 1000, 1e9},
+            {"steps", KeyType::integer, "Euler-Maruyama steps on [0, 1] (even)", 2, 1e6},
+            {"times", KeyType::number_list, "times t in (0, 1] to report", 1e-6, 1},
+            {"processes", KeyType::string_list, "processes", {}, {}, {"vp", "subvp"}},
+            {"data_mean", KeyType::number, "x0 mean", -1e3, 1e3},
+            {"data_std", KeyType::number, "x0 std", 1e-6, 1e3},
+            {"batches", KeyType::integer, "independent batches for standard errors", 2, 1e5},
+            {"n_se", KeyType::number, "check tolerance in standard errors", 0, 100},
+        },
+        run};
 }
 
 }  // namespace ayslab::app

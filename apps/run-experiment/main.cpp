@@ -1,12 +1,12 @@
 // run-experiment NAME|FILE.json [--set key=value ...] [--seed N] [--threads N] [--out FILE]
 // Exit codes: 0 all checks passed, 1 a check failed, 2 bad input, 3 numerical breakdown.
+#include <fmt/format.h>
+
+#include <boost/program_options.hpp>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <thread>
-
-#include <boost/program_options.hpp>
-#include <fmt/format.h>
 
 #include "ayslab/error.hpp"
 #include "output.hpp"
@@ -28,8 +28,8 @@ void print_keys(const Experiment& e) {
     const auto defaults = default_config(e.name);
     fmt::print("{}: {}\nkeys (--set key=value):\n", e.name, e.summary);
     for (const auto& k : e.schema)
-        fmt::print("  {:<16} {:<18} default {:<14} {}\n", k.name, type_name(k.type), defaults.at(k.name).dump(),
-                   k.description);
+        fmt::print("  {:<16} {:<18} default {:<14} {}\n", k.name, type_name(k.type),
+                   defaults.at(k.name).dump(), k.description);
 }
 
 // A NAME or a FILE.json whose "experiment" member names the experiment.
@@ -40,7 +40,8 @@ std::pair<const Experiment*, nlohmann::json> resolve(const std::string& target) 
         auto doc = nlohmann::json::parse(in, nullptr, false);
         if (doc.is_discarded()) throw InputError(fmt::format("{}: not valid JSON", target));
         if (!doc.is_object() || !doc.contains("experiment") || !doc["experiment"].is_string())
-            throw InputError(fmt::format("{}: needs a string member \"experiment\" naming the experiment", target));
+            throw InputError(
+                fmt::format("{}: needs a string member \"experiment\" naming the experiment", target));
         return {&find_experiment(doc["experiment"].get<std::string>()), doc};
     }
     return {&find_experiment(target), nlohmann::json::object()};
@@ -48,14 +49,14 @@ std::pair<const Experiment*, nlohmann::json> resolve(const std::string& target) 
 
 int run(int argc, char** argv) {
     po::options_description options("options");
-    options.add_options()
-        ("help,h", "show this help (with NAME: that experiment's keys)")
-        ("list", "list the experiments")
-        ("set", po::value<std::vector<std::string>>()->composing(), "override a config key: --set key=value")
-        ("seed", po::value<std::uint64_t>(), "random seed (same as --set seed=N)")
-        ("threads", po::value<std::size_t>()->default_value(0), "worker threads (0 = all cores); results do not depend on it")
-        ("out", po::value<std::string>(), "result file (default results/NAME.json)")
-        ("quiet,q", "no summary on stdout, no progress on stderr");
+    options.add_options()("help,h", "show this help (with NAME: that experiment's keys)")(
+        "list", "list the experiments")("set", po::value<std::vector<std::string>>()->composing(),
+                                        "override a config key: --set key=value")(
+        "seed", po::value<std::uint64_t>(), "random seed (same as --set seed=N)")(
+        "threads", po::value<std::size_t>()->default_value(0),
+        "worker threads (0 = all cores); results do not depend on it")(
+        "out", po::value<std::string>(), "result file (default results/NAME.json)")(
+        "quiet,q", "no summary on stdout, no progress on stderr");
     po::options_description hidden;
     hidden.add_options()("target", po::value<std::string>());
     po::options_description all;
@@ -75,7 +76,8 @@ int run(int argc, char** argv) {
             fmt::print("usage: run-experiment NAME|FILE.json [options]\n\n");
             std::cout << options << "\nexperiments:\n";
             print_list();
-            fmt::print("\nexit codes: 0 checks passed, 1 a check failed, 2 bad input, 3 numerical breakdown\n");
+            fmt::print(
+                "\nexit codes: 0 checks passed, 1 a check failed, 2 bad input, 3 numerical breakdown\n");
             return 0;
         }
         throw InputError("no experiment given (try --list or --help)");
@@ -98,7 +100,8 @@ int run(int argc, char** argv) {
                 throw InputError(fmt::format("--set '{}': expected key=value", item));
             const std::string key = item.substr(0, eq);
             const KeySpec* spec = find_key(experiment->schema, key);
-            sets[key] = spec ? parse_set_value(*spec, item.substr(eq + 1)) : nlohmann::json(item.substr(eq + 1));
+            sets[key] =
+                spec ? parse_set_value(*spec, item.substr(eq + 1)) : nlohmann::json(item.substr(eq + 1));
         }
     }
     if (vm.count("seed")) sets["seed"] = vm["seed"].as<std::uint64_t>();

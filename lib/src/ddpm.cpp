@@ -1,10 +1,10 @@
 #include "ayslab/ddpm.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <numbers>
-
-#include <fmt/format.h>
 
 #include "ayslab/error.hpp"
 
@@ -32,8 +32,7 @@ std::vector<double> make_betas(BetaSchedule schedule, int steps) {
                 const double c = std::cos((u + s) / (1.0 + s) * std::numbers::pi / 2.0);
                 return c * c;
             };
-            for (int t = 1; t <= steps; ++t)
-                beta[t] = std::min(1.0 - f(t / n) / f((t - 1) / n), 0.999);
+            for (int t = 1; t <= steps; ++t) beta[t] = std::min(1.0 - f(t / n) / f((t - 1) / n), 0.999);
             break;
         }
     }
@@ -73,8 +72,7 @@ DdpmPosterior DdpmTable::posterior(int t) const {
     const double ab_prev = alpha_bar(t - 1), b = beta_[t];
     const double one_minus_ab = -std::expm1(log_alpha_bar_[t]);
     const double one_minus_ab_prev = -std::expm1(log_alpha_bar_[t - 1]);
-    return {std::sqrt(ab_prev) * b / one_minus_ab,
-            std::sqrt(1.0 - b) * one_minus_ab_prev / one_minus_ab,
+    return {std::sqrt(ab_prev) * b / one_minus_ab, std::sqrt(1.0 - b) * one_minus_ab_prev / one_minus_ab,
             one_minus_ab_prev / one_minus_ab * b};
 }
 

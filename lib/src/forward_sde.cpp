@@ -1,9 +1,9 @@
 #include "ayslab/forward_sde.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "ayslab/error.hpp"
 #include "ayslab/rng.hpp"
@@ -11,8 +11,8 @@
 namespace ayslab {
 
 void forward_sde_paths(const Process& process, std::span<const double> x0, std::size_t n, std::size_t d,
-                       const ForwardSdeGrid& grid, std::span<const std::size_t> record_steps, std::uint64_t seed,
-                       std::uint64_t first, std::span<const ForwardSdeRun> runs) {
+                       const ForwardSdeGrid& grid, std::span<const std::size_t> record_steps,
+                       std::uint64_t seed, std::uint64_t first, std::span<const ForwardSdeRun> runs) {
     const std::size_t R = record_steps.size();
     if (grid.steps == 0) throw InputError("forward SDE: needs at least one step");
     if (x0.size() != n * d) throw InputError("forward SDE: x0 has the wrong size");
@@ -27,10 +27,13 @@ void forward_sde_paths(const Process& process, std::span<const double> x0, std::
     for (std::size_t u = 0; u < runs.size(); ++u) {
         const std::size_t m = runs[u].coarsening;
         if (m == 0 || grid.steps % m != 0)
-            throw InputError(fmt::format("forward SDE: {} steps do not divide into coarsening {}", grid.steps, m));
+            throw InputError(
+                fmt::format("forward SDE: {} steps do not divide into coarsening {}", grid.steps, m));
         for (auto k : record_steps)
-            if (k % m != 0) throw InputError(fmt::format("forward SDE: step {} is not a multiple of {}", k, m));
-        if (runs[u].record.size() != n * R * d) throw InputError("forward SDE: record buffer has the wrong size");
+            if (k % m != 0)
+                throw InputError(fmt::format("forward SDE: step {} is not a multiple of {}", k, m));
+        if (runs[u].record.size() != n * R * d)
+            throw InputError("forward SDE: record buffer has the wrong size");
         // Drift f h and diffusion g sqrt(dt) (per fine increment) at the left end of each step.
         for (std::size_t k = 0; k < grid.steps / m; ++k) {
             const double t = grid.t_start + static_cast<double>(k * m) * dt;

@@ -1,12 +1,13 @@
 // Continuous processes of MATH.md §1 and the factory.
-#include <cmath>
+#include "ayslab/process.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <cmath>
+
 #include "ayslab/ddpm.hpp"
 #include "ayslab/error.hpp"
-#include "ayslab/process.hpp"
 
 namespace ayslab {
 namespace {
@@ -18,7 +19,7 @@ void require_in_range(double value, double lo, double hi, const char* what, cons
 
 // EDM: s = 1, sigma = t.
 class Edm final : public Process {
-public:
+  public:
     std::string name() const override { return "edm"; }
     double t_min() const override { return 0.002; }
     double t_max() const override { return 80.0; }
@@ -35,7 +36,7 @@ public:
 
 // VE (SMLD): s = 1, sigma = sigma_min (sigma_max/sigma_min)^t on t in [0, 1].
 class Ve final : public Process {
-public:
+  public:
     std::string name() const override { return "ve"; }
     double t_min() const override { return 0.0; }
     double t_max() const override { return 1.0; }
@@ -48,13 +49,13 @@ public:
         return std::log(sg / lo_) / log_ratio_;
     }
 
-private:
+  private:
     double lo_ = 0.01, hi_ = 50.0, log_ratio_ = std::log(50.0 / 0.01);
 };
 
 // Shared by VP and sub-VP: alpha(t) = exp(-t^2 (b1 - b0)/4 - t b0/2), beta(t) = b0 + t (b1 - b0).
 class AlphaProcess : public Process {
-public:
+  public:
     double t_min() const override { return 1e-3; }
     double t_max() const override { return 1.0; }
     double log_alpha(double t) const { return -0.25 * t * t * (b1_ - b0_) - 0.5 * t * b0_; }
@@ -62,7 +63,7 @@ public:
     double s(double t) const override { return std::exp(log_alpha(t)); }
     double ds_dt(double t) const override { return -0.5 * beta(t) * s(t); }
 
-protected:
+  protected:
     // Inverse of log_alpha: solve t^2 (b1-b0)/4 + t b0/2 = L (L = -log alpha >= 0), stably.
     double t_of_minus_log_alpha(double minus_log_alpha) const {
         const double db = b1_ - b0_;
@@ -73,7 +74,7 @@ protected:
 
 // VP: sigma = sqrt(1 - alpha^2) / alpha = sqrt(expm1(-2 log alpha)).
 class Vp final : public AlphaProcess {
-public:
+  public:
     std::string name() const override { return "vp"; }
     double sigma(double t) const override { return std::sqrt(std::expm1(-2.0 * log_alpha(t))); }
     // 2 sigma sigma' = (sigma^2 + 1) beta.
@@ -90,16 +91,14 @@ public:
 
 // sub-VP: sigma = (1 - alpha^2) / alpha = 1/alpha - alpha (marginal std 1 - alpha^2).
 class SubVp final : public AlphaProcess {
-public:
+  public:
     std::string name() const override { return "subvp"; }
     double sigma(double t) const override {
         const double la = log_alpha(t);
         return -2.0 * std::sinh(la);  // e^{-la} - e^{la}
     }
     // sigma' = (beta/2) (1/alpha + alpha).
-    double dsigma_dt(double t) const override {
-        return 0.5 * beta(t) * 2.0 * std::cosh(log_alpha(t));
-    }
+    double dsigma_dt(double t) const override { return 0.5 * beta(t) * 2.0 * std::cosh(log_alpha(t)); }
     // beta (1 - alpha^4) = beta (1 - exp(-2 int beta)): score-SDE's sub-VP diffusion.
     double g2(double t) const override { return -beta(t) * std::expm1(4.0 * log_alpha(t)); }
     double t_of_sigma(double sg) const override {
@@ -111,7 +110,7 @@ public:
 
 // Rectified flow / flow matching: x_t = (1-t) x_0 + t eps, so s = 1 - t, sigma = t / (1 - t).
 class Flow final : public Process {
-public:
+  public:
     std::string name() const override { return "flow"; }
     double t_min() const override { return 0.002 / 1.002; }
     double t_max() const override { return 80.0 / 81.0; }
@@ -138,14 +137,11 @@ std::unique_ptr<Process> make_process(std::string_view name) {
     if (name == "vp") return std::make_unique<Vp>();
     if (name == "subvp") return std::make_unique<SubVp>();
     if (name == "flow") return std::make_unique<Flow>();
-    if (name == "ddpm-linear")
-        return std::make_unique<DdpmProcess>(BetaSchedule::linear, std::string(name));
+    if (name == "ddpm-linear") return std::make_unique<DdpmProcess>(BetaSchedule::linear, std::string(name));
     if (name == "ddpm-scaled-linear")
         return std::make_unique<DdpmProcess>(BetaSchedule::scaled_linear, std::string(name));
-    if (name == "ddpm-cosine")
-        return std::make_unique<DdpmProcess>(BetaSchedule::cosine, std::string(name));
-    throw InputError(fmt::format("unknown process '{}' (known: {})", name,
-                                 fmt::join(process_names(), ", ")));
+    if (name == "ddpm-cosine") return std::make_unique<DdpmProcess>(BetaSchedule::cosine, std::string(name));
+    throw InputError(fmt::format("unknown process '{}' (known: {})", name, fmt::join(process_names(), ", ")));
 }
 
 }  // namespace ayslab

@@ -1,9 +1,9 @@
 #include "ayslab/sampler.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "ayslab/error.hpp"
 #include "ayslab/parallel.hpp"
@@ -12,16 +12,19 @@
 namespace ayslab {
 
 namespace {
-void check_finite(std::span<const double> x, std::size_t dim, std::size_t first, std::size_t step, double sigma) {
+void check_finite(std::span<const double> x, std::size_t dim, std::size_t first, std::size_t step,
+                  double sigma) {
     for (std::size_t k = 0; k < x.size(); ++k)
         if (!std::isfinite(x[k]))
-            throw NumericalError(fmt::format("non-finite value {} at step {} (sigma = {}), particle {}, coordinate {}",
-                                             x[k], step, sigma, first + k / dim, k % dim));
+            throw NumericalError(
+                fmt::format("non-finite value {} at step {} (sigma = {}), particle {}, coordinate {}", x[k],
+                            step, sigma, first + k / dim, k % dim));
 }
 }  // namespace
 
-SampleStats sample(const Denoiser& denoiser, const Solver& solver, const Schedule& schedule, std::span<double> x,
-                   std::size_t n, const SamplerOptions& options, const StepObserver& observer) {
+SampleStats sample(const Denoiser& denoiser, const Solver& solver, const Schedule& schedule,
+                   std::span<double> x, std::size_t n, const SamplerOptions& options,
+                   const StepObserver& observer) {
     const std::size_t d = denoiser.dim();
     if (x.size() != n * d)
         throw InputError(fmt::format("sampler: {} values for {} particles of dimension {}", x.size(), n, d));

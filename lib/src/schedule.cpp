@@ -1,8 +1,8 @@
 #include "ayslab/schedule.hpp"
 
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "ayslab/error.hpp"
 
@@ -16,8 +16,8 @@ Schedule::Schedule(std::vector<double> sigmas) : sigmas_(std::move(sigmas)) {
         if (!std::isfinite(v) || !(v > 0.0))
             throw InputError(fmt::format("schedule sigma[{}] = {} is not a positive finite number", i, v));
         if (i > 0 && !(v < sigmas_[i - 1]))
-            throw InputError(fmt::format(
-                "schedule is not strictly decreasing at position {}: {} follows {}", i, v, sigmas_[i - 1]));
+            throw InputError(fmt::format("schedule is not strictly decreasing at position {}: {} follows {}",
+                                         i, v, sigmas_[i - 1]));
     }
 }
 
@@ -32,7 +32,8 @@ void check_schedule_range(std::size_t steps, double sigma_min, double sigma_max)
     if (!std::isfinite(sigma_min) || !(sigma_min > 0.0))
         throw InputError(fmt::format("sigma_min = {} must be positive and finite", sigma_min));
     if (!std::isfinite(sigma_max) || !(sigma_max > sigma_min))
-        throw InputError(fmt::format("sigma_max = {} must be finite and > sigma_min = {}", sigma_max, sigma_min));
+        throw InputError(
+            fmt::format("sigma_max = {} must be finite and > sigma_min = {}", sigma_max, sigma_min));
 }
 
 namespace {
@@ -51,7 +52,8 @@ Schedule karras(std::size_t steps, double sigma_min, double sigma_max, double rh
     check_schedule_range(steps, sigma_min, sigma_max);
     if (!(rho > 0.0) || !std::isfinite(rho)) throw InputError(fmt::format("rho = {} must be positive", rho));
     const double a = std::pow(sigma_max, 1.0 / rho), b = std::pow(sigma_min, 1.0 / rho);
-    return from_fraction(steps, sigma_min, sigma_max, [&](double u) { return std::pow(a + u * (b - a), rho); });
+    return from_fraction(steps, sigma_min, sigma_max,
+                         [&](double u) { return std::pow(a + u * (b - a), rho); });
 }
 
 Schedule log_uniform(std::size_t steps, double sigma_min, double sigma_max) {
@@ -63,14 +65,16 @@ Schedule log_uniform(std::size_t steps, double sigma_min, double sigma_max) {
 Schedule uniform_t(std::size_t steps, double sigma_min, double sigma_max, const Process& process) {
     check_schedule_range(steps, sigma_min, sigma_max);
     const double a = process.t_of_sigma(sigma_max), b = process.t_of_sigma(sigma_min);
-    return from_fraction(steps, sigma_min, sigma_max, [&](double u) { return process.sigma(a + u * (b - a)); });
+    return from_fraction(steps, sigma_min, sigma_max,
+                         [&](double u) { return process.sigma(a + u * (b - a)); });
 }
 
 Schedule arctan_optimal(std::size_t steps, double sigma_min, double sigma_max, double c) {
     check_schedule_range(steps, sigma_min, sigma_max);
     if (!(c > 0.0) || !std::isfinite(c)) throw InputError(fmt::format("c = {} must be positive", c));
     const double a = std::atan(sigma_max / c), b = std::atan(sigma_min / c);
-    return from_fraction(steps, sigma_min, sigma_max, [&](double u) { return c * std::tan(a + u * (b - a)); });
+    return from_fraction(steps, sigma_min, sigma_max,
+                         [&](double u) { return c * std::tan(a + u * (b - a)); });
 }
 
 }  // namespace ayslab

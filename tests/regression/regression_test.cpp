@@ -1,10 +1,10 @@
 // One regression case per experiment, at a small budget: every check passes, the key numbers match
 // the stored values in cases.json within each entry's stated tolerance, and a second run with a
 // different thread count gives the same document bit for bit (all but the "run" member).
-#include <fstream>
-
 #include <doctest/doctest.h>
 #include <fmt/format.h>
+
+#include <fstream>
 
 #include "registry.hpp"
 

@@ -1,8 +1,9 @@
 // Config validation: every violation names the key; defaults cover every schema key.
+#include "config.hpp"
+
 #include <doctest/doctest.h>
 
 #include "ayslab/error.hpp"
-#include "config.hpp"
 #include "registry.hpp"
 
 using namespace ayslab;
@@ -28,18 +29,18 @@ TEST_CASE("overrides replace defaults and integral floats are accepted for integ
 TEST_CASE("each violation is an input error naming the key") {
     CHECK_THROWS_WITH_AS(make_config(schema, defaults, {{"cc", 1}}, "f.json"),
                          doctest::Contains("f.json: unknown key 'cc'"), InputError);
-    CHECK_THROWS_WITH_AS(make_config(schema, defaults, {{"c", "x"}}, "t"), doctest::Contains("key 'c' must be a number"),
-                         InputError);
-    CHECK_THROWS_WITH_AS(make_config(schema, defaults, {{"c", 11}}, "t"), doctest::Contains("above its maximum"),
-                         InputError);
-    CHECK_THROWS_WITH_AS(make_config(schema, defaults, {{"seed", 1.5}}, "t"), doctest::Contains("must be an integer"),
-                         InputError);
-    CHECK_THROWS_WITH_AS(make_config(schema, defaults, {{"steps", {5, 0}}}, "t"), doctest::Contains("below its minimum"),
-                         InputError);
+    CHECK_THROWS_WITH_AS(make_config(schema, defaults, {{"c", "x"}}, "t"),
+                         doctest::Contains("key 'c' must be a number"), InputError);
+    CHECK_THROWS_WITH_AS(make_config(schema, defaults, {{"c", 11}}, "t"),
+                         doctest::Contains("above its maximum"), InputError);
+    CHECK_THROWS_WITH_AS(make_config(schema, defaults, {{"seed", 1.5}}, "t"),
+                         doctest::Contains("must be an integer"), InputError);
+    CHECK_THROWS_WITH_AS(make_config(schema, defaults, {{"steps", {5, 0}}}, "t"),
+                         doctest::Contains("below its minimum"), InputError);
     CHECK_THROWS_WITH_AS(make_config(schema, defaults, {{"steps", nlohmann::json::array()}}, "t"),
                          doctest::Contains("non-empty"), InputError);
-    CHECK_THROWS_WITH_AS(make_config(schema, defaults, {{"solver", "rk4"}}, "t"), doctest::Contains("not one of"),
-                         InputError);
+    CHECK_THROWS_WITH_AS(make_config(schema, defaults, {{"solver", "rk4"}}, "t"),
+                         doctest::Contains("not one of"), InputError);
     nlohmann::json partial = defaults;
     partial.erase("c");
     CHECK_THROWS_WITH_AS(make_config(schema, partial, nlohmann::json::object(), "t"),

@@ -1,10 +1,10 @@
 // MATH.md §2: exact denoisers against Tweedie with the score from finite differences of the exact
 // log-density (an independent route), special cases, and extreme sigmas.
+#include <doctest/doctest.h>
+
 #include <cmath>
 #include <numbers>
 #include <vector>
-
-#include <doctest/doctest.h>
 
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/data/mixture.hpp"
@@ -76,7 +76,8 @@ TEST_CASE("a one-component mixture is the Gaussian") {
 TEST_CASE("mixture log-density equals the direct sum of weighted Gaussians") {
     const auto m = two_d_mixture();
     const std::vector<double> x = {0.4, -0.3};
-    const double w[3] = {0.2, 0.5, 0.3}, mu[3][2] = {{-2, 0}, {1, 1}, {3, -1}}, v[3][2] = {{0.1, 0.4}, {0.2, 0.3}, {0.05, 0.6}};
+    const double w[3] = {0.2, 0.5, 0.3}, mu[3][2] = {{-2, 0}, {1, 1}, {3, -1}},
+                 v[3][2] = {{0.1, 0.4}, {0.2, 0.3}, {0.05, 0.6}};
     const double sigma = 0.7;
     double p = 0.0;
     for (int c = 0; c < 3; ++c) {

@@ -1,10 +1,11 @@
 // MATH.md §6: DDPM tables, the posterior q(x_{t-1} | x_t, x_0), and the discrete process in sigma.
-#include <cmath>
-#include <numbers>
+#include "ayslab/ddpm.hpp"
 
 #include <doctest/doctest.h>
 
-#include "ayslab/ddpm.hpp"
+#include <cmath>
+#include <numbers>
+
 #include "ayslab/error.hpp"
 
 using namespace ayslab;
@@ -36,7 +37,8 @@ TEST_CASE("cosine table follows f(t)/f(0) while the 0.999 cap is inactive") {
         const double c = std::cos((u + 0.008) / 1.008 * std::numbers::pi / 2);
         return c * c;
     };
-    for (int k : {1, 100, 500, 900}) CHECK(t.alpha_bar(k) == doctest::Approx(f(k / 1000.0) / f(0.0)).epsilon(1e-10));
+    for (int k : {1, 100, 500, 900})
+        CHECK(t.alpha_bar(k) == doctest::Approx(f(k / 1000.0) / f(0.0)).epsilon(1e-10));
     CHECK(t.beta(1000) == doctest::Approx(0.999));
 }
 

@@ -1,13 +1,14 @@
 // MATH.md §4: Gaussian KL against numerical integration; exact sampler laws against the closed-form
 // product (Euler) and against Monte Carlo sampling (4 SE, seed 21).
+#include "ayslab/divergence/kl.hpp"
+
+#include <doctest/doctest.h>
+
+#include <boost/math/quadrature/gauss_kronrod.hpp>
 #include <cmath>
 #include <numbers>
 #include <vector>
 
-#include <boost/math/quadrature/gauss_kronrod.hpp>
-#include <doctest/doctest.h>
-
-#include "ayslab/divergence/kl.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/sampler.hpp"
 #include "ayslab/stats.hpp"
@@ -26,8 +27,8 @@ TEST_CASE("1-D Gaussian KL equals the integral of p log(p/q)") {
             return std::exp(lp) * (lp - logn(x, mq, vq));
         };
         const double sd = std::sqrt(vp);
-        const double numeric =
-            boost::math::quadrature::gauss_kronrod<double, 61>::integrate(integrand, mp - 40 * sd, mp + 40 * sd, 15, 1e-14);
+        const double numeric = boost::math::quadrature::gauss_kronrod<double, 61>::integrate(
+            integrand, mp - 40 * sd, mp + 40 * sd, 15, 1e-14);
         CHECK(kl_gaussian(mp, vp, mq, vq) == doctest::Approx(numeric).epsilon(1e-8).scale(1e-14));
     }
     CHECK(kl_gaussian(1, 2, 1, 2) == 0.0);

@@ -1,7 +1,7 @@
 // The Newton minimiser on functions with known minima, and the exact-KL optimum = arctan (MATH §4).
-#include <cmath>
-
 #include <doctest/doctest.h>
+
+#include <cmath>
 
 #include "ayslab/optimise/exact.hpp"
 #include "ayslab/optimise/newton.hpp"
@@ -31,5 +31,6 @@ TEST_CASE("minimising Euler's exact KL from EDM rho=7 lands on the arctan schedu
     const auto data = DiagonalGaussian::isotropic(1, 0.0, 0.5);
     const auto best = optimise_exact_kl(*make_solver("euler"), karras(6, 0.002, 80.0), data);
     const auto arctan = arctan_optimal(6, 0.002, 80.0, 0.5);
-    for (std::size_t i = 0; i < arctan.size(); ++i) CHECK(best.schedule[i] == doctest::Approx(arctan[i]).epsilon(1e-8));
+    for (std::size_t i = 0; i < arctan.size(); ++i)
+        CHECK(best.schedule[i] == doctest::Approx(arctan[i]).epsilon(1e-8));
 }

@@ -1,11 +1,12 @@
 // MATH.md §1: each process's s, sigma, derivatives, inverse and SDE coefficients, against finite
 // differences (independent of the closed-form derivatives) and score-SDE's published f, g^2.
-#include <cmath>
+#include "ayslab/process.hpp"
 
 #include <doctest/doctest.h>
 
+#include <cmath>
+
 #include "ayslab/error.hpp"
-#include "ayslab/process.hpp"
 
 using namespace ayslab;
 
@@ -13,7 +14,8 @@ namespace {
 // Interior times spread over a process's range.
 std::vector<double> interior_times(const Process& p) {
     std::vector<double> ts;
-    for (double u : {0.05, 0.2, 0.37, 0.5, 0.71, 0.9, 0.97}) ts.push_back(p.t_min() + u * (p.t_max() - p.t_min()));
+    for (double u : {0.05, 0.2, 0.37, 0.5, 0.71, 0.9, 0.97})
+        ts.push_back(p.t_min() + u * (p.t_max() - p.t_min()));
     return ts;
 }
 }  // namespace
@@ -53,7 +55,8 @@ TEST_CASE("VP and sub-VP coefficients are score-SDE's (MATH §1)") {
         CHECK(sub->f(t) == doctest::Approx(-0.5 * beta).epsilon(1e-14));
         // sub-VP: g^2 = beta (1 - exp(-2 int_0^t beta)) and marginal std 1 - alpha^2.
         const double integral = b0 * t + 0.5 * (b1 - b0) * t * t;
-        CHECK(sub->g2(t) == doctest::Approx(beta * (1 - std::exp(-2 * integral))).epsilon(1e-12).scale(1e-300));
+        CHECK(sub->g2(t) ==
+              doctest::Approx(beta * (1 - std::exp(-2 * integral))).epsilon(1e-12).scale(1e-300));
         CHECK(sub->s(t) * sub->sigma(t) == doctest::Approx(1 - alpha * alpha).epsilon(1e-12).scale(1e-300));
         // VP: marginal variance 1 - alpha^2.
         CHECK(vp->s(t) * vp->s(t) * vp->sigma(t) * vp->sigma(t) ==

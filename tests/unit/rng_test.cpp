@@ -1,10 +1,11 @@
 // Counter-based random numbers: addressed values, moments within standard errors (seed 12345).
-#include <cmath>
-#include <vector>
+#include "ayslab/rng.hpp"
 
 #include <doctest/doctest.h>
 
-#include "ayslab/rng.hpp"
+#include <cmath>
+#include <vector>
+
 #include "ayslab/stats.hpp"
 
 using namespace ayslab;

@@ -1,19 +1,21 @@
 // The sampler loop: bit-identical for any thread count and chunk size, NaN reported with its place.
+#include "ayslab/sampler.hpp"
+
+#include <doctest/doctest.h>
+
 #include <cmath>
 #include <limits>
 #include <vector>
 
-#include <doctest/doctest.h>
-
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/data/mixture.hpp"
 #include "ayslab/error.hpp"
-#include "ayslab/sampler.hpp"
 
 using namespace ayslab;
 
 namespace {
-std::vector<double> run(const Denoiser& data, const std::string& solver, std::size_t threads, std::size_t chunk) {
+std::vector<double> run(const Denoiser& data, const std::string& solver, std::size_t threads,
+                        std::size_t chunk) {
     const std::size_t n = 3000;
     std::vector<double> x(n * data.dim());
     sample_marginal(data, 80.0, x, n, 11, threads);
@@ -47,7 +49,8 @@ TEST_CASE("the observer sees every step in order") {
     std::vector<double> x(10, 1.0);
     std::vector<double> seen;
     const auto sched = karras(5, 0.1, 10.0);
-    const StepObserver obs = [&](std::size_t, std::size_t, std::size_t step, double sigma, std::span<const double>) {
+    const StepObserver obs = [&](std::size_t, std::size_t, std::size_t step, double sigma,
+                                 std::span<const double>) {
         CHECK(sigma == sched[step]);
         seen.push_back(sigma);
     };

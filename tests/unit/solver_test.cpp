@@ -1,9 +1,9 @@
 // MATH.md §3: each solver's one-step map on Gaussian data against the hand-derived formula, DDIM =
 // Euler in sigma, DDPM ancestral with beta_tilde = linearised SDE, and observed convergence orders.
+#include <doctest/doctest.h>
+
 #include <cmath>
 #include <vector>
-
-#include <doctest/doctest.h>
 
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/divergence/kl.hpp"
@@ -49,7 +49,8 @@ TEST_CASE("stochastic steps: mean and noise of the hand-derived formulas") {
     CHECK(update::linearised_mean(x, d, s, t) == doctest::Approx(r2 * x + (1 - r2) * d));
     CHECK(update::linearised_noise_std(s, t) == doctest::Approx(t * std::sqrt(1 - r2)));
     // Euler-Maruyama on dx = -2 sigma score dsigma + sqrt(2 sigma) dw, score = (d - x)/sigma^2.
-    CHECK(update::euler_maruyama_mean(x, d, s, t) == doctest::Approx(x + 2 * s * (s - t) * (d - x) / (s * s)));
+    CHECK(update::euler_maruyama_mean(x, d, s, t) ==
+          doctest::Approx(x + 2 * s * (s - t) * (d - x) / (s * s)));
     CHECK(update::euler_maruyama_noise_std(s, t) == doctest::Approx(std::sqrt(2 * s * (s - t))));
 }
 
@@ -60,10 +61,13 @@ TEST_CASE("DDPM ancestral (MATH §6) in sigma: its mean is the posterior mean an
     const double x_vp = std::sqrt(ab) * xt;
     const double eps_hat = (xt - d) / s;  // eps-prediction from D (MATH §2)
     const double mean_vp = (x_vp - beta / std::sqrt(1 - ab) * eps_hat) / std::sqrt(alpha);
-    CHECK(update::linearised_mean(xt, d, s, t) == doctest::Approx(mean_vp / std::sqrt(ab_prev)).epsilon(1e-13));
-    CHECK(update::ddpm_beta_noise_std(s, t) == doctest::Approx(std::sqrt(beta) / std::sqrt(ab_prev)).epsilon(1e-13));
+    CHECK(update::linearised_mean(xt, d, s, t) ==
+          doctest::Approx(mean_vp / std::sqrt(ab_prev)).epsilon(1e-13));
+    CHECK(update::ddpm_beta_noise_std(s, t) ==
+          doctest::Approx(std::sqrt(beta) / std::sqrt(ab_prev)).epsilon(1e-13));
     const double beta_tilde = (1 - ab_prev) / (1 - ab) * beta;
-    CHECK(update::linearised_noise_std(s, t) == doctest::Approx(std::sqrt(beta_tilde) / std::sqrt(ab_prev)).epsilon(1e-13));
+    CHECK(update::linearised_noise_std(s, t) ==
+          doctest::Approx(std::sqrt(beta_tilde) / std::sqrt(ab_prev)).epsilon(1e-13));
 }
 
 TEST_CASE("NFE per step and names") {

@@ -19,7 +19,7 @@ struct DdpmPosterior {
 // The 1-indexed table of MATH §6: beta_t, alpha_t = 1 - beta_t, alpha_bar_t = prod_{j<=t} alpha_j
 // for t = 1..T, with alpha_bar_0 = 1.
 class DdpmTable {
-public:
+  public:
     explicit DdpmTable(BetaSchedule schedule, int steps = 1000);
     int steps() const { return static_cast<int>(beta_.size()) - 1; }
     double beta(int t) const;
@@ -29,7 +29,7 @@ public:
     double sigma(int t) const;
     DdpmPosterior posterior(int t) const;
 
-private:
+  private:
     void check_index(int t, int lo) const;
     std::vector<double> beta_;           // beta_[t], t = 1..T (beta_[0] unused = 0)
     std::vector<double> log_alpha_bar_;  // log alpha_bar_t, t = 0..T
@@ -39,7 +39,7 @@ private:
 // (k corresponds to alpha_bar_{k+1} of the 1-indexed table). Fractional timesteps interpolate
 // log sigma linearly; s = sqrt(alpha_bar) = 1 / sqrt(1 + sigma^2).
 class DdpmProcess final : public Process {
-public:
+  public:
     DdpmProcess(BetaSchedule schedule, std::string name, int steps = 1000);
     std::string name() const override { return name_; }
     double t_min() const override { return 0.0; }
@@ -51,7 +51,7 @@ public:
     double t_of_sigma(double sigma) const override;
     const DdpmTable& table() const { return table_; }
 
-private:
+  private:
     // Segment index and fraction for a timestep; throws outside [0, T-1].
     std::size_t segment(double t, double& frac) const;
     std::string name_;

@@ -9,7 +9,7 @@
 namespace ayslab {
 
 class Denoiser {
-public:
+  public:
     virtual ~Denoiser() = default;
     virtual std::size_t dim() const = 0;
     // x, out: n rows of dim() values; out[i] = D(x[i]; sigma). x and out must not overlap.

@@ -26,7 +26,7 @@ struct ForwardSdeRun {
 // path: particle first + i's increments depend only on (seed, first + i), so coarse and fine runs
 // can be compared (and Richardson-extrapolated) path by path.
 void forward_sde_paths(const Process& process, std::span<const double> x0, std::size_t n, std::size_t d,
-                       const ForwardSdeGrid& grid, std::span<const std::size_t> record_steps, std::uint64_t seed,
-                       std::uint64_t first, std::span<const ForwardSdeRun> runs);
+                       const ForwardSdeGrid& grid, std::span<const std::size_t> record_steps,
+                       std::uint64_t seed, std::uint64_t first, std::span<const ForwardSdeRun> runs);
 
 }  // namespace ayslab

@@ -9,7 +9,7 @@
 namespace ayslab {
 
 class Process {
-public:
+  public:
     virtual ~Process() = default;
     virtual std::string name() const = 0;
     // Default time range of the process (sampling runs between these).

@@ -2,12 +2,12 @@
 // (Random123) keyed by the seed, with the counter holding the address. A value depends only on its
 // address, so results are the same whatever the thread count or evaluation order.
 #pragma once
-#include <cstdint>
-#include <span>
+#include <Random123/philox.h>
 
 #include <Random123/boxmuller.hpp>
-#include <Random123/philox.h>
 #include <Random123/uniform.hpp>
+#include <cstdint>
+#include <span>
 
 namespace ayslab {
 
@@ -41,8 +41,8 @@ inline void fill_normal(const RandomAddress& a, std::span<double> out) {
 // Fills out[k] with the N(0, 1) value of flat element index first + k (e.g. particle * d + coordinate)
 // at (seed, stream, step). Four consecutive elements share one Philox call, so this is the cheap way
 // to draw noise for small d; a value still depends only on its own (seed, stream, element, step).
-inline void fill_normal_flat(std::uint64_t seed, std::uint64_t stream, std::uint64_t step, std::uint64_t first,
-                             std::span<double> out) {
+inline void fill_normal_flat(std::uint64_t seed, std::uint64_t stream, std::uint64_t step,
+                             std::uint64_t first, std::span<double> out) {
     using Philox = r123::Philox4x64;
     const Philox rng;
     const Philox::key_type key = {{seed, 0xD1B54A32D192ED03ULL}};

@@ -29,8 +29,9 @@ struct SampleStats {
 
 // Runs x (n x denoiser.dim()) from schedule.sigma_max() to schedule.sigma_min(). Throws
 // NumericalError naming the step and particle if a non-finite value appears.
-SampleStats sample(const Denoiser& denoiser, const Solver& solver, const Schedule& schedule, std::span<double> x,
-                   std::size_t n, const SamplerOptions& options, const StepObserver& observer = {});
+SampleStats sample(const Denoiser& denoiser, const Solver& solver, const Schedule& schedule,
+                   std::span<double> x, std::size_t n, const SamplerOptions& options,
+                   const StepObserver& observer = {});
 
 // Fills x with n exact draws from p_sigma = data * N(0, sigma^2 I): x_0 from the data plus sigma eps.
 void sample_marginal(const Denoiser& denoiser, double sigma, std::span<double> x, std::size_t n,

@@ -12,7 +12,7 @@
 namespace ayslab {
 
 class Schedule {
-public:
+  public:
     // Throws InputError unless: >= 2 values, all finite and > 0, strictly decreasing.
     explicit Schedule(std::vector<double> sigmas);
     std::size_t size() const { return sigmas_.size(); }
@@ -24,7 +24,7 @@ public:
     // The schedule in a process's own time variable (same order).
     std::vector<double> times(const Process& process) const;
 
-private:
+  private:
     std::vector<double> sigmas_;
 };
 

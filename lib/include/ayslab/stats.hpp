@@ -7,7 +7,7 @@ namespace ayslab {
 
 // Power sums of (x - shift) up to the fourth; shift should be near the mean for accuracy.
 class Moments {
-public:
+  public:
     explicit Moments(double shift = 0.0) : shift_(shift) {}
     void add(double x) {
         const double y = x - shift_, y2 = y * y;
@@ -41,7 +41,7 @@ public:
         return std::sqrt(std::max(mu4 - mu2 * mu2, 0.0) / n_);
     }
 
-private:
+  private:
     double shift_;
     double n_ = 0.0, s1_ = 0.0, s2_ = 0.0, s3_ = 0.0, s4_ = 0.0;
 };

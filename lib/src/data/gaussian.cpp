@@ -1,22 +1,25 @@
 #include "ayslab/data/gaussian.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <numbers>
-
-#include <fmt/format.h>
 
 #include "ayslab/error.hpp"
 #include "ayslab/rng.hpp"
 
 namespace ayslab {
 
-DiagonalGaussian::DiagonalGaussian(std::vector<double> mean, std::vector<double> std) : mean_(std::move(mean)) {
+DiagonalGaussian::DiagonalGaussian(std::vector<double> mean, std::vector<double> std)
+    : mean_(std::move(mean)) {
     if (mean_.empty() || mean_.size() != std.size())
-        throw InputError(fmt::format("Gaussian data: mean has {} entries, std has {}", mean_.size(), std.size()));
+        throw InputError(
+            fmt::format("Gaussian data: mean has {} entries, std has {}", mean_.size(), std.size()));
     var_.resize(std.size());
     for (std::size_t j = 0; j < std.size(); ++j) {
         if (!(std[j] > 0.0) || !std::isfinite(std[j]) || !std::isfinite(mean_[j]))
-            throw InputError(fmt::format("Gaussian data: coordinate {} has mean {} and std {}", j, mean_[j], std[j]));
+            throw InputError(
+                fmt::format("Gaussian data: coordinate {} has mean {} and std {}", j, mean_[j], std[j]));
         var_[j] = std[j] * std[j];
     }
 }
@@ -38,7 +41,8 @@ void DiagonalGaussian::denoise(std::span<const double> x, std::size_t n, double 
 }
 
 double DiagonalGaussian::log_density(std::span<const double> x, double sigma) const {
-    if (x.size() != dim()) throw InputError(fmt::format("point has {} coordinates, data has {}", x.size(), dim()));
+    if (x.size() != dim())
+        throw InputError(fmt::format("point has {} coordinates, data has {}", x.size(), dim()));
     const double s2 = sigma * sigma;
     double acc = 0.0;
     for (std::size_t j = 0; j < dim(); ++j) {
@@ -54,7 +58,8 @@ double DiagonalGaussian::data_variance() const {
     return acc / static_cast<double>(var_.size());
 }
 
-void DiagonalGaussian::sample(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out) const {
+void DiagonalGaussian::sample(std::size_t n, std::uint64_t seed, std::uint64_t first,
+                              std::span<double> out) const {
     const std::size_t d = dim();
     if (out.size() != n * d) throw InputError("Gaussian sample: output has the wrong size");
     fill_normal_flat(seed, static_cast<std::uint64_t>(Stream::data), 0, first * d, out);

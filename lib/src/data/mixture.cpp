@@ -1,11 +1,11 @@
 #include "ayslab/data/mixture.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numbers>
-
-#include <fmt/format.h>
 
 #include "ayslab/error.hpp"
 #include "ayslab/rng.hpp"
@@ -18,7 +18,8 @@ GaussianMixture::GaussianMixture(std::vector<double> weights, std::vector<double
     const std::size_t k = weights_.size();
     if (k == 0 || dim_ == 0) throw InputError("Gaussian mixture needs at least one component and d >= 1");
     if (means_.size() != k * dim_)
-        throw InputError(fmt::format("Gaussian mixture: {} means values for K = {}, d = {}", means_.size(), k, dim_));
+        throw InputError(
+            fmt::format("Gaussian mixture: {} means values for K = {}, d = {}", means_.size(), k, dim_));
     if (variances.size() == k) {
         var_.resize(k * dim_);
         for (std::size_t c = 0; c < k; ++c) std::fill_n(var_.begin() + c * dim_, dim_, variances[c]);
@@ -30,11 +31,13 @@ GaussianMixture::GaussianMixture(std::vector<double> weights, std::vector<double
     }
     double total = 0.0;
     for (double w : weights_) {
-        if (!(w > 0.0) || !std::isfinite(w)) throw InputError(fmt::format("mixture weight {} must be positive", w));
+        if (!(w > 0.0) || !std::isfinite(w))
+            throw InputError(fmt::format("mixture weight {} must be positive", w));
         total += w;
     }
     for (double v : var_)
-        if (!(v > 0.0) || !std::isfinite(v)) throw InputError(fmt::format("mixture variance {} must be positive", v));
+        if (!(v > 0.0) || !std::isfinite(v))
+            throw InputError(fmt::format("mixture variance {} must be positive", v));
     for (double m : means_)
         if (!std::isfinite(m)) throw InputError("mixture mean is not finite");
     log_weights_.resize(k);
@@ -51,8 +54,8 @@ struct SigmaTables {
 };
 }  // namespace
 
-static void fill_tables(std::size_t k, std::size_t d, const std::vector<double>& log_w, const std::vector<double>& var,
-                        double sigma, SigmaTables& t) {
+static void fill_tables(std::size_t k, std::size_t d, const std::vector<double>& log_w,
+                        const std::vector<double>& var, double sigma, SigmaTables& t) {
     const double s2 = sigma * sigma;
     t.log_norm.resize(k);
     t.inv_total.resize(k * d);
@@ -70,8 +73,8 @@ static void fill_tables(std::size_t k, std::size_t d, const std::vector<double>&
 }
 
 // log r_k + log p for one point given the tables; returns log p_sigma(x) and leaves log r_k in log_r.
-static double log_resp(std::span<const double> x, std::size_t k, std::size_t d, const std::vector<double>& means,
-                       const SigmaTables& t, std::span<double> log_r) {
+static double log_resp(std::span<const double> x, std::size_t k, std::size_t d,
+                       const std::vector<double>& means, const SigmaTables& t, std::span<double> log_r) {
     double top = -std::numeric_limits<double>::infinity();
     for (std::size_t c = 0; c < k; ++c) {
         const double* mu = means.data() + c * d;
@@ -91,7 +94,8 @@ static double log_resp(std::span<const double> x, std::size_t k, std::size_t d, 
     return log_p;
 }
 
-double GaussianMixture::log_responsibilities(std::span<const double> x, double sigma, std::span<double> log_r) const {
+double GaussianMixture::log_responsibilities(std::span<const double> x, double sigma,
+                                             std::span<double> log_r) const {
     if (x.size() != dim_ || log_r.size() != components())
         throw InputError(fmt::format("point has {} coordinates, data has {}", x.size(), dim_));
     thread_local SigmaTables tables;
@@ -99,7 +103,8 @@ double GaussianMixture::log_responsibilities(std::span<const double> x, double s
     return log_resp(x, components(), dim_, means_, tables, log_r);
 }
 
-void GaussianMixture::denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const {
+void GaussianMixture::denoise(std::span<const double> x, std::size_t n, double sigma,
+                              std::span<double> out) const {
     check_batch(*this, x, n, out);
     thread_local SigmaTables tables;
     thread_local std::vector<double> log_r;
@@ -121,7 +126,8 @@ void GaussianMixture::denoise(std::span<const double> x, std::size_t n, double s
 }
 
 double GaussianMixture::log_density(std::span<const double> x, double sigma) const {
-    if (x.size() != dim_) throw InputError(fmt::format("point has {} coordinates, data has {}", x.size(), dim_));
+    if (x.size() != dim_)
+        throw InputError(fmt::format("point has {} coordinates, data has {}", x.size(), dim_));
     thread_local std::vector<double> log_r;
     log_r.resize(components());
     return log_responsibilities(x, sigma, log_r);
@@ -141,7 +147,8 @@ double GaussianMixture::data_variance() const {
     return acc / static_cast<double>(dim_);
 }
 
-void GaussianMixture::sample(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out) const {
+void GaussianMixture::sample(std::size_t n, std::uint64_t seed, std::uint64_t first,
+                             std::span<double> out) const {
     if (out.size() != n * dim_) throw InputError("mixture sample: output has the wrong size");
     for (std::size_t i = 0; i < n; ++i) {
         double u = 0.0;

@@ -1,8 +1,8 @@
 #include "ayslab/divergence/kl.hpp"
 
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "ayslab/error.hpp"
 #include "ayslab/sampler.hpp"
@@ -12,7 +12,8 @@ namespace ayslab {
 
 double kl_gaussian(double mean_p, double var_p, double mean_q, double var_q) {
     if (!(var_p > 0.0) || !(var_q > 0.0))
-        throw NumericalError(fmt::format("KL of Gaussians needs positive variances, got {} and {}", var_p, var_q));
+        throw NumericalError(
+            fmt::format("KL of Gaussians needs positive variances, got {} and {}", var_p, var_q));
     const double u = std::log(var_p / var_q), dm = mean_p - mean_q;
     return 0.5 * (std::expm1(u) - u) + 0.5 * dm * dm / var_q;
 }
@@ -29,7 +30,8 @@ double kl_gaussian_diag(const std::vector<double>& mean_p, const std::vector<dou
 
 GaussianLaw solver_output_law(const Solver& solver, const Schedule& schedule, const DiagonalGaussian& data) {
     if (solver.stochastic())
-        throw InputError(fmt::format("exact KL needs a deterministic solver; '{}' is stochastic", solver.name()));
+        throw InputError(
+            fmt::format("exact KL needs a deterministic solver; '{}' is stochastic", solver.name()));
     const std::size_t d = data.dim();
     const double s2 = schedule.sigma_max() * schedule.sigma_max();
     // Probes: mean, mean + std, mean - std (the third checks the map is affine).
@@ -45,15 +47,17 @@ GaussianLaw solver_output_law(const Solver& solver, const Schedule& schedule, co
     for (std::size_t j = 0; j < d; ++j) {
         const double m = x[j], up = x[d + j] - m, down = m - x[2 * d + j];
         if (std::abs(up - down) > 1e-8 * (std::abs(up) + std::abs(m)) + 1e-300)
-            throw NumericalError(fmt::format("solver '{}' is not affine on Gaussian data (coordinate {}: {} vs {})",
-                                             solver.name(), j, up, down));
+            throw NumericalError(
+                fmt::format("solver '{}' is not affine on Gaussian data (coordinate {}: {} vs {})",
+                            solver.name(), j, up, down));
         out.mean[j] = m;
         out.variance[j] = 0.25 * (up + down) * (up + down);
     }
     return out;
 }
 
-GaussianLaw stochastic_output_law(const Solver& solver, const Schedule& schedule, const DiagonalGaussian& data) {
+GaussianLaw stochastic_output_law(const Solver& solver, const Schedule& schedule,
+                                  const DiagonalGaussian& data) {
     const auto* step = dynamic_cast<const GaussianStepSolver*>(&solver);
     if (!step) throw InputError(fmt::format("solver '{}' has no exact Gaussian output law", solver.name()));
     const std::size_t d = data.dim();

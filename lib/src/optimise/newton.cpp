@@ -92,7 +92,8 @@ bool cholesky_solve(std::vector<double> a, std::vector<double> b, std::size_t n,
 
 }  // namespace
 
-NewtonResult minimise_newton(const Objective& objective, std::vector<double> x, const NewtonOptions& options) {
+NewtonResult minimise_newton(const Objective& objective, std::vector<double> x,
+                             const NewtonOptions& options) {
     const std::size_t n = x.size();
     Counted f{objective};
     NewtonResult result;

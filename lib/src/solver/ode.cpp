@@ -5,9 +5,7 @@
 
 namespace ayslab {
 
-void WorkspaceSolver::prepare(std::size_t n, std::size_t d) {
-    denoised_.resize(n * d);
-}
+void WorkspaceSolver::prepare(std::size_t n, std::size_t d) { denoised_.resize(n * d); }
 
 std::size_t EulerSolver::step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
                               const StepContext& ctx) {

@@ -17,7 +17,8 @@ std::size_t GaussianStepSolver::step(std::span<double> x, std::size_t n, double 
     if (noise_.size() < m) noise_.resize(m);
     ctx.denoiser.denoise(x, n, sigma, d);
     const std::span<double> z(noise_.data(), m);
-    fill_normal_flat(ctx.seed, static_cast<std::uint64_t>(Stream::step_noise), ctx.step, ctx.first_particle * dim, z);
+    fill_normal_flat(ctx.seed, static_cast<std::uint64_t>(Stream::step_noise), ctx.step,
+                     ctx.first_particle * dim, z);
     const double a = mean(1.0, 0.0, sigma, sigma_next), b = mean(0.0, 1.0, sigma, sigma_next);
     const double sd = noise_std(sigma, sigma_next);
     for (std::size_t k = 0; k < m; ++k) x[k] = a * x[k] + b * d[k] + sd * z[k];

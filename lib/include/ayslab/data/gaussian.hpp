@@ -7,14 +7,15 @@
 namespace ayslab {
 
 class DiagonalGaussian final : public Denoiser {
-public:
+  public:
     // mean and std (c) per coordinate; same length, std > 0.
     DiagonalGaussian(std::vector<double> mean, std::vector<double> std);
     // Isotropic N(mu 1, c^2 I) in d dimensions.
     static DiagonalGaussian isotropic(std::size_t d, double mu, double c);
 
     std::size_t dim() const override { return mean_.size(); }
-    void denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
+    void denoise(std::span<const double> x, std::size_t n, double sigma,
+                 std::span<double> out) const override;
     double log_density(std::span<const double> x, double sigma) const override;
     double data_variance() const override;
     void sample(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out) const override;
@@ -22,7 +23,7 @@ public:
     const std::vector<double>& mean() const { return mean_; }
     const std::vector<double>& variance() const { return var_; }
 
-private:
+  private:
     std::vector<double> mean_, var_;
 };
 

@@ -8,7 +8,7 @@
 namespace ayslab {
 
 class GaussianMixture final : public Denoiser {
-public:
+  public:
     // weights: K (positive, normalised here); means: K x d row-major; variances: K x d (diagonal)
     // or K (isotropic per component).
     GaussianMixture(std::vector<double> weights, std::vector<double> means, std::vector<double> variances,
@@ -16,7 +16,8 @@ public:
 
     std::size_t dim() const override { return dim_; }
     std::size_t components() const { return weights_.size(); }
-    void denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
+    void denoise(std::span<const double> x, std::size_t n, double sigma,
+                 std::span<double> out) const override;
     double log_density(std::span<const double> x, double sigma) const override;
     double data_variance() const override;
     void sample(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out) const override;
@@ -24,7 +25,7 @@ public:
     // Log responsibilities plus normaliser for one point: fills log_r (K) and returns log p_sigma(x).
     double log_responsibilities(std::span<const double> x, double sigma, std::span<double> log_r) const;
 
-private:
+  private:
     std::size_t dim_;
     std::vector<double> weights_, log_weights_, means_, var_;  // var_: K x d
 };

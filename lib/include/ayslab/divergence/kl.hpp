@@ -29,7 +29,8 @@ GaussianLaw solver_output_law(const Solver& solver, const Schedule& schedule, co
 // The exact output law of a stochastic "mean + std * z" solver (euler-maruyama, linearised-sde,
 // ddpm-ancestral) on Gaussian data: its mean map is affine in x and its noise independent, so mean
 // and variance propagate exactly step by step (m' = mean(m), v' = a^2 v + std^2).
-GaussianLaw stochastic_output_law(const Solver& solver, const Schedule& schedule, const DiagonalGaussian& data);
+GaussianLaw stochastic_output_law(const Solver& solver, const Schedule& schedule,
+                                  const DiagonalGaussian& data);
 
 // Either of the two above, by the solver's kind.
 GaussianLaw output_law(const Solver& solver, const Schedule& schedule, const DiagonalGaussian& data);

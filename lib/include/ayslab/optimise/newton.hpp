@@ -9,10 +9,10 @@ namespace ayslab {
 
 struct NewtonOptions {
     std::size_t max_iterations = 200;
-    double step_tolerance = 1e-12;     // stop when the Newton step's max-norm falls below this
-    double gradient_step = 1e-3;       // step of the fourth-order central-difference gradient
-    double hessian_step = 1e-4;        // step for the Hessian
-    std::size_t threads = 1;           // objective evaluations for derivatives run in parallel
+    double step_tolerance = 1e-12;  // stop when the Newton step's max-norm falls below this
+    double gradient_step = 1e-3;    // step of the fourth-order central-difference gradient
+    double hessian_step = 1e-4;     // step for the Hessian
+    std::size_t threads = 1;        // objective evaluations for derivatives run in parallel
 };
 
 struct NewtonResult {

@@ -8,21 +8,21 @@ namespace ayslab {
 
 // Holds the denoised-batch buffer every solver needs.
 class WorkspaceSolver : public Solver {
-public:
+  public:
     void prepare(std::size_t n, std::size_t d) override;
 
-protected:
+  protected:
     std::span<double> denoised(std::size_t size) {
         if (denoised_.size() < size) denoised_.resize(size);  // only if prepare() was skipped
         return {denoised_.data(), size};
     }
 
-private:
+  private:
     std::vector<double> denoised_;
 };
 
 class EulerSolver final : public WorkspaceSolver {
-public:
+  public:
     std::string name() const override { return "euler"; }
     bool stochastic() const override { return false; }
     std::size_t nfe_per_step() const override { return 1; }
@@ -32,7 +32,7 @@ public:
 };
 
 class DdimSolver final : public WorkspaceSolver {
-public:
+  public:
     std::string name() const override { return "ddim"; }
     bool stochastic() const override { return false; }
     std::size_t nfe_per_step() const override { return 1; }
@@ -43,7 +43,7 @@ public:
 
 // EDM's second-order Heun (Karras et al. 2022, Algorithm 1), 2 evaluations per step.
 class HeunSolver final : public WorkspaceSolver {
-public:
+  public:
     std::string name() const override { return "heun"; }
     bool stochastic() const override { return false; }
     std::size_t nfe_per_step() const override { return 2; }
@@ -52,7 +52,7 @@ public:
     std::size_t step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
                      const StepContext& ctx) override;
 
-private:
+  private:
     std::vector<double> x_pred_, d_pred_;
 };
 

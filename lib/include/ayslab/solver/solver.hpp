@@ -21,7 +21,7 @@ struct StepContext {
 };
 
 class Solver {
-public:
+  public:
     virtual ~Solver() = default;
     virtual std::string name() const = 0;
     virtual bool stochastic() const = 0;
