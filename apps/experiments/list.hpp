@@ -9,5 +9,6 @@ Experiment tweedie_experiment();
 Experiment vp_marginals_experiment();
 Experiment ddpm_posterior_experiment();
 Experiment marginals_agree_experiment();
+Experiment schedule_experiment();
 
 }  // namespace ayslab::app

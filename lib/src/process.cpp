@@ -13,7 +13,7 @@ namespace ayslab {
 namespace {
 
 void require_in_range(double value, double lo, double hi, const char* what, const std::string& who) {
-    if (!(value >= lo * (1 - 1e-12) && value <= hi * (1 + 1e-12)))
+    if (!std::isfinite(value) || !(value >= lo * (1 - 1e-12) && value <= hi * (1 + 1e-12)))
         throw InputError(fmt::format("{} {} outside the {} range [{}, {}]", what, value, who, lo, hi));
 }
 
@@ -28,8 +28,8 @@ class Edm final : public Process {
     double sigma(double t) const override { return t; }
     double dsigma_dt(double) const override { return 1.0; }
     double t_of_sigma(double sg) const override {
-        if (!(sg > 0.0) || !std::isfinite(sg))
-            throw InputError(fmt::format("sigma {} is not a positive finite number", sg));
+        if (!(sg >= 0.0) || !std::isfinite(sg))
+            throw InputError(fmt::format("sigma {} is not a finite number >= 0", sg));
         return sg;
     }
 };
@@ -84,7 +84,7 @@ class Vp final : public AlphaProcess {
     }
     double g2(double t) const override { return beta(t); }  // score-SDE's VP diffusion
     double t_of_sigma(double sg) const override {
-        require_in_range(sg, 1e-300, sigma(1.0), "sigma", name());
+        require_in_range(sg, 0.0, sigma(1.0), "sigma", name());
         return t_of_minus_log_alpha(0.5 * std::log1p(sg * sg));
     }
 };
@@ -102,7 +102,7 @@ class SubVp final : public AlphaProcess {
     // beta (1 - alpha^4) = beta (1 - exp(-2 int beta)): score-SDE's sub-VP diffusion.
     double g2(double t) const override { return -beta(t) * std::expm1(4.0 * log_alpha(t)); }
     double t_of_sigma(double sg) const override {
-        require_in_range(sg, 1e-300, sigma(1.0), "sigma", name());
+        require_in_range(sg, 0.0, sigma(1.0), "sigma", name());
         // alpha = 2 / (sigma + sqrt(sigma^2 + 4)), i.e. -log alpha = asinh(sigma/2).
         return t_of_minus_log_alpha(std::asinh(0.5 * sg));
     }
@@ -119,8 +119,8 @@ class Flow final : public Process {
     double sigma(double t) const override { return t / (1.0 - t); }
     double dsigma_dt(double t) const override { return 1.0 / ((1.0 - t) * (1.0 - t)); }
     double t_of_sigma(double sg) const override {
-        if (!(sg > 0.0) || !std::isfinite(sg))
-            throw InputError(fmt::format("sigma {} is not a positive finite number", sg));
+        if (!(sg >= 0.0) || !std::isfinite(sg))
+            throw InputError(fmt::format("sigma {} is not a finite number >= 0", sg));
         return sg / (1.0 + sg);
     }
 };

@@ -13,7 +13,8 @@ Schedule::Schedule(std::vector<double> sigmas) : sigmas_(std::move(sigmas)) {
         throw InputError(fmt::format("a schedule needs at least 2 sigma values, got {}", sigmas_.size()));
     for (std::size_t i = 0; i < sigmas_.size(); ++i) {
         const double v = sigmas_[i];
-        if (!std::isfinite(v) || !(v > 0.0))
+        const bool last = i + 1 == sigmas_.size();
+        if (!std::isfinite(v) || !(v > 0.0 || (last && v == 0.0)))
             throw InputError(fmt::format("schedule sigma[{}] = {} is not a positive finite number", i, v));
         if (i > 0 && !(v < sigmas_[i - 1]))
             throw InputError(fmt::format("schedule is not strictly decreasing at position {}: {} follows {}",

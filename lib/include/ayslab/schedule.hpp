@@ -1,5 +1,6 @@
-// A schedule is a validated, strictly decreasing list of sigma values sigma_n > ... > sigma_0 > 0
-// (stored in sampling order: the first value is sigma_max). Built by free functions named after
+// A schedule is a validated, strictly decreasing list of sigma values sigma_n > ... > sigma_0 >= 0
+// (stored in sampling order: the first value is sigma_max). Only the last value may be 0: the
+// k-diffusion convention for a final step to the clean data. Built by free functions named after
 // their families; a process converts sigma <-> t only at the edges.
 #pragma once
 #include <cstddef>
@@ -13,13 +14,15 @@ namespace ayslab {
 
 class Schedule {
   public:
-    // Throws InputError unless: >= 2 values, all finite and > 0, strictly decreasing.
+    // Throws InputError unless: >= 2 values, all finite and > 0 (the last may be 0), strictly
+    // decreasing.
     explicit Schedule(std::vector<double> sigmas);
     std::size_t size() const { return sigmas_.size(); }
     std::size_t steps() const { return sigmas_.size() - 1; }
     double operator[](std::size_t i) const { return sigmas_[i]; }
     double sigma_max() const { return sigmas_.front(); }
     double sigma_min() const { return sigmas_.back(); }
+    bool ends_at_zero() const { return sigmas_.back() == 0.0; }
     std::span<const double> sigmas() const { return sigmas_; }
     // The schedule in a process's own time variable (same order).
     std::vector<double> times(const Process& process) const;

@@ -35,6 +35,10 @@ std::size_t HeunSolver::step(std::span<double> x, std::size_t n, double sigma, d
     auto d = denoised(m);
     const std::span<double> xp(x_pred_.data(), m), dp(d_pred_.data(), m);
     ctx.denoiser.denoise(x, n, sigma, d);
+    if (sigma_next == 0.0) {  // EDM Algorithm 1: the last step to sigma = 0 is an Euler step
+        for (std::size_t k = 0; k < m; ++k) x[k] = update::euler(x[k], d[k], sigma, sigma_next);
+        return 1;
+    }
     for (std::size_t k = 0; k < m; ++k) xp[k] = update::euler(x[k], d[k], sigma, sigma_next);
     ctx.denoiser.denoise(xp, n, sigma_next, dp);
     for (std::size_t k = 0; k < m; ++k) x[k] = update::heun(x[k], d[k], xp[k], dp[k], sigma, sigma_next);

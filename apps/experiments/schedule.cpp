@@ -1,0 +1,76 @@
+// schedule: prints any schedule in the form a sampler takes and writes it to the result JSON, with
+// the process's own t and, for DDPM-discrete processes, integer timesteps.
+#include <cmath>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "ayslab/ddpm.hpp"
+#include "ayslab/error.hpp"
+#include "ayslab/published.hpp"
+#include "ayslab/schedule_factory.hpp"
+#include "list.hpp"
+#include "schedule_format.hpp"
+
+namespace ayslab::app {
+
+namespace {
+
+Result run(const Config& cfg, const RunContext&) {
+    const std::string kind = cfg.string("kind");
+    // Published AYS lists belong to their model's process unless the user names another.
+    std::string process_name = cfg.string("process");
+    if (kind.starts_with("ays-") && process_name == "edm")
+        process_name = published_ays_process(parse_published_ays(kind.substr(4)));
+    const auto process = make_process(process_name);
+    ScheduleSpec spec;
+    spec.steps = static_cast<std::size_t>(cfg.integer("steps"));
+    spec.sigma_min = cfg.number("sigma_min");
+    spec.sigma_max = cfg.number("sigma_max");
+    spec.rho = cfg.number("rho");
+    spec.c = cfg.number("c");
+    spec.process = process.get();
+    spec.file = cfg.string("file");
+    if (kind == "file" && spec.file.empty()) throw InputError("kind 'file' needs --set file=PATH");
+    const Schedule schedule = make_schedule(kind, spec);
+    Result r;
+    r.values["schedule"] = schedule_json(schedule, *process);
+    r.values["process"] = process->name();
+    r.values["kind"] = kind;
+    for (const auto& line : format_schedule(schedule, *process, cfg.string("format"))) r.line(line);
+    // Published SD lists: our timesteps must give back NVIDIA's integers at 10 steps.
+    if (kind.starts_with("ays-") && schedule.steps() == 10) {
+        const auto model = parse_published_ays(kind.substr(4));
+        const auto published = published_ays_timesteps(model);
+        if (!published.empty() && process_name == published_ays_process(model)) {
+            const auto ts = schedule_timesteps(schedule, *process);
+            double worst = 0.0;
+            for (std::size_t i = 0; i + 1 < published.size(); ++i)
+                worst = std::max(worst, std::abs(static_cast<double>(ts[i] - published[i])));
+            r.check({"published timesteps recovered from the sigma list", 0.0, worst, 0.0, Criterion::absolute});
+        }
+    }
+    return r;
+}
+
+}  // namespace
+
+Experiment schedule_experiment() {
+    return {"schedule",
+            "print a schedule (any family, a published AYS list, or a file) for diffusers / k-diffusion / ComfyUI",
+            {
+                seed_key(),
+                {"kind", KeyType::string, "schedule family", {}, {}, schedule_kinds()},
+                {"steps", KeyType::integer, "number of steps", 1, 100000},
+                {"sigma_min", KeyType::number, "smallest sigma", 1e-12, 1e12},
+                {"sigma_max", KeyType::number, "largest sigma", 1e-12, 1e12},
+                {"rho", KeyType::number, "karras rho", 0.01, 1000},
+                {"c", KeyType::number, "arctan: data std", 1e-12, 1e12},
+                {"process", KeyType::string, "process for t, timesteps and uniform-t", {}, {}, process_names()},
+                {"file", KeyType::string, "schedule file for kind=file (JSON or text list)"},
+                {"format", KeyType::string, "printed form", {}, {}, schedule_formats()},
+            },
+            run};
+}
+
+}  // namespace ayslab::app

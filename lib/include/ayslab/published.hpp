@@ -1,0 +1,32 @@
+// NVIDIA's published Align Your Steps schedules (10 steps) and their log-linear interpolation rule
+// for other step counts, as ComfyUI and the AYS project apply it.
+#pragma once
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ayslab/schedule.hpp"
+
+namespace ayslab {
+
+enum class PublishedAys { sd15, sdxl, svd };
+
+PublishedAys parse_published_ays(std::string_view name);  // "sd15", "sdxl", "svd"
+// The model's process: ddpm-scaled-linear for SD 1.5 / SDXL, edm for SVD.
+std::string published_ays_process(PublishedAys model);
+// The published 11 values, sigma_max first. SD lists come from the published timesteps through the
+// scaled-linear DDPM process (sigma(t) of the 1000-step table at diffusers index t).
+std::vector<double> published_ays_sigmas(PublishedAys model);
+// The published timesteps (SD 1.5 and SDXL); empty for SVD, which was published in sigmas.
+std::vector<int> published_ays_timesteps(PublishedAys model);
+
+// NVIDIA's rule: reverse to ascending, interpolate log sigma linearly over a normalised index from
+// the given points to `count` points, reverse back. Values must be positive and decreasing.
+std::vector<double> loglinear_interpolate(std::span<const double> sigmas_descending, std::size_t count);
+
+// The AYS schedule for `steps` steps: the published list interpolated to steps + 1 values with the
+// last set to 0 (a final step to the clean data). steps >= 1.
+Schedule published_ays_schedule(PublishedAys model, std::size_t steps);
+
+}  // namespace ayslab

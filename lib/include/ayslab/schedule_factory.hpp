@@ -1,0 +1,34 @@
+// Schedules by family name (what configs and the CLI use), and schedule files.
+#pragma once
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ayslab/process.hpp"
+#include "ayslab/schedule.hpp"
+
+namespace ayslab {
+
+struct ScheduleSpec {
+    std::size_t steps = 10;
+    double sigma_min = 0.002;
+    double sigma_max = 80.0;
+    double rho = 7.0;               // karras
+    double c = 0.5;                 // arctan
+    const Process* process = nullptr;  // uniform-t
+    std::filesystem::path file{};      // file
+};
+
+// kinds: karras, loguniform, uniform-t, arctan, ays-sd15, ays-sdxl, ays-svd, file.
+Schedule make_schedule(std::string_view kind, const ScheduleSpec& spec);
+std::vector<std::string> schedule_kinds();
+
+// Reads a schedule: JSON (a list, {"sigmas": [...]}, or an ayslab result holding
+// results.schedule.sigmas) or text (numbers separated by whitespace, commas or brackets).
+// Errors name the file and, for bad values, the position.
+Schedule read_schedule_file(const std::filesystem::path& path);
+
+}  // namespace ayslab

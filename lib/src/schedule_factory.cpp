@@ -1,0 +1,94 @@
+#include "ayslab/schedule_factory.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "ayslab/error.hpp"
+#include "ayslab/published.hpp"
+
+namespace ayslab {
+
+std::vector<std::string> schedule_kinds() {
+    return {"karras", "loguniform", "uniform-t", "arctan", "ays-sd15", "ays-sdxl", "ays-svd", "file"};
+}
+
+Schedule make_schedule(std::string_view kind, const ScheduleSpec& spec) {
+    if (kind == "karras") return karras(spec.steps, spec.sigma_min, spec.sigma_max, spec.rho);
+    if (kind == "loguniform") return log_uniform(spec.steps, spec.sigma_min, spec.sigma_max);
+    if (kind == "uniform-t") {
+        if (!spec.process) throw InputError("uniform-t schedule needs a process");
+        return uniform_t(spec.steps, spec.sigma_min, spec.sigma_max, *spec.process);
+    }
+    if (kind == "arctan") return arctan_optimal(spec.steps, spec.sigma_min, spec.sigma_max, spec.c);
+    if (kind.starts_with("ays-")) return published_ays_schedule(parse_published_ays(kind.substr(4)), spec.steps);
+    if (kind == "file") return read_schedule_file(spec.file);
+    throw InputError(fmt::format("unknown schedule kind '{}' (known: {})", kind, fmt::join(schedule_kinds(), ", ")));
+}
+
+namespace {
+
+std::vector<double> parse_text(const std::string& text, const std::string& where) {
+    std::string cleaned = text;
+    for (char& ch : cleaned)
+        if (ch == ',' || ch == '[' || ch == ']' || ch == ';') ch = ' ';
+    std::istringstream in(cleaned);
+    std::vector<double> v;
+    for (std::string token; in >> token;) {
+        std::size_t used = 0;
+        double value = 0.0;
+        try {
+            value = std::stod(token, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used != token.size())
+            throw InputError(fmt::format("{}: value {} ('{}') is not a number", where, v.size(), token));
+        v.push_back(value);
+    }
+    return v;
+}
+
+}  // namespace
+
+Schedule read_schedule_file(const std::filesystem::path& path) {
+    const std::string where = path.string();
+    std::ifstream in(path);
+    if (!in) throw InputError(fmt::format("cannot open schedule file '{}'", where));
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    const std::string text = buffer.str();
+    std::vector<double> sigmas;
+    const auto doc = nlohmann::json::parse(text, nullptr, false);
+    if (!doc.is_discarded() && (doc.is_array() || doc.is_object())) {
+        const nlohmann::json* list = &doc;
+        if (doc.is_object()) {
+            if (doc.contains("sigmas"))
+                list = &doc["sigmas"];
+            else if (doc.contains("results") && doc["results"].contains("schedule") &&
+                     doc["results"]["schedule"].contains("sigmas"))
+                list = &doc["results"]["schedule"]["sigmas"];
+            else
+                throw InputError(fmt::format("{}: a JSON schedule needs a list, \"sigmas\", or results.schedule.sigmas",
+                                             where));
+        }
+        if (!list->is_array()) throw InputError(fmt::format("{}: \"sigmas\" is not a list", where));
+        for (std::size_t i = 0; i < list->size(); ++i) {
+            if (!(*list)[i].is_number())
+                throw InputError(fmt::format("{}: sigma[{}] = {} is not a number", where, i, (*list)[i].dump()));
+            sigmas.push_back((*list)[i].get<double>());
+        }
+    } else {
+        sigmas = parse_text(text, where);
+    }
+    try {
+        return Schedule(std::move(sigmas));
+    } catch (const InputError& e) {
+        throw InputError(fmt::format("{}: {}", where, e.what()));
+    }
+}
+
+}  // namespace ayslab
