@@ -10,5 +10,6 @@ Experiment vp_marginals_experiment();
 Experiment ddpm_posterior_experiment();
 Experiment marginals_agree_experiment();
 Experiment schedule_experiment();
+Experiment ays_experiment();
 
 }  // namespace ayslab::app

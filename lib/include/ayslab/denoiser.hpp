@@ -15,8 +15,14 @@ class Denoiser {
     // x, out: n rows of dim() values; out[i] = D(x[i]; sigma). x and out must not overlap.
     virtual void denoise(std::span<const double> x, std::size_t n, double sigma,
                          std::span<double> out) const = 0;
+    // Rows with their own sigma: out[i] = D(x[i]; sigmas[i]). The default calls denoise() per row.
+    virtual void denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
+                              std::span<double> out) const;
     // log p_sigma(x) for one point, p_sigma the law of x_0 + sigma eps (sigma = 0: the data density).
     virtual double log_density(std::span<const double> x, double sigma) const = 0;
+    // log p_sigma for n rows; the default calls log_density() per row.
+    virtual void log_density_rows(std::span<const double> x, std::size_t n, double sigma,
+                                  std::span<double> out) const;
     // Per-coordinate data variance averaged over coordinates.
     virtual double data_variance() const = 0;
     // n draws of x_0 into out (n rows); row i depends only on (seed, first + i).

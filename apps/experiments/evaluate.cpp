@@ -1,0 +1,77 @@
+#include "evaluate.hpp"
+
+#include <unistd.h>
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "ayslab/data/empirical.hpp"
+#include "ayslab/error.hpp"
+#include "ayslab/metrics.hpp"
+#include "ayslab/sampler.hpp"
+
+namespace ayslab::app {
+
+nlohmann::json SampleQuality::to_json() const {
+    auto entry = [](const Moments& m) -> nlohmann::json {
+        if (m.count() < 1) return nullptr;
+        return {{"mean", m.mean()}, {"se", m.count() > 1 ? m.se_mean() : 0.0}, {"seeds", m.count()}};
+    };
+    return {{"nll", entry(nll)}, {"sliced_w2", entry(sw2)}, {"nearest_distance", entry(nearest)}};
+}
+
+SampleQuality evaluate_samples(const Dataset& dataset, const Solver& solver, const Schedule& schedule,
+                               const EvaluationOptions& o) {
+    if (schedule.ends_at_zero()) throw InputError("sample NLL needs a schedule ending at sigma_min > 0");
+    const Denoiser& data = *dataset.data;
+    const std::size_t d = data.dim(), n = o.particles;
+    const auto* points = dynamic_cast<const EmpiricalData*>(&data);
+    SampleQuality q;
+    std::vector<double> x(n * d);
+    for (std::size_t s = 0; s < o.seeds; ++s) {
+        const std::uint64_t seed = o.seed * 1000003ULL + s;
+        sample_marginal(data, schedule.sigma_max(), x, n, seed, o.threads);
+        sample(data, solver, schedule, x, n, {seed, o.threads, 256});
+        const auto nll = negative_log_likelihood(data, x, n, schedule.sigma_min(), o.threads);
+        if (s == 0) q.nll = Moments(nll.mean());
+        q.nll.add(nll.mean());
+        if (dataset.held_out.n > 0) {
+            const double w = sliced_wasserstein2(x, n, dataset.held_out.values, dataset.held_out.n, d, o.projections,
+                                                 o.seed + 77);
+            if (s == 0) q.sw2 = Moments(w);
+            q.sw2.add(w);
+        }
+        if (points) {
+            const auto near = nearest_distance(*points, x, n, o.threads);
+            if (s == 0) q.nearest = Moments(near.mean());
+            q.nearest.add(near.mean());
+        }
+    }
+    return q;
+}
+
+std::string plus_minus(const Moments& m, int precision) {
+    if (m.count() < 1) return "-";
+    return fmt::format("{:.{}g} ± {:.2g}", m.mean(), precision, m.count() > 1 ? m.se_mean() : 0.0);
+}
+
+ProgressPrinter::ProgressPrinter(const RunContext& context, std::size_t total_sweeps)
+    : enabled_(context.progress && ::isatty(2)), total_(total_sweeps), start_(std::chrono::steady_clock::now()) {}
+
+void ProgressPrinter::operator()(const AysTraceEntry& e) {
+    if (!enabled_) return;
+    if (e.sweep > 0) ++done_;
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double left = done_ > 0 && total_ > done_ ? elapsed / static_cast<double>(done_) * static_cast<double>(total_ - done_) : 0.0;
+    fmt::print(stderr, "\r[ays] {} steps, sweep {}: KLUB {:.5g} ± {:.2g}{}, at most ~{:.0f} s left   ", e.steps, e.sweep,
+               e.klub, e.klub_standard_error, e.improved ? " (improved)" : "", left);
+    std::fflush(stderr);
+    printed_ = true;
+}
+
+ProgressPrinter::~ProgressPrinter() {
+    if (printed_) fmt::print(stderr, "\n");
+}
+
+}  // namespace ayslab::app

@@ -1,0 +1,42 @@
+// Built-in data sets by name: 2-D toys (ring of 8 Gaussians as a mixture; two moons, swiss roll and
+// checkerboard as seeded point sets), Fashion-MNIST from Debian's dataset-fashion-mnist package, and
+// point sets from files. Each comes with held-out draws for sample metrics.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ayslab/data/io.hpp"
+#include "ayslab/denoiser.hpp"
+
+namespace ayslab {
+
+struct DatasetOptions {
+    std::size_t points = 4000;    // size of generated point sets (moons, swiss roll, checkerboard)
+    std::size_t held_out = 4000;  // held-out draws
+    std::uint64_t seed = 0;
+    std::size_t subset = 10000;   // Fashion-MNIST training images used
+    std::filesystem::path fashion_mnist_dir = "/usr/share/datasets/fashion-mnist";
+    std::filesystem::path file{};  // for "file"
+};
+
+struct Dataset {
+    std::string name;
+    std::unique_ptr<Denoiser> data;  // the distribution (exact denoiser)
+    PointSet held_out;               // independent draws (test images for Fashion-MNIST)
+};
+
+// ring8, moons, swiss-roll, checkerboard, fashion-mnist, file.
+Dataset make_dataset(std::string_view name, const DatasetOptions& options);
+std::vector<std::string> dataset_names();
+std::vector<std::string> toy_dataset_names();  // the four 2-D sets
+
+// The generators (n points, seeded; row i depends only on (seed, i)).
+PointSet two_moons(std::size_t n, std::uint64_t seed, double noise = 0.05);
+PointSet swiss_roll(std::size_t n, std::uint64_t seed, double noise = 0.05);
+PointSet checkerboard(std::size_t n, std::uint64_t seed);
+
+}  // namespace ayslab

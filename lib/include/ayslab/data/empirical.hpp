@@ -1,0 +1,43 @@
+// Empirical data {y_j} with the ideal denoiser (MATH.md §2): r_j ∝ exp(-|x - y_j|^2 / (2 sigma^2)),
+// D = sum_j r_j y_j, and the exact log p_sigma of the mixture of N Gaussians N(y_j, sigma^2 I).
+// Batched as two GEMM-shaped products (OpenBLAS) with an online log-sum-exp over blocks of data, so
+// memory stays bounded for any N and nothing over- or underflows at tiny or huge sigma.
+#pragma once
+#include <vector>
+
+#include "ayslab/denoiser.hpp"
+
+namespace ayslab {
+
+class EmpiricalData final : public Denoiser {
+public:
+    // points: N x dim, row-major; N >= 1, all finite.
+    EmpiricalData(std::vector<double> points, std::size_t dim);
+
+    std::size_t dim() const override { return dim_; }
+    std::size_t size() const { return norms_.size(); }
+    const std::vector<double>& points() const { return points_; }
+
+    void denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
+    void denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
+                      std::span<double> out) const override;
+    double log_density(std::span<const double> x, double sigma) const override;
+    void log_density_rows(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
+    double data_variance() const override { return variance_; }
+    // Draws data points uniformly (with replacement), addressed by (seed, first + i).
+    void sample(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out) const override;
+
+    // Squared distance from each row of x to its nearest data point (n values).
+    void nearest_squared_distance(std::span<const double> x, std::size_t n, std::span<double> out) const;
+
+private:
+    // One pass over the data for a block of rows: fills out (n x d, if not empty) with D and
+    // log_sum (n) with log sum_j exp(-|x - y_j|^2 / (2 sigma_i^2)).
+    void pass(const double* x, std::size_t n, const double* sigmas, double* out, double* log_sum) const;
+
+    std::size_t dim_;
+    std::vector<double> points_, norms_;  // |y_j|^2
+    double variance_ = 0.0;
+};
+
+}  // namespace ayslab

@@ -1,0 +1,28 @@
+// Point sets from files: CSV/text, NumPy .npy (float32/float64, C order), IDX (optionally gzipped).
+// Every error names the file and, where it applies, the line, column or header field.
+#pragma once
+#include <cstddef>
+#include <filesystem>
+#include <vector>
+
+namespace ayslab {
+
+struct PointSet {
+    std::size_t n = 0, d = 0;
+    std::vector<double> values;  // n x d, row-major
+};
+
+// By extension: .csv/.txt -> CSV, .npy -> NumPy, .idx/.gz/-ubyte -> IDX.
+PointSet load_points(const std::filesystem::path& path);
+// Comma- or whitespace-separated numbers; '#' comments and empty lines skipped; a non-numeric first
+// line is a header.
+PointSet load_csv(const std::filesystem::path& path);
+PointSet load_npy(const std::filesystem::path& path);
+// IDX (the MNIST format); dims after the first are flattened. Unsigned-byte data are scaled to
+// [-1, 1] (v / 127.5 - 1) when scale_bytes is set. Reads gzip or plain files.
+PointSet load_idx(const std::filesystem::path& path, bool scale_bytes = true, std::size_t max_rows = 0);
+
+// Writes n x d float64 values as .npy (C order).
+void save_npy(const std::filesystem::path& path, const PointSet& points);
+
+}  // namespace ayslab

@@ -1,0 +1,55 @@
+// Align Your Steps (MATH.md §5): minimise the sum of per-interval KLUBs over the interior sigmas by
+// coordinate updates — each interior sigma moved, between its neighbours, to the value minimising the
+// KLUB of its two intervals (golden-section search on log sigma, the same Monte Carlo draws for every
+// candidate) — with early stopping on a separately drawn estimate of the total, then subdivision
+// (insert the geometric midpoint of every interval, optimise the new points, then all of them).
+#pragma once
+#include <functional>
+#include <vector>
+
+#include "ayslab/denoiser.hpp"
+#include "ayslab/divergence/klub.hpp"
+#include "ayslab/schedule.hpp"
+
+namespace ayslab {
+
+struct AysOptions {
+    std::size_t subdivisions = 0;        // stages after the first: steps double each time
+    std::size_t samples = 1024;          // Monte Carlo samples per interval evaluation
+    std::size_t validation_samples = 4096;  // for the early-stopping estimate of the total
+    std::size_t golden_iterations = 24;  // golden-section steps per coordinate update
+    std::size_t max_sweeps = 8;          // coordinate sweeps per stage at most
+    std::size_t patience = 2;            // stop a stage after this many sweeps without improvement
+    double min_improvement = 1e-3;       // relative improvement of the validation KLUB that counts
+    std::uint64_t seed = 0;
+    std::size_t threads = 1;
+    double proposal_variance = 0.0;      // 0 = the data's variance
+};
+
+struct AysTraceEntry {
+    std::size_t steps = 0;
+    std::size_t sweep = 0;  // 0 = the stage's start schedule
+    double klub = 0.0;      // validation estimate of the total KLUB
+    double klub_standard_error = 0.0;
+    bool improved = false;
+};
+
+struct AysStage {
+    Schedule schedule;  // best schedule of the stage (by validation KLUB)
+    KlubEstimate klub;
+};
+
+struct AysResult {
+    std::vector<AysStage> stages;  // one per step count: n, 2n, 4n, ...
+    std::vector<AysTraceEntry> trace;
+};
+
+using AysProgress = std::function<void(const AysTraceEntry&)>;
+
+AysResult optimise_ays(const Denoiser& data, const Schedule& start, const AysOptions& options,
+                       const AysProgress& progress = {});
+
+// Inserts the geometric midpoint of every interval (n steps -> 2n).
+Schedule subdivide(const Schedule& schedule);
+
+}  // namespace ayslab

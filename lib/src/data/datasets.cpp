@@ -1,0 +1,124 @@
+#include "ayslab/data/datasets.hpp"
+
+#include <cmath>
+#include <numbers>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "ayslab/data/empirical.hpp"
+#include "ayslab/data/mixture.hpp"
+#include "ayslab/error.hpp"
+#include "ayslab/rng.hpp"
+
+namespace ayslab {
+
+namespace {
+
+constexpr std::uint64_t held_out_offset = 1ULL << 40;  // held-out rows use disjoint addresses
+
+// Fills row i from (seed, i): 4 uniforms and 2 normals.
+template <class Row>
+PointSet generate(std::size_t n, std::uint64_t seed, std::uint64_t first, Row row) {
+    PointSet ps{n, 2, std::vector<double>(2 * n)};
+    for (std::size_t i = 0; i < n; ++i) {
+        double u[4], z[2];
+        fill_uniform({seed, static_cast<std::uint64_t>(Stream::data), first + i, 11}, u);
+        fill_normal({seed, static_cast<std::uint64_t>(Stream::data), first + i, 12}, z);
+        row(u, z, ps.values.data() + 2 * i);
+    }
+    return ps;
+}
+
+PointSet moons_from(std::size_t n, std::uint64_t seed, std::uint64_t first, double noise) {
+    // scikit-learn's make_moons, centred: outer arc (cos, sin), inner arc (1 - cos, 0.5 - sin).
+    return generate(n, seed, first, [&](const double* u, const double* z, double* out) {
+        const double th = std::numbers::pi * u[0];
+        const bool outer = u[1] < 0.5;
+        out[0] = (outer ? std::cos(th) : 1.0 - std::cos(th)) - 0.5 + noise * z[0];
+        out[1] = (outer ? std::sin(th) : 0.5 - std::sin(th)) - 0.25 + noise * z[1];
+    });
+}
+
+PointSet roll_from(std::size_t n, std::uint64_t seed, std::uint64_t first, double noise) {
+    // 2-D swiss roll: t in [1.5 pi, 4.5 pi], (t cos t, t sin t) / 7.
+    return generate(n, seed, first, [&](const double* u, const double* z, double* out) {
+        const double t = 1.5 * std::numbers::pi * (1.0 + 2.0 * u[0]);
+        out[0] = t * std::cos(t) / 7.0 + noise * z[0];
+        out[1] = t * std::sin(t) / 7.0 + noise * z[1];
+    });
+}
+
+PointSet board_from(std::size_t n, std::uint64_t seed, std::uint64_t first) {
+    // Uniform on the black squares of a 4 x 4 board over [-2, 2]^2.
+    return generate(n, seed, first, [&](const double* u, const double*, double* out) {
+        const double x = 4.0 * u[0] - 2.0;
+        double y = 4.0 * u[1] - 2.0;
+        if ((static_cast<long>(std::floor(x)) + static_cast<long>(std::floor(y))) % 2 != 0) y += y < 1.0 ? 1.0 : -3.0;
+        out[0] = x;
+        out[1] = y;
+    });
+}
+
+std::unique_ptr<GaussianMixture> ring8() {
+    // 8 Gaussians on a circle of radius 2, std 0.1.
+    std::vector<double> means;
+    for (int k = 0; k < 8; ++k) {
+        const double a = 2.0 * std::numbers::pi * k / 8.0;
+        means.push_back(2.0 * std::cos(a));
+        means.push_back(2.0 * std::sin(a));
+    }
+    return std::make_unique<GaussianMixture>(std::vector<double>(8, 1.0), means, std::vector<double>(8, 0.01), 2);
+}
+
+}  // namespace
+
+PointSet two_moons(std::size_t n, std::uint64_t seed, double noise) { return moons_from(n, seed, 0, noise); }
+PointSet swiss_roll(std::size_t n, std::uint64_t seed, double noise) { return roll_from(n, seed, 0, noise); }
+PointSet checkerboard(std::size_t n, std::uint64_t seed) { return board_from(n, seed, 0); }
+
+std::vector<std::string> toy_dataset_names() { return {"ring8", "moons", "swiss-roll", "checkerboard"}; }
+std::vector<std::string> dataset_names() {
+    return {"ring8", "moons", "swiss-roll", "checkerboard", "fashion-mnist", "file"};
+}
+
+Dataset make_dataset(std::string_view name, const DatasetOptions& o) {
+    Dataset ds;
+    ds.name = std::string(name);
+    auto empirical = [](PointSet ps) { return std::make_unique<EmpiricalData>(std::move(ps.values), ps.d); };
+    if (name == "ring8") {
+        auto mix = ring8();
+        ds.held_out = {o.held_out, 2, std::vector<double>(2 * o.held_out)};
+        mix->sample(o.held_out, o.seed, held_out_offset, ds.held_out.values);
+        ds.data = std::move(mix);
+    } else if (name == "moons") {
+        ds.data = empirical(moons_from(o.points, o.seed, 0, 0.05));
+        ds.held_out = moons_from(o.held_out, o.seed, held_out_offset, 0.05);
+    } else if (name == "swiss-roll") {
+        ds.data = empirical(roll_from(o.points, o.seed, 0, 0.05));
+        ds.held_out = roll_from(o.held_out, o.seed, held_out_offset, 0.05);
+    } else if (name == "checkerboard") {
+        ds.data = empirical(board_from(o.points, o.seed, 0));
+        ds.held_out = board_from(o.held_out, o.seed, held_out_offset);
+    } else if (name == "fashion-mnist") {
+        const auto train = o.fashion_mnist_dir / "train-images-idx3-ubyte.gz";
+        const auto test = o.fashion_mnist_dir / "t10k-images-idx3-ubyte.gz";
+        if (!std::filesystem::exists(train))
+            throw InputError(fmt::format("Fashion-MNIST not found at '{}' (install Debian's dataset-fashion-mnist)",
+                                         train.string()));
+        auto images = load_idx(train, true, o.subset);
+        if (images.n < o.subset)
+            throw InputError(fmt::format("Fashion-MNIST has {} training images, asked for {}", images.n, o.subset));
+        ds.data = empirical(std::move(images));
+        ds.held_out = load_idx(test, true, o.held_out);
+    } else if (name == "file") {
+        if (o.file.empty()) throw InputError("data set 'file' needs a file path");
+        ds.data = empirical(load_points(o.file));
+        ds.held_out = {};
+    } else {
+        throw InputError(fmt::format("unknown data set '{}' (known: {})", name, fmt::join(dataset_names(), ", ")));
+    }
+    return ds;
+}
+
+}  // namespace ayslab

@@ -1,0 +1,185 @@
+#include "ayslab/data/empirical.hpp"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <mutex>
+#include <numbers>
+
+#include <fmt/format.h>
+
+#include "ayslab/error.hpp"
+#include "ayslab/rng.hpp"
+
+namespace ayslab {
+
+namespace {
+constexpr std::size_t row_block = 64;     // particles per GEMM
+constexpr std::size_t data_block = 1024;  // data points per GEMM (bounds memory for any N)
+
+// Our own threads parallelise over particles; BLAS calls stay single-threaded (and deterministic).
+void single_threaded_blas() {
+    static std::once_flag once;
+    std::call_once(once, [] { openblas_set_num_threads(1); });
+}
+
+struct Workspace {
+    std::vector<double> dots, acc, max, sum, xnorm, inv2s2;
+};
+}  // namespace
+
+EmpiricalData::EmpiricalData(std::vector<double> points, std::size_t dim) : dim_(dim), points_(std::move(points)) {
+    if (dim_ == 0 || points_.empty() || points_.size() % dim_ != 0)
+        throw InputError(fmt::format("empirical data: {} values do not make rows of dimension {}", points_.size(), dim_));
+    const std::size_t n = points_.size() / dim_;
+    norms_.resize(n);
+    std::vector<double> mean(dim_, 0.0);
+    for (std::size_t j = 0; j < n; ++j) {
+        double s = 0.0;
+        for (std::size_t k = 0; k < dim_; ++k) {
+            const double v = points_[j * dim_ + k];
+            if (!std::isfinite(v))
+                throw InputError(fmt::format("empirical data: point {} coordinate {} is not finite", j, k));
+            s += v * v;
+            mean[k] += v / static_cast<double>(n);
+        }
+        norms_[j] = s;
+    }
+    double var = 0.0;
+    for (std::size_t j = 0; j < n; ++j)
+        for (std::size_t k = 0; k < dim_; ++k) var += std::pow(points_[j * dim_ + k] - mean[k], 2);
+    variance_ = var / static_cast<double>(n * dim_);
+    single_threaded_blas();
+}
+
+void EmpiricalData::pass(const double* x, std::size_t n, const double* sigmas, double* out, double* log_sum) const {
+    thread_local Workspace w;
+    const std::size_t d = dim_, total = size();
+    w.dots.resize(row_block * data_block);
+    w.acc.assign(n * d, 0.0);
+    w.max.assign(n, -std::numeric_limits<double>::infinity());
+    w.sum.assign(n, 0.0);
+    w.xnorm.resize(n);
+    w.inv2s2.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        double s = 0.0;
+        for (std::size_t k = 0; k < d; ++k) s += x[i * d + k] * x[i * d + k];
+        w.xnorm[i] = s;
+        w.inv2s2[i] = 1.0 / (2.0 * sigmas[i] * sigmas[i]);
+    }
+    const int di = static_cast<int>(d);
+    for (std::size_t j0 = 0; j0 < total; j0 += data_block) {
+        const std::size_t b = std::min(data_block, total - j0);
+        const int bi = static_cast<int>(b), ni = static_cast<int>(n);
+        // dots = X Y_b^T  (n x b)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, ni, bi, di, 1.0, x, di, points_.data() + j0 * d, di, 0.0,
+                    w.dots.data(), bi);
+        for (std::size_t i = 0; i < n; ++i) {
+            double* row = w.dots.data() + i * b;
+            double block_max = -std::numeric_limits<double>::infinity();
+            for (std::size_t j = 0; j < b; ++j) {
+                const double dist2 = std::max(w.xnorm[i] + norms_[j0 + j] - 2.0 * row[j], 0.0);
+                row[j] = -dist2 * w.inv2s2[i];  // logit
+                block_max = std::max(block_max, row[j]);
+            }
+            const double new_max = std::max(w.max[i], block_max);
+            const double rescale = std::exp(w.max[i] - new_max);  // 0 on the first block
+            w.sum[i] *= rescale;
+            if (out)
+                for (std::size_t k = 0; k < d; ++k) w.acc[i * d + k] *= rescale;
+            for (std::size_t j = 0; j < b; ++j) {
+                row[j] = std::exp(row[j] - new_max);  // weight
+                w.sum[i] += row[j];
+            }
+            w.max[i] = new_max;
+        }
+        // acc += W Y_b  (n x d)
+        if (out)
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, ni, di, bi, 1.0, w.dots.data(), bi,
+                        points_.data() + j0 * d, di, 1.0, w.acc.data(), di);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        if (log_sum) log_sum[i] = w.max[i] + std::log(w.sum[i]);
+        if (out)
+            for (std::size_t k = 0; k < d; ++k) out[i * d + k] = w.acc[i * d + k] / w.sum[i];
+    }
+}
+
+void EmpiricalData::denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const {
+    check_batch(*this, x, n, out);
+    thread_local std::vector<double> sigmas;
+    sigmas.assign(std::min(n, row_block), sigma);
+    for (std::size_t i0 = 0; i0 < n; i0 += row_block) {
+        const std::size_t m = std::min(row_block, n - i0);
+        pass(x.data() + i0 * dim_, m, sigmas.data(), out.data() + i0 * dim_, nullptr);
+    }
+}
+
+void EmpiricalData::denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
+                                 std::span<double> out) const {
+    check_batch(*this, x, n, out);
+    if (sigmas.size() != n) throw InputError(fmt::format("{} sigmas for {} rows", sigmas.size(), n));
+    for (std::size_t i0 = 0; i0 < n; i0 += row_block) {
+        const std::size_t m = std::min(row_block, n - i0);
+        pass(x.data() + i0 * dim_, m, sigmas.data() + i0, out.data() + i0 * dim_, nullptr);
+    }
+}
+
+void EmpiricalData::log_density_rows(std::span<const double> x, std::size_t n, double sigma,
+                                     std::span<double> out) const {
+    if (x.size() != n * dim_ || out.size() != n) throw InputError("log_density_rows: wrong buffer sizes");
+    if (!(sigma > 0.0)) throw InputError("the empirical log-density needs sigma > 0");
+    thread_local std::vector<double> sigmas;
+    sigmas.assign(std::min(n, row_block), sigma);
+    const double norm = -std::log(static_cast<double>(size())) -
+                        0.5 * static_cast<double>(dim_) * std::log(2.0 * std::numbers::pi * sigma * sigma);
+    for (std::size_t i0 = 0; i0 < n; i0 += row_block) {
+        const std::size_t m = std::min(row_block, n - i0);
+        pass(x.data() + i0 * dim_, m, sigmas.data(), nullptr, out.data() + i0);
+        for (std::size_t i = 0; i < m; ++i) out[i0 + i] += norm;
+    }
+}
+
+double EmpiricalData::log_density(std::span<const double> x, double sigma) const {
+    double v = 0.0;
+    log_density_rows(x, 1, sigma, {&v, 1});
+    return v;
+}
+
+void EmpiricalData::sample(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out) const {
+    if (out.size() != n * dim_) throw InputError("empirical sample: output has the wrong size");
+    for (std::size_t i = 0; i < n; ++i) {
+        double v = 0.0;
+        fill_uniform({seed, static_cast<std::uint64_t>(Stream::data), first + i, 0}, {&v, 1});
+        const auto j = std::min(static_cast<std::size_t>(v * static_cast<double>(size())), size() - 1);
+        std::copy_n(points_.data() + j * dim_, dim_, out.data() + i * dim_);
+    }
+}
+
+void EmpiricalData::nearest_squared_distance(std::span<const double> x, std::size_t n, std::span<double> out) const {
+    if (x.size() != n * dim_ || out.size() != n) throw InputError("nearest distance: wrong buffer sizes");
+    // |x - y|^2 = |x|^2 + |y|^2 - 2 x.y with the dot products from one GEMM per block.
+    thread_local std::vector<double> dots;
+    dots.resize(row_block * data_block);
+    const int di = static_cast<int>(dim_);
+    for (std::size_t i0 = 0; i0 < n; i0 += row_block) {
+        const std::size_t m = std::min(row_block, n - i0);
+        const double* xb = x.data() + i0 * dim_;
+        for (std::size_t i = 0; i < m; ++i) out[i0 + i] = std::numeric_limits<double>::infinity();
+        for (std::size_t j0 = 0; j0 < size(); j0 += data_block) {
+            const std::size_t b = std::min(data_block, size() - j0);
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(m), static_cast<int>(b), di, 1.0, xb,
+                        di, points_.data() + j0 * dim_, di, 0.0, dots.data(), static_cast<int>(b));
+            for (std::size_t i = 0; i < m; ++i) {
+                double xn = 0.0;
+                for (std::size_t k = 0; k < dim_; ++k) xn += xb[i * dim_ + k] * xb[i * dim_ + k];
+                for (std::size_t j = 0; j < b; ++j)
+                    out[i0 + i] = std::min(out[i0 + i], std::max(xn + norms_[j0 + j] - 2.0 * dots[i * b + j], 0.0));
+            }
+        }
+    }
+}
+
+}  // namespace ayslab

@@ -1,0 +1,247 @@
+#include "ayslab/data/io.hpp"
+
+#include <zlib.h>
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "ayslab/error.hpp"
+
+namespace ayslab {
+
+namespace {
+
+std::string name(const std::filesystem::path& p) { return p.string(); }
+
+bool parse_number(const std::string& cell, double& value) {
+    if (cell.empty()) return false;
+    char* end = nullptr;
+    value = std::strtod(cell.c_str(), &end);
+    return end == cell.c_str() + cell.size();
+}
+
+std::vector<std::string> split_cells(const std::string& line) {
+    std::vector<std::string> cells;
+    std::string cur;
+    const bool commas = line.find(',') != std::string::npos;
+    auto flush = [&] {
+        const auto b = cur.find_first_not_of(" \t\r"), e = cur.find_last_not_of(" \t\r");
+        cells.push_back(b == std::string::npos ? std::string() : cur.substr(b, e - b + 1));
+        cur.clear();
+    };
+    for (char ch : line) {
+        if (commas ? ch == ',' : (ch == ' ' || ch == '\t')) {
+            if (commas || !cur.empty()) flush();
+        } else {
+            cur += ch;
+        }
+    }
+    if (commas || !cur.empty()) flush();
+    return cells;
+}
+
+}  // namespace
+
+PointSet load_csv(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    if (!in) throw InputError(fmt::format("cannot open data file '{}'", name(path)));
+    PointSet ps;
+    std::string line;
+    std::size_t line_no = 0;
+    bool first_content = true;
+    while (std::getline(in, line)) {
+        ++line_no;
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.find_first_not_of(" \t") == std::string::npos || line[line.find_first_not_of(" \t")] == '#') continue;
+        const auto cells = split_cells(line);
+        std::vector<double> row(cells.size());
+        bool numeric = true;
+        std::size_t bad = 0;
+        for (std::size_t c = 0; c < cells.size() && numeric; ++c)
+            if (!parse_number(cells[c], row[c]) || !std::isfinite(row[c])) numeric = false, bad = c;
+        if (!numeric) {
+            if (first_content) {  // a header line
+                first_content = false;
+                continue;
+            }
+            throw InputError(fmt::format("{}:{}: column {}: '{}' is not a finite number", name(path), line_no, bad + 1,
+                                         cells[bad]));
+        }
+        first_content = false;
+        if (ps.d == 0) ps.d = row.size();
+        if (row.size() != ps.d)
+            throw InputError(fmt::format("{}:{}: {} columns, expected {}", name(path), line_no, row.size(), ps.d));
+        ps.values.insert(ps.values.end(), row.begin(), row.end());
+        ++ps.n;
+    }
+    if (ps.n == 0) throw InputError(fmt::format("{}: no data rows", name(path)));
+    return ps;
+}
+
+PointSet load_npy(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw InputError(fmt::format("cannot open data file '{}'", name(path)));
+    char magic[8] = {};
+    in.read(magic, 8);
+    if (!in || std::memcmp(magic, "\x93NUMPY", 6) != 0)
+        throw InputError(fmt::format("{}: not a .npy file (bad magic)", name(path)));
+    const int major = static_cast<unsigned char>(magic[6]);
+    std::uint32_t header_len = 0;
+    if (major == 1) {
+        unsigned char b[2];
+        in.read(reinterpret_cast<char*>(b), 2);
+        header_len = b[0] | (b[1] << 8);
+    } else if (major == 2 || major == 3) {
+        unsigned char b[4];
+        in.read(reinterpret_cast<char*>(b), 4);
+        header_len = b[0] | (b[1] << 8) | (b[2] << 16) | (static_cast<std::uint32_t>(b[3]) << 24);
+    } else {
+        throw InputError(fmt::format("{}: unsupported .npy version {}", name(path), major));
+    }
+    if (!in || header_len > (1u << 20)) throw InputError(fmt::format("{}: truncated .npy header", name(path)));
+    std::string header(header_len, '\0');
+    in.read(header.data(), header_len);
+    if (!in) throw InputError(fmt::format("{}: truncated .npy header", name(path)));
+    std::smatch m;
+    if (!std::regex_search(header, m, std::regex("'descr'\\s*:\\s*'([^']*)'")))
+        throw InputError(fmt::format("{}: .npy header has no 'descr'", name(path)));
+    const std::string descr = m[1];
+    std::size_t width = 0;
+    if (descr == "<f8" || descr == "=f8")
+        width = 8;
+    else if (descr == "<f4" || descr == "=f4")
+        width = 4;
+    else
+        throw InputError(fmt::format("{}: .npy dtype '{}' is not float32 or float64 (little-endian)", name(path), descr));
+    if (std::regex_search(header, std::regex("'fortran_order'\\s*:\\s*True")))
+        throw InputError(fmt::format("{}: .npy in Fortran order is not supported (save in C order)", name(path)));
+    if (!std::regex_search(header, m, std::regex("'shape'\\s*:\\s*\\(([^)]*)\\)")))
+        throw InputError(fmt::format("{}: .npy header has no 'shape'", name(path)));
+    std::vector<std::size_t> shape;
+    std::stringstream dims(m[1].str());
+    for (std::string tok; std::getline(dims, tok, ',');) {
+        tok.erase(0, tok.find_first_not_of(" "));
+        if (tok.empty()) continue;
+        shape.push_back(std::stoull(tok));
+    }
+    PointSet ps;
+    ps.n = shape.empty() ? 1 : shape[0];
+    ps.d = 1;
+    for (std::size_t k = 1; k < shape.size(); ++k) ps.d *= shape[k];
+    if (ps.n == 0 || ps.d == 0) throw InputError(fmt::format("{}: .npy array is empty", name(path)));
+    const std::size_t count = ps.n * ps.d;
+    std::vector<char> raw(count * width);
+    in.read(raw.data(), static_cast<std::streamsize>(raw.size()));
+    if (static_cast<std::size_t>(in.gcount()) != raw.size())
+        throw InputError(fmt::format("{}: truncated .npy data: expected {} bytes, got {}", name(path), raw.size(),
+                                     in.gcount()));
+    ps.values.resize(count);
+    for (std::size_t k = 0; k < count; ++k) {
+        if (width == 8) {
+            double v;
+            std::memcpy(&v, raw.data() + 8 * k, 8);
+            ps.values[k] = v;
+        } else {
+            float v;
+            std::memcpy(&v, raw.data() + 4 * k, 4);
+            ps.values[k] = v;
+        }
+        if (!std::isfinite(ps.values[k]))
+            throw InputError(fmt::format("{}: value {} (row {}) is not finite", name(path), k, k / ps.d));
+    }
+    return ps;
+}
+
+void save_npy(const std::filesystem::path& path, const PointSet& ps) {
+    std::string header = fmt::format("{{'descr': '<f8', 'fortran_order': False, 'shape': ({}, {}), }}", ps.n, ps.d);
+    while ((10 + header.size() + 1) % 64 != 0) header += ' ';
+    header += '\n';
+    std::ofstream out(path, std::ios::binary);
+    if (!out) throw InputError(fmt::format("cannot write '{}'", name(path)));
+    out.write("\x93NUMPY\x01\x00", 8);
+    const auto len = static_cast<std::uint16_t>(header.size());
+    const char lb[2] = {static_cast<char>(len & 0xff), static_cast<char>(len >> 8)};
+    out.write(lb, 2);
+    out.write(header.data(), static_cast<std::streamsize>(header.size()));
+    out.write(reinterpret_cast<const char*>(ps.values.data()), static_cast<std::streamsize>(ps.values.size() * 8));
+    if (!out) throw InputError(fmt::format("writing '{}' failed", name(path)));
+}
+
+PointSet load_idx(const std::filesystem::path& path, bool scale_bytes, std::size_t max_rows) {
+    gzFile f = gzopen(path.c_str(), "rb");
+    if (!f) throw InputError(fmt::format("cannot open data file '{}'", name(path)));
+    struct Closer {
+        gzFile f;
+        ~Closer() { gzclose(f); }
+    } closer{f};
+    auto read_exact = [&](void* buf, std::size_t bytes, const char* what) {
+        const int got = gzread(f, buf, static_cast<unsigned>(bytes));
+        if (got < 0 || static_cast<std::size_t>(got) != bytes)
+            throw InputError(fmt::format("{}: truncated IDX {}: expected {} bytes, got {}", name(path), what, bytes,
+                                         got < 0 ? 0 : got));
+    };
+    unsigned char magic[4];
+    read_exact(magic, 4, "header");
+    if (magic[0] != 0 || magic[1] != 0)
+        throw InputError(fmt::format("{}: not an IDX file (bad magic {:02x}{:02x})", name(path), magic[0], magic[1]));
+    const int type = magic[2], ndim = magic[3];
+    std::size_t width = 0;
+    switch (type) {
+        case 0x08: case 0x09: width = 1; break;
+        case 0x0B: width = 2; break;
+        case 0x0C: case 0x0D: width = 4; break;
+        case 0x0E: width = 8; break;
+        default: throw InputError(fmt::format("{}: unknown IDX data type 0x{:02x}", name(path), type));
+    }
+    if (ndim < 1) throw InputError(fmt::format("{}: IDX file with {} dimensions", name(path), ndim));
+    std::vector<std::size_t> dims(ndim);
+    for (int k = 0; k < ndim; ++k) {
+        unsigned char b[4];
+        read_exact(b, 4, "dimensions");
+        dims[k] = (std::size_t(b[0]) << 24) | (std::size_t(b[1]) << 16) | (std::size_t(b[2]) << 8) | b[3];
+    }
+    PointSet ps;
+    ps.n = dims[0];
+    ps.d = 1;
+    for (int k = 1; k < ndim; ++k) ps.d *= dims[k];
+    if (max_rows > 0) ps.n = std::min(ps.n, max_rows);
+    if (ps.n == 0 || ps.d == 0) throw InputError(fmt::format("{}: IDX array is empty", name(path)));
+    std::vector<unsigned char> raw(ps.n * ps.d * width);
+    read_exact(raw.data(), raw.size(), "data");
+    ps.values.resize(ps.n * ps.d);
+    auto be = [&](std::size_t k) {
+        std::uint64_t v = 0;
+        for (std::size_t b = 0; b < width; ++b) v = (v << 8) | raw[k * width + b];
+        return v;
+    };
+    for (std::size_t k = 0; k < ps.values.size(); ++k) {
+        double v = 0.0;
+        switch (type) {
+            case 0x08: v = scale_bytes ? raw[k] / 127.5 - 1.0 : raw[k]; break;
+            case 0x09: v = static_cast<std::int8_t>(raw[k]); break;
+            case 0x0B: v = static_cast<std::int16_t>(be(k)); break;
+            case 0x0C: v = static_cast<std::int32_t>(be(k)); break;
+            case 0x0D: v = std::bit_cast<float>(static_cast<std::uint32_t>(be(k))); break;
+            case 0x0E: v = std::bit_cast<double>(be(k)); break;
+        }
+        ps.values[k] = v;
+    }
+    return ps;
+}
+
+PointSet load_points(const std::filesystem::path& path) {
+    const std::string s = path.string();
+    if (s.ends_with(".npy")) return load_npy(path);
+    if (s.ends_with(".gz") || s.ends_with(".idx") || s.ends_with("-ubyte")) return load_idx(path);
+    if (s.ends_with(".csv") || s.ends_with(".txt")) return load_csv(path);
+    throw InputError(fmt::format("{}: unknown data file type (use .csv, .txt, .npy, .idx or .gz)", s));
+}
+
+}  // namespace ayslab
