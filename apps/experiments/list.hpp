@@ -11,5 +11,7 @@ Experiment ddpm_posterior_experiment();
 Experiment marginals_agree_experiment();
 Experiment schedule_experiment();
 Experiment ays_experiment();
+Experiment klub_bound_experiment();
+Experiment ays_gaussian_experiment();
 
 }  // namespace ayslab::app

@@ -1,5 +1,6 @@
 #include "ayslab/divergence/klub.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -90,59 +91,93 @@ double klub_interval_gaussian_in_time(const Process& process, std::span<const do
     return total;
 }
 
-KlubEstimate klub_interval_mc(const Denoiser& data, double lo, double hi, std::uint64_t slot,
-                              const KlubMonteCarlo& o) {
-    check_interval(lo, hi);
+KlubDraws klub_draws(const Denoiser& data, std::uint64_t slot, const KlubMonteCarlo& o) {
     if (o.samples < 2) throw InputError("KLUB Monte Carlo needs at least 2 samples");
     const std::size_t d = data.dim(), m = o.samples;
+    KlubDraws w{m, d, std::vector<double>(m), std::vector<double>(m * d), std::vector<double>(m * d),
+                std::vector<double>(m * d)};
+    const std::uint64_t stream = static_cast<std::uint64_t>(Stream::klub);
+    // x0 rows come from a per-slot data seed; the rest are addressed by (seed, slot, sample).
+    const std::uint64_t data_seed = o.seed * 0x9E3779B97F4A7C15ULL + slot * 0xBF58476D1CE4E5B9ULL + 1;
+    for (std::size_t i = 0; i < m; ++i) fill_uniform({o.seed, stream, i, 2 * slot}, {&w.u[i], 1});
+    constexpr std::size_t chunk = 1024;
+    parallel_for(chunk_count(m, chunk), o.threads, [&](std::size_t c) {
+        const std::size_t first = c * chunk, count = std::min(chunk, m - first);
+        data.sample(count, data_seed, first, std::span(w.x0).subspan(first * d, count * d));
+    });
+    fill_normal_flat(o.seed, stream, 2 * slot, 0, w.eps);
+    fill_normal_flat(o.seed, stream, 2 * slot + 1, 0, w.z);
+    return w;
+}
+
+namespace {
+// Solves partial(a, b, h) = target for b in [h, a] (b = c^2/sigma^2): Newton with the exact
+// derivative (h - b)/((1 + h)(1 + b)), safeguarded by bisection.
+double invert_partial(double a, double h, double target) {
+    double l = h, r = a;  // partial decreases in b: partial(a, a) = 0, partial(a, h) = total
+    double b = 0.5 * (l + r);
+    for (int it = 0; it < 100; ++it) {
+        const double f = partial(a, b, h) - target;
+        if (f > 0.0) l = b; else r = b;
+        const double df = (h - b) / ((1.0 + h) * (1.0 + b));
+        double next = df < 0.0 ? b - f / df : 0.5 * (l + r);
+        if (!(next > l && next < r)) next = 0.5 * (l + r);
+        if (std::abs(next - b) <= 1e-15 * b || r - l <= 1e-15 * r) return next;
+        b = next;
+    }
+    return b;
+}
+}  // namespace
+
+KlubEstimate klub_interval_mc(const Denoiser& data, double lo, double hi, const KlubDraws& w,
+                              const KlubMonteCarlo& o) {
+    check_interval(lo, hi);
+    const std::size_t d = data.dim(), m = w.samples;
+    if (w.dim != d) throw InputError("KLUB draws were made for another dimension");
     const double c2 = o.proposal_variance > 0.0 ? o.proposal_variance : data.data_variance();
     const double a = c2 / (lo * lo), h = c2 / (hi * hi);
-    const double total = partial(a, h, h);   // 2 c^4 x normaliser of pi
+    const double total = partial(a, h, h);  // 2 c^4 x normaliser of pi
     const double normaliser = total / (2.0 * c2 * c2);
-    // Draw addresses: the slot separates intervals; x0 rows come from a per-slot data seed.
-    const std::uint64_t stream = static_cast<std::uint64_t>(Stream::klub);
-    const std::uint64_t data_seed = o.seed * 0x9E3779B97F4A7C15ULL + slot * 0xBF58476D1CE4E5B9ULL + 1;
     constexpr std::size_t chunk = 256;
     const std::size_t chunks = chunk_count(m, chunk);
-    std::vector<Moments> parts(chunks);
+    const double shift = c2 * c2 * static_cast<double>(d) * normaliser;  // the Gaussian-data value
+    std::vector<Moments> parts(chunks, Moments(shift));
     parallel_for(chunks, o.threads, [&](std::size_t c) {
         const std::size_t first = c * chunk, count = std::min(chunk, m - first);
-        std::vector<double> u(count), sig(count), x(count * d), xh(count * d), eps(count * d), z(count * d),
-            d1(count * d), d2(count * d);
-        for (std::size_t i = 0; i < count; ++i)
-            fill_uniform({o.seed, stream, first + i, 2 * slot}, {&u[i], 1});
-        data.sample(count, data_seed, first, x);
-        fill_normal_flat(o.seed, stream, 2 * slot, first * d, eps);
-        fill_normal_flat(o.seed, stream, 2 * slot + 1, first * d, z);
+        thread_local std::vector<double> sig, x, xh, d1, d2;
+        sig.resize(count);
+        x.resize(count * d);
+        xh.resize(count * d);
+        d1.resize(count * d);
+        d2.resize(count * d);
         for (std::size_t i = 0; i < count; ++i) {
-            // Invert the CDF: find sigma with partial(a, c^2/sigma^2, h) = u total (bisection in log sigma).
-            double l = std::log(lo), r = std::log(hi);
-            const double target = u[i] * total;
-            for (int it = 0; it < 100 && r - l > 1e-15 * std::max(1.0, std::abs(l)); ++it) {
-                const double mid = 0.5 * (l + r), s = std::exp(mid);
-                (partial(a, c2 / (s * s), h) < target ? l : r) = mid;
-            }
-            sig[i] = std::exp(0.5 * (l + r));
+            const std::size_t g = first + i;
+            sig[i] = std::sqrt(c2 / invert_partial(a, h, w.u[g] * total));
+            sig[i] = std::clamp(sig[i], lo, hi);
             const double up = std::sqrt((hi - sig[i]) * (hi + sig[i]));
             for (std::size_t k = 0; k < d; ++k) {
-                x[i * d + k] += sig[i] * eps[i * d + k];
-                xh[i * d + k] = x[i * d + k] + up * z[i * d + k];
+                x[i * d + k] = w.x0[g * d + k] + sig[i] * w.eps[g * d + k];
+                xh[i * d + k] = x[i * d + k] + up * w.z[g * d + k];
             }
         }
         data.denoise_rows(x, count, sig, d1);
         data.denoise(xh, count, hi, d2);
-        Moments mo(c2 * c2 * static_cast<double>(d) * normaliser);
         for (std::size_t i = 0; i < count; ++i) {
             double sq = 0.0;
             for (std::size_t k = 0; k < d; ++k) sq += (d1[i * d + k] - d2[i * d + k]) * (d1[i * d + k] - d2[i * d + k]);
             const double g = gap(c2, sig[i], hi);
-            mo.add(g > 0.0 ? sq / g * normaliser : 0.0);
+            parts[c].add(g > 0.0 ? sq / g * normaliser : 0.0);
         }
-        parts[c] = mo;
     });
-    Moments all(c2 * c2 * static_cast<double>(d) * normaliser);
+    Moments all(shift);
     for (const auto& p : parts) all.merge(p);
     return {all.mean(), all.se_mean()};
+}
+
+KlubEstimate klub_interval_mc(const Denoiser& data, double lo, double hi, std::uint64_t slot,
+                              const KlubMonteCarlo& o) {
+    check_interval(lo, hi);
+    return klub_interval_mc(data, lo, hi, klub_draws(data, slot, o), o);
 }
 
 KlubEstimate klub_schedule_mc(const Denoiser& data, const Schedule& schedule, const KlubMonteCarlo& options,

@@ -51,10 +51,11 @@ public:
     // successive sweeps from overfitting one set of draws.
     void update(std::vector<double>& s, std::size_t k, std::uint64_t seed) const {
         const KlubMonteCarlo mc{o_.samples, seed, o_.proposal_variance, o_.threads};
+        const KlubDraws upper = klub_draws(data_, k - 1, mc), lower = klub_draws(data_, k, mc);
         const double hi = s[k - 1], lo = s[k + 1];
         auto f = [&](double log_sigma) {
             const double x = std::exp(log_sigma);
-            return klub_interval_mc(data_, x, hi, k - 1, mc).value + klub_interval_mc(data_, lo, x, k, mc).value;
+            return klub_interval_mc(data_, x, hi, upper, mc).value + klub_interval_mc(data_, lo, x, lower, mc).value;
         };
         const double a = std::log(lo), b = std::log(hi), margin = 1e-3 * (b - a);
         const double best = golden_section(f, a + margin, b - margin, o_.golden_iterations);

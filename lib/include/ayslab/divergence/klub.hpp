@@ -37,6 +37,16 @@ struct KlubMonteCarlo {
     std::size_t threads = 1;
 };
 
+// The random draws of one interval slot (uniforms for sigma, x0 rows, eps and z), reusable for any
+// interval end points: common random numbers across candidate schedules.
+struct KlubDraws {
+    std::size_t samples = 0, dim = 0;
+    std::vector<double> u, x0, eps, z;
+};
+KlubDraws klub_draws(const Denoiser& data, std::uint64_t slot, const KlubMonteCarlo& options);
+KlubEstimate klub_interval_mc(const Denoiser& data, double sigma_lo, double sigma_hi, const KlubDraws& draws,
+                              const KlubMonteCarlo& options);
+
 // Importance-sampled Monte Carlo of one interval: sigma from pi(sigma) ∝ sigma^-3 [1/(c^2+sigma^2) -
 // 1/(c^2+sigma_hi^2)] (by inverting its closed-form CDF), weights |dD|^2 / [...] times pi's normaliser.
 // Draws are addressed by (seed, slot, sample): the same slot gives the same draws (common random

@@ -14,7 +14,14 @@ struct ExactOptimum {
     NewtonResult details;
 };
 
+// Any solver with an exact Gaussian law (deterministic, or linearised-sde / euler-maruyama /
+// ddpm-ancestral).
 ExactOptimum optimise_exact_kl(const Solver& solver, const Schedule& start, const DiagonalGaussian& data,
                                const NewtonOptions& options = {});
+
+// The schedule minimising the closed-form total KLUB (MATH §5) for Gaussian data: what AYS's Monte
+// Carlo procedure estimates. `kl` holds the minimised KLUB.
+ExactOptimum optimise_klub_gaussian(const Schedule& start, const DiagonalGaussian& data,
+                                    const NewtonOptions& options = {});
 
 }  // namespace ayslab
