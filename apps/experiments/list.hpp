@@ -13,5 +13,7 @@ Experiment schedule_experiment();
 Experiment ays_experiment();
 Experiment klub_bound_experiment();
 Experiment ays_gaussian_experiment();
+Experiment ays_toy_experiment();
+Experiment ays_fashion_mnist_experiment();
 
 }  // namespace ayslab::app

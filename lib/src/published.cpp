@@ -56,6 +56,8 @@ std::vector<double> loglinear_interpolate(std::span<const double> sigmas, std::s
         const double frac = x - static_cast<double>(j);
         out[count - 1 - k] = std::exp(ys[j] + frac * (ys[j + 1] - ys[j]));
     }
+    out.front() = sigmas.front();  // end points exactly
+    out.back() = sigmas.back();
     return out;
 }
 

@@ -18,6 +18,7 @@ namespace ayslab {
 namespace {
 constexpr std::size_t row_block = 64;     // particles per GEMM
 constexpr std::size_t data_block = 1024;  // data points per GEMM (bounds memory for any N)
+constexpr std::size_t small_dim = 8;      // below this, distances are computed directly (exact, no GEMM)
 
 // Our own threads parallelise over particles; BLAS calls stay single-threaded (and deterministic).
 void single_threaded_blas() {
@@ -73,14 +74,23 @@ void EmpiricalData::pass(const double* x, std::size_t n, const double* sigmas, d
     for (std::size_t j0 = 0; j0 < total; j0 += data_block) {
         const std::size_t b = std::min(data_block, total - j0);
         const int bi = static_cast<int>(b), ni = static_cast<int>(n);
-        // dots = X Y_b^T  (n x b)
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, ni, bi, di, 1.0, x, di, points_.data() + j0 * d, di, 0.0,
-                    w.dots.data(), bi);
+        // Squared distances: direct for small d, else |x|^2 + |y|^2 - 2 X Y_b^T with one GEMM.
+        const bool direct = d <= small_dim;
+        if (!direct)
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, ni, bi, di, 1.0, x, di, points_.data() + j0 * d, di,
+                        0.0, w.dots.data(), bi);
         for (std::size_t i = 0; i < n; ++i) {
             double* row = w.dots.data() + i * b;
             double block_max = -std::numeric_limits<double>::infinity();
             for (std::size_t j = 0; j < b; ++j) {
-                const double dist2 = std::max(w.xnorm[i] + norms_[j0 + j] - 2.0 * row[j], 0.0);
+                double dist2;
+                if (direct) {
+                    dist2 = 0.0;
+                    const double* y = points_.data() + (j0 + j) * d;
+                    for (std::size_t k = 0; k < d; ++k) dist2 += (x[i * d + k] - y[k]) * (x[i * d + k] - y[k]);
+                } else {
+                    dist2 = std::max(w.xnorm[i] + norms_[j0 + j] - 2.0 * row[j], 0.0);
+                }
                 row[j] = -dist2 * w.inv2s2[i];  // logit
                 block_max = std::max(block_max, row[j]);
             }
@@ -96,7 +106,14 @@ void EmpiricalData::pass(const double* x, std::size_t n, const double* sigmas, d
             w.max[i] = new_max;
         }
         // acc += W Y_b  (n x d)
-        if (out)
+        if (out && direct) {
+            for (std::size_t i = 0; i < n; ++i)
+                for (std::size_t j = 0; j < b; ++j) {
+                    const double wt = w.dots[i * b + j];
+                    const double* y = points_.data() + (j0 + j) * d;
+                    for (std::size_t k = 0; k < d; ++k) w.acc[i * d + k] += wt * y[k];
+                }
+        } else if (out)
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, ni, di, bi, 1.0, w.dots.data(), bi,
                         points_.data() + j0 * d, di, 1.0, w.acc.data(), di);
     }

@@ -138,7 +138,7 @@ KlubEstimate klub_interval_mc(const Denoiser& data, double lo, double hi, const 
     const double a = c2 / (lo * lo), h = c2 / (hi * hi);
     const double total = partial(a, h, h);  // 2 c^4 x normaliser of pi
     const double normaliser = total / (2.0 * c2 * c2);
-    constexpr std::size_t chunk = 256;
+    constexpr std::size_t chunk = 64;
     const std::size_t chunks = chunk_count(m, chunk);
     const double shift = c2 * c2 * static_cast<double>(d) * normaliser;  // the Gaussian-data value
     std::vector<Moments> parts(chunks, Moments(shift));

@@ -1,0 +1,46 @@
+// The AYS optimiser: on Gaussian data, run without early stopping, it reaches the schedule that
+// minimises the closed-form KLUB (an independent Newton optimisation); subdivision; start checks.
+#include <cmath>
+
+#include <doctest/doctest.h>
+
+#include "ayslab/data/gaussian.hpp"
+#include "ayslab/divergence/klub.hpp"
+#include "ayslab/error.hpp"
+#include "ayslab/optimise/ays.hpp"
+#include "ayslab/optimise/exact.hpp"
+
+using namespace ayslab;
+
+TEST_CASE("AYS without early stopping reaches the closed-form KLUB optimum (1-D Gaussian, 5 steps, seed 3)") {
+    const auto data = DiagonalGaussian::isotropic(1, 0.0, 0.5);
+    const auto start = karras(5, 0.01, 20.0);
+    AysOptions o;
+    o.samples = 2048;
+    o.validation_samples = 2048;
+    o.max_sweeps = o.patience = 30;
+    o.seed = 3;
+    o.threads = 2;
+    const auto ays = optimise_ays(data, start, o);
+    const auto best = optimise_klub_gaussian(start, data);
+    double ays_klub = 0.0;
+    for (double v : klub_schedule_gaussian(ays.stages[0].schedule, data.variance())) ays_klub += v;
+    CHECK(ays_klub <= best.kl * 1.02);
+    for (std::size_t i = 1; i < 5; ++i)
+        CHECK(std::abs(std::log(ays.stages[0].schedule[i] / best.schedule[i])) < 0.1);
+}
+
+TEST_CASE("subdivision inserts geometric midpoints; stages double; sigma_min = 0 is refused") {
+    const auto s = subdivide(karras(2, 1.0, 100.0));
+    CHECK(s.size() == 5);
+    CHECK(s[1] == doctest::Approx(std::sqrt(s[0] * s[2])));
+    const auto data = DiagonalGaussian::isotropic(1, 0.0, 0.5);
+    AysOptions o;
+    o.samples = o.validation_samples = 64;
+    o.max_sweeps = 1;
+    o.subdivisions = 2;
+    const auto r = optimise_ays(data, karras(3, 0.01, 10.0), o);
+    REQUIRE(r.stages.size() == 3);
+    CHECK(r.stages[2].schedule.steps() == 12);
+    CHECK_THROWS_AS(optimise_ays(data, Schedule({10.0, 1.0, 0.0}), o), InputError);
+}

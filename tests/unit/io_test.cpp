@@ -1,0 +1,123 @@
+// Data files: CSV, .npy and IDX (plain and gzipped) round trips and the errors for bad files.
+#include <zlib.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <doctest/doctest.h>
+
+#include "ayslab/data/datasets.hpp"
+#include "ayslab/data/io.hpp"
+#include "ayslab/error.hpp"
+
+using namespace ayslab;
+namespace fs = std::filesystem;
+
+namespace {
+fs::path temp(const std::string& name) { return fs::temp_directory_path() / ("ayslab-test-" + name); }
+void write(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
+std::string idx_bytes() {  // 2 images of 2 x 3 unsigned bytes
+    std::string s = {0, 0, 0x08, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 3};
+    for (int v : {0, 255, 51, 102, 153, 204, 1, 2, 3, 4, 5, 6}) s += static_cast<char>(v);
+    return s;
+}
+}  // namespace
+
+TEST_CASE("CSV: header, comments, commas or spaces") {
+    const auto p = temp("a.csv");
+    write(p, "x,y\n# comment\n1, 2\n3,4.5\n\n-1e-3,7\n");
+    const auto ps = load_csv(p);
+    CHECK(ps.n == 3);
+    CHECK(ps.d == 2);
+    CHECK(ps.values == std::vector<double>{1, 2, 3, 4.5, -1e-3, 7});
+    write(p, "1 2 3\n4 5 6\n");
+    CHECK(load_points(p).d == 3);
+    write(p, "1,2\n3,abc\n");
+    CHECK_THROWS_WITH_AS(load_csv(p), doctest::Contains(":2: column 2: 'abc'"), InputError);
+    write(p, "1,2\n3\n");
+    CHECK_THROWS_WITH_AS(load_csv(p), doctest::Contains("1 columns, expected 2"), InputError);
+    CHECK_THROWS_WITH_AS(load_csv(temp("missing.csv")), doctest::Contains("cannot open"), InputError);
+}
+
+TEST_CASE(".npy: float64 round trip, float32, and bad headers") {
+    const auto p = temp("a.npy");
+    PointSet ps{2, 3, {1, 2, 3, 4, 5, 6.5}};
+    save_npy(p, ps);
+    const auto back = load_npy(p);
+    CHECK(back.n == 2);
+    CHECK(back.d == 3);
+    CHECK(back.values == ps.values);
+    // float32, shape (2,) -> 2 rows of 1.
+    std::string h = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }";
+    while ((10 + h.size() + 1) % 64) h += ' ';
+    h += '\n';
+    std::string f = std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(h.size()) + '\0' + h;
+    const float v[2] = {1.5f, -2.0f};
+    f.append(reinterpret_cast<const char*>(v), 8);
+    write(p, f);
+    const auto small = load_npy(p);
+    CHECK(small.d == 1);
+    CHECK(small.values == std::vector<double>{1.5, -2.0});
+    write(p, f.substr(0, f.size() - 3));
+    CHECK_THROWS_WITH_AS(load_npy(p), doctest::Contains("truncated"), InputError);
+    write(p, "not numpy at all");
+    CHECK_THROWS_WITH_AS(load_npy(p), doctest::Contains("bad magic"), InputError);
+    std::string i8 = f;
+    i8.replace(i8.find("<f4"), 3, "<i8");
+    write(p, i8);
+    CHECK_THROWS_WITH_AS(load_npy(p), doctest::Contains("not float32 or float64"), InputError);
+}
+
+TEST_CASE("IDX: plain and gzipped, bytes scaled to [-1, 1], truncation") {
+    const auto p = temp("a.idx");
+    write(p, idx_bytes());
+    const auto ps = load_idx(p);
+    CHECK(ps.n == 2);
+    CHECK(ps.d == 6);
+    CHECK(ps.values[0] == -1.0);
+    CHECK(ps.values[1] == 1.0);
+    CHECK(load_idx(p, false).values[2] == 51.0);
+    const auto gz = temp("a.idx.gz");
+    gzFile g = gzopen(gz.c_str(), "wb");
+    const auto bytes = idx_bytes();
+    gzwrite(g, bytes.data(), static_cast<unsigned>(bytes.size()));
+    gzclose(g);
+    CHECK(load_points(gz).values == ps.values);
+    write(p, idx_bytes().substr(0, 20));
+    CHECK_THROWS_WITH_AS(load_idx(p), doctest::Contains("truncated IDX data"), InputError);
+    write(p, std::string("\x01\x02\x08\x03", 4));
+    CHECK_THROWS_WITH_AS(load_idx(p), doctest::Contains("bad magic"), InputError);
+}
+
+TEST_CASE("Fashion-MNIST from the Debian package, when installed") {
+    const fs::path dir = "/usr/share/datasets/fashion-mnist";
+    if (!fs::exists(dir / "train-images-idx3-ubyte.gz")) return;
+    DatasetOptions o;
+    o.subset = 100;
+    o.held_out = 10;
+    const auto ds = make_dataset("fashion-mnist", o);
+    CHECK(ds.data->dim() == 784);
+    CHECK(ds.held_out.n == 10);
+    for (double v : ds.held_out.values) CHECK_UNARY(v >= -1.0 && v <= 1.0);
+}
+
+TEST_CASE("toy sets are seeded, the right size, and in range") {
+    const auto a = two_moons(500, 3), b = two_moons(500, 3);
+    CHECK(a.values == b.values);
+    CHECK(a.n == 500);
+    const auto board = checkerboard(2000, 1);
+    for (std::size_t i = 0; i < board.n; ++i) {
+        const double x = board.values[2 * i], y = board.values[2 * i + 1];
+        CHECK_UNARY(x >= -2 && x < 2 && y >= -2 && y < 2);
+        CHECK((static_cast<long>(std::floor(x)) + static_cast<long>(std::floor(y))) % 2 == 0);
+    }
+    DatasetOptions o;
+    for (const auto& name : toy_dataset_names()) {
+        const auto ds = make_dataset(name, o);
+        CHECK(ds.data->dim() == 2);
+        CHECK(ds.held_out.n == o.held_out);
+    }
+    CHECK_THROWS_AS(make_dataset("mnist", o), InputError);
+}
