@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -30,19 +31,21 @@ SampleStats sample(const Denoiser& denoiser, const Solver& solver, const Schedul
         throw InputError(fmt::format("sampler: {} values for {} particles of dimension {}", x.size(), n, d));
     if (options.chunk == 0) throw InputError("sampler: chunk size must be positive");
     const std::size_t chunks = chunk_count(n, options.chunk);
+    std::vector<std::size_t> nfe(chunks, 0);
     parallel_for(chunks, options.threads, [&](std::size_t c) {
         const std::size_t first = c * options.chunk, count = std::min(options.chunk, n - first);
         const std::span<double> xc = x.subspan(first * d, count * d);
         auto local = solver.clone();
         local->prepare(count, d);
         for (std::size_t i = 0; i + 1 < schedule.size(); ++i) {
-            const StepContext ctx{denoiser, options.seed, first, i};
-            local->step(xc, count, schedule[i], schedule[i + 1], ctx);
+            const StepContext ctx{denoiser, options.seed, first, i, schedule.sigmas()};
+            nfe[c] += local->step(xc, count, schedule[i], schedule[i + 1], ctx);
             check_finite(xc, d, first, i + 1, schedule[i + 1]);
             if (observer) observer(c, first, i + 1, schedule[i + 1], xc);
         }
     });
-    return {schedule.steps() * solver.nfe_per_step()};
+    // Adaptive solvers may use different counts per chunk: report the largest.
+    return {chunks > 0 ? *std::max_element(nfe.begin(), nfe.end()) : 0};
 }
 
 void sample_marginal(const Denoiser& denoiser, double sigma, std::span<double> x, std::size_t n,

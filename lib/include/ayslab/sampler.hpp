@@ -24,7 +24,7 @@ using StepObserver = std::function<void(std::size_t chunk_index, std::size_t fir
                                         double sigma, std::span<const double> chunk)>;
 
 struct SampleStats {
-    std::size_t nfe = 0;  // denoiser evaluations per particle
+    std::size_t nfe = 0;  // denoiser evaluations per particle (the most any chunk used)
 };
 
 // Runs x (n x denoiser.dim()) from schedule.sigma_max() to schedule.sigma_min(). Throws

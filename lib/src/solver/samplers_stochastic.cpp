@@ -1,0 +1,211 @@
+// Stochastic samplers: Euler ancestral, DPM-Solver++(2S) ancestral, DPM-Solver++ SDE,
+// DPM-Solver++(2M) SDE, DPM-Solver++(3M) SDE (k-diffusion), EDM's stochastic sampler, and
+// predictor-corrector with a Langevin corrector (score-SDE). t = -log sigma.
+#include <cmath>
+
+#include "ayslab/solver/samplers.hpp"
+#include "ayslab/solver/updates.hpp"
+
+namespace ayslab {
+
+std::size_t EulerAncestralSolver::step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
+                                       const StepContext& ctx) {
+    const std::size_t m = x.size();
+    auto d = buffer(0, m), z = buffer(1, m);
+    ctx.denoiser.denoise(x, n, sigma, d);
+    const auto [down, up] = ancestral_step(sigma, sigma_next, o_.eta);
+    for (std::size_t k = 0; k < m; ++k) x[k] += (x[k] - d[k]) / sigma * (down - sigma);
+    if (sigma_next > 0.0 && up > 0.0) {
+        noise(ctx, n, 0, z);
+        for (std::size_t k = 0; k < m; ++k) x[k] += o_.s_noise * up * z[k];
+    }
+    return 1;
+}
+
+std::size_t Dpmpp2sAncestralSolver::step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
+                                         const StepContext& ctx) {
+    const std::size_t m = x.size();
+    auto d = buffer(0, m), x2 = buffer(1, m), d2 = buffer(2, m), z = buffer(3, m);
+    ctx.denoiser.denoise(x, n, sigma, d);
+    const auto [down, up] = ancestral_step(sigma, sigma_next, o_.eta);
+    std::size_t nfe = 1;
+    if (down == 0.0) {
+        for (std::size_t k = 0; k < m; ++k) x[k] += (x[k] - d[k]) / sigma * (down - sigma);
+    } else {
+        // Midpoint s = t + h/2 in t = -log sigma, from sigma to sigma_down.
+        const double h = std::log(sigma / down), s_mid = sigma * std::exp(-0.5 * h);
+        for (std::size_t k = 0; k < m; ++k) x2[k] = (s_mid / sigma) * x[k] - std::expm1(-0.5 * h) * d[k];
+        ctx.denoiser.denoise(x2, n, s_mid, d2);
+        ++nfe;
+        for (std::size_t k = 0; k < m; ++k) x[k] = (down / sigma) * x[k] - std::expm1(-h) * d2[k];
+    }
+    if (sigma_next > 0.0 && up > 0.0) {
+        noise(ctx, n, 0, z);
+        for (std::size_t k = 0; k < m; ++k) x[k] += o_.s_noise * up * z[k];
+    }
+    return nfe;
+}
+
+std::size_t DpmppSdeSolver::step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
+                                 const StepContext& ctx) {
+    const std::size_t m = x.size();
+    auto d = buffer(0, m), x2 = buffer(1, m), d2 = buffer(2, m), z = buffer(3, m);
+    ctx.denoiser.denoise(x, n, sigma, d);
+    if (sigma_next == 0.0) {
+        for (std::size_t k = 0; k < m; ++k) x[k] = update::euler(x[k], d[k], sigma, sigma_next);
+        return 1;
+    }
+    const double r = 0.5, fac = 1.0 / (2.0 * r);
+    const double t = -std::log(sigma), t_next = -std::log(sigma_next), h = t_next - t, s = t + h * r;
+    const double sigma_s = std::exp(-s);
+    // Step 1: to sigma_s, ancestrally.
+    auto [sd, su] = ancestral_step(sigma, sigma_s, o_.eta);
+    double s_ = -std::log(sd);
+    for (std::size_t k = 0; k < m; ++k) x2[k] = (std::exp(-s_) / sigma) * x[k] - std::expm1(t - s_) * d[k];
+    noise(ctx, n, 0, z);
+    for (std::size_t k = 0; k < m; ++k) x2[k] += o_.s_noise * su * z[k];
+    ctx.denoiser.denoise(x2, n, sigma_s, d2);
+    // Step 2: to sigma_next with the combined denoised value.
+    std::tie(sd, su) = ancestral_step(sigma, sigma_next, o_.eta);
+    const double tn_ = -std::log(sd);
+    noise(ctx, n, 1, z);
+    for (std::size_t k = 0; k < m; ++k) {
+        const double dd = (1.0 - fac) * d[k] + fac * d2[k];
+        x[k] = (std::exp(-tn_) / sigma) * x[k] - std::expm1(t - tn_) * dd + o_.s_noise * su * z[k];
+    }
+    return 2;
+}
+
+std::size_t Dpmpp2mSdeSolver::step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
+                                   const StepContext& ctx) {
+    const std::size_t m = x.size();
+    auto d = buffer(0, m), z = buffer(1, m);
+    ctx.denoiser.denoise(x, n, sigma, d);
+    if (ctx.step == 0) {
+        history_.clear();
+        sigmas_seen_.clear();
+    }
+    if (sigma_next == 0.0) {
+        for (std::size_t k = 0; k < m; ++k) x[k] = d[k];
+    } else {
+        const double h = std::log(sigma / sigma_next), eta_h = o_.eta * h;
+        const double a = sigma_next / sigma * std::exp(-eta_h), b = -std::expm1(-h - eta_h);
+        for (std::size_t k = 0; k < m; ++k) x[k] = a * x[k] + b * d[k];
+        if (!history_.empty()) {  // midpoint correction
+            const double r = std::log(sigmas_seen_.back() / sigma) / h;
+            for (std::size_t k = 0; k < m; ++k) x[k] += 0.5 * b * (1.0 / r) * (d[k] - history_.back()[k]);
+        }
+        if (o_.eta > 0.0) {
+            noise(ctx, n, 0, z);
+            const double sd = sigma_next * std::sqrt(-std::expm1(-2.0 * eta_h)) * o_.s_noise;
+            for (std::size_t k = 0; k < m; ++k) x[k] += sd * z[k];
+        }
+    }
+    history_.assign(1, std::vector<double>(d.begin(), d.end()));
+    sigmas_seen_.assign(1, sigma);
+    return 1;
+}
+
+std::size_t Dpmpp3mSdeSolver::step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
+                                   const StepContext& ctx) {
+    const std::size_t m = x.size();
+    auto d = buffer(0, m), z = buffer(1, m);
+    ctx.denoiser.denoise(x, n, sigma, d);
+    if (ctx.step == 0) {
+        history_.clear();
+        sigmas_seen_.clear();
+    }
+    if (sigma_next == 0.0) {
+        for (std::size_t k = 0; k < m; ++k) x[k] = d[k];
+    } else {
+        const double h = std::log(sigma / sigma_next), h_eta = h * (o_.eta + 1.0);
+        const double phi2 = std::expm1(-h_eta) / h_eta + 1.0, phi3 = phi2 / h_eta - 0.5;
+        for (std::size_t k = 0; k < m; ++k) x[k] = std::exp(-h_eta) * x[k] - std::expm1(-h_eta) * d[k];
+        if (history_.size() >= 2) {
+            const double r0 = std::log(sigmas_seen_[1] / sigma) / h, r1 = std::log(sigmas_seen_[0] / sigmas_seen_[1]) / h;
+            for (std::size_t k = 0; k < m; ++k) {
+                const double d10 = (d[k] - history_[1][k]) / r0, d11 = (history_[1][k] - history_[0][k]) / r1;
+                x[k] += phi2 * (d10 + (d10 - d11) * r0 / (r0 + r1)) -
+                        (o_.kdiffusion_3m ? 1.0 : 2.0) * phi3 * ((d10 - d11) / (r0 + r1));
+            }
+        } else if (history_.size() == 1) {
+            const double r = std::log(sigmas_seen_[0] / sigma) / h;
+            for (std::size_t k = 0; k < m; ++k) x[k] += phi2 * (d[k] - history_[0][k]) / r;
+        }
+        if (o_.eta > 0.0) {
+            noise(ctx, n, 0, z);
+            const double sd = sigma_next * std::sqrt(-std::expm1(-2.0 * h * o_.eta)) * o_.s_noise;
+            for (std::size_t k = 0; k < m; ++k) x[k] += sd * z[k];
+        }
+    }
+    history_.push_back(std::vector<double>(d.begin(), d.end()));
+    sigmas_seen_.push_back(sigma);
+    if (history_.size() > 2) {
+        history_.erase(history_.begin());
+        sigmas_seen_.erase(sigmas_seen_.begin());
+    }
+    return 1;
+}
+
+// EDM Algorithm 2: raise sigma to sigma_hat = sigma (1 + gamma) with fresh noise, then a Heun step.
+std::size_t EdmChurnSolver::step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
+                                 const StepContext& ctx) {
+    const std::size_t m = x.size();
+    auto d = buffer(0, m), x2 = buffer(1, m), d2 = buffer(2, m), z = buffer(3, m);
+    const double steps = ctx.schedule.empty() ? 1.0 : static_cast<double>(ctx.schedule.size() - 1);
+    const double gamma = (sigma >= o_.s_tmin && sigma <= o_.s_tmax)
+                             ? std::min(o_.s_churn / steps, std::sqrt(2.0) - 1.0)
+                             : 0.0;
+    const double hat = sigma * (1.0 + gamma);
+    if (gamma > 0.0) {
+        noise(ctx, n, 0, z);
+        const double add = o_.s_noise * std::sqrt(hat * hat - sigma * sigma);
+        for (std::size_t k = 0; k < m; ++k) x[k] += add * z[k];
+    }
+    ctx.denoiser.denoise(x, n, hat, d);
+    if (sigma_next == 0.0) {
+        for (std::size_t k = 0; k < m; ++k) x[k] = update::euler(x[k], d[k], hat, sigma_next);
+        return 1;
+    }
+    for (std::size_t k = 0; k < m; ++k) x2[k] = update::euler(x[k], d[k], hat, sigma_next);
+    ctx.denoiser.denoise(x2, n, sigma_next, d2);
+    for (std::size_t k = 0; k < m; ++k) x[k] = update::heun(x[k], d[k], x2[k], d2[k], hat, sigma_next);
+    return 2;
+}
+
+// score-SDE predictor-corrector: corrector_steps Langevin steps targeting p_sigma with step
+// 2 (snr |z| / |score|)^2 per sample, then an Euler-Maruyama predictor step to sigma_next.
+std::size_t PcLangevinSolver::step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
+                                   const StepContext& ctx) {
+    const std::size_t m = x.size(), dim = n > 0 ? m / n : 0;
+    auto d = buffer(0, m), z = buffer(1, m);
+    std::size_t nfe = 0;
+    for (std::size_t c = 0; c < o_.corrector_steps; ++c) {
+        ctx.denoiser.denoise(x, n, sigma, d);
+        ++nfe;
+        noise(ctx, n, 1 + (c % 3), z);
+        for (std::size_t i = 0; i < n; ++i) {
+            double gnorm = 0.0, znorm = 0.0;
+            for (std::size_t j = 0; j < dim; ++j) {
+                const double g = (d[i * dim + j] - x[i * dim + j]) / (sigma * sigma);
+                gnorm += g * g;
+                znorm += z[i * dim + j] * z[i * dim + j];
+            }
+            if (gnorm == 0.0) continue;
+            const double eps = 2.0 * o_.snr * o_.snr * znorm / gnorm;
+            for (std::size_t j = 0; j < dim; ++j) {
+                const std::size_t k = i * dim + j;
+                x[k] += eps * (d[k] - x[k]) / (sigma * sigma) + std::sqrt(2.0 * eps) * z[k];
+            }
+        }
+    }
+    ctx.denoiser.denoise(x, n, sigma, d);
+    ++nfe;
+    noise(ctx, n, 0, z);
+    const double sd = sigma_next > 0.0 ? update::euler_maruyama_noise_std(sigma, sigma_next) : 0.0;
+    for (std::size_t k = 0; k < m; ++k)
+        x[k] = sigma_next > 0.0 ? update::euler_maruyama_mean(x[k], d[k], sigma, sigma_next) + sd * z[k] : d[k];
+    return nfe;
+}
+
+}  // namespace ayslab
