@@ -15,5 +15,6 @@ Experiment klub_bound_experiment();
 Experiment ays_gaussian_experiment();
 Experiment ays_toy_experiment();
 Experiment ays_fashion_mnist_experiment();
+Experiment solver_league_experiment();
 
 }  // namespace ayslab::app

@@ -1,0 +1,120 @@
+// solver-league (MATH.md §4): on Gaussian data every deterministic sampler is linear in x, so its
+// output law and KL are exact. The table of exact KL for every sampler x schedule x NFE, compared by
+// NFE (a Heun step costs 2), for 1-D N(0, c^2) and a 3072-D diagonal Gaussian with a decaying spectrum.
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "ayslab/divergence/kl.hpp"
+#include "ayslab/optimise/ays.hpp"
+#include "ayslab/schedule_factory.hpp"
+#include "gaussian_spectrum.hpp"
+#include "list.hpp"
+
+namespace ayslab::app {
+
+namespace {
+
+struct Entry {
+    std::string solver, schedule;
+    std::size_t nfe;
+    double kl;
+};
+
+Result run(const Config& cfg, const RunContext& ctx) {
+    const double lo = cfg.number("sigma_min"), hi = cfg.number("sigma_max");
+    const auto process = make_process(cfg.string("process"));
+    Result r;
+    for (const auto d64 : cfg.integers("dims")) {
+        const auto d = static_cast<std::size_t>(d64);
+        const double c = d == 1 ? cfg.number("c") : std::sqrt(cfg.number("spectrum_mean"));
+        const auto data = gaussian_spectrum(d, c, cfg.number("spectrum_exponent"));
+        const std::string dkey = fmt::format("d={}", d);
+        std::map<std::size_t, Schedule> ays_cache;  // by step count
+        auto ays_for = [&](std::size_t steps) -> const Schedule& {
+            auto it = ays_cache.find(steps);
+            if (it != ays_cache.end()) return it->second;
+            AysOptions o;
+            o.samples = static_cast<std::size_t>(cfg.integer("ays_samples"));
+            o.validation_samples = static_cast<std::size_t>(cfg.integer("ays_validation_samples"));
+            o.max_sweeps = static_cast<std::size_t>(cfg.integer("ays_sweeps"));
+            o.seed = cfg.seed();
+            o.threads = ctx.threads;
+            auto res = optimise_ays(data, karras(steps, lo, hi), o);
+            return ays_cache.emplace(steps, res.stages.back().schedule).first->second;
+        };
+        std::map<std::int64_t, std::vector<Entry>> by_budget;
+        for (const auto nfe64 : cfg.integers("nfe")) {
+            const auto nfe = static_cast<std::size_t>(nfe64);
+            for (const auto& solver_name : cfg.strings("solvers")) {
+                const auto solver = make_solver(solver_name);
+                const std::size_t steps = std::max<std::size_t>(1, nfe / solver->nfe_per_step());
+                for (const auto& kind : cfg.strings("schedules")) {
+                    const Schedule s = kind == "ays" ? ays_for(steps)
+                                                     : make_schedule(kind, {steps, lo, hi, 7.0, c, process.get(), {}});
+                    const double kl = exact_solver_kl(*solver, s, data);
+                    by_budget[nfe64].push_back({solver_name, kind, steps * solver->nfe_per_step(), kl});
+                    r.values[dkey][fmt::format("nfe={}", nfe)][solver_name][kind] = {
+                        {"kl", kl}, {"steps", steps}, {"nfe", steps * solver->nfe_per_step()}};
+                }
+            }
+        }
+        // Convergence: every pair gets better from the smallest to the largest NFE.
+        const auto nfes = cfg.integers("nfe");
+        const auto first = std::to_string(*std::min_element(nfes.begin(), nfes.end()));
+        const auto last = std::to_string(*std::max_element(nfes.begin(), nfes.end()));
+        for (const auto& solver_name : cfg.strings("solvers"))
+            for (const auto& kind : cfg.strings("schedules")) {
+                const double a = r.values[dkey]["nfe=" + first][solver_name][kind]["kl"];
+                const double b = r.values[dkey]["nfe=" + last][solver_name][kind]["kl"];
+                r.check({fmt::format("{}: {} + {}: KL falls from NFE {} to NFE {}", dkey, solver_name, kind, first, last),
+                         a, b, 0.0, Criterion::at_most});
+            }
+        r.line(fmt::format("== {} ({}): the best {} solver x schedule pairs by exact KL, per NFE budget", dkey,
+                           d == 1 ? fmt::format("N(0, {}^2)", c) : "spectrum k^-1.5, mean variance 1",
+                           cfg.integer("top")));
+        for (const auto nfe64 : nfes) {
+            auto row = by_budget[nfe64];
+            std::sort(row.begin(), row.end(), [](const Entry& a, const Entry& b) { return a.kl < b.kl; });
+            std::string line = fmt::format("  NFE {:>3}:", nfe64);
+            for (std::size_t k = 0; k < row.size() && k < static_cast<std::size_t>(cfg.integer("top")); ++k)
+                line += fmt::format("  {}+{} {:.3g}", row[k].solver, row[k].schedule, row[k].kl);
+            r.line(line);
+        }
+        if (ays_cache.size() > 0) {
+            for (const auto& [steps, s] : ays_cache)
+                r.values[dkey]["ays_schedules"][std::to_string(steps)] = s.sigmas();
+        }
+    }
+    return r;
+}
+
+}  // namespace
+
+Experiment solver_league_experiment() {
+    return {"solver-league",
+            "exact KL of every deterministic sampler x schedule x NFE on Gaussian data (MATH §4)",
+            {
+                seed_key(),
+                {"dims", KeyType::integer_list, "data dimensions (1: N(0, c^2); more: a decaying spectrum)", 1, 1e6},
+                {"c", KeyType::number, "1-D data std", 1e-6, 1e6},
+                {"spectrum_mean", KeyType::number, "mean variance of the spectrum for d > 1", 1e-8, 1e8},
+                {"spectrum_exponent", KeyType::number, "decay p of the spectrum k^-p", 0, 10},
+                {"sigma_min", KeyType::number, "smallest sigma", 1e-8, 1e8},
+                {"sigma_max", KeyType::number, "largest sigma", 1e-8, 1e8},
+                {"nfe", KeyType::integer_list, "denoiser-evaluation budgets", 1, 100000},
+                {"schedules", KeyType::string_list, "schedule families ('ays' optimised per step count)", {}, {},
+                 {"karras", "loguniform", "uniform-t", "arctan", "ays"}},
+                {"solvers", KeyType::string_list, "deterministic samplers", {}, {}, linear_solver_names()},
+                {"process", KeyType::string, "process of the uniform-t schedule", {}, {}, process_names()},
+                {"ays_samples", KeyType::integer, "AYS Monte Carlo samples per interval", 2, 1e8},
+                {"ays_validation_samples", KeyType::integer, "AYS early-stopping samples", 2, 1e8},
+                {"ays_sweeps", KeyType::integer, "AYS sweeps at most", 1, 1000},
+                {"top", KeyType::integer, "pairs shown per NFE in the summary", 1, 1000},
+            },
+            run};
+}
+
+}  // namespace ayslab::app
