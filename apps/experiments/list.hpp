@@ -16,5 +16,7 @@ Experiment ays_gaussian_experiment();
 Experiment ays_toy_experiment();
 Experiment ays_fashion_mnist_experiment();
 Experiment solver_league_experiment();
+Experiment likelihood_experiment();
+Experiment sample_experiment();
 
 }  // namespace ayslab::app

@@ -29,7 +29,7 @@ bool Check::passed() const {
         case Criterion::relative:
             return diff <= tolerance * std::abs(expected);
         case Criterion::standard_errors:
-            return standard_error && diff <= tolerance * *standard_error;
+            return standard_error && diff <= tolerance * *standard_error + absolute_floor;
         case Criterion::at_most:
             return measured <= expected + tolerance;
     }
@@ -46,6 +46,7 @@ nlohmann::json Check::to_json() const {
     if (standard_error) {
         j["standard_error"] = *standard_error;
         j["z"] = *standard_error > 0 ? (measured - expected) / *standard_error : 0.0;
+        if (absolute_floor > 0) j["absolute_floor"] = absolute_floor;
     }
     return j;
 }
@@ -55,8 +56,9 @@ const Check& Result::check(Check c) {
     return checks.back();
 }
 
-const Check& Result::check_se(std::string name, double expected, double measured, double se, double n_se) {
-    return check({std::move(name), expected, measured, n_se, Criterion::standard_errors, se});
+const Check& Result::check_se(std::string name, double expected, double measured, double se, double n_se,
+                              double absolute_floor) {
+    return check({std::move(name), expected, measured, n_se, Criterion::standard_errors, se, absolute_floor});
 }
 
 bool Result::passed() const {

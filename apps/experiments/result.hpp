@@ -23,6 +23,7 @@ struct Check {
     double tolerance;
     Criterion criterion;
     std::optional<double> standard_error{};
+    double absolute_floor = 0.0;  // standard_errors: also allowed, e.g. an ODE's stated accuracy when SE = 0
     bool passed() const;
     nlohmann::json to_json() const;
 };
@@ -35,7 +36,8 @@ class Result {
 
     const Check& check(Check c);
     // Shorthand for a Monte Carlo check at `n_se` standard errors.
-    const Check& check_se(std::string name, double expected, double measured, double se, double n_se);
+    const Check& check_se(std::string name, double expected, double measured, double se, double n_se,
+                          double absolute_floor = 0.0);
     bool passed() const;
     void line(std::string text) { summary.push_back(std::move(text)); }
 };

@@ -1,5 +1,9 @@
 #include "ayslab/denoiser.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
 #include <fmt/format.h>
 
 #include "ayslab/error.hpp"
@@ -21,6 +25,25 @@ void Denoiser::denoise_rows(std::span<const double> x, std::size_t n, std::span<
     if (sigmas.size() != n) throw InputError(fmt::format("{} sigmas for {} rows", sigmas.size(), n));
     const std::size_t d = dim();
     for (std::size_t i = 0; i < n; ++i) denoise(x.subspan(i * d, d), 1, sigmas[i], out.subspan(i * d, d));
+}
+
+void Denoiser::jacobian_trace(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const {
+    const std::size_t d = dim();
+    if (x.size() != n * d || out.size() != n) throw InputError("jacobian_trace: wrong buffer sizes");
+    std::vector<double> y(d), up(d), down(d);
+    for (std::size_t i = 0; i < n; ++i) {
+        double tr = 0.0;
+        for (std::size_t k = 0; k < d; ++k) {
+            const double h = 1e-5 * std::max(1.0, std::abs(x[i * d + k]));
+            std::copy_n(x.data() + i * d, d, y.data());
+            y[k] += h;
+            denoise(y, 1, sigma, up);
+            y[k] -= 2 * h;
+            denoise(y, 1, sigma, down);
+            tr += (up[k] - down[k]) / (2 * h);
+        }
+        out[i] = tr;
+    }
 }
 
 void Denoiser::log_density_rows(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const {

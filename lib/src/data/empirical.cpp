@@ -159,6 +159,33 @@ void EmpiricalData::log_density_rows(std::span<const double> x, std::size_t n, d
     }
 }
 
+void EmpiricalData::jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
+                                   std::span<double> out) const {
+    if (x.size() != n * dim_ || out.size() != n) throw InputError("jacobian_trace: wrong buffer sizes");
+    // tr Cov[x0|x] / sigma^2 = sum_j r_j |y_j - D|^2 / sigma^2, summed directly (no cancellation).
+    std::vector<double> den(dim_), logits(size());
+    for (std::size_t i = 0; i < n; ++i) {
+        const double* xi = x.data() + i * dim_;
+        denoise({xi, dim_}, 1, sigma, den);
+        double top = -std::numeric_limits<double>::infinity();
+        for (std::size_t j = 0; j < size(); ++j) {
+            double d2 = 0.0;
+            for (std::size_t k = 0; k < dim_; ++k) d2 += (xi[k] - points_[j * dim_ + k]) * (xi[k] - points_[j * dim_ + k]);
+            logits[j] = -d2 / (2.0 * sigma * sigma);
+            top = std::max(top, logits[j]);
+        }
+        double z = 0.0, acc = 0.0;
+        for (std::size_t j = 0; j < size(); ++j) {
+            const double w = std::exp(logits[j] - top);
+            double e2 = 0.0;
+            for (std::size_t k = 0; k < dim_; ++k) e2 += (points_[j * dim_ + k] - den[k]) * (points_[j * dim_ + k] - den[k]);
+            z += w;
+            acc += w * e2;
+        }
+        out[i] = acc / z / (sigma * sigma);
+    }
+}
+
 double EmpiricalData::log_density(std::span<const double> x, double sigma) const {
     double v = 0.0;
     log_density_rows(x, 1, sigma, {&v, 1});

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -50,6 +51,14 @@ double DiagonalGaussian::log_density(std::span<const double> x, double sigma) co
         acc += -0.5 * (std::log(2.0 * std::numbers::pi * v) + r * r / v);
     }
     return acc;
+}
+
+void DiagonalGaussian::jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
+                                      std::span<double> out) const {
+    if (x.size() != n * dim() || out.size() != n) throw InputError("jacobian_trace: wrong buffer sizes");
+    double tr = 0.0;  // sum_j c_j^2 / (c_j^2 + sigma^2), the same for every x
+    for (double v : var_) tr += v / (v + sigma * sigma);
+    std::fill(out.begin(), out.end(), tr);
 }
 
 double DiagonalGaussian::data_variance() const {

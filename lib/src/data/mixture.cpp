@@ -125,6 +125,38 @@ void GaussianMixture::denoise(std::span<const double> x, std::size_t n, double s
     }
 }
 
+void GaussianMixture::jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
+                                     std::span<double> out) const {
+    if (x.size() != n * dim_ || out.size() != n) throw InputError("jacobian_trace: wrong buffer sizes");
+    // tr Cov[x0|x] / sigma^2 with Cov = sum_k r_k (S_k + m_k m_k^T) - D D^T, the component
+    // posteriors N(m_k, S_k): m_k = mu_k + v_k/(v_k+s^2)(x - mu_k), S_k = v_k s^2/(v_k+s^2).
+    thread_local SigmaTables tables;
+    thread_local std::vector<double> log_r, mean;
+    fill_tables(components(), dim_, log_weights_, var_, sigma, tables);
+    log_r.resize(components());
+    mean.resize(dim_);
+    const double s2 = sigma * sigma;
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto xi = x.subspan(i * dim_, dim_);
+        log_resp(xi, components(), dim_, means_, tables, log_r);
+        std::fill(mean.begin(), mean.end(), 0.0);
+        double second = 0.0;
+        for (std::size_t c = 0; c < components(); ++c) {
+            const double r = std::exp(log_r[c]);
+            if (r == 0.0) continue;
+            for (std::size_t j = 0; j < dim_; ++j) {
+                const double shrink = tables.shrink[c * dim_ + j];
+                const double m = means_[c * dim_ + j] + shrink * (xi[j] - means_[c * dim_ + j]);
+                mean[j] += r * m;
+                second += r * (shrink * s2 + m * m);
+            }
+        }
+        double dd = 0.0;
+        for (double v : mean) dd += v * v;
+        out[i] = (second - dd) / s2;
+    }
+}
+
 double GaussianMixture::log_density(std::span<const double> x, double sigma) const {
     if (x.size() != dim_)
         throw InputError(fmt::format("point has {} coordinates, data has {}", x.size(), dim_));

@@ -24,6 +24,7 @@ public:
     double log_density(std::span<const double> x, double sigma) const override;
     void log_density_rows(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
     double data_variance() const override { return variance_; }
+    void jacobian_trace(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
     // Draws data points uniformly (with replacement), addressed by (seed, first + i).
     void sample(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out) const override;
 

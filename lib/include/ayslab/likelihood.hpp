@@ -1,0 +1,41 @@
+// Probability-flow likelihood (MATH.md §7): log p_{sigma_min}(x) = log p_{sigma_max}(x(sigma_max)) +
+// int div f du along dx/du = x - D(x; e^u), u = log sigma, div f = d - tr dD/dx. The divergence is
+// exact (Denoiser::jacobian_trace) or Hutchinson's estimator eps^T J eps with J eps by central
+// differences of D and one fixed probe per trajectory (Rademacher or Gaussian).
+#pragma once
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "ayslab/denoiser.hpp"
+
+namespace ayslab {
+
+enum class Divergence { exact, hutchinson_rademacher, hutchinson_gaussian };
+
+struct LikelihoodOptions {
+    double sigma_min = 0.002;
+    double sigma_max = 80.0;
+    double rtol = 1e-9;  // adaptive Dormand-Prince tolerances
+    double atol = 1e-9;
+    Divergence divergence = Divergence::exact;
+    std::uint64_t seed = 0;  // Hutchinson probe
+    std::uint64_t probe = 0; // which probe (independent for different values)
+    // Prior term: the exact log p_{sigma_max} of the data (true) or N(0, sigma_max^2 I) (false).
+    bool exact_prior = true;
+};
+
+struct LikelihoodResult {
+    double log_p = 0.0;           // log p_{sigma_min}(x)
+    double prior_term = 0.0;      // log p_{sigma_max}(x(sigma_max))
+    double divergence_integral = 0.0;
+    std::size_t nfe = 0;          // denoiser evaluations (D and, for Hutchinson, its two probes)
+};
+
+LikelihoodResult probability_flow_log_likelihood(const Denoiser& data, std::span<const double> x,
+                                                 const LikelihoodOptions& options);
+
+// -log p / (d ln 2).
+double bits_per_dim(double log_p, std::size_t dim);
+
+}  // namespace ayslab

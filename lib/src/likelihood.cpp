@@ -1,0 +1,75 @@
+#include "ayslab/likelihood.hpp"
+
+#include <cmath>
+#include <numbers>
+#include <vector>
+
+#include <boost/numeric/odeint.hpp>
+#include <fmt/format.h>
+
+#include "ayslab/error.hpp"
+#include "ayslab/rng.hpp"
+
+namespace ayslab {
+
+double bits_per_dim(double log_p, std::size_t dim) { return -log_p / (static_cast<double>(dim) * std::numbers::ln2); }
+
+LikelihoodResult probability_flow_log_likelihood(const Denoiser& data, std::span<const double> x,
+                                                 const LikelihoodOptions& o) {
+    namespace odeint = boost::numeric::odeint;
+    const std::size_t d = data.dim();
+    if (x.size() != d) throw InputError(fmt::format("likelihood: point has {} coordinates, data has {}", x.size(), d));
+    if (!(o.sigma_min > 0.0) || !(o.sigma_max > o.sigma_min))
+        throw InputError("likelihood needs 0 < sigma_min < sigma_max");
+    std::vector<double> probe(d);
+    if (o.divergence == Divergence::hutchinson_gaussian) {
+        fill_normal({o.seed, static_cast<std::uint64_t>(Stream::metrics), o.probe, 1}, probe);
+    } else if (o.divergence == Divergence::hutchinson_rademacher) {
+        fill_uniform({o.seed, static_cast<std::uint64_t>(Stream::metrics), o.probe, 2}, probe);
+        for (double& v : probe) v = v < 0.5 ? -1.0 : 1.0;
+    }
+    using State = std::vector<double>;  // x (d values) then the divergence integral
+    State y(d + 1, 0.0);
+    std::copy(x.begin(), x.end(), y.begin());
+    std::vector<double> den(d), up(d), down(d), shifted(d);
+    LikelihoodResult result;
+    auto rhs = [&](const State& s, State& ds, double u) {
+        const double sigma = std::exp(u);
+        const std::span<const double> xs(s.data(), d);
+        data.denoise(xs, 1, sigma, den);
+        ++result.nfe;
+        double trace = 0.0;
+        if (o.divergence == Divergence::exact) {
+            data.jacobian_trace(xs, 1, sigma, {&trace, 1});
+        } else {
+            // eps^T J eps with J eps = (D(x + h eps) - D(x - h eps)) / 2h, h relative to sigma.
+            const double h = 1e-4 * sigma;
+            for (std::size_t k = 0; k < d; ++k) shifted[k] = s[k] + h * probe[k];
+            data.denoise(shifted, 1, sigma, up);
+            for (std::size_t k = 0; k < d; ++k) shifted[k] = s[k] - h * probe[k];
+            data.denoise(shifted, 1, sigma, down);
+            result.nfe += 2;
+            for (std::size_t k = 0; k < d; ++k) trace += probe[k] * (up[k] - down[k]) / (2.0 * h);
+        }
+        for (std::size_t k = 0; k < d; ++k) ds[k] = s[k] - den[k];
+        ds[d] = static_cast<double>(d) - trace;
+    };
+    const double u0 = std::log(o.sigma_min), u1 = std::log(o.sigma_max);
+    odeint::integrate_adaptive(odeint::make_controlled(o.atol, o.rtol, odeint::runge_kutta_dopri5<State>()), rhs, y, u0,
+                               u1, (u1 - u0) / 100.0);
+    const std::span<const double> end(y.data(), d);
+    if (o.exact_prior) {
+        result.prior_term = data.log_density(end, o.sigma_max);
+    } else {
+        double q = 0.0;
+        for (double v : end) q += v * v;
+        result.prior_term = -0.5 * static_cast<double>(d) * std::log(2.0 * std::numbers::pi * o.sigma_max * o.sigma_max) -
+                            0.5 * q / (o.sigma_max * o.sigma_max);
+    }
+    result.divergence_integral = y[d];
+    result.log_p = result.prior_term + result.divergence_integral;
+    if (!std::isfinite(result.log_p)) throw NumericalError("likelihood: the probability-flow integral is not finite");
+    return result;
+}
+
+}  // namespace ayslab
