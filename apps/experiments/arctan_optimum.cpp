@@ -47,6 +47,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
         const Schedule& arctan = schedules[0].second;
         nlohmann::json per_n;
         per_n["arctan_schedule"] = to_vector(arctan);
+        for (const auto& [name, schedule] : schedules) per_n["schedules"][name] = to_vector(schedule);
         std::vector<double> euler_kls;
         for (const auto& solver_name : cfg.strings("solvers")) {
             const auto solver = make_solver(solver_name);

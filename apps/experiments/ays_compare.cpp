@@ -43,9 +43,9 @@ void ays_compare(const Dataset& dataset, const Config& cfg, const RunContext& ct
     ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
     const auto ays = optimise_ays(*dataset.data, karras(static_cast<std::size_t>(cfg.integer("steps")), lo, hi), o,
                                   std::ref(progress));
-    const EvaluationOptions eo{static_cast<std::size_t>(cfg.integer("eval_particles")),
-                               static_cast<std::size_t>(cfg.integer("eval_seeds")),
-                               static_cast<std::size_t>(cfg.integer("projections")), cfg.seed(), ctx.threads};
+    EvaluationOptions eo{static_cast<std::size_t>(cfg.integer("eval_particles")),
+                         static_cast<std::size_t>(cfg.integer("eval_seeds")),
+                         static_cast<std::size_t>(cfg.integer("projections")), cfg.seed(), ctx.threads};
     const bool has_nearest = dataset.name == "fashion-mnist";
     r.line(fmt::format("== {} (d = {}): NLL under the exact p_sigma_min, sliced W2 to held-out{}; mean ± SE over {} "
                        "seeds",
@@ -60,12 +60,21 @@ void ays_compare(const Dataset& dataset, const Config& cfg, const RunContext& ct
                                                               {"log-snr", make_schedule("loguniform", spec)},
                                                               {"time-uniform", make_schedule("uniform-t", spec)}};
         out[std::to_string(n)]["ays_schedule"] = schedule_json(stage.schedule, *process);
-        for (const auto& sampler : cfg.strings("samplers")) {
+        const auto samplers = cfg.strings("samplers");
+        for (const auto& sampler : samplers) {
             const auto solver = make_solver(sampler);
+            // Keep the first stage's first-sampler samples for the figures (16 images, 1000 points).
+            eo.keep = (&stage == &ays.stages.front() && sampler == samplers.front()) ? (has_nearest ? 16 : 1000) : 0;
             double best_other_nll = 0.0, ays_nll = 0.0;
             for (const auto& [name, s] : schedules) {
                 const auto q = evaluate_samples(dataset, *solver, s, eo);
                 out[std::to_string(n)][sampler][name] = q.to_json();
+                if (!q.first_samples.empty()) {
+                    out["samples"]["steps"] = n;
+                    out["samples"]["sampler"] = sampler;
+                    out["samples"]["dim"] = dataset.data->dim();
+                    out["samples"][name] = q.first_samples;
+                }
                 r.line(fmt::format("{:>3} steps {:<15} {:<13} NLL {:>20}  SW2 {:>18}{}", n, sampler, name,
                                    plus_minus(q.nll), plus_minus(q.sw2),
                                    has_nearest ? "  nearest " + plus_minus(q.nearest) : ""));

@@ -22,11 +22,13 @@ struct EvaluationOptions {
     std::size_t projections = 128;
     std::uint64_t seed = 0;
     std::size_t threads = 1;
+    std::size_t keep = 0;  // rows of the first seed's samples to keep (for figures)
 };
 
 // Per-seed means, so standard errors are over seeds.
 struct SampleQuality {
     Moments nll, sw2, nearest;
+    std::vector<double> first_samples;  // the first seed's end points, up to EvaluationOptions::keep rows
     nlohmann::json to_json() const;
 };
 
