@@ -3,12 +3,20 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <system_error>
 
 #include "ayslab/error.hpp"
 
 namespace ayslab::app {
+
+namespace {
+// The temporary file being written, so a signal handler can remove it (no partial file is left).
+char pending_tmp[4096] = {};
+}  // namespace
+
+const char* pending_temporary_file() { return pending_tmp; }
 
 void write_json_atomically(const std::filesystem::path& path, const nlohmann::json& document) {
     namespace fs = std::filesystem;
@@ -20,6 +28,11 @@ void write_json_atomically(const std::filesystem::path& path, const nlohmann::js
                 fmt::format("cannot create directory '{}': {}", path.parent_path().string(), ec.message()));
     }
     const fs::path tmp = path.string() + fmt::format(".tmp-{}", ::getpid());
+    const std::string tmp_name = tmp.string();
+    if (tmp_name.size() < sizeof(pending_tmp)) std::copy(tmp_name.c_str(), tmp_name.c_str() + tmp_name.size() + 1, pending_tmp);
+    struct Clear {
+        ~Clear() { pending_tmp[0] = '\0'; }
+    } clear;
     {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
         if (!out) throw InputError(fmt::format("cannot write '{}'", tmp.string()));

@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <boost/program_options.hpp>
+#include <unistd.h>
+
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -121,7 +124,18 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
+// SIGINT / SIGTERM: leave no partial result file (the previous complete one, if any, stays).
+extern "C" void on_signal(int sig) {
+    const char* tmp = pending_temporary_file();
+    if (tmp[0] != '\0') ::unlink(tmp);
+    constexpr char msg[] = "run-experiment: interrupted; no result file written\n";
+    [[maybe_unused]] auto n = ::write(2, msg, sizeof(msg) - 1);
+    ::_exit(128 + sig);
+}
+
 int main(int argc, char** argv) {
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
     try {
         return run(argc, argv);
     } catch (const po::error& e) {
