@@ -158,3 +158,72 @@ TEST_CASE("the adaptive Dormand-Prince reference matches the exact ODE solution"
     const auto x = run("dopri5", Schedule({80.0, 0.01}), {3.0}, o)[0];
     CHECK(x == doctest::Approx(3.0 * std::sqrt((c2 + 1e-4) / (c2 + 6400.0))).epsilon(1e-8));
 }
+
+namespace {
+double D(double x, double s) { return c2 / (c2 + s * s) * x; }
+double z_at(std::size_t step, std::size_t draw) {  // the solver's noise for particle 0 (seed 7)
+    double z = 0.0;
+    fill_normal_flat(7, static_cast<std::uint64_t>(Stream::step_noise), (step << 2) | draw, 0, {&z, 1});
+    return z;
+}
+}  // namespace
+
+TEST_CASE("LMS: first step Euler, second step the order-2 Adams-type formula integrated in sigma") {
+    const double s0 = 3.0, s1 = 2.0, s2 = 0.5, x0 = 0.9;
+    const double f0 = (x0 - D(x0, s0)) / s0;
+    const double x1 = x0 + (s1 - s0) * f0;
+    const double f1 = (x1 - D(x1, s1)) / s1;
+    // Linear interpolation of the slope through (s0, f0), (s1, f1), integrated from s1 to s2.
+    const double h = s2 - s1;
+    const double c1 = h + h * h / (2 * (s1 - s0)), c0 = -h * h / (2 * (s1 - s0));
+    const double x2 = x1 + c1 * f1 + c0 * f0;
+    CHECK(run("lms", Schedule({s0, s1, s2}), {x0})[0] == doctest::Approx(x2).epsilon(1e-13));
+}
+
+TEST_CASE("DPM-Solver++(2S) ancestral, by hand (eta = 1)") {
+    const double s = 3.0, t = 1.0, x = 0.8;
+    const auto [down, up] = ancestral_step(s, t, 1.0);
+    const double h = std::log(s / down), mid = s * std::exp(-0.5 * h);
+    const double x2 = mid / s * x - std::expm1(-0.5 * h) * D(x, s);
+    const double expected = down / s * x - std::expm1(-h) * D(x2, mid) + up * z_at(0, 0);
+    CHECK(run("dpmpp-2s-ancestral", Schedule({s, t}), {x})[0] == doctest::Approx(expected).epsilon(1e-13));
+}
+
+TEST_CASE("DPM-Solver++ SDE, by hand (eta = 1, r = 1/2)") {
+    const double s = 3.0, t = 1.0, x = 0.8;
+    const double lt = -std::log(s), ln = -std::log(t), h = ln - lt, smid = std::exp(-(lt + h / 2));
+    auto [sd, su] = ancestral_step(s, smid, 1.0);
+    const double s_ = -std::log(sd);
+    const double x2 = std::exp(-s_) / s * x - std::expm1(lt - s_) * D(x, s) + su * z_at(0, 0);
+    std::tie(sd, su) = ancestral_step(s, t, 1.0);
+    const double tn = -std::log(sd);
+    const double dd = 0.0 * D(x, s) + 1.0 * D(x2, smid);  // (1 - fac) D + fac D2 with fac = 1
+    const double expected = std::exp(-tn) / s * x - std::expm1(lt - tn) * dd + su * z_at(0, 1);
+    CHECK(run("dpmpp-sde", Schedule({s, t}), {x})[0] == doctest::Approx(expected).epsilon(1e-13));
+}
+
+TEST_CASE("DPM-Solver++(2M) and (3M) SDE first steps, by hand (eta = 1)") {
+    const double s = 3.0, t = 1.0, x = 0.8, h = std::log(s / t);
+    const double two = t / s * std::exp(-h) * x - std::expm1(-2 * h) * D(x, s) +
+                       t * std::sqrt(-std::expm1(-2 * h)) * z_at(0, 0);
+    CHECK(run("dpmpp-2m-sde", Schedule({s, t}), {x})[0] == doctest::Approx(two).epsilon(1e-13));
+    const double three = std::exp(-2 * h) * x - std::expm1(-2 * h) * D(x, s) +
+                         t * std::sqrt(-std::expm1(-2 * h)) * z_at(0, 0);
+    CHECK(run("dpmpp-3m-sde", Schedule({s, t}), {x})[0] == doctest::Approx(three).epsilon(1e-13));
+}
+
+TEST_CASE("EDM churn with S_churn > 0 and predictor-corrector, by hand") {
+    const double s = 3.0, t = 1.0, x = 0.8;
+    SolverOptions o;
+    o.s_churn = 10.0;  // gamma = min(10 / 1, sqrt 2 - 1)
+    const double gamma = std::sqrt(2.0) - 1.0, hat = s * (1 + gamma);
+    const double xh = x + std::sqrt(hat * hat - s * s) * z_at(0, 0);
+    const double d1 = (xh - D(xh, hat)) / hat, xe = xh + (t - hat) * d1, d2 = (xe - D(xe, t)) / t;
+    CHECK(run("edm-churn", Schedule({s, t}), {x}, o)[0] == doctest::Approx(xh + (t - hat) * 0.5 * (d1 + d2)).epsilon(1e-13));
+    // Langevin corrector (one step, snr 0.16) at sigma, then Euler-Maruyama to sigma_next.
+    const double g = (D(x, s) - x) / (s * s), zc = z_at(0, 1);
+    const double eps = 2 * 0.16 * 0.16 * zc * zc / (g * g);
+    const double xc = x + eps * g + std::sqrt(2 * eps) * zc;
+    const double expected = xc + 2 * (s - t) / s * (D(xc, s) - xc) + std::sqrt(2 * s * (s - t)) * z_at(0, 0);
+    CHECK(run("pc-langevin", Schedule({s, t}), {x})[0] == doctest::Approx(expected).epsilon(1e-12));
+}
