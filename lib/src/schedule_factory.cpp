@@ -60,7 +60,10 @@ Schedule read_schedule_file(const std::filesystem::path& path) {
     if (!in) throw InputError(fmt::format("cannot open schedule file '{}'", where));
     std::stringstream buffer;
     buffer << in.rdbuf();
-    const std::string text = buffer.str();
+    return parse_schedule_text(buffer.str(), where);
+}
+
+Schedule parse_schedule_text(const std::string& text, const std::string& where) {
     std::vector<double> sigmas;
     const auto doc = nlohmann::json::parse(text, nullptr, false);
     if (!doc.is_discarded() && (doc.is_array() || doc.is_object())) {

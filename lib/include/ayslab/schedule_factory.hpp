@@ -30,5 +30,7 @@ std::vector<std::string> schedule_kinds();
 // results.schedule.sigmas) or text (numbers separated by whitespace, commas or brackets).
 // Errors name the file and, for bad values, the position.
 Schedule read_schedule_file(const std::filesystem::path& path);
+// The same on text in memory; `where` names the source in errors.
+Schedule parse_schedule_text(const std::string& text, const std::string& where);
 
 }  // namespace ayslab

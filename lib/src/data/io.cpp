@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -49,9 +48,18 @@ std::vector<std::string> split_cells(const std::string& line) {
 
 }  // namespace
 
-PointSet load_csv(const std::filesystem::path& path) {
-    std::ifstream in(path);
+static std::string read_all(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
     if (!in) throw InputError(fmt::format("cannot open data file '{}'", name(path)));
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+}
+
+PointSet load_csv(const std::filesystem::path& path) { return parse_csv(read_all(path), name(path)); }
+
+PointSet parse_csv(std::string_view text, const std::string& where) {
+    std::istringstream in{std::string(text)};
     PointSet ps;
     std::string line;
     std::size_t line_no = 0;
@@ -71,27 +79,28 @@ PointSet load_csv(const std::filesystem::path& path) {
                 first_content = false;
                 continue;
             }
-            throw InputError(fmt::format("{}:{}: column {}: '{}' is not a finite number", name(path), line_no, bad + 1,
+            throw InputError(fmt::format("{}:{}: column {}: '{}' is not a finite number", where, line_no, bad + 1,
                                          cells[bad]));
         }
         first_content = false;
         if (ps.d == 0) ps.d = row.size();
         if (row.size() != ps.d)
-            throw InputError(fmt::format("{}:{}: {} columns, expected {}", name(path), line_no, row.size(), ps.d));
+            throw InputError(fmt::format("{}:{}: {} columns, expected {}", where, line_no, row.size(), ps.d));
         ps.values.insert(ps.values.end(), row.begin(), row.end());
         ++ps.n;
     }
-    if (ps.n == 0) throw InputError(fmt::format("{}: no data rows", name(path)));
+    if (ps.n == 0) throw InputError(fmt::format("{}: no data rows", where));
     return ps;
 }
 
-PointSet load_npy(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw InputError(fmt::format("cannot open data file '{}'", name(path)));
+PointSet load_npy(const std::filesystem::path& path) { return parse_npy(read_all(path), name(path)); }
+
+PointSet parse_npy(std::string_view bytes, const std::string& where) {
+    std::istringstream in{std::string(bytes)};
     char magic[8] = {};
     in.read(magic, 8);
     if (!in || std::memcmp(magic, "\x93NUMPY", 6) != 0)
-        throw InputError(fmt::format("{}: not a .npy file (bad magic)", name(path)));
+        throw InputError(fmt::format("{}: not a .npy file (bad magic)", where));
     const int major = static_cast<unsigned char>(magic[6]);
     std::uint32_t header_len = 0;
     if (major == 1) {
@@ -103,44 +112,74 @@ PointSet load_npy(const std::filesystem::path& path) {
         in.read(reinterpret_cast<char*>(b), 4);
         header_len = b[0] | (b[1] << 8) | (b[2] << 16) | (static_cast<std::uint32_t>(b[3]) << 24);
     } else {
-        throw InputError(fmt::format("{}: unsupported .npy version {}", name(path), major));
+        throw InputError(fmt::format("{}: unsupported .npy version {}", where, major));
     }
-    if (!in || header_len > (1u << 20)) throw InputError(fmt::format("{}: truncated .npy header", name(path)));
+    if (!in || header_len > (1u << 20)) throw InputError(fmt::format("{}: truncated .npy header", where));
     std::string header(header_len, '\0');
     in.read(header.data(), header_len);
-    if (!in) throw InputError(fmt::format("{}: truncated .npy header", name(path)));
-    std::smatch m;
-    if (!std::regex_search(header, m, std::regex("'descr'\\s*:\\s*'([^']*)'")))
-        throw InputError(fmt::format("{}: .npy header has no 'descr'", name(path)));
-    const std::string descr = m[1];
+    if (!in) throw InputError(fmt::format("{}: truncated .npy header", where));
+    // The header is a Python dict literal: {'descr': '<f8', 'fortran_order': False, 'shape': (n, d), }
+    auto value_after = [&](const char* key) -> std::string {
+        const auto at = header.find(key);
+        if (at == std::string::npos) return {};
+        const auto colon = header.find(':', at + std::strlen(key));
+        if (colon == std::string::npos) return {};
+        const auto begin = header.find_first_not_of(" ", colon + 1);
+        if (begin == std::string::npos) return {};
+        if (header[begin] == '\'' || header[begin] == '"') {
+            const auto end = header.find(header[begin], begin + 1);
+            return end == std::string::npos ? std::string() : header.substr(begin + 1, end - begin - 1);
+        }
+        if (header[begin] == '(') {
+            const auto end = header.find(')', begin);
+            return end == std::string::npos ? std::string() : header.substr(begin + 1, end - begin - 1);
+        }
+        return header.substr(begin, header.find_first_of(",}", begin) - begin);
+    };
+    const std::string descr = value_after("descr");
+    if (descr.empty()) throw InputError(fmt::format("{}: .npy header has no 'descr'", where));
     std::size_t width = 0;
     if (descr == "<f8" || descr == "=f8")
         width = 8;
     else if (descr == "<f4" || descr == "=f4")
         width = 4;
     else
-        throw InputError(fmt::format("{}: .npy dtype '{}' is not float32 or float64 (little-endian)", name(path), descr));
-    if (std::regex_search(header, std::regex("'fortran_order'\\s*:\\s*True")))
-        throw InputError(fmt::format("{}: .npy in Fortran order is not supported (save in C order)", name(path)));
-    if (!std::regex_search(header, m, std::regex("'shape'\\s*:\\s*\\(([^)]*)\\)")))
-        throw InputError(fmt::format("{}: .npy header has no 'shape'", name(path)));
+        throw InputError(fmt::format("{}: .npy dtype '{}' is not float32 or float64 (little-endian)", where, descr));
+    if (value_after("fortran_order").starts_with("True"))
+        throw InputError(fmt::format("{}: .npy in Fortran order is not supported (save in C order)", where));
+    if (header.find("shape") == std::string::npos || header.find('(') == std::string::npos)
+        throw InputError(fmt::format("{}: .npy header has no 'shape'", where));
+    const std::string shape_text = value_after("shape");
     std::vector<std::size_t> shape;
-    std::stringstream dims(m[1].str());
+    std::stringstream dims(shape_text);
     for (std::string tok; std::getline(dims, tok, ',');) {
         tok.erase(0, tok.find_first_not_of(" "));
         if (tok.empty()) continue;
-        shape.push_back(std::stoull(tok));
+        std::size_t used = 0;
+        unsigned long long v = 0;
+        try {
+            v = std::stoull(tok, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used == 0 || v > (1ULL << 40))
+            throw InputError(fmt::format("{}: .npy shape entry '{}' is not a size", where, tok));
+        shape.push_back(static_cast<std::size_t>(v));
     }
     PointSet ps;
     ps.n = shape.empty() ? 1 : shape[0];
     ps.d = 1;
     for (std::size_t k = 1; k < shape.size(); ++k) ps.d *= shape[k];
-    if (ps.n == 0 || ps.d == 0) throw InputError(fmt::format("{}: .npy array is empty", name(path)));
+    if (ps.n == 0 || ps.d == 0) throw InputError(fmt::format("{}: .npy array is empty", where));
+    if (ps.d > (1ULL << 40) / ps.n) throw InputError(fmt::format("{}: .npy shape is too large", where));
     const std::size_t count = ps.n * ps.d;
+    if (count * width > bytes.size())
+        throw InputError(fmt::format("{}: truncated .npy data: expected {} bytes, got {}", where, count * width,
+                                     bytes.size() - static_cast<std::size_t>(in.tellg())));
     std::vector<char> raw(count * width);
     in.read(raw.data(), static_cast<std::streamsize>(raw.size()));
     if (static_cast<std::size_t>(in.gcount()) != raw.size())
-        throw InputError(fmt::format("{}: truncated .npy data: expected {} bytes, got {}", name(path), raw.size(),
+        throw InputError(fmt::format("{}: truncated .npy data: expected {} bytes, got {}", where, raw.size(),
                                      in.gcount()));
     ps.values.resize(count);
     for (std::size_t k = 0; k < count; ++k) {
@@ -154,7 +193,7 @@ PointSet load_npy(const std::filesystem::path& path) {
             ps.values[k] = v;
         }
         if (!std::isfinite(ps.values[k]))
-            throw InputError(fmt::format("{}: value {} (row {}) is not finite", name(path), k, k / ps.d));
+            throw InputError(fmt::format("{}: value {} (row {}) is not finite", where, k, k / ps.d));
     }
     return ps;
 }
@@ -175,22 +214,30 @@ void save_npy(const std::filesystem::path& path, const PointSet& ps) {
 }
 
 PointSet load_idx(const std::filesystem::path& path, bool scale_bytes, std::size_t max_rows) {
+    // gzread reads gzip and plain files alike; decompress whole, then parse.
     gzFile f = gzopen(path.c_str(), "rb");
     if (!f) throw InputError(fmt::format("cannot open data file '{}'", name(path)));
-    struct Closer {
-        gzFile f;
-        ~Closer() { gzclose(f); }
-    } closer{f};
-    auto read_exact = [&](void* buf, std::size_t bytes, const char* what) {
-        const int got = gzread(f, buf, static_cast<unsigned>(bytes));
-        if (got < 0 || static_cast<std::size_t>(got) != bytes)
-            throw InputError(fmt::format("{}: truncated IDX {}: expected {} bytes, got {}", name(path), what, bytes,
-                                         got < 0 ? 0 : got));
+    std::string bytes;
+    char buf[1 << 16];
+    for (int got; (got = gzread(f, buf, sizeof(buf))) > 0;) bytes.append(buf, static_cast<std::size_t>(got));
+    const bool failed = gzclose(f) != Z_OK;
+    if (failed) throw InputError(fmt::format("{}: corrupt gzip data", name(path)));
+    return parse_idx(bytes, name(path), scale_bytes, max_rows);
+}
+
+PointSet parse_idx(std::string_view raw_bytes, const std::string& where, bool scale_bytes, std::size_t max_rows) {
+    std::size_t pos = 0;
+    auto take = [&](std::size_t bytes, const char* what) {
+        if (raw_bytes.size() - pos < bytes)
+            throw InputError(fmt::format("{}: truncated IDX {}: expected {} bytes, got {}", where, what, bytes,
+                                         raw_bytes.size() - pos));
+        const auto* p = reinterpret_cast<const unsigned char*>(raw_bytes.data() + pos);
+        pos += bytes;
+        return p;
     };
-    unsigned char magic[4];
-    read_exact(magic, 4, "header");
+    const unsigned char* magic = take(4, "header");
     if (magic[0] != 0 || magic[1] != 0)
-        throw InputError(fmt::format("{}: not an IDX file (bad magic {:02x}{:02x})", name(path), magic[0], magic[1]));
+        throw InputError(fmt::format("{}: not an IDX file (bad magic {:02x}{:02x})", where, magic[0], magic[1]));
     const int type = magic[2], ndim = magic[3];
     std::size_t width = 0;
     switch (type) {
@@ -198,23 +245,25 @@ PointSet load_idx(const std::filesystem::path& path, bool scale_bytes, std::size
         case 0x0B: width = 2; break;
         case 0x0C: case 0x0D: width = 4; break;
         case 0x0E: width = 8; break;
-        default: throw InputError(fmt::format("{}: unknown IDX data type 0x{:02x}", name(path), type));
+        default: throw InputError(fmt::format("{}: unknown IDX data type 0x{:02x}", where, type));
     }
-    if (ndim < 1) throw InputError(fmt::format("{}: IDX file with {} dimensions", name(path), ndim));
-    std::vector<std::size_t> dims(ndim);
-    for (int k = 0; k < ndim; ++k) {
-        unsigned char b[4];
-        read_exact(b, 4, "dimensions");
-        dims[k] = (std::size_t(b[0]) << 24) | (std::size_t(b[1]) << 16) | (std::size_t(b[2]) << 8) | b[3];
+    if (ndim < 1) throw InputError(fmt::format("{}: IDX file with {} dimensions", where, ndim));
+    std::vector<std::size_t> dims(static_cast<std::size_t>(ndim));
+    for (auto& dim : dims) {
+        const unsigned char* b = take(4, "dimensions");
+        dim = (std::size_t(b[0]) << 24) | (std::size_t(b[1]) << 16) | (std::size_t(b[2]) << 8) | b[3];
     }
     PointSet ps;
     ps.n = dims[0];
     ps.d = 1;
-    for (int k = 1; k < ndim; ++k) ps.d *= dims[k];
+    for (std::size_t k = 1; k < dims.size(); ++k) {
+        if (dims[k] != 0 && ps.d > (1ULL << 40) / dims[k]) throw InputError(fmt::format("{}: IDX shape is too large", where));
+        ps.d *= dims[k];
+    }
     if (max_rows > 0) ps.n = std::min(ps.n, max_rows);
-    if (ps.n == 0 || ps.d == 0) throw InputError(fmt::format("{}: IDX array is empty", name(path)));
-    std::vector<unsigned char> raw(ps.n * ps.d * width);
-    read_exact(raw.data(), raw.size(), "data");
+    if (ps.n == 0 || ps.d == 0) throw InputError(fmt::format("{}: IDX array is empty", where));
+    if (ps.d > (1ULL << 40) / ps.n / width) throw InputError(fmt::format("{}: IDX shape is too large", where));
+    const unsigned char* raw = take(ps.n * ps.d * width, "data");
     ps.values.resize(ps.n * ps.d);
     auto be = [&](std::size_t k) {
         std::uint64_t v = 0;
@@ -231,6 +280,7 @@ PointSet load_idx(const std::filesystem::path& path, bool scale_bytes, std::size
             case 0x0D: v = std::bit_cast<float>(static_cast<std::uint32_t>(be(k))); break;
             case 0x0E: v = std::bit_cast<double>(be(k)); break;
         }
+        if (!std::isfinite(v)) throw InputError(fmt::format("{}: IDX value {} is not finite", where, k));
         ps.values[k] = v;
     }
     return ps;

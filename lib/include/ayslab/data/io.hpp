@@ -3,6 +3,8 @@
 #pragma once
 #include <cstddef>
 #include <filesystem>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace ayslab {
@@ -21,6 +23,11 @@ PointSet load_npy(const std::filesystem::path& path);
 // IDX (the MNIST format); dims after the first are flattened. Unsigned-byte data are scaled to
 // [-1, 1] (v / 127.5 - 1) when scale_bytes is set. Reads gzip or plain files.
 PointSet load_idx(const std::filesystem::path& path, bool scale_bytes = true, std::size_t max_rows = 0);
+
+// The same readers on bytes already in memory; `where` names the source in errors.
+PointSet parse_csv(std::string_view text, const std::string& where);
+PointSet parse_npy(std::string_view bytes, const std::string& where);
+PointSet parse_idx(std::string_view bytes, const std::string& where, bool scale_bytes = true, std::size_t max_rows = 0);
 
 // Writes n x d float64 values as .npy (C order).
 void save_npy(const std::filesystem::path& path, const PointSet& points);

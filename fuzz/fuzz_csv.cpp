@@ -1,0 +1,15 @@
+// Any bytes through the csv reader: a value or an InputError, never a crash, hang or other exception.
+#include <cstdint>
+#include <string>
+
+#include "ayslab/error.hpp"
+#include "ayslab/data/io.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::string text(reinterpret_cast<const char*>(data), size);
+    try {
+        (void)ayslab::parse_csv(text, "fuzz");
+    } catch (const ayslab::InputError&) {
+    }
+    return 0;
+}
