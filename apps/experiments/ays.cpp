@@ -40,6 +40,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
     o.min_improvement = cfg.number("min_improvement");
     o.seed = cfg.seed();
     o.threads = ctx.threads;
+    o.checkpoint = ctx.checkpoint;
+    o.resume = ctx.resume;
     ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
     const auto ays = optimise_ays(*dataset.data, start, o, std::ref(progress));
 

@@ -40,6 +40,8 @@ void ays_compare(const Dataset& dataset, const Config& cfg, const RunContext& ct
     o.patience = static_cast<std::size_t>(cfg.integer("patience"));
     o.seed = cfg.seed();
     o.threads = ctx.threads;
+    if (!ctx.checkpoint.empty()) o.checkpoint = ctx.checkpoint.string() + "." + dataset.name;
+    o.resume = ctx.resume;
     ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
     const auto ays = optimise_ays(*dataset.data, karras(static_cast<std::size_t>(cfg.integer("steps")), lo, hi), o,
                                   std::ref(progress));

@@ -1,6 +1,7 @@
 // Experiments registered by name: a schema beside one run function. The CLI and the tests both
 // go through run_experiment(), so they share validation and the result format.
 #pragma once
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -13,6 +14,10 @@ namespace ayslab::app {
 struct RunContext {
     std::size_t threads = 1;
     bool progress = false;  // print progress lines on stderr
+    // Long optimisations write their state here after every sweep (empty = no checkpoints) and,
+    // with resume, continue from it.
+    std::filesystem::path checkpoint{};
+    bool resume = false;
 };
 
 struct Experiment {

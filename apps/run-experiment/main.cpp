@@ -59,7 +59,8 @@ int run(int argc, char** argv) {
         "threads", po::value<std::size_t>()->default_value(0),
         "worker threads (0 = all cores); results do not depend on it")(
         "out", po::value<std::string>(), "result file (default results/NAME.json)")(
-        "quiet,q", "no summary on stdout, no progress on stderr");
+        "quiet,q", "no summary on stdout, no progress on stderr")(
+        "resume", "continue an interrupted AYS optimisation from OUT.checkpoint (same config and seed)");
     po::options_description hidden;
     hidden.add_options()("target", po::value<std::string>());
     po::options_description all;
@@ -116,6 +117,8 @@ int run(int argc, char** argv) {
     const std::filesystem::path out =
         vm.count("out") ? vm["out"].as<std::string>() : "results/" + experiment->name + ".json";
 
+    context.checkpoint = out.string() + ".checkpoint";
+    context.resume = vm.count("resume") > 0;
     const auto document = run_experiment(*experiment, config, context);
     write_json_atomically(out, document);
     if (!quiet) fmt::print("{}result: {}\n", human_report(document), out.string());

@@ -1,6 +1,7 @@
 // The AYS optimiser: on Gaussian data, run without early stopping, it reaches the schedule that
 // minimises the closed-form KLUB (an independent Newton optimisation); subdivision; start checks.
 #include <cmath>
+#include <filesystem>
 
 #include <doctest/doctest.h>
 
@@ -43,4 +44,48 @@ TEST_CASE("subdivision inserts geometric midpoints; stages double; sigma_min = 0
     REQUIRE(r.stages.size() == 3);
     CHECK(r.stages[2].schedule.steps() == 12);
     CHECK_THROWS_AS(optimise_ays(data, Schedule({10.0, 1.0, 0.0}), o), InputError);
+}
+
+TEST_CASE("an interrupted AYS run resumed from its checkpoint ends exactly where an uninterrupted one does") {
+    const auto data = DiagonalGaussian::isotropic(2, 0.0, 0.5);
+    AysOptions o;
+    o.samples = o.validation_samples = 128;
+    o.max_sweeps = 3;
+    o.patience = 3;
+    o.subdivisions = 1;
+    o.seed = 11;
+    const auto start = karras(4, 0.01, 20.0);
+    const auto full = optimise_ays(data, start, o);
+    o.checkpoint = std::filesystem::temp_directory_path() / "ayslab-test-ays.checkpoint";
+    std::filesystem::remove(o.checkpoint);
+    int seen = 0;
+    struct Interrupt {};
+    CHECK_THROWS_AS(optimise_ays(data, start, o,
+                                 [&](const AysTraceEntry&) {
+                                     if (++seen == 5) throw Interrupt{};  // after the 2nd stage started
+                                 }),
+                    Interrupt);
+    REQUIRE(std::filesystem::exists(o.checkpoint));
+    o.resume = true;
+    const auto resumed = optimise_ays(data, start, o);
+    REQUIRE(resumed.stages.size() == full.stages.size());
+    for (std::size_t k = 0; k < full.stages.size(); ++k) {
+        const auto a = full.stages[k].schedule.sigmas(), b = resumed.stages[k].schedule.sigmas();
+        CHECK(std::vector<double>(a.begin(), a.end()) == std::vector<double>(b.begin(), b.end()));
+        CHECK(full.stages[k].klub.value == resumed.stages[k].klub.value);
+    }
+    CHECK(resumed.trace.size() == full.trace.size());
+    CHECK_FALSE(std::filesystem::exists(o.checkpoint));  // removed when done
+    // A checkpoint made with other settings is refused.
+    o.resume = false;
+    int calls = 0;
+    CHECK_THROWS_AS(optimise_ays(data, start, o,
+                                 [&](const AysTraceEntry&) {
+                                     if (++calls == 2) throw Interrupt{};
+                                 }),
+                    Interrupt);
+    o.resume = true;
+    o.seed = 12;
+    CHECK_THROWS_WITH_AS(optimise_ays(data, start, o), doctest::Contains("different 'seed'"), InputError);
+    std::filesystem::remove(o.checkpoint);
 }

@@ -2,6 +2,11 @@
 
 #include <cmath>
 
+#include <fstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include "ayslab/error.hpp"
 
 namespace ayslab {
@@ -76,45 +81,136 @@ private:
 
 }  // namespace
 
+namespace {
+
+// Everything the loop needs to continue: written after every sweep when checkpointing.
+struct State {
+    std::size_t level = 0, sweep = 0, stale = 0;
+    bool level_started = false;
+    std::uint64_t sweep_seed = 0;
+    std::vector<double> current, best;
+    KlubEstimate best_klub;
+    AysResult result;
+};
+
+nlohmann::json settings_json(const Schedule& start, const AysOptions& o, std::size_t dim) {
+    return {{"start", start.sigmas()},          {"subdivisions", o.subdivisions},
+            {"samples", o.samples},             {"validation_samples", o.validation_samples},
+            {"golden_iterations", o.golden_iterations}, {"max_sweeps", o.max_sweeps},
+            {"patience", o.patience},           {"min_improvement", o.min_improvement},
+            {"seed", o.seed},                   {"proposal_variance", o.proposal_variance},
+            {"dim", dim}};
+}
+
+nlohmann::json estimate_json(const KlubEstimate& e) { return {e.value, e.standard_error}; }
+KlubEstimate estimate_from(const nlohmann::json& j) { return {j.at(0).get<double>(), j.at(1).get<double>()}; }
+
+void save(const State& st, const nlohmann::json& settings, const std::filesystem::path& path) {
+    nlohmann::json trace = nlohmann::json::array(), stages = nlohmann::json::array();
+    for (const auto& e : st.result.trace)
+        trace.push_back({e.steps, e.sweep, e.klub, e.klub_standard_error, e.improved});
+    for (const auto& s : st.result.stages) stages.push_back({{"sigmas", s.schedule.sigmas()}, {"klub", estimate_json(s.klub)}});
+    const nlohmann::json doc = {{"ayslab_ays_checkpoint", 1}, {"settings", settings},
+                                {"level", st.level},          {"sweep", st.sweep},
+                                {"stale", st.stale},          {"level_started", st.level_started},
+                                {"sweep_seed", st.sweep_seed}, {"current", st.current},
+                                {"best", st.best},            {"best_klub", estimate_json(st.best_klub)},
+                                {"trace", trace},             {"stages", stages}};
+    const auto tmp = std::filesystem::path(path.string() + ".tmp");
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        out << doc.dump() << '\n';
+        if (!out) throw InputError(fmt::format("cannot write the AYS checkpoint '{}'", tmp.string()));
+    }
+    std::filesystem::rename(tmp, path);
+}
+
+State load(const std::filesystem::path& path, const nlohmann::json& settings) {
+    std::ifstream in(path);
+    if (!in) throw InputError(fmt::format("cannot open the AYS checkpoint '{}' to resume", path.string()));
+    const auto doc = nlohmann::json::parse(in, nullptr, false);
+    if (doc.is_discarded() || !doc.contains("ayslab_ays_checkpoint"))
+        throw InputError(fmt::format("'{}' is not an AYS checkpoint", path.string()));
+    for (const auto& [key, value] : settings.items())
+        if (!doc["settings"].contains(key) || doc["settings"][key] != value)
+            throw InputError(fmt::format("checkpoint '{}' was made with a different '{}'", path.string(), key));
+    State st;
+    try {
+        st.level = doc.at("level");
+        st.sweep = doc.at("sweep");
+        st.stale = doc.at("stale");
+        st.level_started = doc.at("level_started");
+        st.sweep_seed = doc.at("sweep_seed");
+        st.current = doc.at("current").get<std::vector<double>>();
+        st.best = doc.at("best").get<std::vector<double>>();
+        st.best_klub = estimate_from(doc.at("best_klub"));
+        for (const auto& e : doc.at("trace"))
+            st.result.trace.push_back({e.at(0), e.at(1), e.at(2), e.at(3), e.at(4)});
+        for (const auto& s : doc.at("stages"))
+            st.result.stages.push_back({Schedule(s.at("sigmas").get<std::vector<double>>()), estimate_from(s.at("klub"))});
+    } catch (const nlohmann::json::exception& e) {
+        throw InputError(fmt::format("checkpoint '{}' is damaged: {}", path.string(), e.what()));
+    }
+    return st;
+}
+
+}  // namespace
+
 AysResult optimise_ays(const Denoiser& data, const Schedule& start, const AysOptions& o, const AysProgress& progress) {
     if (start.ends_at_zero()) throw InputError("AYS needs sigma_min > 0 (the KLUB of a step to sigma = 0 is infinite)");
     if (o.samples < 2 || o.validation_samples < 2) throw InputError("AYS needs at least 2 Monte Carlo samples");
-    AysResult result;
     const Stage stage(data, o);
-    Schedule current = start;
-    std::uint64_t sweep_seed = o.seed;
-    for (std::size_t level = 0; level <= o.subdivisions; ++level) {
-        const bool refined = level > 0;
-        if (refined) current = subdivide(current);
-        const std::size_t n = current.steps();
-        auto best_klub = stage.validate(current);
-        Schedule best = current;
-        AysTraceEntry entry{n, 0, best_klub.value, best_klub.standard_error, false};
-        result.trace.push_back(entry);
-        if (progress) progress(entry);
-        std::size_t stale = 0;
-        for (std::size_t sweep = 1; sweep <= o.max_sweeps && stale < o.patience; ++sweep) {
-            std::vector<double> s(current.sigmas().begin(), current.sigmas().end());
-            ++sweep_seed;
+    const auto settings = settings_json(start, o, data.dim());
+    const bool checkpointing = !o.checkpoint.empty();
+    State st;
+    if (o.resume && checkpointing && std::filesystem::exists(o.checkpoint)) {
+        st = load(o.checkpoint, settings);
+    } else {
+        st.current.assign(start.sigmas().begin(), start.sigmas().end());
+        st.sweep_seed = o.seed;
+    }
+    auto report = [&](const AysTraceEntry& e) {
+        st.result.trace.push_back(e);
+        if (progress) progress(e);
+    };
+    for (; st.level <= o.subdivisions; ++st.level) {
+        const bool refined = st.level > 0;
+        if (!st.level_started) {
+            Schedule current(st.current);
+            if (refined) current = subdivide(current);
+            st.current.assign(current.sigmas().begin(), current.sigmas().end());
+            st.best = st.current;
+            st.best_klub = stage.validate(current);
+            st.sweep = st.stale = 0;
+            st.level_started = true;
+            report({current.steps(), 0, st.best_klub.value, st.best_klub.standard_error, false});
+            if (checkpointing) save(st, settings, o.checkpoint);
+        }
+        const std::size_t n = st.current.size() - 1;
+        while (st.sweep < o.max_sweeps && st.stale < o.patience) {
+            ++st.sweep;
+            ++st.sweep_seed;
+            std::vector<double> s = st.current;
             // After a subdivision the first sweep moves only the new points (odd positions).
             for (std::size_t k = 1; k < n; ++k)
-                if (!(refined && sweep == 1 && k % 2 == 0)) stage.update(s, k, sweep_seed);
-            current = Schedule(std::move(s));
-            const auto klub = stage.validate(current);
-            const bool improved = klub.value < best_klub.value * (1.0 - o.min_improvement);
-            if (klub.value < best_klub.value) {
-                best_klub = klub;
-                best = current;
+                if (!(refined && st.sweep == 1 && k % 2 == 0)) stage.update(s, k, st.sweep_seed);
+            const auto klub = stage.validate(Schedule(s));
+            const bool improved = klub.value < st.best_klub.value * (1.0 - o.min_improvement);
+            if (klub.value < st.best_klub.value) {
+                st.best_klub = klub;
+                st.best = s;
             }
-            stale = improved ? 0 : stale + 1;
-            entry = {n, sweep, klub.value, klub.standard_error, improved};
-            result.trace.push_back(entry);
-            if (progress) progress(entry);
+            st.current = std::move(s);
+            st.stale = improved ? 0 : st.stale + 1;
+            report({n, st.sweep, klub.value, klub.standard_error, improved});
+            if (checkpointing) save(st, settings, o.checkpoint);
         }
-        current = best;
-        result.stages.push_back({best, best_klub});
+        st.current = st.best;
+        st.result.stages.push_back({Schedule(st.best), st.best_klub});
+        st.level_started = false;
     }
-    return result;
+    if (checkpointing) std::filesystem::remove(o.checkpoint);
+    return st.result;
 }
 
 }  // namespace ayslab

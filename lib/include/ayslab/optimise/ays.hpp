@@ -4,6 +4,7 @@
 // candidate) — with early stopping on a separately drawn estimate of the total, then subdivision
 // (insert the geometric midpoint of every interval, optimise the new points, then all of them).
 #pragma once
+#include <filesystem>
 #include <functional>
 #include <vector>
 
@@ -24,6 +25,11 @@ struct AysOptions {
     std::uint64_t seed = 0;
     std::size_t threads = 1;
     double proposal_variance = 0.0;      // 0 = the data's variance
+    // Checkpointing: after every sweep the optimiser's whole state is written atomically to this file
+    // (empty = none); with resume, a run starts from the file (made with the same settings) and gives
+    // the same result as an uninterrupted run with the same seed.
+    std::filesystem::path checkpoint{};
+    bool resume = false;
 };
 
 struct AysTraceEntry {
