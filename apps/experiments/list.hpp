@@ -18,5 +18,6 @@ Experiment ays_fashion_mnist_experiment();
 Experiment solver_league_experiment();
 Experiment likelihood_experiment();
 Experiment sample_experiment();
+Experiment bench_experiment();
 
 }  // namespace ayslab::app

@@ -21,7 +21,7 @@ const std::vector<Experiment>& experiments() {
         arctan_optimum_experiment(), tweedie_experiment(),         vp_marginals_experiment(),
         ddpm_posterior_experiment(), marginals_agree_experiment(), schedule_experiment(), ays_experiment(), klub_bound_experiment(), ays_gaussian_experiment(),
         ays_toy_experiment(), ays_fashion_mnist_experiment(), solver_league_experiment(),
-        likelihood_experiment(), sample_experiment(),
+        likelihood_experiment(), sample_experiment(), bench_experiment(),
     };
     return all;
 }

@@ -1,0 +1,56 @@
+#!/usr/bin/python3
+"""The same work as `run-experiment bench`'s mixture cases, in PyTorch on the CPU: Euler sampling over
+20 EDM rho=7 steps with the exact Gaussian-mixture denoiser (squared distances by one matmul, softmax,
+a second matmul), float64. Prints particle-steps per second per case and thread count.
+
+usage: bench/torch_euler.py            (needs Debian's python3-torch)
+"""
+import time
+
+import torch
+
+torch.manual_seed(0)
+
+
+def karras(n, lo=0.002, hi=80.0, rho=7.0):
+    i = torch.arange(n + 1, dtype=torch.float64) / n
+    return (hi ** (1 / rho) + i * (lo ** (1 / rho) - hi ** (1 / rho))) ** rho
+
+
+def denoiser(means, var, weights):
+    # D(x; s) = sum_k r_k (mu_k + v/(v + s^2) (x - mu_k)), r by softmax of log N(x; mu_k, (v + s^2) I)
+    mu2 = (means * means).sum(1)
+
+    def d(x, s):
+        tot = var + s * s
+        logits = (2 * x @ means.T - mu2) / (2 * tot) + torch.log(weights)
+        r = torch.softmax(logits, dim=1)
+        shrink = var / tot
+        return shrink * x + (1 - shrink) * (r @ means)
+
+    return d
+
+
+def run(label, means, var, n, threads, steps=20):
+    torch.set_num_threads(threads)
+    k, dim = means.shape
+    d = denoiser(means, var, torch.full((k,), 1.0 / k, dtype=torch.float64))
+    sig = karras(steps)
+    x = torch.randn(n, dim, dtype=torch.float64) * 80.0
+    start = time.perf_counter()
+    for i in range(steps):
+        s, t = float(sig[i]), float(sig[i + 1])
+        x = x + (t - s) / s * (x - d(x, s))
+    secs = time.perf_counter() - start
+    rate = n * steps / secs
+    print(f"torch Euler, {label:<22} N = {n:>6}, {threads} thread(s): {rate:.3g} particle-steps/s")
+    return rate
+
+
+ang = torch.arange(8, dtype=torch.float64) * 2 * torch.pi / 8
+ring = torch.stack([2 * torch.cos(ang), 2 * torch.sin(ang)], 1)
+m64 = torch.randn(64, 64, dtype=torch.float64)
+for t in (1, 2):
+    for n in (10000, 100000):
+        run("ring of 8 (d=2, K=8)", ring, 0.01, n, t)
+    run("mixture d=64, K=64", m64, 0.1, 10000, t)
