@@ -7,11 +7,13 @@
 #include "registry.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const auto doc = nlohmann::json::parse(std::string(reinterpret_cast<const char*>(data), size), nullptr, false);
+    const auto doc =
+        nlohmann::json::parse(std::string(reinterpret_cast<const char*>(data), size), nullptr, false);
     if (doc.is_discarded()) return 0;
     for (const auto& e : ayslab::app::experiments()) {
         try {
-            const auto cfg = ayslab::app::make_config(e.schema, ayslab::app::default_config(e.name), doc, "fuzz");
+            const auto cfg =
+                ayslab::app::make_config(e.schema, ayslab::app::default_config(e.name), doc, "fuzz");
             (void)cfg;
         } catch (const ayslab::InputError&) {
         }

@@ -2,8 +2,8 @@
 #include <cstdint>
 #include <string>
 
-#include "ayslab/error.hpp"
 #include "ayslab/data/io.hpp"
+#include "ayslab/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string text(reinterpret_cast<const char*>(data), size);

@@ -1,10 +1,11 @@
 // ays: the Align Your Steps optimisation (MATH.md §5) on a data set, from EDM rho=7: the optimised
 // schedule (sigmas, the process's t or timesteps), the KLUB trace, and both schedules' measured error
 // (KLUB, and NLL / sliced W2 of samples over several seeds).
+#include "ayslab/optimise/ays.hpp"
+
 #include <fmt/format.h>
 
 #include "ayslab/data/datasets.hpp"
-#include "ayslab/optimise/ays.hpp"
 #include "evaluate.hpp"
 #include "list.hpp"
 #include "schedule_format.hpp"
@@ -16,7 +17,10 @@ namespace {
 nlohmann::json trace_json(const std::vector<AysTraceEntry>& trace) {
     nlohmann::json t = nlohmann::json::array();
     for (const auto& e : trace)
-        t.push_back({{"steps", e.steps}, {"sweep", e.sweep}, {"klub", e.klub}, {"klub_se", e.klub_standard_error},
+        t.push_back({{"steps", e.steps},
+                     {"sweep", e.sweep},
+                     {"klub", e.klub},
+                     {"klub_se", e.klub_standard_error},
                      {"improved", e.improved}});
     return t;
 }
@@ -30,18 +34,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const auto process = make_process(cfg.string("process"));
     const auto steps = static_cast<std::size_t>(cfg.integer("steps"));
     const Schedule start = karras(steps, cfg.number("sigma_min"), cfg.number("sigma_max"), cfg.number("rho"));
-    AysOptions o;
-    o.subdivisions = static_cast<std::size_t>(cfg.integer("subdivisions"));
-    o.samples = static_cast<std::size_t>(cfg.integer("samples"));
-    o.validation_samples = static_cast<std::size_t>(cfg.integer("validation_samples"));
-    o.golden_iterations = static_cast<std::size_t>(cfg.integer("golden_iterations"));
-    o.max_sweeps = static_cast<std::size_t>(cfg.integer("max_sweeps"));
-    o.patience = static_cast<std::size_t>(cfg.integer("patience"));
-    o.min_improvement = cfg.number("min_improvement");
-    o.seed = cfg.seed();
-    o.threads = ctx.threads;
-    o.checkpoint = ctx.checkpoint;
-    o.resume = ctx.resume;
+    AysOptions o = ays_options(cfg, ctx);
     ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
     const auto ays = optimise_ays(*dataset.data, start, o, std::ref(progress));
 
@@ -56,14 +49,15 @@ Result run(const Config& cfg, const RunContext& ctx) {
     r.values["schedule"] = schedule_json(best, *process);
 
     // Compare with EDM rho=7 at the final step count: KLUB on common draws, samples over seeds.
-    const Schedule baseline = karras(best.steps(), cfg.number("sigma_min"), cfg.number("sigma_max"), cfg.number("rho"));
+    const Schedule baseline =
+        karras(best.steps(), cfg.number("sigma_min"), cfg.number("sigma_max"), cfg.number("rho"));
     const KlubMonteCarlo mc{o.validation_samples, cfg.seed() + 991, 0.0, ctx.threads};
     const std::pair<std::string, const Schedule*> compared[] = {{"ays", &best}, {"karras", &baseline}};
     EvaluationOptions eo{static_cast<std::size_t>(cfg.integer("eval_particles")),
                          static_cast<std::size_t>(cfg.integer("eval_seeds")),
                          static_cast<std::size_t>(cfg.integer("projections")), cfg.seed(), ctx.threads};
-    r.line(fmt::format("AYS on {} ({} steps, started from EDM rho={}), process {}", dataset.name, best.steps(),
-                       cfg.number("rho"), process->name()));
+    r.line(fmt::format("AYS on {} ({} steps, started from EDM rho={}), process {}", dataset.name,
+                       best.steps(), cfg.number("rho"), process->name()));
     for (const auto& line : format_schedule(best, *process, "list")) r.line("  " + line);
     std::string header = fmt::format("{:<8} {:>22}", "schedule", "KLUB");
     for (const auto& s : cfg.strings("samplers")) header += fmt::format(" | {:^44}", s + ": NLL, sliced W2");
@@ -73,8 +67,10 @@ Result run(const Config& cfg, const RunContext& ctx) {
         const auto& [name, sched] = compared[q];
         const auto k = klub_schedule_mc(*dataset.data, *sched, mc);
         klubs[q] = k.value;
-        nlohmann::json entry = {{"klub", k.value}, {"klub_se", k.standard_error}, {"sigmas", sched->sigmas()}};
-        std::string line = fmt::format("{:<8} {:>22}", name, fmt::format("{:.5g} ± {:.2g}", k.value, k.standard_error));
+        nlohmann::json entry = {
+            {"klub", k.value}, {"klub_se", k.standard_error}, {"sigmas", sched->sigmas()}};
+        std::string line =
+            fmt::format("{:<8} {:>22}", name, fmt::format("{:.5g} ± {:.2g}", k.value, k.standard_error));
         for (const auto& s : cfg.strings("samplers")) {
             const auto quality = evaluate_samples(dataset, *make_solver(s), *sched, eo);
             entry["samples"][s] = quality.to_json();
@@ -83,38 +79,40 @@ Result run(const Config& cfg, const RunContext& ctx) {
         r.values["comparison"][name] = entry;
         r.line(line);
     }
-    r.check({"AYS KLUB <= EDM rho=7 KLUB (same Monte Carlo draws)", klubs[1], klubs[0], 0.0, Criterion::at_most});
+    r.check(
+        {"AYS KLUB <= EDM rho=7 KLUB (same Monte Carlo draws)", klubs[1], klubs[0], 0.0, Criterion::at_most});
     return r;
 }
 
 }  // namespace
 
 Experiment ays_experiment() {
-    return {"ays",
-            "Align Your Steps: KLUB-optimised schedule for a data set, against EDM rho=7 (MATH §5)",
-            {
-                seed_key(),
-                {"data", KeyType::string, "data set", {}, {}, dataset_names()},
-                {"points", KeyType::integer, "points of generated 2-D sets", 10, 1e7},
-                {"file", KeyType::string, "point set for data=file (.csv, .npy, .idx, .gz)"},
-                {"process", KeyType::string, "process for the printed t / timesteps", {}, {}, process_names()},
-                {"steps", KeyType::integer, "steps of the first stage", 2, 10000},
-                {"subdivisions", KeyType::integer, "stages after the first (steps double)", 0, 6},
-                {"sigma_min", KeyType::number, "smallest sigma", 1e-6, 1e6},
-                {"sigma_max", KeyType::number, "largest sigma", 1e-6, 1e6},
-                {"rho", KeyType::number, "EDM rho of the start schedule and the baseline", 0.1, 100},
-                {"samples", KeyType::integer, "Monte Carlo samples per interval evaluation", 2, 1e8},
-                {"validation_samples", KeyType::integer, "samples of the early-stopping estimate", 2, 1e8},
-                {"golden_iterations", KeyType::integer, "golden-section steps per coordinate", 1, 200},
-                {"max_sweeps", KeyType::integer, "coordinate sweeps per stage at most", 1, 1000},
-                {"patience", KeyType::integer, "sweeps without improvement before stopping", 1, 1000},
-                {"min_improvement", KeyType::number, "relative KLUB improvement that counts", 0, 1},
-                {"eval_particles", KeyType::integer, "particles per evaluation seed", 10, 1e8},
-                {"eval_seeds", KeyType::integer, "evaluation seeds (standard errors over seeds)", 2, 1000},
-                {"projections", KeyType::integer, "sliced W2 projections", 1, 1e6},
-                {"samplers", KeyType::string_list, "samplers for the sample metrics", {}, {}, solver_names()},
-            },
-            run};
+    return {
+        "ays",
+        "Align Your Steps: KLUB-optimised schedule for a data set, against EDM rho=7 (MATH §5)",
+        {
+            seed_key(),
+            {"data", KeyType::string, "data set", {}, {}, dataset_names()},
+            {"points", KeyType::integer, "points of generated 2-D sets", 10, 1e7},
+            {"file", KeyType::string, "point set for data=file (.csv, .npy, .idx, .gz)"},
+            {"process", KeyType::string, "process for the printed t / timesteps", {}, {}, process_names()},
+            {"steps", KeyType::integer, "steps of the first stage", 2, 10000},
+            {"subdivisions", KeyType::integer, "stages after the first (steps double)", 0, 6},
+            {"sigma_min", KeyType::number, "smallest sigma", 1e-6, 1e6},
+            {"sigma_max", KeyType::number, "largest sigma", 1e-6, 1e6},
+            {"rho", KeyType::number, "EDM rho of the start schedule and the baseline", 0.1, 100},
+            {"samples", KeyType::integer, "Monte Carlo samples per interval evaluation", 2, 1e8},
+            {"validation_samples", KeyType::integer, "samples of the early-stopping estimate", 2, 1e8},
+            {"golden_iterations", KeyType::integer, "golden-section steps per coordinate", 1, 200},
+            {"max_sweeps", KeyType::integer, "coordinate sweeps per stage at most", 1, 1000},
+            {"patience", KeyType::integer, "sweeps without improvement before stopping", 1, 1000},
+            {"min_improvement", KeyType::number, "relative KLUB improvement that counts", 0, 1},
+            {"eval_particles", KeyType::integer, "particles per evaluation seed", 10, 1e8},
+            {"eval_seeds", KeyType::integer, "evaluation seeds (standard errors over seeds)", 2, 1000},
+            {"projections", KeyType::integer, "sliced W2 projections", 1, 1e6},
+            {"samplers", KeyType::string_list, "samplers for the sample metrics", {}, {}, solver_names()},
+        },
+        run};
 }
 
 }  // namespace ayslab::app

@@ -11,7 +11,12 @@ namespace ayslab::app {
 
 Schema ays_compare_keys() {
     return {
-        {"process", KeyType::string, "process of the time-uniform baseline and the printed t", {}, {}, process_names()},
+        {"process",
+         KeyType::string,
+         "process of the time-uniform baseline and the printed t",
+         {},
+         {},
+         process_names()},
         {"steps", KeyType::integer, "steps of the first AYS stage", 2, 1000},
         {"subdivisions", KeyType::integer, "AYS stages after the first (steps double)", 0, 4},
         {"sigma_min", KeyType::number, "smallest sigma", 1e-6, 1e6},
@@ -31,42 +36,36 @@ Schema ays_compare_keys() {
 void ays_compare(const Dataset& dataset, const Config& cfg, const RunContext& ctx, Result& r) {
     const double lo = cfg.number("sigma_min"), hi = cfg.number("sigma_max");
     const auto process = make_process(cfg.string("process"));
-    AysOptions o;
-    o.subdivisions = static_cast<std::size_t>(cfg.integer("subdivisions"));
-    o.samples = static_cast<std::size_t>(cfg.integer("samples"));
-    o.validation_samples = static_cast<std::size_t>(cfg.integer("validation_samples"));
-    o.golden_iterations = static_cast<std::size_t>(cfg.integer("golden_iterations"));
-    o.max_sweeps = static_cast<std::size_t>(cfg.integer("max_sweeps"));
-    o.patience = static_cast<std::size_t>(cfg.integer("patience"));
-    o.seed = cfg.seed();
-    o.threads = ctx.threads;
+    AysOptions o = ays_options(cfg, ctx);
     if (!ctx.checkpoint.empty()) o.checkpoint = ctx.checkpoint.string() + "." + dataset.name;
-    o.resume = ctx.resume;
     ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
-    const auto ays = optimise_ays(*dataset.data, karras(static_cast<std::size_t>(cfg.integer("steps")), lo, hi), o,
-                                  std::ref(progress));
+    const auto ays = optimise_ays(
+        *dataset.data, karras(static_cast<std::size_t>(cfg.integer("steps")), lo, hi), o, std::ref(progress));
     EvaluationOptions eo{static_cast<std::size_t>(cfg.integer("eval_particles")),
                          static_cast<std::size_t>(cfg.integer("eval_seeds")),
                          static_cast<std::size_t>(cfg.integer("projections")), cfg.seed(), ctx.threads};
     const bool has_nearest = dataset.name == "fashion-mnist";
-    r.line(fmt::format("== {} (d = {}): NLL under the exact p_sigma_min, sliced W2 to held-out{}; mean ± SE over {} "
-                       "seeds",
-                       dataset.name, dataset.data->dim(), has_nearest ? ", nearest training image" : "",
-                       eo.seeds));
+    r.line(fmt::format(
+        "== {} (d = {}): NLL under the exact p_sigma_min, sliced W2 to held-out{}; mean ± SE over {} "
+        "seeds",
+        dataset.name, dataset.data->dim(), has_nearest ? ", nearest training image" : "", eo.seeds));
     auto& out = r.values[dataset.name];
     for (const auto& stage : ays.stages) {
         const std::size_t n = stage.schedule.steps();
         ScheduleSpec spec{n, lo, hi, 7.0, 0.5, process.get(), {}};
-        const std::pair<std::string, Schedule> schedules[] = {{"ays", stage.schedule},
-                                                              {"karras", make_schedule("karras", spec)},
-                                                              {"log-snr", make_schedule("loguniform", spec)},
-                                                              {"time-uniform", make_schedule("uniform-t", spec)}};
+        const std::pair<std::string, Schedule> schedules[] = {
+            {"ays", stage.schedule},
+            {"karras", make_schedule("karras", spec)},
+            {"log-snr", make_schedule("loguniform", spec)},
+            {"time-uniform", make_schedule("uniform-t", spec)}};
         out[std::to_string(n)]["ays_schedule"] = schedule_json(stage.schedule, *process);
         const auto samplers = cfg.strings("samplers");
         for (const auto& sampler : samplers) {
             const auto solver = make_solver(sampler);
             // Keep the first stage's first-sampler samples for the figures (16 images, 1000 points).
-            eo.keep = (&stage == &ays.stages.front() && sampler == samplers.front()) ? (has_nearest ? 16 : 1000) : 0;
+            eo.keep = (&stage == &ays.stages.front() && sampler == samplers.front())
+                          ? (has_nearest ? 16 : 1000)
+                          : 0;
             double best_other_nll = 0.0, ays_nll = 0.0;
             for (const auto& [name, s] : schedules) {
                 const auto q = evaluate_samples(dataset, *solver, s, eo);
@@ -89,11 +88,12 @@ void ays_compare(const Dataset& dataset, const Config& cfg, const RunContext& ct
         }
     }
     nlohmann::json trace = nlohmann::json::array();
-    for (const auto& e : ays.trace) trace.push_back({{"steps", e.steps}, {"sweep", e.sweep}, {"klub", e.klub}});
+    for (const auto& e : ays.trace)
+        trace.push_back({{"steps", e.steps}, {"sweep", e.sweep}, {"klub", e.klub}});
     out["trace"] = trace;
     // The optimiser's own claim, checked: the KLUB went down from EDM rho=7 at the first stage.
-    r.check({dataset.name + ": AYS lowered the KLUB of its start schedule (validation draws)", ays.trace.front().klub,
-             ays.stages.front().klub.value, 0.0, Criterion::at_most});
+    r.check({dataset.name + ": AYS lowered the KLUB of its start schedule (validation draws)",
+             ays.trace.front().klub, ays.stages.front().klub.value, 0.0, Criterion::at_most});
 }
 
 }  // namespace ayslab::app

@@ -26,7 +26,8 @@ Experiment ays_fashion_mnist_experiment() {
         {"directory", KeyType::string, "Fashion-MNIST directory (Debian's dataset-fashion-mnist)"},
     };
     for (auto& k : ays_compare_keys()) schema.push_back(k);
-    return {"ays-fashion-mnist", "AYS vs the usual schedules on Fashion-MNIST (ideal denoiser, d = 784)", schema, run};
+    return {"ays-fashion-mnist", "AYS vs the usual schedules on Fashion-MNIST (ideal denoiser, d = 784)",
+            schema, run};
 }
 
 }  // namespace ayslab::app

@@ -2,9 +2,9 @@
 // be compared with (a) the schedule minimising the closed-form KLUB — what AYS estimates — and (b) the
 // schedule minimising the exact KL of the linearised-SDE sampler — what one actually wants — plus
 // arctan and EDM rho=7. The exact KL and the KLUB of each.
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "ayslab/divergence/kl.hpp"
 #include "ayslab/divergence/klub.hpp"
@@ -27,15 +27,8 @@ double klub_total(const Schedule& s, const DiagonalGaussian& data) {
 Result run(const Config& cfg, const RunContext& ctx) {
     const double c = cfg.number("c"), lo = cfg.number("sigma_min"), hi = cfg.number("sigma_max");
     const auto steps = static_cast<std::size_t>(cfg.integer("steps"));
-    AysOptions o;
-    o.subdivisions = static_cast<std::size_t>(cfg.integer("subdivisions"));
-    o.samples = static_cast<std::size_t>(cfg.integer("samples"));
-    o.validation_samples = static_cast<std::size_t>(cfg.integer("validation_samples"));
-    o.golden_iterations = static_cast<std::size_t>(cfg.integer("golden_iterations"));
-    o.max_sweeps = static_cast<std::size_t>(cfg.integer("max_sweeps"));
-    o.patience = static_cast<std::size_t>(cfg.integer("patience"));
-    o.seed = cfg.seed();
-    o.threads = ctx.threads;
+    AysOptions o = ays_options(cfg, ctx);
+    o.checkpoint.clear();  // several short optimisations per run: no checkpoints
     NewtonOptions newton;
     newton.threads = ctx.threads;
     const auto sde = make_solver("linearised-sde");
@@ -58,10 +51,13 @@ Result run(const Config& cfg, const RunContext& ctx) {
             const auto klub_opt = optimise_klub_gaussian(karras(n, lo, hi), data, newton);
             const auto kl_opt = optimise_exact_kl(*sde, karras(n, lo, hi), data, newton);
             std::vector<std::pair<std::string, Schedule>> schedules = {
-                {"ays", stage.schedule},           {"klub-optimal", klub_opt.schedule},
-                {"exact-optimal", kl_opt.schedule}, {"arctan", arctan_optimal(n, lo, hi, c)},
+                {"ays", stage.schedule},
+                {"klub-optimal", klub_opt.schedule},
+                {"exact-optimal", kl_opt.schedule},
+                {"arctan", arctan_optimal(n, lo, hi, c)},
                 {"karras", karras(n, lo, hi)}};
-            if (n == steps) schedules.insert(schedules.begin() + 1, {"ays-converged", converged.stages[0].schedule});
+            if (n == steps)
+                schedules.insert(schedules.begin() + 1, {"ays-converged", converged.stages[0].schedule});
             nlohmann::json table;
             double best_kl = kl_opt.kl;
             for (const auto& [name, s] : schedules) {
@@ -69,13 +65,16 @@ Result run(const Config& cfg, const RunContext& ctx) {
                 table[name] = {{"exact_kl", kl}, {"klub", klub}, {"sigmas", s.sigmas()}};
                 r.line(fmt::format("{:>4} {:>5} {:<14} {:>12.5e} {:>12.5e}", d, n, name, kl, klub));
                 if (name != "exact-optimal")
-                    r.check({fmt::format("d={} n={}: exact-KL optimum <= {} (exact KL)", d, n, name), kl, best_kl,
-                             1e-12 * kl, Criterion::at_most});
+                    r.check({fmt::format("d={} n={}: exact-KL optimum <= {} (exact KL)", d, n, name), kl,
+                             best_kl, 1e-12 * kl, Criterion::at_most});
             }
             if (n == steps) {
-                const double ays_klub = table["ays-converged"]["klub"], opt_klub = table["klub-optimal"]["klub"];
-                r.check({fmt::format("d={} n={}: AYS without early stopping reaches the closed-form KLUB optimum", d, n),
-                         opt_klub, ays_klub, cfg.number("klub_tolerance") * opt_klub, Criterion::at_most});
+                const double ays_klub = table["ays-converged"]["klub"],
+                             opt_klub = table["klub-optimal"]["klub"];
+                r.check(
+                    {fmt::format("d={} n={}: AYS without early stopping reaches the closed-form KLUB optimum",
+                                 d, n),
+                     opt_klub, ays_klub, cfg.number("klub_tolerance") * opt_klub, Criterion::at_most});
                 r.values[fmt::format("d={}", d)]["converged_sweeps_used"] = converged.trace.back().sweep;
             }
             r.check({fmt::format("d={} n={}: early-stopped AYS beats EDM rho=7 in exact KL", d, n),
@@ -106,8 +105,8 @@ Experiment ays_gaussian_experiment() {
                 {"max_sweeps", KeyType::integer, "coordinate sweeps per stage at most", 1, 1000},
                 {"patience", KeyType::integer, "sweeps without improvement before stopping", 1, 1000},
                 {"converged_sweeps", KeyType::integer, "sweeps of the run without early stopping", 1, 10000},
-                {"klub_tolerance", KeyType::number, "check: converged AYS KLUB within this fraction of the optimum", 0,
-                 10},
+                {"klub_tolerance", KeyType::number,
+                 "check: converged AYS KLUB within this fraction of the optimum", 0, 10},
             },
             run};
 }

@@ -25,8 +25,9 @@ Experiment ays_toy_experiment() {
         {"held_out", KeyType::integer, "held-out points for sliced W2", 10, 1e7},
     };
     for (auto& k : ays_compare_keys()) schema.push_back(k);
-    return {"ays-toy", "AYS vs EDM rho=7 / log-SNR / time-uniform on the 2-D sets, by sample metrics (MATH §5)",
-            schema, run};
+    return {"ays-toy",
+            "AYS vs EDM rho=7 / log-SNR / time-uniform on the 2-D sets, by sample metrics (MATH §5)", schema,
+            run};
 }
 
 }  // namespace ayslab::app

@@ -2,10 +2,10 @@
 // sampling over 20 EDM rho=7 steps with the exact mixture denoiser (ring of 8 in d = 2; K = 64 in
 // d = 64), the ideal denoiser on Fashion-MNIST, KLUB Monte Carlo samples per second; each at every
 // thread count, with the scaling ratio. Timings vary run to run: this measures, it checks nothing.
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/data/mixture.hpp"
@@ -38,7 +38,8 @@ Result run(const Config& cfg, const RunContext&) {
     const auto steps = static_cast<std::size_t>(cfg.integer("steps"));
     const Schedule sched = karras(steps, 0.002, 80.0);
     const auto euler = make_solver("euler");
-    auto sampling = [&](const std::string& label, const Denoiser& data, const std::vector<std::int64_t>& sizes) {
+    auto sampling = [&](const std::string& label, const Denoiser& data,
+                        const std::vector<std::int64_t>& sizes) {
         for (const auto n64 : sizes) {
             const auto n = static_cast<std::size_t>(n64);
             std::vector<double> x(n * data.dim());
@@ -49,10 +50,11 @@ Result run(const Config& cfg, const RunContext&) {
                 const double s = seconds_of([&] { sample(data, *euler, sched, x, n, {1, t, 512}); });
                 const double rate = static_cast<double>(n * steps) / s;
                 if (base == 0.0) base = rate;
-                r.values["sampling"][label][std::to_string(n)][std::to_string(t)] = {{"seconds", s},
-                                                                                   {"particle_steps_per_s", rate}};
-                r.line(fmt::format("Euler sampling, {:<22} N = {:>6}, {} thread(s): {:.3g} particle-steps/s (x{:.2f})",
-                                   label, n, t, rate, rate / base));
+                r.values["sampling"][label][std::to_string(n)][std::to_string(t)] = {
+                    {"seconds", s}, {"particle_steps_per_s", rate}};
+                r.line(fmt::format(
+                    "Euler sampling, {:<22} N = {:>6}, {} thread(s): {:.3g} particle-steps/s (x{:.2f})",
+                    label, n, t, rate, rate / base));
             }
         }
     };
@@ -77,11 +79,14 @@ Result run(const Config& cfg, const RunContext&) {
         });
         const double roof = gemm_gflops(64, 1024, d, t, cfg.number("gemm_seconds"));
         const double gflops = flops / s / 1e9;
-        r.values["fashion_mnist"][std::to_string(t)] = {
-            {"seconds_per_call", s}, {"gflops", gflops}, {"gemm_roofline_gflops", roof}, {"fraction_of_roofline", gflops / roof}};
-        r.line(fmt::format("ideal denoiser, Fashion-MNIST {} images x {} particles, {} thread(s): {:.3f} s/call, {:.1f} "
-                           "GFLOP/s = {:.0f}% of the GEMM roofline ({:.1f} GFLOP/s, same shape, same BLAS)",
-                           dopt.subset, p, t, s, gflops, 100 * gflops / roof, roof));
+        r.values["fashion_mnist"][std::to_string(t)] = {{"seconds_per_call", s},
+                                                        {"gflops", gflops},
+                                                        {"gemm_roofline_gflops", roof},
+                                                        {"fraction_of_roofline", gflops / roof}};
+        r.line(fmt::format(
+            "ideal denoiser, Fashion-MNIST {} images x {} particles, {} thread(s): {:.3f} s/call, {:.1f} "
+            "GFLOP/s = {:.0f}% of the GEMM roofline ({:.1f} GFLOP/s, same shape, same BLAS)",
+            dopt.subset, p, t, s, gflops, 100 * gflops / roof, roof));
     }
     // KLUB Monte Carlo samples per second (ring of 8, one interval).
     for (const auto t64 : threads) {

@@ -1,11 +1,10 @@
 #include "evaluate.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "ayslab/data/empirical.hpp"
 #include "ayslab/error.hpp"
@@ -39,8 +38,8 @@ SampleQuality evaluate_samples(const Dataset& dataset, const Solver& solver, con
         if (s == 0) q.nll = Moments(nll.mean());
         q.nll.add(nll.mean());
         if (dataset.held_out.n > 0) {
-            const double w = sliced_wasserstein2(x, n, dataset.held_out.values, dataset.held_out.n, d, o.projections,
-                                                 o.seed + 77);
+            const double w = sliced_wasserstein2(x, n, dataset.held_out.values, dataset.held_out.n, d,
+                                                 o.projections, o.seed + 77);
             if (s == 0) q.sw2 = Moments(w);
             q.sw2.add(w);
         }
@@ -58,16 +57,37 @@ std::string plus_minus(const Moments& m, int precision) {
     return fmt::format("{:.{}g} ± {:.2g}", m.mean(), precision, m.count() > 1 ? m.se_mean() : 0.0);
 }
 
+AysOptions ays_options(const Config& cfg, const RunContext& ctx) {
+    AysOptions o;
+    auto size = [&](const char* key) { return static_cast<std::size_t>(cfg.integer(key)); };
+    o.subdivisions = size("subdivisions");
+    o.samples = size("samples");
+    o.validation_samples = size("validation_samples");
+    o.golden_iterations = size("golden_iterations");
+    o.max_sweeps = size("max_sweeps");
+    o.patience = size("patience");
+    if (cfg.json().contains("min_improvement")) o.min_improvement = cfg.number("min_improvement");
+    o.seed = cfg.seed();
+    o.threads = ctx.threads;
+    o.checkpoint = ctx.checkpoint;
+    o.resume = ctx.resume;
+    return o;
+}
+
 ProgressPrinter::ProgressPrinter(const RunContext& context, std::size_t total_sweeps)
-    : enabled_(context.progress && ::isatty(2)), total_(total_sweeps), start_(std::chrono::steady_clock::now()) {}
+    : enabled_(context.progress && ::isatty(2)),
+      total_(total_sweeps),
+      start_(std::chrono::steady_clock::now()) {}
 
 void ProgressPrinter::operator()(const AysTraceEntry& e) {
     if (!enabled_) return;
     if (e.sweep > 0) ++done_;
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    const double left = done_ > 0 && total_ > done_ ? elapsed / static_cast<double>(done_) * static_cast<double>(total_ - done_) : 0.0;
-    fmt::print(stderr, "\r[ays] {} steps, sweep {}: KLUB {:.5g} ± {:.2g}{}, at most ~{:.0f} s left   ", e.steps, e.sweep,
-               e.klub, e.klub_standard_error, e.improved ? " (improved)" : "", left);
+    const double left = done_ > 0 && total_ > done_
+                            ? elapsed / static_cast<double>(done_) * static_cast<double>(total_ - done_)
+                            : 0.0;
+    fmt::print(stderr, "\r[ays] {} steps, sweep {}: KLUB {:.5g} ± {:.2g}{}, at most ~{:.0f} s left   ",
+               e.steps, e.sweep, e.klub, e.klub_standard_error, e.improved ? " (improved)" : "", left);
     std::fflush(stderr);
     printed_ = true;
 }

@@ -2,16 +2,16 @@
 // progress lines for long optimisations.
 #pragma once
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/optimise/ays.hpp"
 #include "ayslab/schedule.hpp"
 #include "ayslab/solver/solver.hpp"
 #include "ayslab/stats.hpp"
+#include "config.hpp"
 #include "registry.hpp"
 
 namespace ayslab::app {
@@ -40,15 +40,20 @@ SampleQuality evaluate_samples(const Dataset& dataset, const Solver& solver, con
 
 std::string plus_minus(const Moments& m, int precision = 4);
 
+// AYS settings from the config keys the AYS experiments share (subdivisions, samples,
+// validation_samples, golden_iterations, max_sweeps, patience, and min_improvement where the schema
+// has it), with the seed, threads and checkpoint of the run.
+AysOptions ays_options(const Config& config, const RunContext& context);
+
 // Prints "[ays] 20 steps, sweep 3: KLUB 0.123 ± 0.002 (best), ~12 s left" on stderr when it is a
 // terminal and progress is on.
 class ProgressPrinter {
-public:
+  public:
     ProgressPrinter(const RunContext& context, std::size_t total_sweeps);
     ~ProgressPrinter();
     void operator()(const AysTraceEntry& entry);
 
-private:
+  private:
     bool enabled_, printed_ = false;
     std::size_t total_, done_ = 0;
     std::chrono::steady_clock::time_point start_;

@@ -2,9 +2,9 @@
 // its KL is exact: show KL <= sum of KLUBs (constant exactly 1) for every schedule tried, with the
 // ratio. Also the KLUB estimators against each other: closed form vs quadrature, vs the same integral
 // in each process's time, and importance-sampled Monte Carlo per interval.
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "ayslab/divergence/kl.hpp"
 #include "ayslab/divergence/klub.hpp"
@@ -22,7 +22,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const auto solver = make_solver("linearised-sde");
     Result r;
     r.line("exact KL of the linearised-SDE sampler (from the exact p_sigma_max) vs the KLUB, closed form");
-    r.line(fmt::format("{:>4} {:>5} {:<11} {:>12} {:>12} {:>9}", "d", "steps", "schedule", "KL", "KLUB", "KLUB/KL"));
+    r.line(fmt::format("{:>4} {:>5} {:<11} {:>12} {:>12} {:>9}", "d", "steps", "schedule", "KL", "KLUB",
+                       "KLUB/KL"));
     for (const auto d64 : cfg.integers("dims")) {
         const auto d = static_cast<std::size_t>(d64);
         const auto data = gaussian_spectrum(d, c, cfg.number("spectrum_exponent"));
@@ -36,15 +37,18 @@ Result run(const Config& cfg, const RunContext& ctx) {
                 for (double v : klub_schedule_gaussian(s, data.variance())) klub += v;
                 const std::string at = fmt::format("d={} n={} {}", d, n64, kind);
                 r.check({at + ": exact KL <= KLUB", klub, kl, 0.0, Criterion::at_most});
-                r.values[dkey]["bound"][std::to_string(n64)][kind] = {{"kl", kl}, {"klub", klub}, {"ratio", klub / kl}};
-                r.line(fmt::format("{:>4} {:>5} {:<11} {:>12.5e} {:>12.5e} {:>9.3f}", d, n64, kind, kl, klub, klub / kl));
+                r.values[dkey]["bound"][std::to_string(n64)][kind] = {
+                    {"kl", kl}, {"klub", klub}, {"ratio", klub / kl}};
+                r.line(fmt::format("{:>4} {:>5} {:<11} {:>12.5e} {:>12.5e} {:>9.3f}", d, n64, kind, kl, klub,
+                                   klub / kl));
             }
         }
         // Estimators on the 10 intervals of EDM rho=7.
         const Schedule edm = karras(10, lo, hi, 7.0);
         const auto exact = klub_schedule_gaussian(edm, data.variance());
         std::vector<KlubEstimate> mc;
-        klub_schedule_mc(data, edm, {static_cast<std::size_t>(cfg.integer("mc_samples")), cfg.seed(), 0.0, ctx.threads},
+        klub_schedule_mc(data, edm,
+                         {static_cast<std::size_t>(cfg.integer("mc_samples")), cfg.seed(), 0.0, ctx.threads},
                          &mc);
         double worst_quad = 0.0, worst_z = 0.0;
         nlohmann::json rows = nlohmann::json::array();
@@ -53,13 +57,18 @@ Result run(const Config& cfg, const RunContext& ctx) {
             worst_quad = std::max(worst_quad, std::abs(q / exact[k] - 1.0));
             const double z = (mc[k].value - exact[k]) / mc[k].standard_error;
             worst_z = std::max(worst_z, std::abs(z));
-            r.check_se(fmt::format("d={} EDM interval {}: Monte Carlo KLUB vs closed form", d, k), exact[k], mc[k].value,
-                       mc[k].standard_error, cfg.number("n_se"));
-            rows.push_back({{"sigma_hi", edm[k]}, {"sigma_lo", edm[k + 1]}, {"closed_form", exact[k]}, {"quadrature", q},
-                            {"monte_carlo", mc[k].value}, {"monte_carlo_se", mc[k].standard_error}, {"z", z}});
+            r.check_se(fmt::format("d={} EDM interval {}: Monte Carlo KLUB vs closed form", d, k), exact[k],
+                       mc[k].value, mc[k].standard_error, cfg.number("n_se"));
+            rows.push_back({{"sigma_hi", edm[k]},
+                            {"sigma_lo", edm[k + 1]},
+                            {"closed_form", exact[k]},
+                            {"quadrature", q},
+                            {"monte_carlo", mc[k].value},
+                            {"monte_carlo_se", mc[k].standard_error},
+                            {"z", z}});
         }
-        r.check({fmt::format("d={}: quadrature vs closed form, max relative difference", d), 0.0, worst_quad, 1e-10,
-                 Criterion::absolute});
+        r.check({fmt::format("d={}: quadrature vs closed form, max relative difference", d), 0.0, worst_quad,
+                 1e-10, Criterion::absolute});
         r.values[dkey]["edm_intervals"] = rows;
         // The same sigma schedule carried by different processes (inside every process's range).
         const Schedule common = karras(10, 0.02, 40.0, 7.0);
@@ -70,13 +79,14 @@ Result run(const Config& cfg, const RunContext& ctx) {
             double total = 0.0;
             for (std::size_t k = 0; k + 1 < common.size(); ++k)
                 total += klub_interval_gaussian_in_time(*p, data.variance(), common[k + 1], common[k]);
-            r.check({fmt::format("d={}: KLUB of one sigma schedule in {}'s time vs closed form", d, name), reference,
-                     total, 1e-10, Criterion::relative});
+            r.check({fmt::format("d={}: KLUB of one sigma schedule in {}'s time vs closed form", d, name),
+                     reference, total, 1e-10, Criterion::relative});
             r.values[dkey]["process_invariance"][name] = total;
         }
-        r.line(fmt::format("d={}: EDM rho=7 intervals: quadrature/closed form max rel. diff {:.1e}; Monte Carlo "
-                           "({} samples) worst |z| {:.2f}",
-                           d, worst_quad, cfg.integer("mc_samples"), worst_z));
+        r.line(
+            fmt::format("d={}: EDM rho=7 intervals: quadrature/closed form max rel. diff {:.1e}; Monte Carlo "
+                        "({} samples) worst |z| {:.2f}",
+                        d, worst_quad, cfg.integer("mc_samples"), worst_z));
     }
     return r;
 }
@@ -94,7 +104,11 @@ Experiment klub_bound_experiment() {
                 {"sigma_min", KeyType::number, "smallest sigma", 1e-8, 1e8},
                 {"sigma_max", KeyType::number, "largest sigma", 1e-8, 1e8},
                 {"steps", KeyType::integer_list, "step counts", 1, 10000},
-                {"schedules", KeyType::string_list, "schedule families", {}, {},
+                {"schedules",
+                 KeyType::string_list,
+                 "schedule families",
+                 {},
+                 {},
                  {"karras", "loguniform", "uniform-t", "arctan"}},
                 {"process", KeyType::string, "process of the uniform-t schedule", {}, {}, process_names()},
                 {"mc_samples", KeyType::integer, "Monte Carlo samples per interval", 2, 1e8},

@@ -1,13 +1,14 @@
 // likelihood (MATH.md §7): log p_{sigma_min}(x) by integrating the probability-flow ODE with its
 // divergence (adaptive Dormand-Prince), with the exact divergence and with Hutchinson's estimator
 // (Rademacher and Gaussian probes, mean and SE over probes), against the exact log-density.
-#include <cmath>
-#include <memory>
+#include "ayslab/likelihood.hpp"
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <memory>
+
 #include "ayslab/data/datasets.hpp"
-#include "ayslab/likelihood.hpp"
 #include "ayslab/stats.hpp"
 #include "gaussian_spectrum.hpp"
 #include "list.hpp"
@@ -32,10 +33,11 @@ Result run(const Config& cfg, const RunContext&) {
     base.seed = cfg.seed();
     const auto points = static_cast<std::size_t>(cfg.integer("points"));
     const auto probes = static_cast<std::size_t>(cfg.integer("probes"));
-    r.line(fmt::format("log p_sigma_min(x) by the probability-flow ODE (rtol {}, atol {}), sigma in [{}, {}]", base.rtol,
-                       base.atol, base.sigma_min, base.sigma_max));
-    r.line(fmt::format("{:<13} {:>3} {:>13} {:>13} {:>10} {:>6} {:>9} | {:>22} {:>22}", "data", "x", "exact", "ODE exact div",
-                       "error", "NFE", "bits/dim", "Hutchinson Rademacher", "Hutchinson Gaussian"));
+    r.line(fmt::format("log p_sigma_min(x) by the probability-flow ODE (rtol {}, atol {}), sigma in [{}, {}]",
+                       base.rtol, base.atol, base.sigma_min, base.sigma_max));
+    r.line(fmt::format("{:<13} {:>3} {:>13} {:>13} {:>10} {:>6} {:>9} | {:>22} {:>22}", "data", "x", "exact",
+                       "ODE exact div", "error", "NFE", "bits/dim", "Hutchinson Rademacher",
+                       "Hutchinson Gaussian"));
     for (const auto& name : cfg.strings("datasets")) {
         const auto data = make_data(name);
         const std::size_t d = data->dim();
@@ -62,8 +64,10 @@ Result run(const Config& cfg, const RunContext&) {
                      cfg.number("tolerance"), Criterion::absolute});
             // Rademacher probes are exact for a diagonal Jacobian (SE = 0): allow the ODE's own accuracy.
             const double floor = cfg.number("tolerance");
-            r.check_se(at + ": Hutchinson (Rademacher) vs exact", exact, hr.mean(), hr.se_mean(), cfg.number("n_se"), floor);
-            r.check_se(at + ": Hutchinson (Gaussian) vs exact", exact, hg.mean(), hg.se_mean(), cfg.number("n_se"), floor);
+            r.check_se(at + ": Hutchinson (Rademacher) vs exact", exact, hr.mean(), hr.se_mean(),
+                       cfg.number("n_se"), floor);
+            r.check_se(at + ": Hutchinson (Gaussian) vs exact", exact, hg.mean(), hg.se_mean(),
+                       cfg.number("n_se"), floor);
             r.values[name].push_back({{"x", std::vector<double>(x.begin(), x.end())},
                                       {"exact_log_p", exact},
                                       {"ode_log_p", ode.log_p},
@@ -73,10 +77,12 @@ Result run(const Config& cfg, const RunContext&) {
                                       {"ode_log_p_gaussian_prior", with_gaussian_prior.log_p},
                                       {"hutchinson_rademacher", {{"mean", hr.mean()}, {"se", hr.se_mean()}}},
                                       {"hutchinson_gaussian", {{"mean", hg.mean()}, {"se", hg.se_mean()}}}});
-            r.line(fmt::format("{:<13} {:>3} {:>13.6f} {:>13.6f} {:>10.2e} {:>6} {:>9.4f} | {:>13.5f} ± {:<6.2g} {:>13.5f} ± "
-                               "{:<6.2g}",
-                               name, i, exact, ode.log_p, ode.log_p - exact, ode.nfe, bits_per_dim(ode.log_p, d),
-                               hr.mean(), hr.se_mean(), hg.mean(), hg.se_mean()));
+            r.line(
+                fmt::format("{:<13} {:>3} {:>13.6f} {:>13.6f} {:>10.2e} {:>6} {:>9.4f} | {:>13.5f} ± "
+                            "{:<6.2g} {:>13.5f} ± "
+                            "{:<6.2g}",
+                            name, i, exact, ode.log_p, ode.log_p - exact, ode.nfe, bits_per_dim(ode.log_p, d),
+                            hr.mean(), hr.se_mean(), hg.mean(), hg.se_mean()));
         }
     }
     return r;
@@ -86,10 +92,15 @@ Result run(const Config& cfg, const RunContext&) {
 
 Experiment likelihood_experiment() {
     return {"likelihood",
-            "probability-flow ODE log-likelihood, exact and Hutchinson divergence, vs the exact density (MATH §7)",
+            "probability-flow ODE log-likelihood, exact and Hutchinson divergence, vs the exact density "
+            "(MATH §7)",
             {
                 seed_key(),
-                {"datasets", KeyType::string_list, "data", {}, {},
+                {"datasets",
+                 KeyType::string_list,
+                 "data",
+                 {},
+                 {},
                  {"gaussian-1d", "gaussian-64d", "ring8", "moons", "swiss-roll", "checkerboard"}},
                 {"points", KeyType::integer, "data points evaluated per data set", 1, 10000},
                 {"sigma_min", KeyType::number, "sigma of the evaluated density", 1e-6, 1e6},

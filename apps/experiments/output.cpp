@@ -29,7 +29,8 @@ void write_json_atomically(const std::filesystem::path& path, const nlohmann::js
     }
     const fs::path tmp = path.string() + fmt::format(".tmp-{}", ::getpid());
     const std::string tmp_name = tmp.string();
-    if (tmp_name.size() < sizeof(pending_tmp)) std::copy(tmp_name.c_str(), tmp_name.c_str() + tmp_name.size() + 1, pending_tmp);
+    if (tmp_name.size() < sizeof(pending_tmp))
+        std::copy(tmp_name.c_str(), tmp_name.c_str() + tmp_name.size() + 1, pending_tmp);
     struct Clear {
         ~Clear() { pending_tmp[0] = '\0'; }
     } clear;

@@ -18,10 +18,21 @@ KeySpec seed_key() { return {"seed", KeyType::integer, "random seed (all Monte C
 
 const std::vector<Experiment>& experiments() {
     static const std::vector<Experiment> all = {
-        arctan_optimum_experiment(), tweedie_experiment(),         vp_marginals_experiment(),
-        ddpm_posterior_experiment(), marginals_agree_experiment(), schedule_experiment(), ays_experiment(), klub_bound_experiment(), ays_gaussian_experiment(),
-        ays_toy_experiment(), ays_fashion_mnist_experiment(), solver_league_experiment(),
-        likelihood_experiment(), sample_experiment(), bench_experiment(),
+        arctan_optimum_experiment(),
+        tweedie_experiment(),
+        vp_marginals_experiment(),
+        ddpm_posterior_experiment(),
+        marginals_agree_experiment(),
+        schedule_experiment(),
+        ays_experiment(),
+        klub_bound_experiment(),
+        ays_gaussian_experiment(),
+        ays_toy_experiment(),
+        ays_fashion_mnist_experiment(),
+        solver_league_experiment(),
+        likelihood_experiment(),
+        sample_experiment(),
+        bench_experiment(),
     };
     return all;
 }

@@ -22,8 +22,13 @@ Result run(const Config& cfg, const RunContext& ctx) {
     dopt.file = cfg.string("file");
     const Dataset ds = make_dataset(cfg.string("data"), dopt);
     const auto process = make_process(cfg.string("process"));
-    ScheduleSpec spec{static_cast<std::size_t>(cfg.integer("steps")), cfg.number("sigma_min"), cfg.number("sigma_max"),
-                      cfg.number("rho"), 0.5, process.get(), cfg.string("schedule_file")};
+    ScheduleSpec spec{static_cast<std::size_t>(cfg.integer("steps")),
+                      cfg.number("sigma_min"),
+                      cfg.number("sigma_max"),
+                      cfg.number("rho"),
+                      0.5,
+                      process.get(),
+                      cfg.string("schedule_file")};
     const Schedule schedule = make_schedule(cfg.string("schedule"), spec);
     SolverOptions so;
     so.eta = cfg.number("eta");
@@ -58,7 +63,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
         r.line(fmt::format("NLL under the exact p_sigma_min: {:.5g} ± {:.2g}", nll.mean(), nll.se_mean()));
     }
     if (ds.held_out.n > 0) {
-        const double w = sliced_wasserstein2(x, n, ds.held_out.values, ds.held_out.n, d, 128, cfg.seed() + 77);
+        const double w =
+            sliced_wasserstein2(x, n, ds.held_out.values, ds.held_out.n, d, 128, cfg.seed() + 77);
         r.values["sliced_w2"] = w;
         r.line(fmt::format("sliced W2 to held-out data: {:.5g}", w));
     }
@@ -67,40 +73,41 @@ Result run(const Config& cfg, const RunContext& ctx) {
         save_npy(out, {n, d, x});
         r.values["output"] = out;
     }
-    r.line(fmt::format("{} x {} steps on {} ({} particles, NFE {}) -> {}", solver->name(), schedule.steps(), ds.name, n,
-                       stats.nfe, out.empty() ? "(not saved)" : out));
+    r.line(fmt::format("{} x {} steps on {} ({} particles, NFE {}) -> {}", solver->name(), schedule.steps(),
+                       ds.name, n, stats.nfe, out.empty() ? "(not saved)" : out));
     return r;
 }
 
 }  // namespace
 
 Experiment sample_experiment() {
-    return {"sample",
-            "one sampler run from p_sigma_max or a .npy of start points; end points to .npy",
-            {
-                seed_key(),
-                {"data", KeyType::string, "data set", {}, {}, dataset_names()},
-                {"file", KeyType::string, "point set for data=file"},
-                {"solver", KeyType::string, "sampler", {}, {}, solver_names()},
-                {"schedule", KeyType::string, "schedule family", {}, {}, schedule_kinds()},
-                {"schedule_file", KeyType::string, "schedule file for schedule=file"},
-                {"steps", KeyType::integer, "steps", 1, 1e6},
-                {"sigma_min", KeyType::number, "smallest sigma", 1e-8, 1e8},
-                {"sigma_max", KeyType::number, "largest sigma", 1e-8, 1e8},
-                {"rho", KeyType::number, "karras rho", 0.01, 1000},
-                {"process", KeyType::string, "process for uniform-t and the printed t", {}, {}, process_names()},
-                {"particles", KeyType::integer, "particles (ignored with start)", 1, 1e8},
-                {"start", KeyType::string, ".npy of start points at sigma_max (n x d); empty: exact p_sigma_max"},
-                {"output", KeyType::string, ".npy for the end points (float64); empty: not saved"},
-                {"eta", KeyType::number, "ancestral / SDE noise scale", 0, 10},
-                {"s_churn", KeyType::number, "EDM S_churn", 0, 1e6},
-                {"s_tmin", KeyType::number, "EDM S_tmin", 0, 1e300},
-                {"s_tmax", KeyType::number, "EDM S_tmax", 0, 1e300},
-                {"s_noise", KeyType::number, "EDM / k-diffusion S_noise", 0, 10},
-                {"snr", KeyType::number, "predictor-corrector Langevin SNR", 0, 10},
-                {"kdiffusion_3m", KeyType::boolean, "DPM-Solver++(3M) with k-diffusion's weighting"},
-            },
-            run};
+    return {
+        "sample",
+        "one sampler run from p_sigma_max or a .npy of start points; end points to .npy",
+        {
+            seed_key(),
+            {"data", KeyType::string, "data set", {}, {}, dataset_names()},
+            {"file", KeyType::string, "point set for data=file"},
+            {"solver", KeyType::string, "sampler", {}, {}, solver_names()},
+            {"schedule", KeyType::string, "schedule family", {}, {}, schedule_kinds()},
+            {"schedule_file", KeyType::string, "schedule file for schedule=file"},
+            {"steps", KeyType::integer, "steps", 1, 1e6},
+            {"sigma_min", KeyType::number, "smallest sigma", 1e-8, 1e8},
+            {"sigma_max", KeyType::number, "largest sigma", 1e-8, 1e8},
+            {"rho", KeyType::number, "karras rho", 0.01, 1000},
+            {"process", KeyType::string, "process for uniform-t and the printed t", {}, {}, process_names()},
+            {"particles", KeyType::integer, "particles (ignored with start)", 1, 1e8},
+            {"start", KeyType::string, ".npy of start points at sigma_max (n x d); empty: exact p_sigma_max"},
+            {"output", KeyType::string, ".npy for the end points (float64); empty: not saved"},
+            {"eta", KeyType::number, "ancestral / SDE noise scale", 0, 10},
+            {"s_churn", KeyType::number, "EDM S_churn", 0, 1e6},
+            {"s_tmin", KeyType::number, "EDM S_tmin", 0, 1e300},
+            {"s_tmax", KeyType::number, "EDM S_tmax", 0, 1e300},
+            {"s_noise", KeyType::number, "EDM / k-diffusion S_noise", 0, 10},
+            {"snr", KeyType::number, "predictor-corrector Langevin SNR", 0, 10},
+            {"kdiffusion_3m", KeyType::boolean, "DPM-Solver++(3M) with k-diffusion's weighting"},
+        },
+        run};
 }
 
 }  // namespace ayslab::app

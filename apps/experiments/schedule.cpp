@@ -1,9 +1,9 @@
 // schedule: prints any schedule in the form a sampler takes and writes it to the result JSON, with
 // the process's own t and, for DDPM-discrete processes, integer timesteps.
-#include <cmath>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <cmath>
 
 #include "ayslab/ddpm.hpp"
 #include "ayslab/error.hpp"
@@ -47,7 +47,8 @@ Result run(const Config& cfg, const RunContext&) {
             double worst = 0.0;
             for (std::size_t i = 0; i + 1 < published.size(); ++i)
                 worst = std::max(worst, std::abs(static_cast<double>(ts[i] - published[i])));
-            r.check({"published timesteps recovered from the sigma list", 0.0, worst, 0.0, Criterion::absolute});
+            r.check(
+                {"published timesteps recovered from the sigma list", 0.0, worst, 0.0, Criterion::absolute});
         }
     }
     return r;
@@ -56,21 +57,23 @@ Result run(const Config& cfg, const RunContext&) {
 }  // namespace
 
 Experiment schedule_experiment() {
-    return {"schedule",
-            "print a schedule (any family, a published AYS list, or a file) for diffusers / k-diffusion / ComfyUI",
-            {
-                seed_key(),
-                {"kind", KeyType::string, "schedule family", {}, {}, schedule_kinds()},
-                {"steps", KeyType::integer, "number of steps", 1, 100000},
-                {"sigma_min", KeyType::number, "smallest sigma", 1e-12, 1e12},
-                {"sigma_max", KeyType::number, "largest sigma", 1e-12, 1e12},
-                {"rho", KeyType::number, "karras rho", 0.01, 1000},
-                {"c", KeyType::number, "arctan: data std", 1e-12, 1e12},
-                {"process", KeyType::string, "process for t, timesteps and uniform-t", {}, {}, process_names()},
-                {"file", KeyType::string, "schedule file for kind=file (JSON or text list)"},
-                {"format", KeyType::string, "printed form", {}, {}, schedule_formats()},
-            },
-            run};
+    return {
+        "schedule",
+        "print a schedule (any family, a published AYS list, or a file) for diffusers / k-diffusion / "
+        "ComfyUI",
+        {
+            seed_key(),
+            {"kind", KeyType::string, "schedule family", {}, {}, schedule_kinds()},
+            {"steps", KeyType::integer, "number of steps", 1, 100000},
+            {"sigma_min", KeyType::number, "smallest sigma", 1e-12, 1e12},
+            {"sigma_max", KeyType::number, "largest sigma", 1e-12, 1e12},
+            {"rho", KeyType::number, "karras rho", 0.01, 1000},
+            {"c", KeyType::number, "arctan: data std", 1e-12, 1e12},
+            {"process", KeyType::string, "process for t, timesteps and uniform-t", {}, {}, process_names()},
+            {"file", KeyType::string, "schedule file for kind=file (JSON or text list)"},
+            {"format", KeyType::string, "printed form", {}, {}, schedule_formats()},
+        },
+        run};
 }
 
 }  // namespace ayslab::app

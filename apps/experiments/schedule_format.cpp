@@ -1,9 +1,9 @@
 #include "schedule_format.hpp"
 
-#include <cmath>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <cmath>
 
 namespace ayslab::app {
 
@@ -40,11 +40,13 @@ nlohmann::json schedule_json(const Schedule& schedule, const Process& process) {
     return j;
 }
 
-std::vector<std::string> format_schedule(const Schedule& schedule, const Process& process, const std::string& format) {
+std::vector<std::string> format_schedule(const Schedule& schedule, const Process& process,
+                                         const std::string& format) {
     const auto sig = values(schedule);
     if (format == "json") return {schedule_json(schedule, process).dump()};
     if (format == "diffusers") {
-        if (is_ddpm(process)) return {fmt::format("timesteps=[{}]", fmt::join(schedule_timesteps(schedule, process), ", "))};
+        if (is_ddpm(process))
+            return {fmt::format("timesteps=[{}]", fmt::join(schedule_timesteps(schedule, process), ", "))};
         if (process.name() == "flow") {
             // Flow-matching pipelines take sigmas in t units (t in [0, 1]).
             std::vector<double> t;

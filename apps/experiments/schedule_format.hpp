@@ -1,10 +1,9 @@
 // Schedules as users paste them: sigma lists, the process's t, DDPM timesteps, and the literal forms
 // diffusers, k-diffusion and ComfyUI take.
 #pragma once
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ayslab/process.hpp"
 #include "ayslab/schedule.hpp"
@@ -17,6 +16,7 @@ nlohmann::json schedule_json(const Schedule& schedule, const Process& process);
 // Integer timesteps (rounded t) for the positive sigmas of a DDPM-discrete process; a final sigma
 // of 0 has no timestep.
 std::vector<long> schedule_timesteps(const Schedule& schedule, const Process& process);
-std::vector<std::string> format_schedule(const Schedule& schedule, const Process& process, const std::string& format);
+std::vector<std::string> format_schedule(const Schedule& schedule, const Process& process,
+                                         const std::string& format);
 
 }  // namespace ayslab::app

@@ -1,12 +1,12 @@
 // solver-league (MATH.md §4): on Gaussian data every deterministic sampler is linear in x, so its
 // output law and KL are exact. The table of exact KL for every sampler x schedule x NFE, compared by
 // NFE (a Heun step costs 2), for 1-D N(0, c^2) and a 3072-D diagonal Gaussian with a decaying spectrum.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include "ayslab/divergence/kl.hpp"
 #include "ayslab/optimise/ays.hpp"
@@ -59,8 +59,9 @@ Result run(const Config& cfg, const RunContext& ctx) {
                 const auto solver = make_solver(solver_name);
                 const std::size_t steps = std::max<std::size_t>(1, nfe / solver->nfe_per_step());
                 for (const auto& kind : cfg.strings("schedules")) {
-                    const Schedule s = kind == "ays" ? ays_for(steps)
-                                                     : make_schedule(kind, {steps, lo, hi, 7.0, c, process.get(), {}});
+                    const Schedule s = kind == "ays"
+                                           ? ays_for(steps)
+                                           : make_schedule(kind, {steps, lo, hi, 7.0, c, process.get(), {}});
                     const double kl = exact_solver_kl(*solver, s, data);
                     by_budget[nfe64].push_back({solver_name, kind, steps * solver->nfe_per_step(), kl});
                     r.values[dkey][fmt::format("nfe={}", nfe)][solver_name][kind] = {
@@ -76,12 +77,13 @@ Result run(const Config& cfg, const RunContext& ctx) {
             const auto& at = r.values[dkey][fmt::format("nfe={}", nfe64)];
             for (const auto& e : by_budget[nfe64])
                 if (!(std::isfinite(e.kl) && e.kl >= 0.0))
-                    r.check({fmt::format("{} NFE {}: {} + {}: KL finite and >= 0", dkey, nfe64, e.solver, e.schedule),
+                    r.check({fmt::format("{} NFE {}: {} + {}: KL finite and >= 0", dkey, nfe64, e.solver,
+                                         e.schedule),
                              0.0, e.kl, 0.0, Criterion::absolute});
             if (at.contains("euler") && at.contains("ddim"))
                 for (const auto& kind : cfg.strings("schedules"))
-                    r.check({fmt::format("{} NFE {} {}: DDIM = Euler", dkey, nfe64, kind), at["euler"][kind]["kl"],
-                             at["ddim"][kind]["kl"], 1e-9, Criterion::relative});
+                    r.check({fmt::format("{} NFE {} {}: DDIM = Euler", dkey, nfe64, kind),
+                             at["euler"][kind]["kl"], at["ddim"][kind]["kl"], 1e-9, Criterion::relative});
             if (d == 1 && at.contains("euler") && kind_present(cfg, "karras")) {
                 const Schedule s = karras(static_cast<std::size_t>(nfe64), lo, hi);
                 const double v = euler_output_variance_1d(s, c);
@@ -96,11 +98,12 @@ Result run(const Config& cfg, const RunContext& ctx) {
             for (const auto& kind : cfg.strings("schedules")) {
                 const double a = r.values[dkey]["nfe=" + first][solver_name][kind]["kl"];
                 const double b = r.values[dkey]["nfe=" + last][solver_name][kind]["kl"];
-                if (b > a) growing.push_back(fmt::format("{}+{} ({:.3g} -> {:.3g})", solver_name, kind, a, b));
+                if (b > a)
+                    growing.push_back(fmt::format("{}+{} ({:.3g} -> {:.3g})", solver_name, kind, a, b));
             }
         r.values[dkey]["kl_grows_with_nfe"] = growing;
-        r.line(fmt::format("== {} ({}): the best {} solver x schedule pairs by exact KL, per NFE budget", dkey,
-                           d == 1 ? fmt::format("N(0, {}^2)", c) : "spectrum k^-1.5, mean variance 1",
+        r.line(fmt::format("== {} ({}): the best {} solver x schedule pairs by exact KL, per NFE budget",
+                           dkey, d == 1 ? fmt::format("N(0, {}^2)", c) : "spectrum k^-1.5, mean variance 1",
                            cfg.integer("top")));
         for (const auto nfe64 : nfes) {
             auto row = by_budget[nfe64];
@@ -111,7 +114,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
             r.line(line);
         }
         if (!growing.empty())
-            r.line(fmt::format("  KL larger at NFE {} than at NFE {}: {}", last, first, fmt::join(growing, ", ")));
+            r.line(fmt::format("  KL larger at NFE {} than at NFE {}: {}", last, first,
+                               fmt::join(growing, ", ")));
         if (ays_cache.size() > 0) {
             for (const auto& [steps, s] : ays_cache)
                 r.values[dkey]["ays_schedules"][std::to_string(steps)] = s.sigmas();
@@ -127,14 +131,19 @@ Experiment solver_league_experiment() {
             "exact KL of every deterministic sampler x schedule x NFE on Gaussian data (MATH §4)",
             {
                 seed_key(),
-                {"dims", KeyType::integer_list, "data dimensions (1: N(0, c^2); more: a decaying spectrum)", 1, 1e6},
+                {"dims", KeyType::integer_list, "data dimensions (1: N(0, c^2); more: a decaying spectrum)",
+                 1, 1e6},
                 {"c", KeyType::number, "1-D data std", 1e-6, 1e6},
                 {"spectrum_mean", KeyType::number, "mean variance of the spectrum for d > 1", 1e-8, 1e8},
                 {"spectrum_exponent", KeyType::number, "decay p of the spectrum k^-p", 0, 10},
                 {"sigma_min", KeyType::number, "smallest sigma", 1e-8, 1e8},
                 {"sigma_max", KeyType::number, "largest sigma", 1e-8, 1e8},
                 {"nfe", KeyType::integer_list, "denoiser-evaluation budgets", 1, 100000},
-                {"schedules", KeyType::string_list, "schedule families ('ays' optimised per step count)", {}, {},
+                {"schedules",
+                 KeyType::string_list,
+                 "schedule families ('ays' optimised per step count)",
+                 {},
+                 {},
                  {"karras", "loguniform", "uniform-t", "arctan", "ays"}},
                 {"solvers", KeyType::string_list, "deterministic samplers", {}, {}, linear_solver_names()},
                 {"process", KeyType::string, "process of the uniform-t schedule", {}, {}, process_names()},

@@ -1,10 +1,9 @@
 // run-experiment NAME|FILE.json [--set key=value ...] [--seed N] [--threads N] [--out FILE]
 // Exit codes: 0 all checks passed, 1 a check failed, 2 bad input, 3 numerical breakdown.
 #include <fmt/format.h>
-
-#include <boost/program_options.hpp>
 #include <unistd.h>
 
+#include <boost/program_options.hpp>
 #include <csignal>
 #include <filesystem>
 #include <fstream>

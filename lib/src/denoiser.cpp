@@ -1,10 +1,10 @@
 #include "ayslab/denoiser.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "ayslab/error.hpp"
 
@@ -27,7 +27,8 @@ void Denoiser::denoise_rows(std::span<const double> x, std::size_t n, std::span<
     for (std::size_t i = 0; i < n; ++i) denoise(x.subspan(i * d, d), 1, sigmas[i], out.subspan(i * d, d));
 }
 
-void Denoiser::jacobian_trace(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const {
+void Denoiser::jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
+                              std::span<double> out) const {
     const std::size_t d = dim();
     if (x.size() != n * d || out.size() != n) throw InputError("jacobian_trace: wrong buffer sizes");
     std::vector<double> y(d), up(d), down(d);
@@ -46,7 +47,8 @@ void Denoiser::jacobian_trace(std::span<const double> x, std::size_t n, double s
     }
 }
 
-void Denoiser::log_density_rows(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const {
+void Denoiser::log_density_rows(std::span<const double> x, std::size_t n, double sigma,
+                                std::span<double> out) const {
     const std::size_t d = dim();
     if (x.size() != n * d || out.size() != n) throw InputError("log_density_rows: wrong buffer sizes");
     for (std::size_t i = 0; i < n; ++i) out[i] = log_density(x.subspan(i * d, d), sigma);

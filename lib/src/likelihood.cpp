@@ -1,24 +1,27 @@
 #include "ayslab/likelihood.hpp"
 
+#include <fmt/format.h>
+
+#include <boost/numeric/odeint.hpp>
 #include <cmath>
 #include <numbers>
 #include <vector>
-
-#include <boost/numeric/odeint.hpp>
-#include <fmt/format.h>
 
 #include "ayslab/error.hpp"
 #include "ayslab/rng.hpp"
 
 namespace ayslab {
 
-double bits_per_dim(double log_p, std::size_t dim) { return -log_p / (static_cast<double>(dim) * std::numbers::ln2); }
+double bits_per_dim(double log_p, std::size_t dim) {
+    return -log_p / (static_cast<double>(dim) * std::numbers::ln2);
+}
 
 LikelihoodResult probability_flow_log_likelihood(const Denoiser& data, std::span<const double> x,
                                                  const LikelihoodOptions& o) {
     namespace odeint = boost::numeric::odeint;
     const std::size_t d = data.dim();
-    if (x.size() != d) throw InputError(fmt::format("likelihood: point has {} coordinates, data has {}", x.size(), d));
+    if (x.size() != d)
+        throw InputError(fmt::format("likelihood: point has {} coordinates, data has {}", x.size(), d));
     if (!(o.sigma_min > 0.0) || !(o.sigma_max > o.sigma_min))
         throw InputError("likelihood needs 0 < sigma_min < sigma_max");
     std::vector<double> probe(d);
@@ -55,20 +58,22 @@ LikelihoodResult probability_flow_log_likelihood(const Denoiser& data, std::span
         ds[d] = static_cast<double>(d) - trace;
     };
     const double u0 = std::log(o.sigma_min), u1 = std::log(o.sigma_max);
-    odeint::integrate_adaptive(odeint::make_controlled(o.atol, o.rtol, odeint::runge_kutta_dopri5<State>()), rhs, y, u0,
-                               u1, (u1 - u0) / 100.0);
+    odeint::integrate_adaptive(odeint::make_controlled(o.atol, o.rtol, odeint::runge_kutta_dopri5<State>()),
+                               rhs, y, u0, u1, (u1 - u0) / 100.0);
     const std::span<const double> end(y.data(), d);
     if (o.exact_prior) {
         result.prior_term = data.log_density(end, o.sigma_max);
     } else {
         double q = 0.0;
         for (double v : end) q += v * v;
-        result.prior_term = -0.5 * static_cast<double>(d) * std::log(2.0 * std::numbers::pi * o.sigma_max * o.sigma_max) -
-                            0.5 * q / (o.sigma_max * o.sigma_max);
+        result.prior_term =
+            -0.5 * static_cast<double>(d) * std::log(2.0 * std::numbers::pi * o.sigma_max * o.sigma_max) -
+            0.5 * q / (o.sigma_max * o.sigma_max);
     }
     result.divergence_integral = y[d];
     result.log_p = result.prior_term + result.divergence_integral;
-    if (!std::isfinite(result.log_p)) throw NumericalError("likelihood: the probability-flow integral is not finite");
+    if (!std::isfinite(result.log_p))
+        throw NumericalError("likelihood: the probability-flow integral is not finite");
     return result;
 }
 

@@ -1,10 +1,10 @@
 #include "ayslab/metrics.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "ayslab/error.hpp"
 #include "ayslab/parallel.hpp"
@@ -12,10 +12,11 @@
 
 namespace ayslab {
 
-double sliced_wasserstein2(std::span<const double> a, std::size_t na, std::span<const double> b, std::size_t nb,
-                           std::size_t d, std::size_t projections, std::uint64_t seed) {
+double sliced_wasserstein2(std::span<const double> a, std::size_t na, std::span<const double> b,
+                           std::size_t nb, std::size_t d, std::size_t projections, std::uint64_t seed) {
     if (a.size() != na * d || b.size() != nb * d || na == 0 || nb == 0)
-        throw InputError(fmt::format("sliced W2: point sets of {} and {} rows do not match dimension {}", na, nb, d));
+        throw InputError(
+            fmt::format("sliced W2: point sets of {} and {} rows do not match dimension {}", na, nb, d));
     if (projections == 0) throw InputError("sliced W2 needs at least one projection");
     const std::size_t levels = std::max(na, nb);
     std::vector<double> dir(d), pa(na), pb(nb);
@@ -55,21 +56,24 @@ Moments negative_log_likelihood(const Denoiser& data, std::span<const double> x,
     constexpr std::size_t chunk = 256;
     parallel_for(chunk_count(n, chunk), threads, [&](std::size_t c) {
         const std::size_t first = c * chunk, count = std::min(chunk, n - first);
-        data.log_density_rows(x.subspan(first * d, count * d), count, sigma, std::span(lp).subspan(first, count));
+        data.log_density_rows(x.subspan(first * d, count * d), count, sigma,
+                              std::span(lp).subspan(first, count));
     });
     Moments m(n > 0 ? -lp[0] : 0.0);
     for (double v : lp) m.add(-v);
     return m;
 }
 
-Moments nearest_distance(const EmpiricalData& data, std::span<const double> x, std::size_t n, std::size_t threads) {
+Moments nearest_distance(const EmpiricalData& data, std::span<const double> x, std::size_t n,
+                         std::size_t threads) {
     const std::size_t d = data.dim();
     if (x.size() != n * d) throw InputError("nearest distance: wrong buffer size");
     std::vector<double> d2(n);
     constexpr std::size_t chunk = 64;
     parallel_for(chunk_count(n, chunk), threads, [&](std::size_t c) {
         const std::size_t first = c * chunk, count = std::min(chunk, n - first);
-        data.nearest_squared_distance(x.subspan(first * d, count * d), count, std::span(d2).subspan(first, count));
+        data.nearest_squared_distance(x.subspan(first * d, count * d), count,
+                                      std::span(d2).subspan(first, count));
     });
     Moments m(n > 0 ? std::sqrt(d2[0]) : 0.0);
     for (double v : d2) m.add(std::sqrt(v));

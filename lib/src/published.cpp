@@ -1,8 +1,8 @@
 #include "ayslab/published.hpp"
 
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "ayslab/ddpm.hpp"
 #include "ayslab/error.hpp"
@@ -22,9 +22,12 @@ std::string published_ays_process(PublishedAys model) {
 
 std::vector<int> published_ays_timesteps(PublishedAys model) {
     switch (model) {
-        case PublishedAys::sd15: return {999, 850, 736, 645, 545, 455, 343, 233, 124, 24, 0};
-        case PublishedAys::sdxl: return {999, 845, 730, 587, 443, 310, 193, 116, 53, 13, 0};
-        case PublishedAys::svd: return {};
+        case PublishedAys::sd15:
+            return {999, 850, 736, 645, 545, 455, 343, 233, 124, 24, 0};
+        case PublishedAys::sdxl:
+            return {999, 845, 730, 587, 443, 310, 193, 116, 53, 13, 0};
+        case PublishedAys::svd:
+            return {};
     }
     return {};
 }
@@ -40,11 +43,12 @@ std::vector<double> published_ays_sigmas(PublishedAys model) {
 
 std::vector<double> loglinear_interpolate(std::span<const double> sigmas, std::size_t count) {
     if (sigmas.size() < 2) throw InputError("log-linear interpolation needs at least 2 points");
-    if (count < 2) throw InputError(fmt::format("log-linear interpolation to {} points: need at least 2", count));
+    if (count < 2)
+        throw InputError(fmt::format("log-linear interpolation to {} points: need at least 2", count));
     for (std::size_t i = 0; i < sigmas.size(); ++i)
         if (!(sigmas[i] > 0.0) || (i > 0 && !(sigmas[i] < sigmas[i - 1])))
-            throw InputError(fmt::format("log-linear interpolation: sigma[{}] = {} is not positive and decreasing",
-                                         i, sigmas[i]));
+            throw InputError(fmt::format(
+                "log-linear interpolation: sigma[{}] = {} is not positive and decreasing", i, sigmas[i]));
     // Ascending log values ys over xs = linspace(0, 1, m); evaluate at linspace(0, 1, count).
     const std::size_t m = sigmas.size();
     std::vector<double> ys(m);

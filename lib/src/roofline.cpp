@@ -20,8 +20,8 @@ double gemm_gflops(std::size_t m, std::size_t n, std::size_t k, std::size_t thre
         std::vector<double> a(m * k, 0.5), b(n * k, 0.25), c(m * n);
         do {
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(m), static_cast<int>(n),
-                        static_cast<int>(k), 1.0, a.data(), static_cast<int>(k), b.data(), static_cast<int>(k), 0.0,
-                        c.data(), static_cast<int>(n));
+                        static_cast<int>(k), 1.0, a.data(), static_cast<int>(k), b.data(),
+                        static_cast<int>(k), 0.0, c.data(), static_cast<int>(n));
             ++calls;
         } while (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < seconds);
     });

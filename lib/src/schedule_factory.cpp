@@ -1,11 +1,11 @@
 #include "ayslab/schedule_factory.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <cmath>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include "ayslab/error.hpp"
 #include "ayslab/published.hpp"
@@ -24,9 +24,11 @@ Schedule make_schedule(std::string_view kind, const ScheduleSpec& spec) {
         return uniform_t(spec.steps, spec.sigma_min, spec.sigma_max, *spec.process);
     }
     if (kind == "arctan") return arctan_optimal(spec.steps, spec.sigma_min, spec.sigma_max, spec.c);
-    if (kind.starts_with("ays-")) return published_ays_schedule(parse_published_ays(kind.substr(4)), spec.steps);
+    if (kind.starts_with("ays-"))
+        return published_ays_schedule(parse_published_ays(kind.substr(4)), spec.steps);
     if (kind == "file") return read_schedule_file(spec.file);
-    throw InputError(fmt::format("unknown schedule kind '{}' (known: {})", kind, fmt::join(schedule_kinds(), ", ")));
+    throw InputError(
+        fmt::format("unknown schedule kind '{}' (known: {})", kind, fmt::join(schedule_kinds(), ", ")));
 }
 
 namespace {
@@ -75,13 +77,14 @@ Schedule parse_schedule_text(const std::string& text, const std::string& where) 
                      doc["results"]["schedule"].contains("sigmas"))
                 list = &doc["results"]["schedule"]["sigmas"];
             else
-                throw InputError(fmt::format("{}: a JSON schedule needs a list, \"sigmas\", or results.schedule.sigmas",
-                                             where));
+                throw InputError(fmt::format(
+                    "{}: a JSON schedule needs a list, \"sigmas\", or results.schedule.sigmas", where));
         }
         if (!list->is_array()) throw InputError(fmt::format("{}: \"sigmas\" is not a list", where));
         for (std::size_t i = 0; i < list->size(); ++i) {
             if (!(*list)[i].is_number())
-                throw InputError(fmt::format("{}: sigma[{}] = {} is not a number", where, i, (*list)[i].dump()));
+                throw InputError(
+                    fmt::format("{}: sigma[{}] = {} is not a number", where, i, (*list)[i].dump()));
             sigmas.push_back((*list)[i].get<double>());
         }
     } else {

@@ -1,14 +1,15 @@
 // The AYS optimiser: on Gaussian data, run without early stopping, it reaches the schedule that
 // minimises the closed-form KLUB (an independent Newton optimisation); subdivision; start checks.
-#include <cmath>
-#include <filesystem>
+#include "ayslab/optimise/ays.hpp"
 
 #include <doctest/doctest.h>
+
+#include <cmath>
+#include <filesystem>
 
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/divergence/klub.hpp"
 #include "ayslab/error.hpp"
-#include "ayslab/optimise/ays.hpp"
 #include "ayslab/optimise/exact.hpp"
 
 using namespace ayslab;

@@ -1,13 +1,14 @@
 // MATH.md §2: the ideal denoiser against a direct (unblocked, naive) computation and Tweedie with
 // the score from finite differences of the exact log-density; extremes of sigma; nearest distances.
+#include "ayslab/data/empirical.hpp"
+
+#include <doctest/doctest.h>
+
 #include <cmath>
 #include <limits>
 #include <numbers>
 #include <vector>
 
-#include <doctest/doctest.h>
-
-#include "ayslab/data/empirical.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/rng.hpp"
 
@@ -21,7 +22,8 @@ std::vector<double> random_points(std::size_t n, std::size_t d, std::uint64_t se
 }
 
 // D and log p by the textbook formulas, one point at a time (long double accumulation).
-void naive(const std::vector<double>& y, std::size_t d, const double* x, double sigma, double* den, double* logp) {
+void naive(const std::vector<double>& y, std::size_t d, const double* x, double sigma, double* den,
+           double* logp) {
     const std::size_t n = y.size() / d;
     std::vector<long double> logit(n);
     long double top = -std::numeric_limits<long double>::infinity();
@@ -60,7 +62,8 @@ TEST_CASE("blocked GEMM denoiser and log-density equal the naive formulas (N = 2
                 std::vector<double> ref(d);
                 double ref_lp = 0;
                 naive(y, d, x.data() + i * d, sigma, ref.data(), &ref_lp);
-                for (std::size_t k = 0; k < d; ++k) CHECK(den[i * d + k] == doctest::Approx(ref[k]).epsilon(1e-9).scale(1));
+                for (std::size_t k = 0; k < d; ++k)
+                    CHECK(den[i * d + k] == doctest::Approx(ref[k]).epsilon(1e-9).scale(1));
                 CHECK(lp[i] == doctest::Approx(ref_lp).epsilon(1e-11));
             }
         }

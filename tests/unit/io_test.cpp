@@ -1,4 +1,7 @@
 // Data files: CSV, .npy and IDX (plain and gzipped) round trips and the errors for bad files.
+#include "ayslab/data/io.hpp"
+
+#include <doctest/doctest.h>
 #include <zlib.h>
 
 #include <cmath>
@@ -6,10 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include <doctest/doctest.h>
-
 #include "ayslab/data/datasets.hpp"
-#include "ayslab/data/io.hpp"
 #include "ayslab/error.hpp"
 
 using namespace ayslab;

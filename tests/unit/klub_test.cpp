@@ -1,19 +1,21 @@
 // MATH.md §5: KLUB closed form vs quadrature vs the same integral in each process's time; Monte Carlo
 // within 3 SE of the closed form on every interval (seed 17); common random numbers.
-#include <cmath>
-#include <vector>
+#include "ayslab/divergence/klub.hpp"
 
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <vector>
+
 #include "ayslab/data/gaussian.hpp"
-#include "ayslab/divergence/klub.hpp"
 #include "ayslab/error.hpp"
 
 using namespace ayslab;
 
 TEST_CASE("KLUB closed form equals quadrature of the defining integral") {
     const std::vector<double> var = {0.25, 1.0, 4.0};
-    for (auto [lo, hi] : std::vector<std::pair<double, double>>{{0.002, 0.01}, {0.5, 0.6}, {1.0, 80.0}, {10, 10.001}}) {
+    for (auto [lo, hi] :
+         std::vector<std::pair<double, double>>{{0.002, 0.01}, {0.5, 0.6}, {1.0, 80.0}, {10, 10.001}}) {
         CAPTURE(lo);
         CAPTURE(hi);
         CHECK(klub_interval_gaussian(var, lo, hi) ==

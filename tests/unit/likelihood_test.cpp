@@ -1,15 +1,16 @@
 // MATH.md §7: exact Jacobian traces against central differences of D (the default implementation),
 // and the probability-flow log-likelihood against exact log-densities.
-#include <cmath>
-#include <vector>
+#include "ayslab/likelihood.hpp"
 
 #include <doctest/doctest.h>
+
+#include <cmath>
+#include <vector>
 
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/data/empirical.hpp"
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/data/mixture.hpp"
-#include "ayslab/likelihood.hpp"
 
 using namespace ayslab;
 
@@ -24,7 +25,8 @@ struct FiniteDifference final : Denoiser {
     }
     double log_density(std::span<const double> x, double s) const override { return inner.log_density(x, s); }
     double data_variance() const override { return inner.data_variance(); }
-    void sample(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out) const override {
+    void sample(std::size_t n, std::uint64_t seed, std::uint64_t first,
+                std::span<double> out) const override {
         inner.sample(n, seed, first, out);
     }
 };

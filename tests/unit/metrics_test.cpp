@@ -1,13 +1,14 @@
 // Sample metrics against closed forms: sliced W2 of shifted / scaled Gaussian samples, NLL of a
 // Gaussian sample (entropy), published-schedule interpolation.
+#include "ayslab/metrics.hpp"
+
+#include <doctest/doctest.h>
+
 #include <cmath>
 #include <numbers>
 #include <vector>
 
-#include <doctest/doctest.h>
-
 #include "ayslab/data/gaussian.hpp"
-#include "ayslab/metrics.hpp"
 #include "ayslab/published.hpp"
 #include "ayslab/rng.hpp"
 
@@ -38,7 +39,8 @@ TEST_CASE("published AYS: SD 1.5 sigmas from timesteps, log-linear interpolation
     CHECK(sd.front() == doctest::Approx(14.6146).epsilon(1e-5));
     // NVIDIA's published SD 1.5 sigma list, 3 decimals.
     const double published[] = {14.615, 6.475, 3.861, 2.697, 1.886, 1.396, 0.963, 0.652, 0.399, 0.152, 0.029};
-    for (std::size_t i = 0; i < 11; ++i) CHECK(std::abs(sd[i] - published[i]) < 3e-3 * std::max(1.0, published[i]));
+    for (std::size_t i = 0; i < 11; ++i)
+        CHECK(std::abs(sd[i] - published[i]) < 3e-3 * std::max(1.0, published[i]));
     // Interpolating to the same count is the identity; log sigma is linear between knots.
     const auto same = loglinear_interpolate(sd, 11);
     for (std::size_t i = 0; i < 11; ++i) CHECK(same[i] == doctest::Approx(sd[i]).epsilon(1e-14));

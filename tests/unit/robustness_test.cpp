@@ -1,9 +1,9 @@
 // Numerical robustness: sigma from 1e-6 to 1e4, d up to 4096, point sets up to 10^5 points — no
 // overflow, underflow or NaN in denoisers, densities, KLUB and samplers (log-sum-exp throughout).
+#include <doctest/doctest.h>
+
 #include <cmath>
 #include <vector>
-
-#include <doctest/doctest.h>
 
 #include "ayslab/data/empirical.hpp"
 #include "ayslab/data/gaussian.hpp"
@@ -64,7 +64,8 @@ TEST_CASE("KLUB and samplers over sigma in [1e-6, 1e4]") {
     const auto g = DiagonalGaussian::isotropic(8, 0.0, 0.5);
     const auto sched = karras(30, 1e-6, 1e4);
     for (double v : klub_schedule_gaussian(sched, g.variance())) CHECK(std::isfinite(v));
-    for (const std::string name : {"euler", "heun", "dpmpp-2m", "dpmpp-3m", "linearised-sde", "euler-ancestral"}) {
+    for (const std::string name :
+         {"euler", "heun", "dpmpp-2m", "dpmpp-3m", "linearised-sde", "euler-ancestral"}) {
         CAPTURE(name);
         std::vector<double> x(8 * 16);
         sample_marginal(g, 1e4, x, 16, 5);

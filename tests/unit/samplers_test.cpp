@@ -1,16 +1,17 @@
 // The k-diffusion / EDM / score-SDE samplers: one-step maps by hand, reductions between samplers,
 // DPM-Solver++(3M) exact for D quadratic in log sigma, observed global orders (exact laws on 1-D
 // Gaussian data), and every stochastic sampler reaching the right variance (seed 31).
-#include <cmath>
-#include <vector>
+#include "ayslab/solver/samplers.hpp"
 
 #include <doctest/doctest.h>
+
+#include <cmath>
+#include <vector>
 
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/divergence/kl.hpp"
 #include "ayslab/rng.hpp"
 #include "ayslab/sampler.hpp"
-#include "ayslab/solver/samplers.hpp"
 #include "ayslab/stats.hpp"
 
 using namespace ayslab;
@@ -20,8 +21,8 @@ const double c2 = 0.25;
 const auto data = DiagonalGaussian::isotropic(1, 0.0, 0.5);
 
 // Runs `name` over the schedule on the given start points (one coordinate each).
-std::vector<double> run(const std::string& name, const Schedule& s, std::vector<double> x, SolverOptions o = {},
-                        const Denoiser& den = data) {
+std::vector<double> run(const std::string& name, const Schedule& s, std::vector<double> x,
+                        SolverOptions o = {}, const Denoiser& den = data) {
     const auto solver = make_solver(name, o);
     sample(den, *solver, s, x, x.size(), {7, 1, 64});
     return x;
@@ -61,7 +62,8 @@ TEST_CASE("DPM-Solver++(2M) second step by hand; with eta = 0 its SDE form is th
     SolverOptions o;
     o.eta = 0.0;
     const auto sched = karras(7, 0.01, 50.0);
-    for (const auto& [sde, ode] : {std::pair{"dpmpp-2m-sde", "dpmpp-2m"}, std::pair{"dpmpp-3m-sde", "dpmpp-3m"}}) {
+    for (const auto& [sde, ode] :
+         {std::pair{"dpmpp-2m-sde", "dpmpp-2m"}, std::pair{"dpmpp-3m-sde", "dpmpp-3m"}}) {
         const auto a = run(sde, sched, {0.4, -2.0}, o), b = run(ode, sched, {0.4, -2.0});
         for (int k = 0; k < 2; ++k) CHECK(a[k] == doctest::Approx(b[k]).epsilon(1e-12));
     }
@@ -104,7 +106,8 @@ TEST_CASE("EDM's stochastic sampler with S_churn = 0 is Heun") {
     CHECK(run("edm-churn", sched, {0.3, 7.0}) == run("heun", sched, {0.3, 7.0}));
 }
 
-TEST_CASE("observed global orders as steps double (exact laws; sigma from 1000 so start-up steps see D ~ 0)") {
+TEST_CASE(
+    "observed global orders as steps double (exact laws; sigma from 1000 so start-up steps see D ~ 0)") {
     auto error = [](const std::string& name, std::size_t n, SolverOptions o = {}) {
         const auto law = solver_output_law(*make_solver(name, o), log_uniform(n, 0.01, 1000.0), data);
         return std::abs(law.variance[0] / (c2 + 1e-4) - 1);
@@ -114,10 +117,11 @@ TEST_CASE("observed global orders as steps double (exact laws; sigma from 1000 s
         std::size_t n;
         double lo, hi;
     };
-    for (const Case& c : {Case{"euler", 256, 0.7, 1.3}, Case{"heun", 256, 1.7, 2.3}, Case{"dpm2", 256, 1.7, 2.3},
-                          Case{"dpmpp-2m", 256, 1.7, 2.3}, Case{"lms", 1024, 3.7, 4.3},
-                          // third order, super-convergent on this problem (3.9 -> 3.5 as n grows)
-                          Case{"dpmpp-3m", 256, 2.7, 4.3}}) {
+    for (const Case& c :
+         {Case{"euler", 256, 0.7, 1.3}, Case{"heun", 256, 1.7, 2.3}, Case{"dpm2", 256, 1.7, 2.3},
+          Case{"dpmpp-2m", 256, 1.7, 2.3}, Case{"lms", 1024, 3.7, 4.3},
+          // third order, super-convergent on this problem (3.9 -> 3.5 as n grows)
+          Case{"dpmpp-3m", 256, 2.7, 4.3}}) {
         CAPTURE(c.name);
         const double order = std::log2(error(c.name, c.n) / error(c.name, 2 * c.n));
         CAPTURE(order);
@@ -134,8 +138,9 @@ TEST_CASE("observed global orders as steps double (exact laws; sigma from 1000 s
 TEST_CASE("every stochastic sampler reaches c^2 + sigma_min^2 with fine steps (seed 7, 4 SE + 2% bias)") {
     const std::size_t n = 20000;
     const auto sched = log_uniform(200, 0.05, 80.0);
-    for (const std::string name : {"euler-ancestral", "dpmpp-2s-ancestral", "dpmpp-sde", "dpmpp-2m-sde",
-                                   "dpmpp-3m-sde", "edm-churn", "pc-langevin", "euler-maruyama", "ddpm-ancestral"}) {
+    for (const std::string name :
+         {"euler-ancestral", "dpmpp-2s-ancestral", "dpmpp-sde", "dpmpp-2m-sde", "dpmpp-3m-sde", "edm-churn",
+          "pc-langevin", "euler-maruyama", "ddpm-ancestral"}) {
         CAPTURE(name);
         SolverOptions o;
         o.s_churn = 40.0;
@@ -207,8 +212,8 @@ TEST_CASE("DPM-Solver++(2M) and (3M) SDE first steps, by hand (eta = 1)") {
     const double two = t / s * std::exp(-h) * x - std::expm1(-2 * h) * D(x, s) +
                        t * std::sqrt(-std::expm1(-2 * h)) * z_at(0, 0);
     CHECK(run("dpmpp-2m-sde", Schedule({s, t}), {x})[0] == doctest::Approx(two).epsilon(1e-13));
-    const double three = std::exp(-2 * h) * x - std::expm1(-2 * h) * D(x, s) +
-                         t * std::sqrt(-std::expm1(-2 * h)) * z_at(0, 0);
+    const double three =
+        std::exp(-2 * h) * x - std::expm1(-2 * h) * D(x, s) + t * std::sqrt(-std::expm1(-2 * h)) * z_at(0, 0);
     CHECK(run("dpmpp-3m-sde", Schedule({s, t}), {x})[0] == doctest::Approx(three).epsilon(1e-13));
 }
 
@@ -219,7 +224,8 @@ TEST_CASE("EDM churn with S_churn > 0 and predictor-corrector, by hand") {
     const double gamma = std::sqrt(2.0) - 1.0, hat = s * (1 + gamma);
     const double xh = x + std::sqrt(hat * hat - s * s) * z_at(0, 0);
     const double d1 = (xh - D(xh, hat)) / hat, xe = xh + (t - hat) * d1, d2 = (xe - D(xe, t)) / t;
-    CHECK(run("edm-churn", Schedule({s, t}), {x}, o)[0] == doctest::Approx(xh + (t - hat) * 0.5 * (d1 + d2)).epsilon(1e-13));
+    CHECK(run("edm-churn", Schedule({s, t}), {x}, o)[0] ==
+          doctest::Approx(xh + (t - hat) * 0.5 * (d1 + d2)).epsilon(1e-13));
     // Langevin corrector (one step, snr 0.16) at sigma, then Euler-Maruyama to sigma_next.
     const double g = (D(x, s) - x) / (s * s), zc = z_at(0, 1);
     const double eps = 2 * 0.16 * 0.16 * zc * zc / (g * g);

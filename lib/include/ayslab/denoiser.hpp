@@ -20,7 +20,8 @@ class Denoiser {
                               std::span<double> out) const;
     // tr dD/dx for n rows (= tr Cov[x_0 | x] / sigma^2, Tweedie's second identity): the exact
     // divergence of the probability-flow drift. The default uses central differences of D.
-    virtual void jacobian_trace(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const;
+    virtual void jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
+                                std::span<double> out) const;
     // log p_sigma(x) for one point, p_sigma the law of x_0 + sigma eps (sigma = 0: the data density).
     virtual double log_density(std::span<const double> x, double sigma) const = 0;
     // log p_sigma for n rows; the default calls log_density() per row.

@@ -19,17 +19,17 @@ struct LikelihoodOptions {
     double rtol = 1e-9;  // adaptive Dormand-Prince tolerances
     double atol = 1e-9;
     Divergence divergence = Divergence::exact;
-    std::uint64_t seed = 0;  // Hutchinson probe
-    std::uint64_t probe = 0; // which probe (independent for different values)
+    std::uint64_t seed = 0;   // Hutchinson probe
+    std::uint64_t probe = 0;  // which probe (independent for different values)
     // Prior term: the exact log p_{sigma_max} of the data (true) or N(0, sigma_max^2 I) (false).
     bool exact_prior = true;
 };
 
 struct LikelihoodResult {
-    double log_p = 0.0;           // log p_{sigma_min}(x)
-    double prior_term = 0.0;      // log p_{sigma_max}(x(sigma_max))
+    double log_p = 0.0;       // log p_{sigma_min}(x)
+    double prior_term = 0.0;  // log p_{sigma_max}(x(sigma_max))
     double divergence_integral = 0.0;
-    std::size_t nfe = 0;          // denoiser evaluations (D and, for Hutchinson, its two probes)
+    std::size_t nfe = 0;  // denoiser evaluations (D and, for Hutchinson, its two probes)
 };
 
 LikelihoodResult probability_flow_log_likelihood(const Denoiser& data, std::span<const double> x,

@@ -12,14 +12,15 @@ namespace ayslab {
 
 // sqrt of the mean over `projections` random unit directions (addressed by seed) of the squared W2
 // between the projected 1-D empirical laws (quantile coupling on max(na, nb) levels).
-double sliced_wasserstein2(std::span<const double> a, std::size_t na, std::span<const double> b, std::size_t nb,
-                           std::size_t d, std::size_t projections, std::uint64_t seed);
+double sliced_wasserstein2(std::span<const double> a, std::size_t na, std::span<const double> b,
+                           std::size_t nb, std::size_t d, std::size_t projections, std::uint64_t seed);
 
 // Moments of -log p_sigma(x) over the rows of x.
 Moments negative_log_likelihood(const Denoiser& data, std::span<const double> x, std::size_t n, double sigma,
                                 std::size_t threads = 1);
 
 // Moments of the distance from each row of x to its nearest data point.
-Moments nearest_distance(const EmpiricalData& data, std::span<const double> x, std::size_t n, std::size_t threads = 1);
+Moments nearest_distance(const EmpiricalData& data, std::span<const double> x, std::size_t n,
+                         std::size_t threads = 1);
 
 }  // namespace ayslab

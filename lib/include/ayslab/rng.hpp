@@ -12,7 +12,15 @@
 namespace ayslab {
 
 // Streams separate independent uses of the same (particle, step) address.
-enum class Stream : std::uint64_t { prior = 1, step_noise = 2, data = 3, forward_noise = 4, klub = 5, metrics = 6, user = 100 };
+enum class Stream : std::uint64_t {
+    prior = 1,
+    step_noise = 2,
+    data = 3,
+    forward_noise = 4,
+    klub = 5,
+    metrics = 6,
+    user = 100
+};
 
 struct RandomAddress {
     std::uint64_t seed;

@@ -1,11 +1,10 @@
 // Schedules by family name (what configs and the CLI use), and schedule files.
 #pragma once
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ayslab/process.hpp"
 #include "ayslab/schedule.hpp"
@@ -16,8 +15,8 @@ struct ScheduleSpec {
     std::size_t steps = 10;
     double sigma_min = 0.002;
     double sigma_max = 80.0;
-    double rho = 7.0;               // karras
-    double c = 0.5;                 // arctan
+    double rho = 7.0;                  // karras
+    double c = 0.5;                    // arctan
     const Process* process = nullptr;  // uniform-t
     std::filesystem::path file{};      // file
 };

@@ -1,10 +1,10 @@
 #include "ayslab/data/datasets.hpp"
 
-#include <cmath>
-#include <numbers>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <cmath>
+#include <numbers>
 
 #include "ayslab/data/empirical.hpp"
 #include "ayslab/data/mixture.hpp"
@@ -54,7 +54,8 @@ PointSet board_from(std::size_t n, std::uint64_t seed, std::uint64_t first) {
     return generate(n, seed, first, [&](const double* u, const double*, double* out) {
         const double x = 4.0 * u[0] - 2.0;
         double y = 4.0 * u[1] - 2.0;
-        if ((static_cast<long>(std::floor(x)) + static_cast<long>(std::floor(y))) % 2 != 0) y += y < 1.0 ? 1.0 : -3.0;
+        if ((static_cast<long>(std::floor(x)) + static_cast<long>(std::floor(y))) % 2 != 0)
+            y += y < 1.0 ? 1.0 : -3.0;
         out[0] = x;
         out[1] = y;
     });
@@ -68,7 +69,8 @@ std::unique_ptr<GaussianMixture> ring8() {
         means.push_back(2.0 * std::cos(a));
         means.push_back(2.0 * std::sin(a));
     }
-    return std::make_unique<GaussianMixture>(std::vector<double>(8, 1.0), means, std::vector<double>(8, 0.01), 2);
+    return std::make_unique<GaussianMixture>(std::vector<double>(8, 1.0), means, std::vector<double>(8, 0.01),
+                                             2);
 }
 
 }  // namespace
@@ -104,11 +106,12 @@ Dataset make_dataset(std::string_view name, const DatasetOptions& o) {
         const auto train = o.fashion_mnist_dir / "train-images-idx3-ubyte.gz";
         const auto test = o.fashion_mnist_dir / "t10k-images-idx3-ubyte.gz";
         if (!std::filesystem::exists(train))
-            throw InputError(fmt::format("Fashion-MNIST not found at '{}' (install Debian's dataset-fashion-mnist)",
-                                         train.string()));
+            throw InputError(fmt::format(
+                "Fashion-MNIST not found at '{}' (install Debian's dataset-fashion-mnist)", train.string()));
         auto images = load_idx(train, true, o.subset);
         if (images.n < o.subset)
-            throw InputError(fmt::format("Fashion-MNIST has {} training images, asked for {}", images.n, o.subset));
+            throw InputError(
+                fmt::format("Fashion-MNIST has {} training images, asked for {}", images.n, o.subset));
         ds.data = empirical(std::move(images));
         ds.held_out = load_idx(test, true, o.held_out);
     } else if (name == "file") {
@@ -116,7 +119,8 @@ Dataset make_dataset(std::string_view name, const DatasetOptions& o) {
         ds.data = empirical(load_points(o.file));
         ds.held_out = {};
     } else {
-        throw InputError(fmt::format("unknown data set '{}' (known: {})", name, fmt::join(dataset_names(), ", ")));
+        throw InputError(
+            fmt::format("unknown data set '{}' (known: {})", name, fmt::join(dataset_names(), ", ")));
     }
     return ds;
 }

@@ -1,14 +1,13 @@
 #include "ayslab/data/empirical.hpp"
 
 #include <cblas.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <mutex>
 #include <numbers>
-
-#include <fmt/format.h>
 
 #include "ayslab/error.hpp"
 #include "ayslab/rng.hpp"
@@ -31,9 +30,11 @@ struct Workspace {
 };
 }  // namespace
 
-EmpiricalData::EmpiricalData(std::vector<double> points, std::size_t dim) : dim_(dim), points_(std::move(points)) {
+EmpiricalData::EmpiricalData(std::vector<double> points, std::size_t dim)
+    : dim_(dim), points_(std::move(points)) {
     if (dim_ == 0 || points_.empty() || points_.size() % dim_ != 0)
-        throw InputError(fmt::format("empirical data: {} values do not make rows of dimension {}", points_.size(), dim_));
+        throw InputError(
+            fmt::format("empirical data: {} values do not make rows of dimension {}", points_.size(), dim_));
     const std::size_t n = points_.size() / dim_;
     norms_.resize(n);
     std::vector<double> mean(dim_, 0.0);
@@ -55,7 +56,8 @@ EmpiricalData::EmpiricalData(std::vector<double> points, std::size_t dim) : dim_
     single_threaded_blas();
 }
 
-void EmpiricalData::pass(const double* x, std::size_t n, const double* sigmas, double* out, double* log_sum) const {
+void EmpiricalData::pass(const double* x, std::size_t n, const double* sigmas, double* out,
+                         double* log_sum) const {
     thread_local Workspace w;
     const std::size_t d = dim_, total = size();
     w.dots.resize(row_block * data_block);
@@ -77,8 +79,8 @@ void EmpiricalData::pass(const double* x, std::size_t n, const double* sigmas, d
         // Squared distances: direct for small d, else |x|^2 + |y|^2 - 2 X Y_b^T with one GEMM.
         const bool direct = d <= small_dim;
         if (!direct)
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, ni, bi, di, 1.0, x, di, points_.data() + j0 * d, di,
-                        0.0, w.dots.data(), bi);
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, ni, bi, di, 1.0, x, di,
+                        points_.data() + j0 * d, di, 0.0, w.dots.data(), bi);
         for (std::size_t i = 0; i < n; ++i) {
             double* row = w.dots.data() + i * b;
             double block_max = -std::numeric_limits<double>::infinity();
@@ -87,7 +89,8 @@ void EmpiricalData::pass(const double* x, std::size_t n, const double* sigmas, d
                 if (direct) {
                     dist2 = 0.0;
                     const double* y = points_.data() + (j0 + j) * d;
-                    for (std::size_t k = 0; k < d; ++k) dist2 += (x[i * d + k] - y[k]) * (x[i * d + k] - y[k]);
+                    for (std::size_t k = 0; k < d; ++k)
+                        dist2 += (x[i * d + k] - y[k]) * (x[i * d + k] - y[k]);
                 } else {
                     dist2 = std::max(w.xnorm[i] + norms_[j0 + j] - 2.0 * row[j], 0.0);
                 }
@@ -124,7 +127,8 @@ void EmpiricalData::pass(const double* x, std::size_t n, const double* sigmas, d
     }
 }
 
-void EmpiricalData::denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const {
+void EmpiricalData::denoise(std::span<const double> x, std::size_t n, double sigma,
+                            std::span<double> out) const {
     check_batch(*this, x, n, out);
     thread_local std::vector<double> sigmas;
     sigmas.assign(std::min(n, row_block), sigma);
@@ -170,7 +174,8 @@ void EmpiricalData::jacobian_trace(std::span<const double> x, std::size_t n, dou
         double top = -std::numeric_limits<double>::infinity();
         for (std::size_t j = 0; j < size(); ++j) {
             double d2 = 0.0;
-            for (std::size_t k = 0; k < dim_; ++k) d2 += (xi[k] - points_[j * dim_ + k]) * (xi[k] - points_[j * dim_ + k]);
+            for (std::size_t k = 0; k < dim_; ++k)
+                d2 += (xi[k] - points_[j * dim_ + k]) * (xi[k] - points_[j * dim_ + k]);
             logits[j] = -d2 / (2.0 * sigma * sigma);
             top = std::max(top, logits[j]);
         }
@@ -178,7 +183,8 @@ void EmpiricalData::jacobian_trace(std::span<const double> x, std::size_t n, dou
         for (std::size_t j = 0; j < size(); ++j) {
             const double w = std::exp(logits[j] - top);
             double e2 = 0.0;
-            for (std::size_t k = 0; k < dim_; ++k) e2 += (points_[j * dim_ + k] - den[k]) * (points_[j * dim_ + k] - den[k]);
+            for (std::size_t k = 0; k < dim_; ++k)
+                e2 += (points_[j * dim_ + k] - den[k]) * (points_[j * dim_ + k] - den[k]);
             z += w;
             acc += w * e2;
         }
@@ -192,7 +198,8 @@ double EmpiricalData::log_density(std::span<const double> x, double sigma) const
     return v;
 }
 
-void EmpiricalData::sample(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out) const {
+void EmpiricalData::sample(std::size_t n, std::uint64_t seed, std::uint64_t first,
+                           std::span<double> out) const {
     if (out.size() != n * dim_) throw InputError("empirical sample: output has the wrong size");
     for (std::size_t i = 0; i < n; ++i) {
         double v = 0.0;
@@ -202,7 +209,8 @@ void EmpiricalData::sample(std::size_t n, std::uint64_t seed, std::uint64_t firs
     }
 }
 
-void EmpiricalData::nearest_squared_distance(std::span<const double> x, std::size_t n, std::span<double> out) const {
+void EmpiricalData::nearest_squared_distance(std::span<const double> x, std::size_t n,
+                                             std::span<double> out) const {
     if (x.size() != n * dim_ || out.size() != n) throw InputError("nearest distance: wrong buffer sizes");
     // |x - y|^2 = |x|^2 + |y|^2 - 2 x.y with the dot products from one GEMM per block.
     thread_local std::vector<double> dots;
@@ -214,13 +222,14 @@ void EmpiricalData::nearest_squared_distance(std::span<const double> x, std::siz
         for (std::size_t i = 0; i < m; ++i) out[i0 + i] = std::numeric_limits<double>::infinity();
         for (std::size_t j0 = 0; j0 < size(); j0 += data_block) {
             const std::size_t b = std::min(data_block, size() - j0);
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(m), static_cast<int>(b), di, 1.0, xb,
-                        di, points_.data() + j0 * dim_, di, 0.0, dots.data(), static_cast<int>(b));
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(m), static_cast<int>(b), di,
+                        1.0, xb, di, points_.data() + j0 * dim_, di, 0.0, dots.data(), static_cast<int>(b));
             for (std::size_t i = 0; i < m; ++i) {
                 double xn = 0.0;
                 for (std::size_t k = 0; k < dim_; ++k) xn += xb[i * dim_ + k] * xb[i * dim_ + k];
                 for (std::size_t j = 0; j < b; ++j)
-                    out[i0 + i] = std::min(out[i0 + i], std::max(xn + norms_[j0 + j] - 2.0 * dots[i * b + j], 0.0));
+                    out[i0 + i] =
+                        std::min(out[i0 + i], std::max(xn + norms_[j0 + j] - 2.0 * dots[i * b + j], 0.0));
             }
         }
     }

@@ -1,5 +1,6 @@
 #include "ayslab/data/io.hpp"
 
+#include <fmt/format.h>
 #include <zlib.h>
 
 #include <bit>
@@ -8,8 +9,6 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "ayslab/error.hpp"
 
@@ -67,7 +66,8 @@ PointSet parse_csv(std::string_view text, const std::string& where) {
     while (std::getline(in, line)) {
         ++line_no;
         if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (line.find_first_not_of(" \t") == std::string::npos || line[line.find_first_not_of(" \t")] == '#') continue;
+        if (line.find_first_not_of(" \t") == std::string::npos || line[line.find_first_not_of(" \t")] == '#')
+            continue;
         const auto cells = split_cells(line);
         std::vector<double> row(cells.size());
         bool numeric = true;
@@ -79,8 +79,8 @@ PointSet parse_csv(std::string_view text, const std::string& where) {
                 first_content = false;
                 continue;
             }
-            throw InputError(fmt::format("{}:{}: column {}: '{}' is not a finite number", where, line_no, bad + 1,
-                                         cells[bad]));
+            throw InputError(fmt::format("{}:{}: column {}: '{}' is not a finite number", where, line_no,
+                                         bad + 1, cells[bad]));
         }
         first_content = false;
         if (ps.d == 0) ps.d = row.size();
@@ -144,7 +144,8 @@ PointSet parse_npy(std::string_view bytes, const std::string& where) {
     else if (descr == "<f4" || descr == "=f4")
         width = 4;
     else
-        throw InputError(fmt::format("{}: .npy dtype '{}' is not float32 or float64 (little-endian)", where, descr));
+        throw InputError(
+            fmt::format("{}: .npy dtype '{}' is not float32 or float64 (little-endian)", where, descr));
     if (value_after("fortran_order").starts_with("True"))
         throw InputError(fmt::format("{}: .npy in Fortran order is not supported (save in C order)", where));
     if (header.find("shape") == std::string::npos || header.find('(') == std::string::npos)
@@ -174,8 +175,8 @@ PointSet parse_npy(std::string_view bytes, const std::string& where) {
     if (ps.d > (1ULL << 40) / ps.n) throw InputError(fmt::format("{}: .npy shape is too large", where));
     const std::size_t count = ps.n * ps.d;
     if (count * width > bytes.size())
-        throw InputError(fmt::format("{}: truncated .npy data: expected {} bytes, got {}", where, count * width,
-                                     bytes.size() - static_cast<std::size_t>(in.tellg())));
+        throw InputError(fmt::format("{}: truncated .npy data: expected {} bytes, got {}", where,
+                                     count * width, bytes.size() - static_cast<std::size_t>(in.tellg())));
     std::vector<char> raw(count * width);
     in.read(raw.data(), static_cast<std::streamsize>(raw.size()));
     if (static_cast<std::size_t>(in.gcount()) != raw.size())
@@ -199,7 +200,8 @@ PointSet parse_npy(std::string_view bytes, const std::string& where) {
 }
 
 void save_npy(const std::filesystem::path& path, const PointSet& ps) {
-    std::string header = fmt::format("{{'descr': '<f8', 'fortran_order': False, 'shape': ({}, {}), }}", ps.n, ps.d);
+    std::string header =
+        fmt::format("{{'descr': '<f8', 'fortran_order': False, 'shape': ({}, {}), }}", ps.n, ps.d);
     while ((10 + header.size() + 1) % 64 != 0) header += ' ';
     header += '\n';
     std::error_code ec;
@@ -214,7 +216,8 @@ void save_npy(const std::filesystem::path& path, const PointSet& ps) {
         const char lb[2] = {static_cast<char>(len & 0xff), static_cast<char>(len >> 8)};
         out.write(lb, 2);
         out.write(header.data(), static_cast<std::streamsize>(header.size()));
-        out.write(reinterpret_cast<const char*>(ps.values.data()), static_cast<std::streamsize>(ps.values.size() * 8));
+        out.write(reinterpret_cast<const char*>(ps.values.data()),
+                  static_cast<std::streamsize>(ps.values.size() * 8));
         if (!out) {
             std::filesystem::remove(tmp, ec);
             throw InputError(fmt::format("writing '{}' failed", name(path)));
@@ -236,27 +239,40 @@ PointSet load_idx(const std::filesystem::path& path, bool scale_bytes, std::size
     return parse_idx(bytes, name(path), scale_bytes, max_rows);
 }
 
-PointSet parse_idx(std::string_view raw_bytes, const std::string& where, bool scale_bytes, std::size_t max_rows) {
+PointSet parse_idx(std::string_view raw_bytes, const std::string& where, bool scale_bytes,
+                   std::size_t max_rows) {
     std::size_t pos = 0;
     auto take = [&](std::size_t bytes, const char* what) {
         if (raw_bytes.size() - pos < bytes)
-            throw InputError(fmt::format("{}: truncated IDX {}: expected {} bytes, got {}", where, what, bytes,
-                                         raw_bytes.size() - pos));
+            throw InputError(fmt::format("{}: truncated IDX {}: expected {} bytes, got {}", where, what,
+                                         bytes, raw_bytes.size() - pos));
         const auto* p = reinterpret_cast<const unsigned char*>(raw_bytes.data() + pos);
         pos += bytes;
         return p;
     };
     const unsigned char* magic = take(4, "header");
     if (magic[0] != 0 || magic[1] != 0)
-        throw InputError(fmt::format("{}: not an IDX file (bad magic {:02x}{:02x})", where, magic[0], magic[1]));
+        throw InputError(
+            fmt::format("{}: not an IDX file (bad magic {:02x}{:02x})", where, magic[0], magic[1]));
     const int type = magic[2], ndim = magic[3];
     std::size_t width = 0;
     switch (type) {
-        case 0x08: case 0x09: width = 1; break;
-        case 0x0B: width = 2; break;
-        case 0x0C: case 0x0D: width = 4; break;
-        case 0x0E: width = 8; break;
-        default: throw InputError(fmt::format("{}: unknown IDX data type 0x{:02x}", where, type));
+        case 0x08:
+        case 0x09:
+            width = 1;
+            break;
+        case 0x0B:
+            width = 2;
+            break;
+        case 0x0C:
+        case 0x0D:
+            width = 4;
+            break;
+        case 0x0E:
+            width = 8;
+            break;
+        default:
+            throw InputError(fmt::format("{}: unknown IDX data type 0x{:02x}", where, type));
     }
     if (ndim < 1) throw InputError(fmt::format("{}: IDX file with {} dimensions", where, ndim));
     std::vector<std::size_t> dims(static_cast<std::size_t>(ndim));
@@ -268,12 +284,14 @@ PointSet parse_idx(std::string_view raw_bytes, const std::string& where, bool sc
     ps.n = dims[0];
     ps.d = 1;
     for (std::size_t k = 1; k < dims.size(); ++k) {
-        if (dims[k] != 0 && ps.d > (1ULL << 40) / dims[k]) throw InputError(fmt::format("{}: IDX shape is too large", where));
+        if (dims[k] != 0 && ps.d > (1ULL << 40) / dims[k])
+            throw InputError(fmt::format("{}: IDX shape is too large", where));
         ps.d *= dims[k];
     }
     if (max_rows > 0) ps.n = std::min(ps.n, max_rows);
     if (ps.n == 0 || ps.d == 0) throw InputError(fmt::format("{}: IDX array is empty", where));
-    if (ps.d > (1ULL << 40) / ps.n / width) throw InputError(fmt::format("{}: IDX shape is too large", where));
+    if (ps.d > (1ULL << 40) / ps.n / width)
+        throw InputError(fmt::format("{}: IDX shape is too large", where));
     const unsigned char* raw = take(ps.n * ps.d * width, "data");
     ps.values.resize(ps.n * ps.d);
     auto be = [&](std::size_t k) {
@@ -284,12 +302,24 @@ PointSet parse_idx(std::string_view raw_bytes, const std::string& where, bool sc
     for (std::size_t k = 0; k < ps.values.size(); ++k) {
         double v = 0.0;
         switch (type) {
-            case 0x08: v = scale_bytes ? raw[k] / 127.5 - 1.0 : raw[k]; break;
-            case 0x09: v = static_cast<std::int8_t>(raw[k]); break;
-            case 0x0B: v = static_cast<std::int16_t>(be(k)); break;
-            case 0x0C: v = static_cast<std::int32_t>(be(k)); break;
-            case 0x0D: v = std::bit_cast<float>(static_cast<std::uint32_t>(be(k))); break;
-            case 0x0E: v = std::bit_cast<double>(be(k)); break;
+            case 0x08:
+                v = scale_bytes ? raw[k] / 127.5 - 1.0 : raw[k];
+                break;
+            case 0x09:
+                v = static_cast<std::int8_t>(raw[k]);
+                break;
+            case 0x0B:
+                v = static_cast<std::int16_t>(be(k));
+                break;
+            case 0x0C:
+                v = static_cast<std::int32_t>(be(k));
+                break;
+            case 0x0D:
+                v = std::bit_cast<float>(static_cast<std::uint32_t>(be(k)));
+                break;
+            case 0x0E:
+                v = std::bit_cast<double>(be(k));
+                break;
         }
         if (!std::isfinite(v)) throw InputError(fmt::format("{}: IDX value {} is not finite", where, k));
         ps.values[k] = v;

@@ -1,11 +1,11 @@
 #include "ayslab/divergence/klub.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <boost/math/quadrature/gauss_kronrod.hpp>
 #include <cmath>
 #include <vector>
-
-#include <boost/math/quadrature/gauss_kronrod.hpp>
-#include <fmt/format.h>
 
 #include "ayslab/error.hpp"
 #include "ayslab/parallel.hpp"
@@ -85,8 +85,9 @@ double klub_interval_gaussian_in_time(const Process& process, std::span<const do
             const double s = process.sigma(t);
             return process.dsigma_dt(t) / (s * s * s) * c2 * c2 * gap(c2, s, hi);
         };
-        total += gauss_kronrod<double, 31>::integrate(f, std::min(t_lo, t_hi), std::max(t_lo, t_hi), 15, 1e-12) *
-                 (t_hi > t_lo ? 1.0 : -1.0);
+        total +=
+            gauss_kronrod<double, 31>::integrate(f, std::min(t_lo, t_hi), std::max(t_lo, t_hi), 15, 1e-12) *
+            (t_hi > t_lo ? 1.0 : -1.0);
     }
     return total;
 }
@@ -94,7 +95,11 @@ double klub_interval_gaussian_in_time(const Process& process, std::span<const do
 KlubDraws klub_draws(const Denoiser& data, std::uint64_t slot, const KlubMonteCarlo& o) {
     if (o.samples < 2) throw InputError("KLUB Monte Carlo needs at least 2 samples");
     const std::size_t d = data.dim(), m = o.samples;
-    KlubDraws w{m, d, std::vector<double>(m), std::vector<double>(m * d), std::vector<double>(m * d),
+    KlubDraws w{m,
+                d,
+                std::vector<double>(m),
+                std::vector<double>(m * d),
+                std::vector<double>(m * d),
                 std::vector<double>(m * d)};
     const std::uint64_t stream = static_cast<std::uint64_t>(Stream::klub);
     // x0 rows come from a per-slot data seed; the rest are addressed by (seed, slot, sample).
@@ -118,7 +123,10 @@ double invert_partial(double a, double h, double target) {
     double b = 0.5 * (l + r);
     for (int it = 0; it < 100; ++it) {
         const double f = partial(a, b, h) - target;
-        if (f > 0.0) l = b; else r = b;
+        if (f > 0.0)
+            l = b;
+        else
+            r = b;
         const double df = (h - b) / ((1.0 + h) * (1.0 + b));
         double next = df < 0.0 ? b - f / df : 0.5 * (l + r);
         if (!(next > l && next < r)) next = 0.5 * (l + r);
@@ -164,7 +172,8 @@ KlubEstimate klub_interval_mc(const Denoiser& data, double lo, double hi, const 
         data.denoise(xh, count, hi, d2);
         for (std::size_t i = 0; i < count; ++i) {
             double sq = 0.0;
-            for (std::size_t k = 0; k < d; ++k) sq += (d1[i * d + k] - d2[i * d + k]) * (d1[i * d + k] - d2[i * d + k]);
+            for (std::size_t k = 0; k < d; ++k)
+                sq += (d1[i * d + k] - d2[i * d + k]) * (d1[i * d + k] - d2[i * d + k]);
             const double g = gap(c2, sig[i], hi);
             parts[c].add(g > 0.0 ? sq / g * normaliser : 0.0);
         }

@@ -1,10 +1,9 @@
 #include "ayslab/optimise/ays.hpp"
 
-#include <cmath>
-
-#include <fstream>
-
 #include <fmt/format.h>
+
+#include <cmath>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "ayslab/error.hpp"
@@ -48,7 +47,7 @@ double golden_section(F f, double a, double b, std::size_t iterations) {
 }
 
 class Stage {
-public:
+  public:
     Stage(const Denoiser& data, const AysOptions& o) : data_(data), o_(o) {}
 
     // Moves interior point k (1..n-1) to the minimiser of KLUB(k-1) + KLUB(k). The draws for interval
@@ -60,7 +59,8 @@ public:
         const double hi = s[k - 1], lo = s[k + 1];
         auto f = [&](double log_sigma) {
             const double x = std::exp(log_sigma);
-            return klub_interval_mc(data_, x, hi, upper, mc).value + klub_interval_mc(data_, lo, x, lower, mc).value;
+            return klub_interval_mc(data_, x, hi, upper, mc).value +
+                   klub_interval_mc(data_, lo, x, lower, mc).value;
         };
         const double a = std::log(lo), b = std::log(hi), margin = 1e-3 * (b - a);
         const double best = golden_section(f, a + margin, b - margin, o_.golden_iterations);
@@ -74,7 +74,7 @@ public:
         return klub_schedule_mc(data_, s, mc);
     }
 
-private:
+  private:
     const Denoiser& data_;
     const AysOptions& o_;
 };
@@ -94,11 +94,16 @@ struct State {
 };
 
 nlohmann::json settings_json(const Schedule& start, const AysOptions& o, std::size_t dim) {
-    return {{"start", start.sigmas()},          {"subdivisions", o.subdivisions},
-            {"samples", o.samples},             {"validation_samples", o.validation_samples},
-            {"golden_iterations", o.golden_iterations}, {"max_sweeps", o.max_sweeps},
-            {"patience", o.patience},           {"min_improvement", o.min_improvement},
-            {"seed", o.seed},                   {"proposal_variance", o.proposal_variance},
+    return {{"start", start.sigmas()},
+            {"subdivisions", o.subdivisions},
+            {"samples", o.samples},
+            {"validation_samples", o.validation_samples},
+            {"golden_iterations", o.golden_iterations},
+            {"max_sweeps", o.max_sweeps},
+            {"patience", o.patience},
+            {"min_improvement", o.min_improvement},
+            {"seed", o.seed},
+            {"proposal_variance", o.proposal_variance},
             {"dim", dim}};
 }
 
@@ -109,13 +114,20 @@ void save(const State& st, const nlohmann::json& settings, const std::filesystem
     nlohmann::json trace = nlohmann::json::array(), stages = nlohmann::json::array();
     for (const auto& e : st.result.trace)
         trace.push_back({e.steps, e.sweep, e.klub, e.klub_standard_error, e.improved});
-    for (const auto& s : st.result.stages) stages.push_back({{"sigmas", s.schedule.sigmas()}, {"klub", estimate_json(s.klub)}});
-    const nlohmann::json doc = {{"ayslab_ays_checkpoint", 1}, {"settings", settings},
-                                {"level", st.level},          {"sweep", st.sweep},
-                                {"stale", st.stale},          {"level_started", st.level_started},
-                                {"sweep_seed", st.sweep_seed}, {"current", st.current},
-                                {"best", st.best},            {"best_klub", estimate_json(st.best_klub)},
-                                {"trace", trace},             {"stages", stages}};
+    for (const auto& s : st.result.stages)
+        stages.push_back({{"sigmas", s.schedule.sigmas()}, {"klub", estimate_json(s.klub)}});
+    const nlohmann::json doc = {{"ayslab_ays_checkpoint", 1},
+                                {"settings", settings},
+                                {"level", st.level},
+                                {"sweep", st.sweep},
+                                {"stale", st.stale},
+                                {"level_started", st.level_started},
+                                {"sweep_seed", st.sweep_seed},
+                                {"current", st.current},
+                                {"best", st.best},
+                                {"best_klub", estimate_json(st.best_klub)},
+                                {"trace", trace},
+                                {"stages", stages}};
     const auto tmp = std::filesystem::path(path.string() + ".tmp");
     {
         std::ofstream out(tmp, std::ios::trunc);
@@ -133,7 +145,8 @@ State load(const std::filesystem::path& path, const nlohmann::json& settings) {
         throw InputError(fmt::format("'{}' is not an AYS checkpoint", path.string()));
     for (const auto& [key, value] : settings.items())
         if (!doc["settings"].contains(key) || doc["settings"][key] != value)
-            throw InputError(fmt::format("checkpoint '{}' was made with a different '{}'", path.string(), key));
+            throw InputError(
+                fmt::format("checkpoint '{}' was made with a different '{}'", path.string(), key));
     State st;
     try {
         st.level = doc.at("level");
@@ -147,7 +160,8 @@ State load(const std::filesystem::path& path, const nlohmann::json& settings) {
         for (const auto& e : doc.at("trace"))
             st.result.trace.push_back({e.at(0), e.at(1), e.at(2), e.at(3), e.at(4)});
         for (const auto& s : doc.at("stages"))
-            st.result.stages.push_back({Schedule(s.at("sigmas").get<std::vector<double>>()), estimate_from(s.at("klub"))});
+            st.result.stages.push_back(
+                {Schedule(s.at("sigmas").get<std::vector<double>>()), estimate_from(s.at("klub"))});
     } catch (const nlohmann::json::exception& e) {
         throw InputError(fmt::format("checkpoint '{}' is damaged: {}", path.string(), e.what()));
     }
@@ -156,9 +170,12 @@ State load(const std::filesystem::path& path, const nlohmann::json& settings) {
 
 }  // namespace
 
-AysResult optimise_ays(const Denoiser& data, const Schedule& start, const AysOptions& o, const AysProgress& progress) {
-    if (start.ends_at_zero()) throw InputError("AYS needs sigma_min > 0 (the KLUB of a step to sigma = 0 is infinite)");
-    if (o.samples < 2 || o.validation_samples < 2) throw InputError("AYS needs at least 2 Monte Carlo samples");
+AysResult optimise_ays(const Denoiser& data, const Schedule& start, const AysOptions& o,
+                       const AysProgress& progress) {
+    if (start.ends_at_zero())
+        throw InputError("AYS needs sigma_min > 0 (the KLUB of a step to sigma = 0 is infinite)");
+    if (o.samples < 2 || o.validation_samples < 2)
+        throw InputError("AYS needs at least 2 Monte Carlo samples");
     const Stage stage(data, o);
     const auto settings = settings_json(start, o, data.dim());
     const bool checkpointing = !o.checkpoint.empty();

@@ -20,9 +20,9 @@ std::vector<std::string> deterministic_solver_names() {
 
 std::vector<std::string> solver_names() {
     auto v = deterministic_solver_names();
-    for (const char* s : {"euler-maruyama", "linearised-sde", "ddpm-ancestral", "euler-ancestral",
-                          "dpmpp-2s-ancestral", "dpmpp-sde", "dpmpp-2m-sde", "dpmpp-3m-sde", "edm-churn",
-                          "pc-langevin"})
+    for (const char* s :
+         {"euler-maruyama", "linearised-sde", "ddpm-ancestral", "euler-ancestral", "dpmpp-2s-ancestral",
+          "dpmpp-sde", "dpmpp-2m-sde", "dpmpp-3m-sde", "edm-churn", "pc-langevin"})
         v.emplace_back(s);
     return v;
 }

@@ -1,14 +1,15 @@
 // Deterministic samplers: DPM-Solver-2, LMS, DPM-Solver++(2M), DPM-Solver++(3M), adaptive
 // Dormand-Prince. Formulas as in k-diffusion's sampling.py, in sigma with t = -log sigma.
+#include <algorithm>
 #include <array>
-#include <cmath>
-
 #include <boost/numeric/odeint.hpp>
+#include <cmath>
 
 #include "ayslab/error.hpp"
 #include "ayslab/rng.hpp"
 #include "ayslab/solver/samplers.hpp"
 #include "ayslab/solver/updates.hpp"
+#include "dpmpp_3m.hpp"
 
 namespace ayslab {
 
@@ -30,8 +31,9 @@ void BufferedSolver::noise(const StepContext& ctx, std::size_t n, std::size_t dr
 
 std::pair<double, double> ancestral_step(double sigma, double sigma_next, double eta) {
     if (eta == 0.0 || sigma_next == 0.0) return {sigma_next, 0.0};
-    const double up = std::min(sigma_next, eta * std::sqrt(sigma_next * sigma_next *
-                                                           (sigma * sigma - sigma_next * sigma_next) / (sigma * sigma)));
+    const double up =
+        std::min(sigma_next, eta * std::sqrt(sigma_next * sigma_next *
+                                             (sigma * sigma - sigma_next * sigma_next) / (sigma * sigma)));
     return {std::sqrt(sigma_next * sigma_next - up * up), up};
 }
 
@@ -126,39 +128,17 @@ std::size_t Dpmpp2mSolver::step(std::span<double> x, std::size_t n, double sigma
 // step is exact for D quadratic in t (tested); k-diffusion's weight phi_3 is kept as an option.
 std::size_t Dpmpp3mSolver::step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
                                 const StepContext& ctx) {
-    const std::size_t m = x.size();
-    auto d = buffer(0, m);
+    auto d = buffer(0, x.size());
     ctx.denoiser.denoise(x, n, sigma, d);
     if (ctx.step == 0) {
         history_.clear();
         sigmas_seen_.clear();
     }
-    if (sigma_next == 0.0) {
-        for (std::size_t k = 0; k < m; ++k) x[k] = d[k];
-    } else {
-        const double h = std::log(sigma / sigma_next);
-        const double phi1 = -std::expm1(-h), phi2 = std::expm1(-h) / h + 1.0, phi3 = phi2 / h - 0.5;
-        for (std::size_t k = 0; k < m; ++k) x[k] = std::exp(-h) * x[k] + phi1 * d[k];
-        if (history_.size() >= 2) {
-            const double h1 = std::log(sigmas_seen_[1] / sigma), h2 = std::log(sigmas_seen_[0] / sigmas_seen_[1]);
-            const double r0 = h1 / h, r1 = h2 / h;
-            const auto &d1v = history_[1], &d2v = history_[0];
-            for (std::size_t k = 0; k < m; ++k) {
-                const double d10 = (d[k] - d1v[k]) / r0, d11 = (d1v[k] - d2v[k]) / r1;
-                const double first = d10 + (d10 - d11) * r0 / (r0 + r1), second = (d10 - d11) / (r0 + r1);
-                x[k] += phi2 * first - (o_.kdiffusion_3m ? 1.0 : 2.0) * phi3 * second;
-            }
-        } else if (history_.size() == 1) {
-            const double r = std::log(sigmas_seen_[0] / sigma) / h;
-            for (std::size_t k = 0; k < m; ++k) x[k] += phi2 * (d[k] - history_[0][k]) / r;
-        }
-    }
-    history_.push_back(std::vector<double>(d.begin(), d.end()));
-    sigmas_seen_.push_back(sigma);
-    if (history_.size() > 2) {
-        history_.erase(history_.begin());
-        sigmas_seen_.erase(sigmas_seen_.begin());
-    }
+    if (sigma_next == 0.0)
+        std::copy(d.begin(), d.end(), x.begin());
+    else
+        detail::dpmpp_3m_update(x, d, history_, sigmas_seen_, sigma, sigma_next, 0.0, o_.kdiffusion_3m);
+    detail::remember(history_, sigmas_seen_, d, sigma, 2);
     return 1;
 }
 

@@ -1,10 +1,12 @@
 // Stochastic samplers: Euler ancestral, DPM-Solver++(2S) ancestral, DPM-Solver++ SDE,
 // DPM-Solver++(2M) SDE, DPM-Solver++(3M) SDE (k-diffusion), EDM's stochastic sampler, and
 // predictor-corrector with a Langevin corrector (score-SDE). t = -log sigma.
+#include <algorithm>
 #include <cmath>
 
 #include "ayslab/solver/samplers.hpp"
 #include "ayslab/solver/updates.hpp"
+#include "dpmpp_3m.hpp"
 
 namespace ayslab {
 
@@ -116,34 +118,18 @@ std::size_t Dpmpp3mSdeSolver::step(std::span<double> x, std::size_t n, double si
         sigmas_seen_.clear();
     }
     if (sigma_next == 0.0) {
-        for (std::size_t k = 0; k < m; ++k) x[k] = d[k];
+        std::copy(d.begin(), d.end(), x.begin());
     } else {
-        const double h = std::log(sigma / sigma_next), h_eta = h * (o_.eta + 1.0);
-        const double phi2 = std::expm1(-h_eta) / h_eta + 1.0, phi3 = phi2 / h_eta - 0.5;
-        for (std::size_t k = 0; k < m; ++k) x[k] = std::exp(-h_eta) * x[k] - std::expm1(-h_eta) * d[k];
-        if (history_.size() >= 2) {
-            const double r0 = std::log(sigmas_seen_[1] / sigma) / h, r1 = std::log(sigmas_seen_[0] / sigmas_seen_[1]) / h;
-            for (std::size_t k = 0; k < m; ++k) {
-                const double d10 = (d[k] - history_[1][k]) / r0, d11 = (history_[1][k] - history_[0][k]) / r1;
-                x[k] += phi2 * (d10 + (d10 - d11) * r0 / (r0 + r1)) -
-                        (o_.kdiffusion_3m ? 1.0 : 2.0) * phi3 * ((d10 - d11) / (r0 + r1));
-            }
-        } else if (history_.size() == 1) {
-            const double r = std::log(sigmas_seen_[0] / sigma) / h;
-            for (std::size_t k = 0; k < m; ++k) x[k] += phi2 * (d[k] - history_[0][k]) / r;
-        }
+        detail::dpmpp_3m_update(x, d, history_, sigmas_seen_, sigma, sigma_next, o_.eta, o_.kdiffusion_3m);
         if (o_.eta > 0.0) {
             noise(ctx, n, 0, z);
-            const double sd = sigma_next * std::sqrt(-std::expm1(-2.0 * h * o_.eta)) * o_.s_noise;
+            const double sd = sigma_next *
+                              std::sqrt(-std::expm1(-2.0 * std::log(sigma / sigma_next) * o_.eta)) *
+                              o_.s_noise;
             for (std::size_t k = 0; k < m; ++k) x[k] += sd * z[k];
         }
     }
-    history_.push_back(std::vector<double>(d.begin(), d.end()));
-    sigmas_seen_.push_back(sigma);
-    if (history_.size() > 2) {
-        history_.erase(history_.begin());
-        sigmas_seen_.erase(sigmas_seen_.begin());
-    }
+    detail::remember(history_, sigmas_seen_, d, sigma, 2);
     return 1;
 }
 
@@ -153,9 +139,8 @@ std::size_t EdmChurnSolver::step(std::span<double> x, std::size_t n, double sigm
     const std::size_t m = x.size();
     auto d = buffer(0, m), x2 = buffer(1, m), d2 = buffer(2, m), z = buffer(3, m);
     const double steps = ctx.schedule.empty() ? 1.0 : static_cast<double>(ctx.schedule.size() - 1);
-    const double gamma = (sigma >= o_.s_tmin && sigma <= o_.s_tmax)
-                             ? std::min(o_.s_churn / steps, std::sqrt(2.0) - 1.0)
-                             : 0.0;
+    const double gamma =
+        (sigma >= o_.s_tmin && sigma <= o_.s_tmax) ? std::min(o_.s_churn / steps, std::sqrt(2.0) - 1.0) : 0.0;
     const double hat = sigma * (1.0 + gamma);
     if (gamma > 0.0) {
         noise(ctx, n, 0, z);
@@ -204,7 +189,8 @@ std::size_t PcLangevinSolver::step(std::span<double> x, std::size_t n, double si
     noise(ctx, n, 0, z);
     const double sd = sigma_next > 0.0 ? update::euler_maruyama_noise_std(sigma, sigma_next) : 0.0;
     for (std::size_t k = 0; k < m; ++k)
-        x[k] = sigma_next > 0.0 ? update::euler_maruyama_mean(x[k], d[k], sigma, sigma_next) + sd * z[k] : d[k];
+        x[k] =
+            sigma_next > 0.0 ? update::euler_maruyama_mean(x[k], d[k], sigma, sigma_next) + sd * z[k] : d[k];
     return nfe;
 }
 

@@ -18,7 +18,7 @@ struct DatasetOptions {
     std::size_t points = 4000;    // size of generated point sets (moons, swiss roll, checkerboard)
     std::size_t held_out = 4000;  // held-out draws
     std::uint64_t seed = 0;
-    std::size_t subset = 10000;   // Fashion-MNIST training images used
+    std::size_t subset = 10000;  // Fashion-MNIST training images used
     std::filesystem::path fashion_mnist_dir = "/usr/share/datasets/fashion-mnist";
     std::filesystem::path file{};  // for "file"
 };

@@ -10,7 +10,7 @@
 namespace ayslab {
 
 class EmpiricalData final : public Denoiser {
-public:
+  public:
     // points: N x dim, row-major; N >= 1, all finite.
     EmpiricalData(std::vector<double> points, std::size_t dim);
 
@@ -18,20 +18,23 @@ public:
     std::size_t size() const { return norms_.size(); }
     const std::vector<double>& points() const { return points_; }
 
-    void denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
+    void denoise(std::span<const double> x, std::size_t n, double sigma,
+                 std::span<double> out) const override;
     void denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
                       std::span<double> out) const override;
     double log_density(std::span<const double> x, double sigma) const override;
-    void log_density_rows(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
+    void log_density_rows(std::span<const double> x, std::size_t n, double sigma,
+                          std::span<double> out) const override;
     double data_variance() const override { return variance_; }
-    void jacobian_trace(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
+    void jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
+                        std::span<double> out) const override;
     // Draws data points uniformly (with replacement), addressed by (seed, first + i).
     void sample(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out) const override;
 
     // Squared distance from each row of x to its nearest data point (n values).
     void nearest_squared_distance(std::span<const double> x, std::size_t n, std::span<double> out) const;
 
-private:
+  private:
     // One pass over the data for a block of rows: fills out (n x d, if not empty) with D and
     // log_sum (n) with log sum_j exp(-|x - y_j|^2 / (2 sigma_i^2)).
     void pass(const double* x, std::size_t n, const double* sigmas, double* out, double* log_sum) const;

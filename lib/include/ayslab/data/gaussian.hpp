@@ -18,7 +18,8 @@ class DiagonalGaussian final : public Denoiser {
                  std::span<double> out) const override;
     double log_density(std::span<const double> x, double sigma) const override;
     double data_variance() const override;
-    void jacobian_trace(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
+    void jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
+                        std::span<double> out) const override;
     void sample(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out) const override;
 
     const std::vector<double>& mean() const { return mean_; }

@@ -27,7 +27,8 @@ PointSet load_idx(const std::filesystem::path& path, bool scale_bytes = true, st
 // The same readers on bytes already in memory; `where` names the source in errors.
 PointSet parse_csv(std::string_view text, const std::string& where);
 PointSet parse_npy(std::string_view bytes, const std::string& where);
-PointSet parse_idx(std::string_view bytes, const std::string& where, bool scale_bytes = true, std::size_t max_rows = 0);
+PointSet parse_idx(std::string_view bytes, const std::string& where, bool scale_bytes = true,
+                   std::size_t max_rows = 0);
 
 // Writes n x d float64 values as .npy (C order).
 void save_npy(const std::filesystem::path& path, const PointSet& points);

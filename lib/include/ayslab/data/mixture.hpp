@@ -20,7 +20,8 @@ class GaussianMixture final : public Denoiser {
                  std::span<double> out) const override;
     double log_density(std::span<const double> x, double sigma) const override;
     double data_variance() const override;
-    void jacobian_trace(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
+    void jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
+                        std::span<double> out) const override;
     void sample(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out) const override;
 
     // Log responsibilities plus normaliser for one point: fills log_r (K) and returns log p_sigma(x).

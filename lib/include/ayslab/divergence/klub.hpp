@@ -22,8 +22,8 @@ std::vector<double> klub_schedule_gaussian(const Schedule& schedule, std::span<c
 double klub_interval_gaussian_quadrature(std::span<const double> variances, double sigma_lo, double sigma_hi);
 // The same integral in a process's own time: int sigma'(t) / sigma(t)^3 E|dD|^2 dt over
 // [t(sigma_lo), t(sigma_hi)] (s cancels, MATH §5), by quadrature.
-double klub_interval_gaussian_in_time(const Process& process, std::span<const double> variances, double sigma_lo,
-                                      double sigma_hi);
+double klub_interval_gaussian_in_time(const Process& process, std::span<const double> variances,
+                                      double sigma_lo, double sigma_hi);
 
 struct KlubEstimate {
     double value = 0.0;

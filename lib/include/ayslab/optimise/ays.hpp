@@ -15,16 +15,16 @@
 namespace ayslab {
 
 struct AysOptions {
-    std::size_t subdivisions = 0;        // stages after the first: steps double each time
-    std::size_t samples = 1024;          // Monte Carlo samples per interval evaluation
+    std::size_t subdivisions = 0;           // stages after the first: steps double each time
+    std::size_t samples = 1024;             // Monte Carlo samples per interval evaluation
     std::size_t validation_samples = 4096;  // for the early-stopping estimate of the total
-    std::size_t golden_iterations = 24;  // golden-section steps per coordinate update
-    std::size_t max_sweeps = 8;          // coordinate sweeps per stage at most
-    std::size_t patience = 2;            // stop a stage after this many sweeps without improvement
-    double min_improvement = 1e-3;       // relative improvement of the validation KLUB that counts
+    std::size_t golden_iterations = 24;     // golden-section steps per coordinate update
+    std::size_t max_sweeps = 8;             // coordinate sweeps per stage at most
+    std::size_t patience = 2;               // stop a stage after this many sweeps without improvement
+    double min_improvement = 1e-3;          // relative improvement of the validation KLUB that counts
     std::uint64_t seed = 0;
     std::size_t threads = 1;
-    double proposal_variance = 0.0;      // 0 = the data's variance
+    double proposal_variance = 0.0;  // 0 = the data's variance
     // Checkpointing: after every sweep the optimiser's whole state is written atomically to this file
     // (empty = none); with resume, a run starts from the file (made with the same settings) and gives
     // the same result as an uninterrupted run with the same seed.

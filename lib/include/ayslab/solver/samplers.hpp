@@ -10,11 +10,11 @@ namespace ayslab {
 
 // Buffers of n x d values, sized once in prepare().
 class BufferedSolver : public Solver {
-public:
+  public:
     explicit BufferedSolver(std::size_t buffers, SolverOptions options = {}) : count_(buffers), o_(options) {}
     void prepare(std::size_t n, std::size_t d) override;
 
-protected:
+  protected:
     std::span<double> buffer(std::size_t k, std::size_t size);
     // Fills z with N(0,1) noise number `draw` (0..3) of this step for the batch.
     static void noise(const StepContext& ctx, std::size_t n, std::size_t draw, std::span<double> z);
@@ -23,35 +23,36 @@ protected:
     std::vector<std::vector<double>> buffers_;
 };
 
-#define AYSLAB_SOLVER(Class, Name, Stochastic, Nfe, Buffers)                                               \
-    class Class final : public BufferedSolver {                                                            \
-    public:                                                                                                \
-        explicit Class(SolverOptions options = {}) : BufferedSolver(Buffers, options) {}                   \
-        std::string name() const override { return Name; }                                                \
-        bool stochastic() const override { return Stochastic; }                                            \
-        std::size_t nfe_per_step() const override { return Nfe; }                                          \
-        std::unique_ptr<Solver> clone() const override { return std::make_unique<Class>(o_); }             \
-        std::size_t step(std::span<double> x, std::size_t n, double sigma, double sigma_next,              \
-                         const StepContext& ctx) override;                                                 \
-                                                                                                           \
-    private:                                                                                               \
-        std::vector<double> sigmas_seen_;                                                                  \
-        std::vector<std::vector<double>> history_;                                                         \
+#define AYSLAB_SOLVER(Class, Name, Stochastic, Nfe, Buffers)                                   \
+    class Class final : public BufferedSolver {                                                \
+      public:                                                                                  \
+        explicit Class(SolverOptions options = {}) : BufferedSolver(Buffers, options) {}       \
+        std::string name() const override { return Name; }                                     \
+        bool stochastic() const override { return Stochastic; }                                \
+        std::size_t nfe_per_step() const override { return Nfe; }                              \
+        std::unique_ptr<Solver> clone() const override { return std::make_unique<Class>(o_); } \
+        std::size_t step(std::span<double> x, std::size_t n, double sigma, double sigma_next,  \
+                         const StepContext& ctx) override;                                     \
+                                                                                               \
+      private:                                                                                 \
+        std::vector<double> sigmas_seen_;                                                      \
+        std::vector<std::vector<double>> history_;                                             \
     };
 
 // Deterministic.
-AYSLAB_SOLVER(Dpm2Solver, "dpm2", false, 2, 3)             // DPM-Solver-2 (midpoint in log sigma)
-AYSLAB_SOLVER(LmsSolver, "lms", false, 1, 1)               // linear multistep, order up to 4
-AYSLAB_SOLVER(Dpmpp2mSolver, "dpmpp-2m", false, 1, 1)      // DPM-Solver++(2M)
-AYSLAB_SOLVER(Dpmpp3mSolver, "dpmpp-3m", false, 1, 1)      // DPM-Solver++(3M), eta = 0
+AYSLAB_SOLVER(Dpm2Solver, "dpm2", false, 2, 3)         // DPM-Solver-2 (midpoint in log sigma)
+AYSLAB_SOLVER(LmsSolver, "lms", false, 1, 1)           // linear multistep, order up to 4
+AYSLAB_SOLVER(Dpmpp2mSolver, "dpmpp-2m", false, 1, 1)  // DPM-Solver++(2M)
+AYSLAB_SOLVER(Dpmpp3mSolver, "dpmpp-3m", false, 1, 1)  // DPM-Solver++(3M), eta = 0
 // Stochastic.
 AYSLAB_SOLVER(EulerAncestralSolver, "euler-ancestral", true, 1, 2)
 AYSLAB_SOLVER(Dpmpp2sAncestralSolver, "dpmpp-2s-ancestral", true, 2, 4)
 AYSLAB_SOLVER(DpmppSdeSolver, "dpmpp-sde", true, 2, 4)
 AYSLAB_SOLVER(Dpmpp2mSdeSolver, "dpmpp-2m-sde", true, 1, 2)
 AYSLAB_SOLVER(Dpmpp3mSdeSolver, "dpmpp-3m-sde", true, 1, 2)
-AYSLAB_SOLVER(EdmChurnSolver, "edm-churn", true, 2, 4)     // EDM Algorithm 2 (S_churn, S_tmin, S_tmax, S_noise)
-AYSLAB_SOLVER(PcLangevinSolver, "pc-langevin", true, 2, 3) // Langevin corrector at sigma, then Euler-Maruyama
+AYSLAB_SOLVER(EdmChurnSolver, "edm-churn", true, 2, 4)  // EDM Algorithm 2 (S_churn, S_tmin, S_tmax, S_noise)
+AYSLAB_SOLVER(PcLangevinSolver, "pc-langevin", true, 2,
+              3)  // Langevin corrector at sigma, then Euler-Maruyama
 
 #undef AYSLAB_SOLVER
 
@@ -59,7 +60,7 @@ AYSLAB_SOLVER(PcLangevinSolver, "pc-langevin", true, 2, 3) // Langevin corrector
 // integrating each schedule step adaptively: the reference "exact ODE" end point. NFE varies; step()
 // returns the evaluations it used.
 class Dopri5Solver final : public BufferedSolver {
-public:
+  public:
     explicit Dopri5Solver(SolverOptions options = {}) : BufferedSolver(0, options) {}
     std::string name() const override { return "dopri5"; }
     bool stochastic() const override { return false; }

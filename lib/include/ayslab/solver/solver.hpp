@@ -15,26 +15,26 @@ namespace ayslab {
 
 struct StepContext {
     const Denoiser& denoiser;
-    std::uint64_t seed;            // for stochastic solvers
-    std::uint64_t first_particle;  // global index of the batch's first row (random addressing)
-    std::size_t step;              // index of this step in the schedule, 0 = the first step
+    std::uint64_t seed;                     // for stochastic solvers
+    std::uint64_t first_particle;           // global index of the batch's first row (random addressing)
+    std::size_t step;                       // index of this step in the schedule, 0 = the first step
     std::span<const double> schedule = {};  // the whole sigma list, when a solver needs it
 };
 
 // Parameters of the samplers that have them (k-diffusion / EDM / score-SDE names).
 struct SolverOptions {
-    double eta = 1.0;          // ancestral / SDE noise scale
-    double s_churn = 0.0;      // EDM stochastic sampler
+    double eta = 1.0;      // ancestral / SDE noise scale
+    double s_churn = 0.0;  // EDM stochastic sampler
     double s_tmin = 0.0;
     double s_tmax = 1e300;
     double s_noise = 1.0;
-    double snr = 0.16;         // predictor-corrector Langevin signal-to-noise ratio
+    double snr = 0.16;  // predictor-corrector Langevin signal-to-noise ratio
     std::size_t corrector_steps = 1;
     // k-diffusion's DPM-Solver++(3M) weights its second divided difference by phi_3 where the
     // exponential-integrator expansion needs 2 phi_3 (it is then only second order); true reproduces
     // k-diffusion exactly, false (default) is the third-order method.
     bool kdiffusion_3m = false;
-    double rtol = 1e-8;        // adaptive Dormand-Prince
+    double rtol = 1e-8;  // adaptive Dormand-Prince
     double atol = 1e-10;
 };
 
