@@ -1,6 +1,6 @@
 #include "ayslab/roofline.hpp"
 
-#include <cblas.h>
+#include "blas.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -12,7 +12,7 @@
 namespace ayslab {
 
 double gemm_gflops(std::size_t m, std::size_t n, std::size_t k, std::size_t threads, double seconds) {
-    openblas_set_num_threads(1);
+    detail::single_threaded_blas();
     threads = resolve_threads(threads);
     std::atomic<long> calls{0};
     const auto start = std::chrono::steady_clock::now();

@@ -1,6 +1,6 @@
 #include "ayslab/data/empirical.hpp"
 
-#include <cblas.h>
+#include "../blas.hpp"
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -18,12 +18,6 @@ namespace {
 constexpr std::size_t row_block = 64;     // particles per GEMM
 constexpr std::size_t data_block = 1024;  // data points per GEMM (bounds memory for any N)
 constexpr std::size_t small_dim = 8;      // below this, distances are computed directly (exact, no GEMM)
-
-// Our own threads parallelise over particles; BLAS calls stay single-threaded (and deterministic).
-void single_threaded_blas() {
-    static std::once_flag once;
-    std::call_once(once, [] { openblas_set_num_threads(1); });
-}
 
 struct Workspace {
     std::vector<double> dots, acc, max, sum, xnorm, inv2s2;
@@ -53,7 +47,7 @@ EmpiricalData::EmpiricalData(std::vector<double> points, std::size_t dim)
     for (std::size_t j = 0; j < n; ++j)
         for (std::size_t k = 0; k < dim_; ++k) var += std::pow(points_[j * dim_ + k] - mean[k], 2);
     variance_ = var / static_cast<double>(n * dim_);
-    single_threaded_blas();
+    detail::single_threaded_blas();
 }
 
 void EmpiricalData::pass(const double* x, std::size_t n, const double* sigmas, double* out,

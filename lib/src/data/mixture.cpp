@@ -1,5 +1,7 @@
 #include "ayslab/data/mixture.hpp"
 
+#include "../blas.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -44,6 +46,17 @@ GaussianMixture::GaussianMixture(std::vector<double> weights, std::vector<double
     for (std::size_t c = 0; c < k; ++c) {
         weights_[c] /= total;
         log_weights_[c] = std::log(weights_[c]);
+    }
+    detail::single_threaded_blas();
+    isotropic_ = true;
+    for (std::size_t c = 0; c < k; ++c) {
+        double norm = 0.0;
+        for (std::size_t j = 0; j < dim_; ++j) {
+            isotropic_ = isotropic_ && var_[c * dim_ + j] == var_[c * dim_];
+            norm += means_[c * dim_ + j] * means_[c * dim_ + j];
+        }
+        iso_var_.push_back(var_[c * dim_]);
+        mean_norms_.push_back(norm);
     }
 }
 
@@ -103,9 +116,61 @@ double GaussianMixture::log_responsibilities(std::span<const double> x, double s
     return log_resp(x, components(), dim_, means_, tables, log_r);
 }
 
+void GaussianMixture::denoise_gemm(std::span<const double> x, std::size_t n, double sigma,
+                                   std::span<double> out) const {
+    // logit_ik = log w_k - d/2 log(2 pi t_k) - (|x_i|^2 - 2 x_i.mu_k + |mu_k|^2) / (2 t_k), t_k = v_k + s^2;
+    // D_i = x_i sum_k r_ik s_k + sum_k r_ik (1 - s_k) mu_k with s_k = v_k / t_k (MATH §2).
+    const std::size_t k = components(), d = dim_;
+    thread_local std::vector<double> dots, coef, log_norm, inv2t, shrink, self;
+    dots.resize(n * k);
+    self.resize(n);
+    coef.resize(n * k);
+    log_norm.resize(k);
+    inv2t.resize(k);
+    shrink.resize(k);
+    const double s2 = sigma * sigma;
+    for (std::size_t c = 0; c < k; ++c) {
+        const double t = iso_var_[c] + s2;
+        log_norm[c] = log_weights_[c] - 0.5 * static_cast<double>(d) * std::log(2.0 * std::numbers::pi * t);
+        inv2t[c] = 1.0 / (2.0 * t);
+        shrink[c] = iso_var_[c] / t;
+    }
+    const int ni = static_cast<int>(n), ki = static_cast<int>(k), di = static_cast<int>(d);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, ni, ki, di, 1.0, x.data(), di, means_.data(), di, 0.0,
+                dots.data(), ki);
+    for (std::size_t i = 0; i < n; ++i) {
+        double xx = 0.0;
+        for (std::size_t j = 0; j < d; ++j) xx += x[i * d + j] * x[i * d + j];
+        double top = -std::numeric_limits<double>::infinity();
+        double* row = dots.data() + i * k;
+        for (std::size_t c = 0; c < k; ++c) {
+            const double dist2 = std::max(xx - 2.0 * row[c] + mean_norms_[c], 0.0);
+            row[c] = log_norm[c] - dist2 * inv2t[c];
+            top = std::max(top, row[c]);
+        }
+        double z = 0.0;
+        for (std::size_t c = 0; c < k; ++c) z += row[c] = std::exp(row[c] - top);
+        double self_weight = 0.0;
+        for (std::size_t c = 0; c < k; ++c) {
+            const double r = row[c] / z;
+            self_weight += r * shrink[c];
+            coef[i * k + c] = r * (1.0 - shrink[c]);
+        }
+        self[i] = self_weight;
+    }
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, ni, di, ki, 1.0, coef.data(), ki, means_.data(), di, 0.0,
+                out.data(), di);
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < d; ++j) out[i * d + j] += self[i] * x[i * d + j];
+}
+
 void GaussianMixture::denoise(std::span<const double> x, std::size_t n, double sigma,
                               std::span<double> out) const {
     check_batch(*this, x, n, out);
+    if (isotropic_ && dim_ >= 8 && components() >= 8) {
+        denoise_gemm(x, n, sigma, out);
+        return;
+    }
     thread_local SigmaTables tables;
     thread_local std::vector<double> log_r;
     fill_tables(components(), dim_, log_weights_, var_, sigma, tables);

@@ -28,8 +28,13 @@ class GaussianMixture final : public Denoiser {
     double log_responsibilities(std::span<const double> x, double sigma, std::span<double> log_r) const;
 
   private:
+    // Isotropic components and d >= 8: squared distances and the mixing by two GEMMs (OpenBLAS).
+    void denoise_gemm(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const;
+
     std::size_t dim_;
     std::vector<double> weights_, log_weights_, means_, var_;  // var_: K x d
+    std::vector<double> iso_var_, mean_norms_;                 // per component, when isotropic
+    bool isotropic_ = false;
 };
 
 }  // namespace ayslab
