@@ -5,7 +5,10 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "ayslab/data/datasets.hpp"
+#include "ayslab/schedule_factory.hpp"
 #include "evaluate.hpp"
 #include "list.hpp"
 #include "schedule_format.hpp"
@@ -33,7 +36,14 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const Dataset dataset = make_dataset(cfg.string("data"), dopt);
     const auto process = make_process(cfg.string("process"));
     const auto steps = static_cast<std::size_t>(cfg.integer("steps"));
-    const Schedule start = karras(steps, cfg.number("sigma_min"), cfg.number("sigma_max"), cfg.number("rho"));
+    // The start schedule: any family (EDM rho=7 by default, as in the paper).
+    const Schedule start = make_schedule(cfg.string("start"), {steps,
+                                                               cfg.number("sigma_min"),
+                                                               cfg.number("sigma_max"),
+                                                               cfg.number("rho"),
+                                                               std::sqrt(dataset.data->data_variance()),
+                                                               process.get(),
+                                                               {}});
     AysOptions o = ays_options(cfg, ctx);
     ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
     const auto ays = optimise_ays(*dataset.data, start, o, std::ref(progress));
@@ -56,8 +66,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
     EvaluationOptions eo{static_cast<std::size_t>(cfg.integer("eval_particles")),
                          static_cast<std::size_t>(cfg.integer("eval_seeds")),
                          static_cast<std::size_t>(cfg.integer("projections")), cfg.seed(), ctx.threads};
-    r.line(fmt::format("AYS on {} ({} steps, started from EDM rho={}), process {}", dataset.name,
-                       best.steps(), cfg.number("rho"), process->name()));
+    r.line(fmt::format("AYS on {} ({} steps, started from {}), process {}", dataset.name, best.steps(),
+                       cfg.string("start"), process->name()));
     for (const auto& line : format_schedule(best, *process, "list")) r.line("  " + line);
     std::string header = fmt::format("{:<8} {:>22}", "schedule", "KLUB");
     for (const auto& s : cfg.strings("samplers")) header += fmt::format(" | {:^44}", s + ": NLL, sliced W2");
@@ -100,6 +110,12 @@ Experiment ays_experiment() {
             {"subdivisions", KeyType::integer, "stages after the first (steps double)", 0, 6},
             {"sigma_min", KeyType::number, "smallest sigma", 1e-6, 1e6},
             {"sigma_max", KeyType::number, "largest sigma", 1e-6, 1e6},
+            {"start",
+             KeyType::string,
+             "start schedule family",
+             {},
+             {},
+             {"karras", "loguniform", "uniform-t", "arctan"}},
             {"rho", KeyType::number, "EDM rho of the start schedule and the baseline", 0.1, 100},
             {"samples", KeyType::integer, "Monte Carlo samples per interval evaluation", 2, 1e8},
             {"validation_samples", KeyType::integer, "samples of the early-stopping estimate", 2, 1e8},
