@@ -6,38 +6,31 @@
 #include <span>
 #include <vector>
 
+#include "ayslab/solver/samplers.hpp"
+
 namespace ayslab::detail {
 
-// history: the last (up to 2) denoised values, oldest first; seen: their sigmas. The second divided
+// history: the last (up to 2) denoised values, oldest first, with their sigmas. The second divided
 // difference d2 ~ h^2 D''/2 is weighted 2 phi_3 (exact for D quadratic in t), or phi_3 as k-diffusion
 // does (kdiffusion_weight).
-inline void dpmpp_3m_update(std::span<double> x, std::span<const double> d,
-                            const std::vector<std::vector<double>>& history, const std::vector<double>& seen,
+inline void dpmpp_3m_update(std::span<double> x, std::span<const double> d, const History& history,
                             double sigma, double sigma_next, double eta, bool kdiffusion_weight) {
     const double h = std::log(sigma / sigma_next), h_eta = h * (eta + 1.0);
     const double phi2 = std::expm1(-h_eta) / h_eta + 1.0, phi3 = phi2 / h_eta - 0.5;
     const double w3 = (kdiffusion_weight ? 1.0 : 2.0) * phi3;
     for (std::size_t k = 0; k < x.size(); ++k) x[k] = std::exp(-h_eta) * x[k] - std::expm1(-h_eta) * d[k];
     if (history.size() >= 2) {
-        const double r0 = std::log(seen[1] / sigma) / h, r1 = std::log(seen[0] / seen[1]) / h;
+        const auto older = history.values(0), newer = history.values(1);
+        const double r0 = std::log(history.sigma(1) / sigma) / h,
+                     r1 = std::log(history.sigma(0) / history.sigma(1)) / h;
         for (std::size_t k = 0; k < x.size(); ++k) {
-            const double d10 = (d[k] - history[1][k]) / r0, d11 = (history[1][k] - history[0][k]) / r1;
+            const double d10 = (d[k] - newer[k]) / r0, d11 = (newer[k] - older[k]) / r1;
             x[k] += phi2 * (d10 + (d10 - d11) * r0 / (r0 + r1)) - w3 * ((d10 - d11) / (r0 + r1));
         }
     } else if (history.size() == 1) {
-        const double r = std::log(seen[0] / sigma) / h;
-        for (std::size_t k = 0; k < x.size(); ++k) x[k] += phi2 * (d[k] - history[0][k]) / r;
-    }
-}
-
-// Appends (d, sigma) and keeps the last `keep` entries.
-inline void remember(std::vector<std::vector<double>>& history, std::vector<double>& seen,
-                     std::span<const double> d, double sigma, std::size_t keep) {
-    history.emplace_back(d.begin(), d.end());
-    seen.push_back(sigma);
-    if (history.size() > keep) {
-        history.erase(history.begin());
-        seen.erase(seen.begin());
+        const auto prev = history.values(0);
+        const double r = std::log(history.sigma(0) / sigma) / h;
+        for (std::size_t k = 0; k < x.size(); ++k) x[k] += phi2 * (d[k] - prev[k]) / r;
     }
 }
 

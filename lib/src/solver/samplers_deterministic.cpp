@@ -13,8 +13,25 @@
 
 namespace ayslab {
 
+void History::push(double sigma, std::span<const double> v, std::size_t keep) {
+    if (count_ == keep) {  // full: the oldest slot becomes the newest (no allocation)
+        std::rotate(slots_.begin(), slots_.begin() + 1, slots_.begin() + static_cast<std::ptrdiff_t>(count_));
+        std::rotate(sigmas_.begin(), sigmas_.begin() + 1,
+                    sigmas_.begin() + static_cast<std::ptrdiff_t>(count_));
+        --count_;
+    }
+    if (slots_.size() <= count_) {
+        slots_.emplace_back();
+        sigmas_.push_back(0.0);
+    }
+    slots_[count_].assign(v.begin(), v.end());
+    sigmas_[count_] = sigma;
+    ++count_;
+}
+
 void BufferedSolver::prepare(std::size_t n, std::size_t d) {
     buffers_.assign(count_, std::vector<double>(n * d));
+    history_.clear();
 }
 
 std::span<double> BufferedSolver::buffer(std::size_t k, std::size_t size) {
@@ -61,36 +78,25 @@ std::size_t LmsSolver::step(std::span<double> x, std::size_t n, double sigma, do
     const std::size_t m = x.size(), order = 4;
     auto d = buffer(0, m);
     ctx.denoiser.denoise(x, n, sigma, d);
-    if (ctx.step == 0) {
-        sigmas_seen_.clear();
-        history_.clear();
-    }
-    std::vector<double> slope(m);
-    for (std::size_t k = 0; k < m; ++k) slope[k] = (x[k] - d[k]) / sigma;
-    sigmas_seen_.push_back(sigma);
-    history_.push_back(std::move(slope));
-    if (history_.size() > order) {
-        history_.erase(history_.begin());
-        sigmas_seen_.erase(sigmas_seen_.begin());
-    }
+    for (std::size_t k = 0; k < m; ++k) d[k] = (x[k] - d[k]) / sigma;  // the slope, in place
+    history_.push(sigma, d, order);
     const std::size_t q = history_.size();  // current order
     static constexpr std::array<double, 4> gx = {-0.8611363115940526, -0.3399810435848563, 0.3399810435848563,
                                                  0.8611363115940526};
     static constexpr std::array<double, 4> gw = {0.3478548451374538, 0.6521451548625461, 0.6521451548625461,
                                                  0.3478548451374538};
-    std::vector<double> coeff(q, 0.0);
+    std::array<double, 4> coeff{};
     for (std::size_t j = 0; j < q; ++j)
         for (std::size_t g = 0; g < 4; ++g) {
             const double tau = 0.5 * (sigma + sigma_next) + 0.5 * (sigma_next - sigma) * gx[g];
             double basis = 1.0;
             for (std::size_t k = 0; k < q; ++k)
-                if (k != j) basis *= (tau - sigmas_seen_[k]) / (sigmas_seen_[j] - sigmas_seen_[k]);
+                if (k != j) basis *= (tau - history_.sigma(k)) / (history_.sigma(j) - history_.sigma(k));
             coeff[j] += 0.5 * (sigma_next - sigma) * gw[g] * basis;
         }
-    for (std::size_t k = 0; k < m; ++k) {
-        double inc = 0.0;
-        for (std::size_t j = 0; j < q; ++j) inc += coeff[j] * history_[j][k];
-        x[k] += inc;
+    for (std::size_t j = 0; j < q; ++j) {
+        const auto slope = history_.values(j);
+        for (std::size_t k = 0; k < m; ++k) x[k] += coeff[j] * slope[k];
     }
     return 1;
 }
@@ -101,24 +107,19 @@ std::size_t Dpmpp2mSolver::step(std::span<double> x, std::size_t n, double sigma
     const std::size_t m = x.size();
     auto d = buffer(0, m);
     ctx.denoiser.denoise(x, n, sigma, d);
-    if (ctx.step == 0) {
-        history_.clear();
-        sigmas_seen_.clear();
-    }
     const double ratio = sigma_next / sigma, a = -std::expm1(std::log(ratio));  // 1 - sigma_next/sigma
-    if (history_.empty() || sigma_next == 0.0) {
+    if (history_.size() == 0 || sigma_next == 0.0) {
         for (std::size_t k = 0; k < m; ++k) x[k] = ratio * x[k] + a * d[k];
     } else {
-        const double h = std::log(sigma / sigma_next), h_last = std::log(sigmas_seen_.back() / sigma);
+        const double h = std::log(sigma / sigma_next), h_last = std::log(history_.sigma(0) / sigma);
         const double r = h_last / h;
-        const auto& old = history_.back();
+        const auto old = history_.values(0);
         for (std::size_t k = 0; k < m; ++k) {
             const double dd = (1.0 + 1.0 / (2.0 * r)) * d[k] - (1.0 / (2.0 * r)) * old[k];
             x[k] = ratio * x[k] + a * dd;
         }
     }
-    history_.assign(1, std::vector<double>(d.begin(), d.end()));
-    sigmas_seen_.assign(1, sigma);
+    history_.push(sigma, d, 1);
     return 1;
 }
 
@@ -130,15 +131,11 @@ std::size_t Dpmpp3mSolver::step(std::span<double> x, std::size_t n, double sigma
                                 const StepContext& ctx) {
     auto d = buffer(0, x.size());
     ctx.denoiser.denoise(x, n, sigma, d);
-    if (ctx.step == 0) {
-        history_.clear();
-        sigmas_seen_.clear();
-    }
     if (sigma_next == 0.0)
         std::copy(d.begin(), d.end(), x.begin());
     else
-        detail::dpmpp_3m_update(x, d, history_, sigmas_seen_, sigma, sigma_next, 0.0, o_.kdiffusion_3m);
-    detail::remember(history_, sigmas_seen_, d, sigma, 2);
+        detail::dpmpp_3m_update(x, d, history_, sigma, sigma_next, 0.0, o_.kdiffusion_3m);
+    history_.push(sigma, d, 2);
     return 1;
 }
 

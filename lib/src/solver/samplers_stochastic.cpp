@@ -83,19 +83,16 @@ std::size_t Dpmpp2mSdeSolver::step(std::span<double> x, std::size_t n, double si
     const std::size_t m = x.size();
     auto d = buffer(0, m), z = buffer(1, m);
     ctx.denoiser.denoise(x, n, sigma, d);
-    if (ctx.step == 0) {
-        history_.clear();
-        sigmas_seen_.clear();
-    }
     if (sigma_next == 0.0) {
-        for (std::size_t k = 0; k < m; ++k) x[k] = d[k];
+        std::copy(d.begin(), d.end(), x.begin());
     } else {
         const double h = std::log(sigma / sigma_next), eta_h = o_.eta * h;
         const double a = sigma_next / sigma * std::exp(-eta_h), b = -std::expm1(-h - eta_h);
         for (std::size_t k = 0; k < m; ++k) x[k] = a * x[k] + b * d[k];
-        if (!history_.empty()) {  // midpoint correction
-            const double r = std::log(sigmas_seen_.back() / sigma) / h;
-            for (std::size_t k = 0; k < m; ++k) x[k] += 0.5 * b * (1.0 / r) * (d[k] - history_.back()[k]);
+        if (history_.size() > 0) {  // midpoint correction
+            const double r = std::log(history_.sigma(0) / sigma) / h;
+            const auto old = history_.values(0);
+            for (std::size_t k = 0; k < m; ++k) x[k] += 0.5 * b * (1.0 / r) * (d[k] - old[k]);
         }
         if (o_.eta > 0.0) {
             noise(ctx, n, 0, z);
@@ -103,8 +100,7 @@ std::size_t Dpmpp2mSdeSolver::step(std::span<double> x, std::size_t n, double si
             for (std::size_t k = 0; k < m; ++k) x[k] += sd * z[k];
         }
     }
-    history_.assign(1, std::vector<double>(d.begin(), d.end()));
-    sigmas_seen_.assign(1, sigma);
+    history_.push(sigma, d, 1);
     return 1;
 }
 
@@ -113,14 +109,10 @@ std::size_t Dpmpp3mSdeSolver::step(std::span<double> x, std::size_t n, double si
     const std::size_t m = x.size();
     auto d = buffer(0, m), z = buffer(1, m);
     ctx.denoiser.denoise(x, n, sigma, d);
-    if (ctx.step == 0) {
-        history_.clear();
-        sigmas_seen_.clear();
-    }
     if (sigma_next == 0.0) {
         std::copy(d.begin(), d.end(), x.begin());
     } else {
-        detail::dpmpp_3m_update(x, d, history_, sigmas_seen_, sigma, sigma_next, o_.eta, o_.kdiffusion_3m);
+        detail::dpmpp_3m_update(x, d, history_, sigma, sigma_next, o_.eta, o_.kdiffusion_3m);
         if (o_.eta > 0.0) {
             noise(ctx, n, 0, z);
             const double sd = sigma_next *
@@ -129,7 +121,7 @@ std::size_t Dpmpp3mSdeSolver::step(std::span<double> x, std::size_t n, double si
             for (std::size_t k = 0; k < m; ++k) x[k] += sd * z[k];
         }
     }
-    detail::remember(history_, sigmas_seen_, d, sigma, 2);
+    history_.push(sigma, d, 2);
     return 1;
 }
 

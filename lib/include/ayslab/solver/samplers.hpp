@@ -8,7 +8,24 @@
 
 namespace ayslab {
 
-// Buffers of n x d values, sized once in prepare().
+// The last few (sigma, values) pairs of a multistep solver, oldest first. Storage is reused: after
+// the first run nothing is allocated (the slots rotate).
+class History {
+  public:
+    void clear() { count_ = 0; }
+    std::size_t size() const { return count_; }
+    double sigma(std::size_t i) const { return sigmas_[i]; }
+    std::span<const double> values(std::size_t i) const { return slots_[i]; }
+    // Appends (sigma, v), dropping the oldest entry beyond `keep`.
+    void push(double sigma, std::span<const double> v, std::size_t keep);
+
+  private:
+    std::vector<std::vector<double>> slots_;
+    std::vector<double> sigmas_;
+    std::size_t count_ = 0;
+};
+
+// Buffers of n x d values, sized once in prepare(); a History for multistep solvers, cleared there.
 class BufferedSolver : public Solver {
   public:
     explicit BufferedSolver(std::size_t buffers, SolverOptions options = {}) : count_(buffers), o_(options) {}
@@ -21,6 +38,7 @@ class BufferedSolver : public Solver {
     std::size_t count_;
     SolverOptions o_;
     std::vector<std::vector<double>> buffers_;
+    History history_;
 };
 
 #define AYSLAB_SOLVER(Class, Name, Stochastic, Nfe, Buffers)                                   \
@@ -33,10 +51,6 @@ class BufferedSolver : public Solver {
         std::unique_ptr<Solver> clone() const override { return std::make_unique<Class>(o_); } \
         std::size_t step(std::span<double> x, std::size_t n, double sigma, double sigma_next,  \
                          const StepContext& ctx) override;                                     \
-                                                                                               \
-      private:                                                                                 \
-        std::vector<double> sigmas_seen_;                                                      \
-        std::vector<std::vector<double>> history_;                                             \
     };
 
 // Deterministic.
