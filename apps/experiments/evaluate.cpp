@@ -32,7 +32,7 @@ SampleQuality evaluate_samples(const Dataset& dataset, const Solver& solver, con
     for (std::size_t s = 0; s < o.seeds; ++s) {
         const std::uint64_t seed = o.seed * 1000003ULL + s;
         sample_marginal(data, schedule.sigma_max(), x, n, seed, o.threads);
-        sample(data, solver, schedule, x, n, {seed, o.threads, 256});
+        sample(data, solver, schedule, x, n, {seed, o.threads, 64});
         if (s == 0 && o.keep > 0) q.first_samples.assign(x.begin(), x.begin() + std::min(o.keep, n) * d);
         const auto nll = negative_log_likelihood(data, x, n, schedule.sigma_min(), o.threads);
         if (s == 0) q.nll = Moments(nll.mean());

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 
+#include "ayslab/cluster.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/version.hpp"
 #include "list.hpp"
@@ -70,7 +71,7 @@ nlohmann::json run_experiment(const Experiment& experiment, const Config& config
         {"checks", checks},
         {"passed", result.passed()},
         {"summary", result.summary},
-        {"run", {{"threads", context.threads}, {"wall_time_s", wall}}},
+        {"run", {{"threads", context.threads}, {"mpi_ranks", cluster::ranks()}, {"wall_time_s", wall}}},
     };
 }
 

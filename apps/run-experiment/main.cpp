@@ -10,6 +10,7 @@
 #include <iostream>
 #include <thread>
 
+#include "ayslab/cluster.hpp"
 #include "ayslab/error.hpp"
 #include "output.hpp"
 #include "registry.hpp"
@@ -56,7 +57,8 @@ int run(int argc, char** argv) {
                                         "override a config key: --set key=value")(
         "seed", po::value<std::uint64_t>(), "random seed (same as --set seed=N)")(
         "threads", po::value<std::size_t>()->default_value(0),
-        "worker threads (0 = all cores); results do not depend on it")(
+        "worker threads per process (0 = the cores shared among the MPI ranks on this machine); results do "
+        "not depend on it")(
         "out", po::value<std::string>(), "result file (default results/NAME.json)")(
         "quiet,q", "no summary on stdout, no progress on stderr")(
         "resume", "continue an interrupted AYS optimisation from OUT.checkpoint (same config and seed)");
@@ -110,16 +112,20 @@ int run(int argc, char** argv) {
     if (vm.count("seed")) sets["seed"] = vm["seed"].as<std::uint64_t>();
     const Config config = make_config(experiment->schema, from_file.json(), sets, "--set");
 
-    const bool quiet = vm.count("quiet") > 0;
+    // Under mpirun every rank computes its share and receives the rest; rank 0 alone prints and writes.
+    const bool writer = cluster::rank() == 0;
+    const bool quiet = vm.count("quiet") > 0 || !writer;
     RunContext context{vm["threads"].as<std::size_t>(), !quiet};
-    if (context.threads == 0) context.threads = std::max(1u, std::thread::hardware_concurrency());
+    if (context.threads == 0)
+        context.threads = std::max<std::size_t>(
+            1, std::max(1u, std::thread::hardware_concurrency()) / cluster::ranks_on_this_node());
     const std::filesystem::path out =
         vm.count("out") ? vm["out"].as<std::string>() : "results/" + experiment->name + ".json";
 
     context.checkpoint = out.string() + ".checkpoint";
     context.resume = vm.count("resume") > 0;
     const auto document = run_experiment(*experiment, config, context);
-    write_json_atomically(out, document);
+    if (writer) write_json_atomically(out, document);
     if (!quiet) fmt::print("{}result: {}\n", human_report(document), out.string());
     return document.at("passed").get<bool>() ? 0 : exit_check_failed;
 }
@@ -135,22 +141,32 @@ extern "C" void on_signal(int sig) {
     ::_exit(128 + sig);
 }
 
+namespace {
+// Errors are the same on every MPI rank (the same deterministic run, or shared by cluster.hpp):
+// rank 0 prints them.
+template <class... Args>
+void report(fmt::format_string<Args...> format, Args&&... args) {
+    if (cluster::rank() == 0) fmt::print(stderr, format, std::forward<Args>(args)...);
+}
+}  // namespace
+
 int main(int argc, char** argv) {
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
+    cluster::Session mpi(argc, argv);
     try {
         return run(argc, argv);
     } catch (const po::error& e) {
-        fmt::print(stderr, "run-experiment: error: {}\n", e.what());
+        report("run-experiment: error: {}\n", e.what());
         return exit_bad_input;
     } catch (const InputError& e) {
-        fmt::print(stderr, "run-experiment: error: {}\n", e.what());
+        report("run-experiment: error: {}\n", e.what());
         return exit_bad_input;
     } catch (const NumericalError& e) {
-        fmt::print(stderr, "run-experiment: numerical breakdown: {}\n", e.what());
+        report("run-experiment: numerical breakdown: {}\n", e.what());
         return exit_numerical;
     } catch (const std::exception& e) {
-        fmt::print(stderr, "run-experiment: internal error: {}\n", e.what());
+        report("run-experiment: internal error: {}\n", e.what());
         return 4;
     }
 }

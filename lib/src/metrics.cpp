@@ -6,6 +6,7 @@
 #include <cmath>
 #include <vector>
 
+#include "ayslab/cluster.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/parallel.hpp"
 #include "ayslab/rng.hpp"
@@ -53,8 +54,8 @@ Moments negative_log_likelihood(const Denoiser& data, std::span<const double> x,
     const std::size_t d = data.dim();
     if (x.size() != n * d) throw InputError("NLL: wrong buffer size");
     std::vector<double> lp(n);
-    constexpr std::size_t chunk = 256;
-    parallel_for(chunk_count(n, chunk), threads, [&](std::size_t c) {
+    constexpr std::size_t chunk = 64;
+    cluster::distributed_for(chunk_count(n, chunk), threads, std::span(lp), chunk, [&](std::size_t c) {
         const std::size_t first = c * chunk, count = std::min(chunk, n - first);
         data.log_density_rows(x.subspan(first * d, count * d), count, sigma,
                               std::span(lp).subspan(first, count));
@@ -70,7 +71,7 @@ Moments nearest_distance(const EmpiricalData& data, std::span<const double> x, s
     if (x.size() != n * d) throw InputError("nearest distance: wrong buffer size");
     std::vector<double> d2(n);
     constexpr std::size_t chunk = 64;
-    parallel_for(chunk_count(n, chunk), threads, [&](std::size_t c) {
+    cluster::distributed_for(chunk_count(n, chunk), threads, std::span(d2), chunk, [&](std::size_t c) {
         const std::size_t first = c * chunk, count = std::min(chunk, n - first);
         data.nearest_squared_distance(x.subspan(first * d, count * d), count,
                                       std::span(d2).subspan(first, count));

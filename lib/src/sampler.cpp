@@ -6,6 +6,7 @@
 #include <cmath>
 #include <vector>
 
+#include "ayslab/cluster.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/parallel.hpp"
 #include "ayslab/rng.hpp"
@@ -32,7 +33,7 @@ SampleStats sample(const Denoiser& denoiser, const Solver& solver, const Schedul
     if (options.chunk == 0) throw InputError("sampler: chunk size must be positive");
     const std::size_t chunks = chunk_count(n, options.chunk);
     std::vector<std::size_t> nfe(chunks, 0);
-    parallel_for(chunks, options.threads, [&](std::size_t c) {
+    auto run_chunk = [&](std::size_t c) {
         const std::size_t first = c * options.chunk, count = std::min(options.chunk, n - first);
         const std::span<double> xc = x.subspan(first * d, count * d);
         auto local = solver.clone();
@@ -43,7 +44,16 @@ SampleStats sample(const Denoiser& denoiser, const Solver& solver, const Schedul
             check_finite(xc, d, first, i + 1, schedule[i + 1]);
             if (observer) observer(c, first, i + 1, schedule[i + 1], xc);
         }
-    });
+    };
+    if (observer) {
+        // The observer keeps per-chunk state in this process: every chunk runs here.
+        parallel_for(chunks, options.threads, run_chunk);
+    } else {
+        // Chunks split across MPI ranks (if any), then every rank receives all particles.
+        cluster::for_my_chunks(chunks, options.threads, run_chunk);
+        cluster::share_chunks(x, chunks, options.chunk * d);
+        cluster::share_chunks(std::span(nfe), chunks, 1);
+    }
     // Adaptive solvers may use different counts per chunk: report the largest.
     return {chunks > 0 ? *std::max_element(nfe.begin(), nfe.end()) : 0};
 }
@@ -53,7 +63,7 @@ void sample_marginal(const Denoiser& denoiser, double sigma, std::span<double> x
     const std::size_t d = denoiser.dim();
     if (x.size() != n * d) throw InputError("sample_marginal: output has the wrong size");
     constexpr std::size_t chunk = 4096;
-    parallel_for(chunk_count(n, chunk), threads, [&](std::size_t c) {
+    cluster::distributed_for(chunk_count(n, chunk), threads, x, chunk * d, [&](std::size_t c) {
         const std::size_t first = c * chunk, count = std::min(chunk, n - first);
         const auto xc = x.subspan(first * d, count * d);
         denoiser.sample(count, seed, first, xc);

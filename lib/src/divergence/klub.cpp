@@ -7,6 +7,7 @@
 #include <cmath>
 #include <vector>
 
+#include "ayslab/cluster.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/parallel.hpp"
 #include "ayslab/rng.hpp"
@@ -146,11 +147,12 @@ KlubEstimate klub_interval_mc(const Denoiser& data, double lo, double hi, const 
     const double a = c2 / (lo * lo), h = c2 / (hi * hi);
     const double total = partial(a, h, h);  // 2 c^4 x normaliser of pi
     const double normaliser = total / (2.0 * c2 * c2);
-    constexpr std::size_t chunk = 64;
+    // 32 samples per chunk: the unit of work split over threads and MPI ranks.
+    constexpr std::size_t chunk = 32;
     const std::size_t chunks = chunk_count(m, chunk);
     const double shift = c2 * c2 * static_cast<double>(d) * normaliser;  // the Gaussian-data value
     std::vector<Moments> parts(chunks, Moments(shift));
-    parallel_for(chunks, o.threads, [&](std::size_t c) {
+    cluster::distributed_for(chunks, o.threads, std::span(parts), 1, [&](std::size_t c) {
         const std::size_t first = c * chunk, count = std::min(chunk, m - first);
         thread_local std::vector<double> sig, x, xh, d1, d2;
         sig.resize(count);

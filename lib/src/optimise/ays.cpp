@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "ayslab/cluster.hpp"
 #include "ayslab/error.hpp"
 
 namespace ayslab {
@@ -179,6 +180,8 @@ AysResult optimise_ays(const Denoiser& data, const Schedule& start, const AysOpt
     const Stage stage(data, o);
     const auto settings = settings_json(start, o, data.dim());
     const bool checkpointing = !o.checkpoint.empty();
+    // Every MPI rank reads a checkpoint to resume; only rank 0 writes and removes it.
+    const bool writer = checkpointing && cluster::rank() == 0;
     State st;
     if (o.resume && checkpointing && std::filesystem::exists(o.checkpoint)) {
         st = load(o.checkpoint, settings);
@@ -201,7 +204,7 @@ AysResult optimise_ays(const Denoiser& data, const Schedule& start, const AysOpt
             st.sweep = st.stale = 0;
             st.level_started = true;
             report({current.steps(), 0, st.best_klub.value, st.best_klub.standard_error, false});
-            if (checkpointing) save(st, settings, o.checkpoint);
+            if (writer) save(st, settings, o.checkpoint);
         }
         const std::size_t n = st.current.size() - 1;
         while (st.sweep < o.max_sweeps && st.stale < o.patience) {
@@ -220,13 +223,13 @@ AysResult optimise_ays(const Denoiser& data, const Schedule& start, const AysOpt
             st.current = std::move(s);
             st.stale = improved ? 0 : st.stale + 1;
             report({n, st.sweep, klub.value, klub.standard_error, improved});
-            if (checkpointing) save(st, settings, o.checkpoint);
+            if (writer) save(st, settings, o.checkpoint);
         }
         st.current = st.best;
         st.result.stages.push_back({Schedule(st.best), st.best_klub});
         st.level_started = false;
     }
-    if (checkpointing) std::filesystem::remove(o.checkpoint);
+    if (writer) std::filesystem::remove(o.checkpoint);
     return st.result;
 }
 

@@ -1,0 +1,61 @@
+// MPI scale-out: the work of a deterministic parallel loop (fixed chunks, see parallel.hpp) is cut
+// into contiguous blocks of chunks, one block per rank; afterwards the chunk outputs are copied to
+// every rank byte for byte. Every rank then holds exactly what a single process would have computed,
+// and reduces it in the same chunk order, so the same seed gives the same numbers for any rank count
+// and any thread count. Without MPI (not built with it, or not started by mpirun) there is one rank.
+#pragma once
+#include <cstddef>
+#include <functional>
+#include <span>
+#include <type_traits>
+
+namespace ayslab::cluster {
+
+// Joins the MPI job if this process was started by mpirun/mpiexec and ayslab was built with MPI
+// (AYSLAB_MPI); otherwise does nothing. Make one, in main(), before any other call here.
+class Session {
+  public:
+    Session(int& argc, char**& argv);
+    ~Session();
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+};
+
+bool built_with_mpi();
+std::size_t rank();
+std::size_t ranks();
+// Ranks on this machine (for choosing threads per rank).
+std::size_t ranks_on_this_node();
+
+struct Block {
+    std::size_t first, last;  // chunks [first, last)
+};
+// Rank r's contiguous block of [0, chunks) among p ranks (the first chunks % p ranks get one more).
+Block block_of(std::size_t chunks, std::size_t r, std::size_t p);
+inline Block my_block(std::size_t chunks) { return block_of(chunks, rank(), ranks()); }
+
+// Runs body(c) for the chunks of this rank's block on up to `threads` threads. If the body throws on
+// any rank, every rank throws: the failing rank its own exception, the others the lowest failing
+// rank's error (same type, same message), so no rank is left waiting in a later collective.
+void for_my_chunks(std::size_t chunks, std::size_t threads, const std::function<void(std::size_t)>& body);
+
+// After for_my_chunks: copies every rank's chunks of `data` to all ranks. Chunk c holds the bytes
+// [c * chunk_bytes, min((c + 1) * chunk_bytes, data.size())).
+void share_bytes(std::span<std::byte> data, std::size_t chunks, std::size_t chunk_bytes);
+
+// Typed form: chunk c holds elements [c * per_chunk, min((c + 1) * per_chunk, data.size())).
+template <class T>
+void share_chunks(std::span<T> data, std::size_t chunks, std::size_t per_chunk) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    if (ranks() > 1) share_bytes(std::as_writable_bytes(data), chunks, per_chunk * sizeof(T));
+}
+
+// for_my_chunks, then share_chunks of one output array: the common case.
+template <class T>
+void distributed_for(std::size_t chunks, std::size_t threads, std::span<T> out, std::size_t per_chunk,
+                     const std::function<void(std::size_t)>& body) {
+    for_my_chunks(chunks, threads, body);
+    share_chunks(out, chunks, per_chunk);
+}
+
+}  // namespace ayslab::cluster
