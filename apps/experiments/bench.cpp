@@ -4,6 +4,7 @@
 // thread count, with the scaling ratio. Timings vary run to run: this measures, it checks nothing.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -26,6 +27,18 @@ double seconds_of(F f) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// Seconds per run of f, repeated until at least min_seconds have passed (short runs are noise).
+template <class F>
+double seconds_per_run(F f, double min_seconds) {
+    std::size_t runs = 0;
+    double total = 0.0;
+    while (total < min_seconds || runs == 0) {
+        total += seconds_of(f);
+        ++runs;
+    }
+    return total / static_cast<double>(runs);
+}
+
 GaussianMixture mixture64() {
     std::vector<double> means(64 * 64);
     fill_normal_flat(5, 60, 0, 0, means);
@@ -37,17 +50,24 @@ Result run(const Config& cfg, const RunContext&) {
     const auto threads = cfg.integers("threads");
     const auto steps = static_cast<std::size_t>(cfg.integer("steps"));
     const Schedule sched = karras(steps, 0.002, 80.0);
+    const double min_seconds = cfg.number("min_seconds");
     const auto euler = make_solver("euler");
     auto sampling = [&](const std::string& label, const Denoiser& data,
                         const std::vector<std::int64_t>& sizes) {
         for (const auto n64 : sizes) {
             const auto n = static_cast<std::size_t>(n64);
-            std::vector<double> x(n * data.dim());
+            std::vector<double> x(n * data.dim()), start(n * data.dim());
+            sample_marginal(data, 80.0, start, n, 1, 1);
             double base = 0.0;
             for (const auto t64 : threads) {
                 const auto t = static_cast<std::size_t>(t64);
-                sample_marginal(data, 80.0, x, n, 1, t);
-                const double s = seconds_of([&] { sample(data, *euler, sched, x, n, {1, t, 512}); });
+                // Every repetition starts from the same draw (the copy is a memcpy: noise next to a run).
+                const double s = seconds_per_run(
+                    [&] {
+                        std::copy(start.begin(), start.end(), x.begin());
+                        sample(data, *euler, sched, x, n, {1, t, 512});
+                    },
+                    min_seconds);
                 const double rate = static_cast<double>(n * steps) / s;
                 if (base == 0.0) base = rate;
                 r.values["sampling"][label][std::to_string(n)][std::to_string(t)] = {
@@ -92,7 +112,7 @@ Result run(const Config& cfg, const RunContext&) {
     for (const auto t64 : threads) {
         const auto t = static_cast<std::size_t>(t64);
         const KlubMonteCarlo mc{static_cast<std::size_t>(cfg.integer("klub_samples")), 3, 0.0, t};
-        const double s = seconds_of([&] { klub_interval_mc(*ring.data, 0.1, 1.0, 0, mc); });
+        const double s = seconds_per_run([&] { klub_interval_mc(*ring.data, 0.1, 1.0, 0, mc); }, min_seconds);
         const double rate = static_cast<double>(mc.samples) / s;
         r.values["klub_mc"][std::to_string(t)] = {{"samples_per_s", rate}};
         r.line(fmt::format("KLUB Monte Carlo, ring of 8, {} thread(s): {:.3g} samples/s", t, rate));
@@ -115,6 +135,7 @@ Experiment bench_experiment() {
                 {"fashion_mnist_particles", KeyType::integer, "particles per ideal-denoiser call", 1, 1e6},
                 {"klub_samples", KeyType::integer, "KLUB Monte Carlo samples", 2, 1e8},
                 {"gemm_seconds", KeyType::number, "time per GEMM roofline measurement", 0.01, 60},
+                {"min_seconds", KeyType::number, "each timing repeats its run for at least this long", 0, 60},
             },
             run};
 }

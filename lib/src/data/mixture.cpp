@@ -1,6 +1,7 @@
 #include "ayslab/data/mixture.hpp"
 
 #include "../blas.hpp"
+#include "mixture_kernel.hpp"
 
 #include <fmt/format.h>
 
@@ -8,8 +9,10 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <type_traits>
 
 #include "ayslab/error.hpp"
+#include "ayslab/fast_exp.hpp"
 #include "ayslab/rng.hpp"
 
 namespace ayslab {
@@ -116,78 +119,134 @@ double GaussianMixture::log_responsibilities(std::span<const double> x, double s
     return log_resp(x, components(), dim_, means_, tables, log_r);
 }
 
+namespace {
+// Cast a row block to T (a copy only when T is float).
+template <class T>
+const T* as(std::span<const double> x, std::vector<T>& buffer) {
+    if constexpr (std::is_same_v<T, double>) {
+        return x.data();
+    } else {
+        buffer.resize(x.size());
+        for (std::size_t i = 0; i < x.size(); ++i) buffer[i] = static_cast<T>(x[i]);
+        return buffer.data();
+    }
+}
+
+}  // namespace
+
+template <class T>
+const std::vector<T>& GaussianMixture::means_as() const {
+    if constexpr (std::is_same_v<T, double>)
+        return means_;
+    else
+        return means_f_;
+}
+
+template <class T>
+void GaussianMixture::denoise_small(std::span<const double> x, std::size_t n, double sigma,
+                                    std::span<double> out) const {
+    // Any K, d, diagonal variances (MATH §2), t = v + s^2: logit_k = log w_k - 1/2 sum_j [log 2 pi
+    // t_kj + (x_j - mu_kj)^2 / t_kj]; D_j = sum_k r_k (mu_kj s^2/t_kj + x_j v_kj/t_kj).
+    const std::size_t k = components(), d = dim_;
+    thread_local detail::MixtureTables<T> t;
+    const double s2 = sigma * sigma;
+    t.k = k;
+    t.d = d;
+    t.log_norm.resize(k);
+    t.half_inv.resize(k * d);
+    t.shrink.resize(k * d);
+    t.keep.resize(k * d);
+    t.mu.resize(k * d);
+    for (std::size_t c = 0; c < k; ++c) {
+        double acc = log_weights_[c];
+        for (std::size_t j = 0; j < d; ++j) {
+            const std::size_t cj = c * d + j;
+            const double tot = var_[cj] + s2;
+            acc -= 0.5 * std::log(2.0 * std::numbers::pi * tot);
+            t.half_inv[cj] = static_cast<T>(0.5 / tot);
+            t.shrink[cj] = static_cast<T>(var_[cj] / tot);
+            t.keep[cj] = static_cast<T>(means_[cj] * (s2 / tot));
+            t.mu[cj] = static_cast<T>(means_[cj]);
+        }
+        t.log_norm[c] = static_cast<T>(acc);
+    }
+    detail::mixture_rows(t, x.data(), n, out.data());
+}
+
+template <class T>
 void GaussianMixture::denoise_gemm(std::span<const double> x, std::size_t n, double sigma,
                                    std::span<double> out) const {
     // logit_ik = log w_k - d/2 log(2 pi t_k) - (|x_i|^2 - 2 x_i.mu_k + |mu_k|^2) / (2 t_k), t_k = v_k + s^2;
     // D_i = x_i sum_k r_ik s_k + sum_k r_ik (1 - s_k) mu_k with s_k = v_k / t_k (MATH §2).
     const std::size_t k = components(), d = dim_;
-    thread_local std::vector<double> dots, coef, log_norm, inv2t, shrink, self;
+    thread_local std::vector<T> xs, dots, coef, log_norm, inv2t, shrink, norms, self, result;
+    const T* xv = as<T>(x, xs);
+    const std::vector<T>& means = means_as<T>();
     dots.resize(n * k);
     self.resize(n);
     coef.resize(n * k);
     log_norm.resize(k);
     inv2t.resize(k);
     shrink.resize(k);
+    norms.resize(k);
     const double s2 = sigma * sigma;
     for (std::size_t c = 0; c < k; ++c) {
         const double t = iso_var_[c] + s2;
-        log_norm[c] = log_weights_[c] - 0.5 * static_cast<double>(d) * std::log(2.0 * std::numbers::pi * t);
-        inv2t[c] = 1.0 / (2.0 * t);
-        shrink[c] = iso_var_[c] / t;
+        log_norm[c] = static_cast<T>(log_weights_[c] -
+                                     0.5 * static_cast<double>(d) * std::log(2.0 * std::numbers::pi * t));
+        inv2t[c] = static_cast<T>(1.0 / (2.0 * t));
+        shrink[c] = static_cast<T>(iso_var_[c] / t);
+        norms[c] = static_cast<T>(mean_norms_[c]);
     }
     const int ni = static_cast<int>(n), ki = static_cast<int>(k), di = static_cast<int>(d);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, ni, ki, di, 1.0, x.data(), di, means_.data(), di, 0.0,
-                dots.data(), ki);
+    detail::gemm(true, ni, ki, di, xv, di, means.data(), di, T(0), dots.data(), ki);
     for (std::size_t i = 0; i < n; ++i) {
-        double xx = 0.0;
-        for (std::size_t j = 0; j < d; ++j) xx += x[i * d + j] * x[i * d + j];
-        double top = -std::numeric_limits<double>::infinity();
-        double* row = dots.data() + i * k;
+        T xx = 0;
+        for (std::size_t j = 0; j < d; ++j) xx += xv[i * d + j] * xv[i * d + j];
+        T top = -std::numeric_limits<T>::infinity();
+        T* row = dots.data() + i * k;
         for (std::size_t c = 0; c < k; ++c) {
-            const double dist2 = std::max(xx - 2.0 * row[c] + mean_norms_[c], 0.0);
+            const T dist2 = std::max(xx - T(2) * row[c] + norms[c], T(0));
             row[c] = log_norm[c] - dist2 * inv2t[c];
             top = std::max(top, row[c]);
         }
-        double z = 0.0;
-        for (std::size_t c = 0; c < k; ++c) z += row[c] = std::exp(row[c] - top);
-        double self_weight = 0.0;
+        T z = 0;
+        for (std::size_t c = 0; c < k; ++c) z += row[c] = exp_vec(row[c] - top);
+        T self_weight = 0;
+        const T inv_z = T(1) / z;
         for (std::size_t c = 0; c < k; ++c) {
-            const double r = row[c] / z;
+            const T r = row[c] * inv_z;
             self_weight += r * shrink[c];
-            coef[i * k + c] = r * (1.0 - shrink[c]);
+            coef[i * k + c] = r * (T(1) - shrink[c]);
         }
         self[i] = self_weight;
     }
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, ni, di, ki, 1.0, coef.data(), ki, means_.data(), di, 0.0,
-                out.data(), di);
+    T* res;
+    if constexpr (std::is_same_v<T, double>) {
+        res = out.data();
+    } else {
+        result.resize(n * d);
+        res = result.data();
+    }
+    detail::gemm(false, ni, di, ki, coef.data(), ki, means.data(), di, T(0), res, di);
     for (std::size_t i = 0; i < n; ++i)
-        for (std::size_t j = 0; j < d; ++j) out[i * d + j] += self[i] * x[i * d + j];
+        for (std::size_t j = 0; j < d; ++j)
+            out[i * d + j] = static_cast<double>(res[i * d + j] + self[i] * xv[i * d + j]);
+}
+
+void GaussianMixture::set_precision(Precision p) {
+    precision_ = p;
+    means_f_.assign(means_.begin(), means_.end());
 }
 
 void GaussianMixture::denoise(std::span<const double> x, std::size_t n, double sigma,
                               std::span<double> out) const {
     check_batch(*this, x, n, out);
-    if (isotropic_ && dim_ >= 8 && components() >= 8) {
-        denoise_gemm(x, n, sigma, out);
-        return;
-    }
-    thread_local SigmaTables tables;
-    thread_local std::vector<double> log_r;
-    fill_tables(components(), dim_, log_weights_, var_, sigma, tables);
-    log_r.resize(components());
-    for (std::size_t i = 0; i < n; ++i) {
-        const auto xi = x.subspan(i * dim_, dim_);
-        double* oi = out.data() + i * dim_;
-        log_resp(xi, components(), dim_, means_, tables, log_r);
-        std::fill_n(oi, dim_, 0.0);
-        for (std::size_t c = 0; c < components(); ++c) {
-            const double r = std::exp(log_r[c]);
-            if (r == 0.0) continue;
-            const double* mu = means_.data() + c * dim_;
-            const double* shrink = tables.shrink.data() + c * dim_;
-            for (std::size_t j = 0; j < dim_; ++j) oi[j] += r * (mu[j] + shrink[j] * (xi[j] - mu[j]));
-        }
-    }
+    const bool gemm = isotropic_ && dim_ >= 8 && components() >= 8;
+    if (precision_ == Precision::float32)
+        gemm ? denoise_gemm<float>(x, n, sigma, out) : denoise_small<float>(x, n, sigma, out);
+    else
+        gemm ? denoise_gemm<double>(x, n, sigma, out) : denoise_small<double>(x, n, sigma, out);
 }
 
 void GaussianMixture::jacobian_trace(std::span<const double> x, std::size_t n, double sigma,

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "ayslab/denoiser.hpp"
+#include "ayslab/precision.hpp"
 
 namespace ayslab {
 
@@ -24,17 +25,29 @@ class GaussianMixture final : public Denoiser {
                         std::span<double> out) const override;
     void sample(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out) const override;
 
+    // float32: denoise() computes in single precision (log densities stay float64).
+    void set_precision(Precision p);
+    Precision precision() const { return precision_; }
+
     // Log responsibilities plus normaliser for one point: fills log_r (K) and returns log p_sigma(x).
     double log_responsibilities(std::span<const double> x, double sigma, std::span<double> log_r) const;
 
   private:
+    // Any mixture: blocks of particles, transposed so the loops over particles vectorise.
+    template <class T>
+    void denoise_small(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const;
     // Isotropic components and d >= 8: squared distances and the mixing by two GEMMs (OpenBLAS).
+    template <class T>
     void denoise_gemm(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const;
+    template <class T>
+    const std::vector<T>& means_as() const;
 
     std::size_t dim_;
     std::vector<double> weights_, log_weights_, means_, var_;  // var_: K x d
     std::vector<double> iso_var_, mean_norms_;                 // per component, when isotropic
     bool isotropic_ = false;
+    Precision precision_ = Precision::float64;
+    std::vector<float> means_f_;  // float32 copy of means_ (set_precision)
 };
 
 }  // namespace ayslab
