@@ -32,6 +32,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
     DatasetOptions dopt;
     dopt.points = static_cast<std::size_t>(cfg.integer("points"));
     dopt.seed = cfg.seed();
+    dopt.precision = parse_precision(cfg.string("precision"));
     dopt.file = cfg.string("file");
     const Dataset dataset = make_dataset(cfg.string("data"), dopt);
     const auto process = make_process(cfg.string("process"));
@@ -105,6 +106,7 @@ Experiment ays_experiment() {
             {"data", KeyType::string, "data set", {}, {}, dataset_names()},
             {"points", KeyType::integer, "points of generated 2-D sets", 10, 1e7},
             {"file", KeyType::string, "point set for data=file (.csv, .npy, .idx, .gz)"},
+            precision_key(),
             {"process", KeyType::string, "process for the printed t / timesteps", {}, {}, process_names()},
             {"steps", KeyType::integer, "steps of the first stage", 2, 10000},
             {"subdivisions", KeyType::integer, "stages after the first (steps double)", 0, 6},

@@ -30,6 +30,7 @@ Schema ays_compare_keys() {
         {"eval_particles", KeyType::integer, "particles per evaluation seed", 10, 1e8},
         {"eval_seeds", KeyType::integer, "evaluation seeds (standard errors over seeds)", 2, 1000},
         {"projections", KeyType::integer, "sliced W2 projections", 1, 1e6},
+        precision_key(),
     };
 }
 

@@ -12,6 +12,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
     dopt.points = static_cast<std::size_t>(cfg.integer("points"));
     dopt.held_out = static_cast<std::size_t>(cfg.integer("held_out"));
     dopt.seed = cfg.seed();
+    dopt.precision = parse_precision(cfg.string("precision"));
     for (const auto& name : cfg.strings("data")) ays_compare(make_dataset(name, dopt), cfg, ctx, r);
     return r;
 }

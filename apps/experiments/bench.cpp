@@ -52,70 +52,87 @@ Result run(const Config& cfg, const RunContext&) {
     const Schedule sched = karras(steps, 0.002, 80.0);
     const double min_seconds = cfg.number("min_seconds");
     const auto euler = make_solver("euler");
-    auto sampling = [&](const std::string& label, const Denoiser& data,
-                        const std::vector<std::int64_t>& sizes) {
-        for (const auto n64 : sizes) {
-            const auto n = static_cast<std::size_t>(n64);
-            std::vector<double> x(n * data.dim()), start(n * data.dim());
-            sample_marginal(data, 80.0, start, n, 1, 1);
-            double base = 0.0;
-            for (const auto t64 : threads) {
-                const auto t = static_cast<std::size_t>(t64);
-                // Every repetition starts from the same draw (the copy is a memcpy: noise next to a run).
-                const double s = seconds_per_run(
-                    [&] {
-                        std::copy(start.begin(), start.end(), x.begin());
-                        sample(data, *euler, sched, x, n, {1, t, 512});
-                    },
-                    min_seconds);
-                const double rate = static_cast<double>(n * steps) / s;
-                if (base == 0.0) base = rate;
-                r.values["sampling"][label][std::to_string(n)][std::to_string(t)] = {
-                    {"seconds", s}, {"particle_steps_per_s", rate}};
-                r.line(fmt::format(
-                    "Euler sampling, {:<22} N = {:>6}, {} thread(s): {:.3g} particle-steps/s (x{:.2f})",
-                    label, n, t, rate, rate / base));
+    const std::size_t fm_particles = static_cast<std::size_t>(cfg.integer("fashion_mnist_particles"));
+    DatasetOptions fm_options;
+    fm_options.subset = static_cast<std::size_t>(cfg.integer("fashion_mnist_subset"));
+    fm_options.held_out = 1;
+    for (const auto& precision_text : cfg.strings("precisions")) {
+        const Precision precision = parse_precision(precision_text);
+        const std::string& pn = precision_text;
+        auto sampling = [&](const std::string& label, const Denoiser& data,
+                            const std::vector<std::int64_t>& sizes) {
+            for (const auto n64 : sizes) {
+                const auto n = static_cast<std::size_t>(n64);
+                std::vector<double> x(n * data.dim()), start(n * data.dim());
+                sample_marginal(data, 80.0, start, n, 1, 1);
+                double base = 0.0;
+                for (const auto t64 : threads) {
+                    const auto t = static_cast<std::size_t>(t64);
+                    // Every repetition starts from the same draw (the copy is a memcpy: noise next to a run).
+                    const double s = seconds_per_run(
+                        [&] {
+                            std::copy(start.begin(), start.end(), x.begin());
+                            sample(data, *euler, sched, x, n, {1, t, 512});
+                        },
+                        min_seconds);
+                    const double rate = static_cast<double>(n * steps) / s;
+                    if (base == 0.0) base = rate;
+                    r.values["sampling"][pn][label][std::to_string(n)][std::to_string(t)] = {
+                        {"seconds", s}, {"particle_steps_per_s", rate}};
+                    r.line(
+                        fmt::format("Euler sampling, {} {:<22} N = {:>6}, {} thread(s): {:.3g} "
+                                    "particle-steps/s (x{:.2f})",
+                                    pn, label, n, t, rate, rate / base));
+                }
             }
-        }
-    };
-    const auto ring = make_dataset("ring8", {});
-    sampling("ring of 8 (d=2, K=8)", *ring.data, cfg.integers("ring_particles"));
-    const auto m64 = mixture64();
-    sampling("mixture d=64, K=64", m64, cfg.integers("mixture64_particles"));
+        };
+        DatasetOptions ring_options;
+        ring_options.precision = precision;
+        const auto ring = make_dataset("ring8", ring_options);
+        sampling("ring of 8 (d=2, K=8)", *ring.data, cfg.integers("ring_particles"));
+        auto m64 = mixture64();
+        m64.set_precision(precision);
+        sampling("mixture d=64, K=64", m64, cfg.integers("mixture64_particles"));
 
-    // The ideal denoiser on Fashion-MNIST and the GEMM roofline of the same shape.
-    DatasetOptions dopt;
-    dopt.subset = static_cast<std::size_t>(cfg.integer("fashion_mnist_subset"));
-    dopt.held_out = 1;
-    const auto fm = make_dataset("fashion-mnist", dopt);
-    const std::size_t p = static_cast<std::size_t>(cfg.integer("fashion_mnist_particles")), d = 784;
-    std::vector<double> x(p * d), out(p * d);
-    sample_marginal(*fm.data, 1.0, x, p, 2, 1);
-    const double flops = 4.0 * static_cast<double>(p) * static_cast<double>(dopt.subset) * d;  // two GEMMs
-    for (const auto t64 : threads) {
-        const auto t = static_cast<std::size_t>(t64);
-        const double s = seconds_of([&] {
-            sample(*fm.data, *euler, Schedule({1.0, 0.5}), x, p, {2, t, 64});
-        });
-        const double roof = gemm_gflops(64, 1024, d, t, cfg.number("gemm_seconds"));
-        const double gflops = flops / s / 1e9;
-        r.values["fashion_mnist"][std::to_string(t)] = {{"seconds_per_call", s},
-                                                        {"gflops", gflops},
-                                                        {"gemm_roofline_gflops", roof},
-                                                        {"fraction_of_roofline", gflops / roof}};
-        r.line(fmt::format(
-            "ideal denoiser, Fashion-MNIST {} images x {} particles, {} thread(s): {:.3f} s/call, {:.1f} "
-            "GFLOP/s = {:.0f}% of the GEMM roofline ({:.1f} GFLOP/s, same shape, same BLAS)",
-            dopt.subset, p, t, s, gflops, 100 * gflops / roof, roof));
-    }
-    // KLUB Monte Carlo samples per second (ring of 8, one interval).
-    for (const auto t64 : threads) {
-        const auto t = static_cast<std::size_t>(t64);
-        const KlubMonteCarlo mc{static_cast<std::size_t>(cfg.integer("klub_samples")), 3, 0.0, t};
-        const double s = seconds_per_run([&] { klub_interval_mc(*ring.data, 0.1, 1.0, 0, mc); }, min_seconds);
-        const double rate = static_cast<double>(mc.samples) / s;
-        r.values["klub_mc"][std::to_string(t)] = {{"samples_per_s", rate}};
-        r.line(fmt::format("KLUB Monte Carlo, ring of 8, {} thread(s): {:.3g} samples/s", t, rate));
+        // The ideal denoiser on Fashion-MNIST and the GEMM roofline of the same shape and precision.
+        fm_options.precision = precision;
+        const auto fm = make_dataset("fashion-mnist", fm_options);
+        const std::size_t p = fm_particles, d = 784;
+        std::vector<double> x(p * d), start(p * d);
+        sample_marginal(*fm.data, 1.0, start, p, 2, 1);
+        const double flops =
+            4.0 * static_cast<double>(p) * static_cast<double>(fm_options.subset) * d;  // 2 GEMMs
+        for (const auto t64 : threads) {
+            const auto t = static_cast<std::size_t>(t64);
+            const double s = seconds_per_run(
+                [&] {
+                    std::copy(start.begin(), start.end(), x.begin());
+                    sample(*fm.data, *euler, Schedule({1.0, 0.5}), x, p, {2, t, 64});
+                },
+                min_seconds);
+            const double roof = gemm_gflops(64, 1024, d, t, cfg.number("gemm_seconds"), precision);
+            const double gflops = flops / s / 1e9;
+            r.values["fashion_mnist"][pn][std::to_string(t)] = {{"seconds_per_call", s},
+                                                                {"gflops", gflops},
+                                                                {"gemm_roofline_gflops", roof},
+                                                                {"fraction_of_roofline", gflops / roof}};
+            r.line(
+                fmt::format("ideal denoiser, {} Fashion-MNIST {} images x {} particles, {} thread(s): {:.3f} "
+                            "s/call, {:.1f} GFLOP/s = {:.0f}% of the GEMM roofline ({:.1f} GFLOP/s, same "
+                            "shape, same BLAS)",
+                            pn, fm_options.subset, p, t, s, gflops, 100 * gflops / roof, roof));
+        }
+        // KLUB Monte Carlo samples per second (ring of 8, one interval).
+        for (const auto t64 : threads) {
+            const auto t = static_cast<std::size_t>(t64);
+            const KlubMonteCarlo mc{static_cast<std::size_t>(cfg.integer("klub_samples")), 3, 0.0, t};
+            const double s =
+                seconds_per_run([&] { klub_interval_mc(*ring.data, 0.1, 1.0, 0, mc); }, min_seconds);
+            const double rate = static_cast<double>(mc.samples) / s;
+            r.values["klub_mc"][pn][std::to_string(t)] = {{"samples_per_s", rate}};
+            r.line(
+                fmt::format("KLUB Monte Carlo, {} ring of 8, {} thread(s): {:.3g} samples/s", pn, t, rate));
+        }
     }
     return r;
 }
@@ -123,21 +140,23 @@ Result run(const Config& cfg, const RunContext&) {
 }  // namespace
 
 Experiment bench_experiment() {
-    return {"bench",
-            "throughput of sampling, the ideal denoiser and KLUB Monte Carlo, against the GEMM roofline",
-            {
-                seed_key(),
-                {"threads", KeyType::integer_list, "thread counts to time", 1, 1024},
-                {"ring_particles", KeyType::integer_list, "particles for the ring of 8", 1, 1e8},
-                {"mixture64_particles", KeyType::integer_list, "particles for the d = 64 mixture", 1, 1e8},
-                {"steps", KeyType::integer, "Euler steps", 1, 10000},
-                {"fashion_mnist_subset", KeyType::integer, "Fashion-MNIST training images", 1, 60000},
-                {"fashion_mnist_particles", KeyType::integer, "particles per ideal-denoiser call", 1, 1e6},
-                {"klub_samples", KeyType::integer, "KLUB Monte Carlo samples", 2, 1e8},
-                {"gemm_seconds", KeyType::number, "time per GEMM roofline measurement", 0.01, 60},
-                {"min_seconds", KeyType::number, "each timing repeats its run for at least this long", 0, 60},
-            },
-            run};
+    return {
+        "bench",
+        "throughput of sampling, the ideal denoiser and KLUB Monte Carlo, against the GEMM roofline",
+        {
+            seed_key(),
+            {"threads", KeyType::integer_list, "thread counts to time", 1, 1024},
+            {"ring_particles", KeyType::integer_list, "particles for the ring of 8", 1, 1e8},
+            {"mixture64_particles", KeyType::integer_list, "particles for the d = 64 mixture", 1, 1e8},
+            {"steps", KeyType::integer, "Euler steps", 1, 10000},
+            {"fashion_mnist_subset", KeyType::integer, "Fashion-MNIST training images", 1, 60000},
+            {"fashion_mnist_particles", KeyType::integer, "particles per ideal-denoiser call", 1, 1e6},
+            {"klub_samples", KeyType::integer, "KLUB Monte Carlo samples", 2, 1e8},
+            {"gemm_seconds", KeyType::number, "time per GEMM roofline measurement", 0.01, 60},
+            {"precisions", KeyType::string_list, "denoiser arithmetic to time", {}, {}, precision_names()},
+            {"min_seconds", KeyType::number, "each timing repeats its run for at least this long", 0, 60},
+        },
+        run};
 }
 
 }  // namespace ayslab::app

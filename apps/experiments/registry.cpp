@@ -8,6 +8,7 @@
 
 #include "ayslab/cluster.hpp"
 #include "ayslab/error.hpp"
+#include "ayslab/precision.hpp"
 #include "ayslab/version.hpp"
 #include "list.hpp"
 
@@ -36,6 +37,15 @@ const std::vector<Experiment>& experiments() {
         bench_experiment(),
     };
     return all;
+}
+
+KeySpec precision_key() {
+    return {"precision",
+            KeyType::string,
+            "denoiser arithmetic: float64, or float32 (solver state and metrics stay float64)",
+            {},
+            {},
+            precision_names()};
 }
 
 const Experiment& find_experiment(const std::string& name) {

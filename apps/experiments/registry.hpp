@@ -38,5 +38,7 @@ nlohmann::json run_experiment(const Experiment& experiment, const Config& config
 
 // The common "seed" key every schema starts with.
 KeySpec seed_key();
+// "precision": float64 | float32, the arithmetic of the denoiser evaluations (ayslab/precision.hpp).
+KeySpec precision_key();
 
 }  // namespace ayslab::app

@@ -19,6 +19,7 @@ namespace {
 Result run(const Config& cfg, const RunContext& ctx) {
     DatasetOptions dopt;
     dopt.seed = cfg.seed();
+    dopt.precision = parse_precision(cfg.string("precision"));
     dopt.file = cfg.string("file");
     const Dataset ds = make_dataset(cfg.string("data"), dopt);
     const auto process = make_process(cfg.string("process"));
@@ -88,6 +89,7 @@ Experiment sample_experiment() {
             seed_key(),
             {"data", KeyType::string, "data set", {}, {}, dataset_names()},
             {"file", KeyType::string, "point set for data=file"},
+            precision_key(),
             {"solver", KeyType::string, "sampler", {}, {}, solver_names()},
             {"schedule", KeyType::string, "schedule family", {}, {}, schedule_kinds()},
             {"schedule_file", KeyType::string, "schedule file for schedule=file"},

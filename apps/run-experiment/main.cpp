@@ -58,8 +58,7 @@ int run(int argc, char** argv) {
         "seed", po::value<std::uint64_t>(), "random seed (same as --set seed=N)")(
         "threads", po::value<std::size_t>()->default_value(0),
         "worker threads per process (0 = the cores shared among the MPI ranks on this machine); results do "
-        "not depend on it")(
-        "out", po::value<std::string>(), "result file (default results/NAME.json)")(
+        "not depend on it")("out", po::value<std::string>(), "result file (default results/NAME.json)")(
         "quiet,q", "no summary on stdout, no progress on stderr")(
         "resume", "continue an interrupted AYS optimisation from OUT.checkpoint (same config and seed)");
     po::options_description hidden;

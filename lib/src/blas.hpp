@@ -20,8 +20,8 @@ inline void gemm(bool transpose_b, int m, int n, int k, const double* a, int lda
 }
 inline void gemm(bool transpose_b, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
                  float beta, float* c, int ldc) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a, lda, b,
-                ldb, beta, c, ldc);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a, lda,
+                b, ldb, beta, c, ldc);
 }
 
 }  // namespace ayslab::detail

@@ -87,9 +87,14 @@ std::vector<std::string> dataset_names() {
 Dataset make_dataset(std::string_view name, const DatasetOptions& o) {
     Dataset ds;
     ds.name = std::string(name);
-    auto empirical = [](PointSet ps) { return std::make_unique<EmpiricalData>(std::move(ps.values), ps.d); };
+    auto empirical = [&](PointSet ps) {
+        auto data = std::make_unique<EmpiricalData>(std::move(ps.values), ps.d);
+        data->set_precision(o.precision);
+        return data;
+    };
     if (name == "ring8") {
         auto mix = ring8();
+        mix->set_precision(o.precision);
         ds.held_out = {o.held_out, 2, std::vector<double>(2 * o.held_out)};
         mix->sample(o.held_out, o.seed, held_out_offset, ds.held_out.values);
         ds.data = std::move(mix);

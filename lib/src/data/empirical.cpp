@@ -1,6 +1,5 @@
 #include "ayslab/data/empirical.hpp"
 
-#include "../blas.hpp"
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -8,8 +7,11 @@
 #include <limits>
 #include <mutex>
 #include <numbers>
+#include <type_traits>
 
+#include "../blas.hpp"
 #include "ayslab/error.hpp"
+#include "ayslab/fast_exp.hpp"
 #include "ayslab/rng.hpp"
 
 namespace ayslab {
@@ -19,8 +21,9 @@ constexpr std::size_t row_block = 64;     // particles per GEMM
 constexpr std::size_t data_block = 1024;  // data points per GEMM (bounds memory for any N)
 constexpr std::size_t small_dim = 8;      // below this, distances are computed directly (exact, no GEMM)
 
+template <class T>
 struct Workspace {
-    std::vector<double> dots, acc, max, sum, xnorm, inv2s2;
+    std::vector<T> xs, dots, acc, max, sum, xnorm, inv2s2;
 };
 }  // namespace
 
@@ -50,21 +53,32 @@ EmpiricalData::EmpiricalData(std::vector<double> points, std::size_t dim)
     detail::single_threaded_blas();
 }
 
-void EmpiricalData::pass(const double* x, std::size_t n, const double* sigmas, double* out,
+template <class T>
+void EmpiricalData::pass(const double* x64, std::size_t n, const double* sigmas, double* out,
                          double* log_sum) const {
-    thread_local Workspace w;
+    thread_local Workspace<T> w;
     const std::size_t d = dim_, total = size();
+    const T* x;
+    const T* points;
+    const T* norms;
+    if constexpr (std::is_same_v<T, double>) {
+        x = x64, points = points_.data(), norms = norms_.data();
+    } else {
+        w.xs.resize(n * d);
+        for (std::size_t i = 0; i < n * d; ++i) w.xs[i] = static_cast<T>(x64[i]);
+        x = w.xs.data(), points = points_f_.data(), norms = norms_f_.data();
+    }
     w.dots.resize(row_block * data_block);
-    w.acc.assign(n * d, 0.0);
-    w.max.assign(n, -std::numeric_limits<double>::infinity());
-    w.sum.assign(n, 0.0);
+    w.acc.assign(n * d, T(0));
+    w.max.assign(n, -std::numeric_limits<T>::infinity());
+    w.sum.assign(n, T(0));
     w.xnorm.resize(n);
     w.inv2s2.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
-        double s = 0.0;
+        T s = 0;
         for (std::size_t k = 0; k < d; ++k) s += x[i * d + k] * x[i * d + k];
         w.xnorm[i] = s;
-        w.inv2s2[i] = 1.0 / (2.0 * sigmas[i] * sigmas[i]);
+        w.inv2s2[i] = static_cast<T>(1.0 / (2.0 * sigmas[i] * sigmas[i]));
     }
     const int di = static_cast<int>(d);
     for (std::size_t j0 = 0; j0 < total; j0 += data_block) {
@@ -72,52 +86,69 @@ void EmpiricalData::pass(const double* x, std::size_t n, const double* sigmas, d
         const int bi = static_cast<int>(b), ni = static_cast<int>(n);
         // Squared distances: direct for small d, else |x|^2 + |y|^2 - 2 X Y_b^T with one GEMM.
         const bool direct = d <= small_dim;
-        if (!direct)
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, ni, bi, di, 1.0, x, di,
-                        points_.data() + j0 * d, di, 0.0, w.dots.data(), bi);
+        if (!direct) detail::gemm(true, ni, bi, di, x, di, points + j0 * d, di, T(0), w.dots.data(), bi);
         for (std::size_t i = 0; i < n; ++i) {
-            double* row = w.dots.data() + i * b;
-            double block_max = -std::numeric_limits<double>::infinity();
+            T* row = w.dots.data() + i * b;
+            T block_max = -std::numeric_limits<T>::infinity();
             for (std::size_t j = 0; j < b; ++j) {
-                double dist2;
+                T dist2;
                 if (direct) {
-                    dist2 = 0.0;
-                    const double* y = points_.data() + (j0 + j) * d;
+                    dist2 = 0;
+                    const T* y = points + (j0 + j) * d;
                     for (std::size_t k = 0; k < d; ++k)
                         dist2 += (x[i * d + k] - y[k]) * (x[i * d + k] - y[k]);
                 } else {
-                    dist2 = std::max(w.xnorm[i] + norms_[j0 + j] - 2.0 * row[j], 0.0);
+                    dist2 = std::max(w.xnorm[i] + norms[j0 + j] - T(2) * row[j], T(0));
                 }
                 row[j] = -dist2 * w.inv2s2[i];  // logit
                 block_max = std::max(block_max, row[j]);
             }
-            const double new_max = std::max(w.max[i], block_max);
-            const double rescale = std::exp(w.max[i] - new_max);  // 0 on the first block
+            const T new_max = std::max(w.max[i], block_max);
+            const T rescale = std::exp(w.max[i] - new_max);  // 0 on the first block
             w.sum[i] *= rescale;
             if (out)
                 for (std::size_t k = 0; k < d; ++k) w.acc[i * d + k] *= rescale;
+            T sum = 0;
             for (std::size_t j = 0; j < b; ++j) {
-                row[j] = std::exp(row[j] - new_max);  // weight
-                w.sum[i] += row[j];
+                row[j] = exp_vec(row[j] - new_max);  // weight
+                sum += row[j];
             }
+            w.sum[i] += sum;
             w.max[i] = new_max;
         }
         // acc += W Y_b  (n x d)
         if (out && direct) {
             for (std::size_t i = 0; i < n; ++i)
                 for (std::size_t j = 0; j < b; ++j) {
-                    const double wt = w.dots[i * b + j];
-                    const double* y = points_.data() + (j0 + j) * d;
+                    const T wt = w.dots[i * b + j];
+                    const T* y = points + (j0 + j) * d;
                     for (std::size_t k = 0; k < d; ++k) w.acc[i * d + k] += wt * y[k];
                 }
         } else if (out)
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, ni, di, bi, 1.0, w.dots.data(), bi,
-                        points_.data() + j0 * d, di, 1.0, w.acc.data(), di);
+            detail::gemm(false, ni, di, bi, w.dots.data(), bi, points + j0 * d, di, T(1), w.acc.data(), di);
     }
     for (std::size_t i = 0; i < n; ++i) {
-        if (log_sum) log_sum[i] = w.max[i] + std::log(w.sum[i]);
+        if (log_sum) log_sum[i] = static_cast<double>(w.max[i]) + std::log(static_cast<double>(w.sum[i]));
         if (out)
-            for (std::size_t k = 0; k < d; ++k) out[i * d + k] = w.acc[i * d + k] / w.sum[i];
+            for (std::size_t k = 0; k < d; ++k)
+                out[i * d + k] = static_cast<double>(w.acc[i * d + k] / w.sum[i]);
+    }
+}
+
+void EmpiricalData::set_precision(Precision p) {
+    precision_ = p;
+    points_f_.assign(points_.begin(), points_.end());
+    norms_f_.assign(norms_.begin(), norms_.end());
+}
+
+void EmpiricalData::denoise_blocks(const double* x, std::size_t n, const double* sigmas,
+                                   std::size_t sigma_stride, double* out) const {
+    for (std::size_t i0 = 0; i0 < n; i0 += row_block) {
+        const std::size_t m = std::min(row_block, n - i0);
+        if (precision_ == Precision::float32)
+            pass<float>(x + i0 * dim_, m, sigmas + i0 * sigma_stride, out + i0 * dim_, nullptr);
+        else
+            pass<double>(x + i0 * dim_, m, sigmas + i0 * sigma_stride, out + i0 * dim_, nullptr);
     }
 }
 
@@ -125,21 +156,15 @@ void EmpiricalData::denoise(std::span<const double> x, std::size_t n, double sig
                             std::span<double> out) const {
     check_batch(*this, x, n, out);
     thread_local std::vector<double> sigmas;
-    sigmas.assign(std::min(n, row_block), sigma);
-    for (std::size_t i0 = 0; i0 < n; i0 += row_block) {
-        const std::size_t m = std::min(row_block, n - i0);
-        pass(x.data() + i0 * dim_, m, sigmas.data(), out.data() + i0 * dim_, nullptr);
-    }
+    sigmas.assign(row_block, sigma);
+    denoise_blocks(x.data(), n, sigmas.data(), 0, out.data());
 }
 
 void EmpiricalData::denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
                                  std::span<double> out) const {
     check_batch(*this, x, n, out);
     if (sigmas.size() != n) throw InputError(fmt::format("{} sigmas for {} rows", sigmas.size(), n));
-    for (std::size_t i0 = 0; i0 < n; i0 += row_block) {
-        const std::size_t m = std::min(row_block, n - i0);
-        pass(x.data() + i0 * dim_, m, sigmas.data() + i0, out.data() + i0 * dim_, nullptr);
-    }
+    denoise_blocks(x.data(), n, sigmas.data(), 1, out.data());
 }
 
 void EmpiricalData::log_density_rows(std::span<const double> x, std::size_t n, double sigma,
@@ -152,7 +177,7 @@ void EmpiricalData::log_density_rows(std::span<const double> x, std::size_t n, d
                         0.5 * static_cast<double>(dim_) * std::log(2.0 * std::numbers::pi * sigma * sigma);
     for (std::size_t i0 = 0; i0 < n; i0 += row_block) {
         const std::size_t m = std::min(row_block, n - i0);
-        pass(x.data() + i0 * dim_, m, sigmas.data(), nullptr, out.data() + i0);
+        pass<double>(x.data() + i0 * dim_, m, sigmas.data(), nullptr, out.data() + i0);
         for (std::size_t i = 0; i < m; ++i) out[i0 + i] += norm;
     }
 }

@@ -1,8 +1,5 @@
 #include "ayslab/data/mixture.hpp"
 
-#include "../blas.hpp"
-#include "mixture_kernel.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -11,9 +8,11 @@
 #include <numbers>
 #include <type_traits>
 
+#include "../blas.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/fast_exp.hpp"
 #include "ayslab/rng.hpp"
+#include "mixture_kernel.hpp"
 
 namespace ayslab {
 
@@ -200,27 +199,8 @@ void GaussianMixture::denoise_gemm(std::span<const double> x, std::size_t n, dou
     }
     const int ni = static_cast<int>(n), ki = static_cast<int>(k), di = static_cast<int>(d);
     detail::gemm(true, ni, ki, di, xv, di, means.data(), di, T(0), dots.data(), ki);
-    for (std::size_t i = 0; i < n; ++i) {
-        T xx = 0;
-        for (std::size_t j = 0; j < d; ++j) xx += xv[i * d + j] * xv[i * d + j];
-        T top = -std::numeric_limits<T>::infinity();
-        T* row = dots.data() + i * k;
-        for (std::size_t c = 0; c < k; ++c) {
-            const T dist2 = std::max(xx - T(2) * row[c] + norms[c], T(0));
-            row[c] = log_norm[c] - dist2 * inv2t[c];
-            top = std::max(top, row[c]);
-        }
-        T z = 0;
-        for (std::size_t c = 0; c < k; ++c) z += row[c] = exp_vec(row[c] - top);
-        T self_weight = 0;
-        const T inv_z = T(1) / z;
-        for (std::size_t c = 0; c < k; ++c) {
-            const T r = row[c] * inv_z;
-            self_weight += r * shrink[c];
-            coef[i * k + c] = r * (T(1) - shrink[c]);
-        }
-        self[i] = self_weight;
-    }
+    const detail::GemmRows<T> g{k, d, xv, log_norm.data(), inv2t.data(), shrink.data(), norms.data()};
+    detail::mixture_softmax(g, n, dots.data(), coef.data(), self.data());
     T* res;
     if constexpr (std::is_same_v<T, double>) {
         res = out.data();

@@ -15,17 +15,31 @@ struct MixtureTables {
     std::vector<T> log_norm, half_inv, shrink, keep, mu;
 };
 
-// out (n x d) = D(x) for n rows of x (n x d) with the tables of one sigma.
-void mixture_rows(const MixtureTables<double>& t, const double* x, std::size_t n, double* out);
-void mixture_rows(const MixtureTables<float>& t, const double* x, std::size_t n, double* out);
+// The GEMM path's per-row work between its two GEMMs (isotropic components, t_k = v_k + s^2):
+// dots (n x K) holds x_i . mu_k on entry and the unnormalised weights on exit; coef (n x K) =
+// r_ik (1 - s_k), self (n) = sum_k r_ik s_k (MATH §2).
+template <class T>
+struct GemmRows {
+    std::size_t k = 0, d = 0;
+    const T* x = nullptr;                                                                // n x d
+    const T *log_norm = nullptr, *inv2t = nullptr, *shrink = nullptr, *norms = nullptr;  // K each
+};
+
+#define AYSLAB_MIXTURE_KERNELS                                                                      \
+    void mixture_rows(const MixtureTables<double>& t, const double* x, std::size_t n, double* out); \
+    void mixture_rows(const MixtureTables<float>& t, const double* x, std::size_t n, double* out);  \
+    void mixture_softmax(const GemmRows<double>& g, std::size_t n, double* dots, double* coef,      \
+                         double* self);                                                             \
+    void mixture_softmax(const GemmRows<float>& g, std::size_t n, float* dots, float* coef, float* self);
+
+// out (n x d) = D(x) for n rows of x (n x d) with the tables of one sigma; and the GEMM path's rows.
+AYSLAB_MIXTURE_KERNELS
 
 namespace baseline {
-void mixture_rows(const MixtureTables<double>& t, const double* x, std::size_t n, double* out);
-void mixture_rows(const MixtureTables<float>& t, const double* x, std::size_t n, double* out);
+AYSLAB_MIXTURE_KERNELS
 }  // namespace baseline
 namespace avx2 {
-void mixture_rows(const MixtureTables<double>& t, const double* x, std::size_t n, double* out);
-void mixture_rows(const MixtureTables<float>& t, const double* x, std::size_t n, double* out);
+AYSLAB_MIXTURE_KERNELS
 }  // namespace avx2
 bool have_avx2();
 

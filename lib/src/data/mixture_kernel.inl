@@ -63,7 +63,44 @@ void rows(const MixtureTables<T>& t, const double* x, std::size_t n, double* out
         }
     }
 }
+template <class T>
+void softmax(const GemmRows<T>& g, std::size_t n, T* dots, T* coef, T* self) {
+    const std::size_t k = g.k, d = g.d;
+    for (std::size_t i = 0; i < n; ++i) {
+        T xx = 0;
+        const T* xi = g.x + i * d;
+        for (std::size_t j = 0; j < d; ++j) xx += xi[j] * xi[j];
+        T top = -std::numeric_limits<T>::infinity();
+        T* row = dots + i * k;
+        for (std::size_t c = 0; c < k; ++c) {
+            T dist2 = xx - T(2) * row[c] + g.norms[c];
+            dist2 = dist2 < T(0) ? T(0) : dist2;
+            row[c] = g.log_norm[c] - dist2 * g.inv2t[c];
+            top = top < row[c] ? row[c] : top;
+        }
+        T z = 0;
+        for (std::size_t c = 0; c < k; ++c) {
+            row[c] = exp_vec(row[c] - top);
+            z += row[c];
+        }
+        const T inv_z = T(1) / z;
+        T self_weight = 0;
+        for (std::size_t c = 0; c < k; ++c) {
+            const T r = row[c] * inv_z;
+            self_weight += r * g.shrink[c];
+            coef[i * k + c] = r * (T(1) - g.shrink[c]);
+        }
+        self[i] = self_weight;
+    }
+}
 }  // namespace
+
+void mixture_softmax(const GemmRows<double>& g, std::size_t n, double* dots, double* coef, double* self) {
+    softmax(g, n, dots, coef, self);
+}
+void mixture_softmax(const GemmRows<float>& g, std::size_t n, float* dots, float* coef, float* self) {
+    softmax(g, n, dots, coef, self);
+}
 
 void mixture_rows(const MixtureTables<double>& t, const double* x, std::size_t n, double* out) {
     rows(t, x, n, out);

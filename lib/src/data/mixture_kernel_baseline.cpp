@@ -29,4 +29,18 @@ void mixture_rows(const MixtureTables<float>& t, const double* x, std::size_t n,
     baseline::mixture_rows(t, x, n, out);
 }
 
+void mixture_softmax(const GemmRows<double>& g, std::size_t n, double* dots, double* coef, double* self) {
+#ifdef AYSLAB_HAVE_AVX2_KERNEL
+    if (have_avx2()) return avx2::mixture_softmax(g, n, dots, coef, self);
+#endif
+    baseline::mixture_softmax(g, n, dots, coef, self);
+}
+
+void mixture_softmax(const GemmRows<float>& g, std::size_t n, float* dots, float* coef, float* self) {
+#ifdef AYSLAB_HAVE_AVX2_KERNEL
+    if (have_avx2()) return avx2::mixture_softmax(g, n, dots, coef, self);
+#endif
+    baseline::mixture_softmax(g, n, dots, coef, self);
+}
+
 }  // namespace ayslab::detail

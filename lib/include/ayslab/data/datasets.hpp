@@ -11,6 +11,7 @@
 
 #include "ayslab/data/io.hpp"
 #include "ayslab/denoiser.hpp"
+#include "ayslab/precision.hpp"
 
 namespace ayslab {
 
@@ -20,7 +21,8 @@ struct DatasetOptions {
     std::uint64_t seed = 0;
     std::size_t subset = 10000;  // Fashion-MNIST training images used
     std::filesystem::path fashion_mnist_dir = "/usr/share/datasets/fashion-mnist";
-    std::filesystem::path file{};  // for "file"
+    std::filesystem::path file{};              // for "file"
+    Precision precision = Precision::float64;  // of the denoiser evaluations (mixtures, point sets)
 };
 
 struct Dataset {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "ayslab/denoiser.hpp"
+#include "ayslab/precision.hpp"
 
 namespace ayslab {
 
@@ -31,16 +32,27 @@ class EmpiricalData final : public Denoiser {
     // Draws data points uniformly (with replacement), addressed by (seed, first + i).
     void sample(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out) const override;
 
+    // float32: denoise() and denoise_rows() compute in single precision (log densities, nearest
+    // distances and the Jacobian trace stay float64). Keeps a float copy of the points.
+    void set_precision(Precision p);
+    Precision precision() const { return precision_; }
+
     // Squared distance from each row of x to its nearest data point (n values).
     void nearest_squared_distance(std::span<const double> x, std::size_t n, std::span<double> out) const;
 
   private:
     // One pass over the data for a block of rows: fills out (n x d, if not empty) with D and
     // log_sum (n) with log sum_j exp(-|x - y_j|^2 / (2 sigma_i^2)).
+    template <class T>
     void pass(const double* x, std::size_t n, const double* sigmas, double* out, double* log_sum) const;
+    // Blocks of rows through pass<T>, with per-row sigmas (or one sigma: sigma_stride 0).
+    void denoise_blocks(const double* x, std::size_t n, const double* sigmas, std::size_t sigma_stride,
+                        double* out) const;
 
     std::size_t dim_;
     std::vector<double> points_, norms_;  // |y_j|^2
+    std::vector<float> points_f_, norms_f_;
+    Precision precision_ = Precision::float64;
     double variance_ = 0.0;
 };
 
