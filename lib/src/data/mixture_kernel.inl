@@ -63,34 +63,62 @@ void rows(const MixtureTables<T>& t, const double* x, std::size_t n, double* out
         }
     }
 }
+// Sums and maxima over components in 8 fixed lanes (lane c % 8), combined in lane order at the end:
+// the loops vectorise without reassociation, and the result is the same on every instruction set.
+constexpr std::size_t lanes = 8;
+
+template <class T>
+T lane_sum(const T (&v)[lanes]) {
+    T s = 0;
+    for (std::size_t l = 0; l < lanes; ++l) s += v[l];
+    return s;
+}
+
 template <class T>
 void softmax(const GemmRows<T>& g, std::size_t n, T* dots, T* coef, T* self) {
-    const std::size_t k = g.k, d = g.d;
+    const std::size_t k = g.k, d = g.d, k_main = k - k % lanes, d_main = d - d % lanes;
     for (std::size_t i = 0; i < n; ++i) {
-        T xx = 0;
         const T* xi = g.x + i * d;
-        for (std::size_t j = 0; j < d; ++j) xx += xi[j] * xi[j];
-        T top = -std::numeric_limits<T>::infinity();
+        T part[lanes] = {};
+        for (std::size_t j0 = 0; j0 < d_main; j0 += lanes)
+            for (std::size_t l = 0; l < lanes; ++l) part[l] += xi[j0 + l] * xi[j0 + l];
+        for (std::size_t j = d_main; j < d; ++j) part[j % lanes] += xi[j] * xi[j];
+        const T xx = lane_sum(part);
         T* row = dots + i * k;
-        for (std::size_t c = 0; c < k; ++c) {
+        T tops[lanes];
+        std::fill_n(tops, lanes, -std::numeric_limits<T>::infinity());
+        auto logit = [&](std::size_t c, std::size_t l) {
             T dist2 = xx - T(2) * row[c] + g.norms[c];
             dist2 = dist2 < T(0) ? T(0) : dist2;
             row[c] = g.log_norm[c] - dist2 * g.inv2t[c];
-            top = top < row[c] ? row[c] : top;
-        }
-        T z = 0;
-        for (std::size_t c = 0; c < k; ++c) {
+            tops[l] = tops[l] < row[c] ? row[c] : tops[l];
+        };
+        for (std::size_t c0 = 0; c0 < k_main; c0 += lanes)
+            for (std::size_t l = 0; l < lanes; ++l) logit(c0 + l, l);
+        for (std::size_t c = k_main; c < k; ++c) logit(c, c % lanes);
+        T top = tops[0];
+        for (std::size_t l = 1; l < lanes; ++l) top = top < tops[l] ? tops[l] : top;
+        T zs[lanes] = {};
+        for (std::size_t c0 = 0; c0 < k_main; c0 += lanes)
+            for (std::size_t l = 0; l < lanes; ++l) {
+                row[c0 + l] = exp_vec(row[c0 + l] - top);
+                zs[l] += row[c0 + l];
+            }
+        for (std::size_t c = k_main; c < k; ++c) {
             row[c] = exp_vec(row[c] - top);
-            z += row[c];
+            zs[c % lanes] += row[c];
         }
-        const T inv_z = T(1) / z;
-        T self_weight = 0;
-        for (std::size_t c = 0; c < k; ++c) {
+        const T inv_z = T(1) / lane_sum(zs);
+        T selfs[lanes] = {};
+        auto mix = [&](std::size_t c, std::size_t l) {
             const T r = row[c] * inv_z;
-            self_weight += r * g.shrink[c];
+            selfs[l] += r * g.shrink[c];
             coef[i * k + c] = r * (T(1) - g.shrink[c]);
-        }
-        self[i] = self_weight;
+        };
+        for (std::size_t c0 = 0; c0 < k_main; c0 += lanes)
+            for (std::size_t l = 0; l < lanes; ++l) mix(c0 + l, l);
+        for (std::size_t c = k_main; c < k; ++c) mix(c, c % lanes);
+        self[i] = lane_sum(selfs);
     }
 }
 }  // namespace
