@@ -31,6 +31,9 @@ Schema ays_compare_keys() {
         {"eval_seeds", KeyType::integer, "evaluation seeds (standard errors over seeds)", 2, 1000},
         {"projections", KeyType::integer, "sliced W2 projections", 1, 1e6},
         precision_key(),
+        {"data_shards", KeyType::integer,
+         "point sets: split the data into this many shards over the MPI ranks (1 = every rank holds all)", 1,
+         1e6},
     };
 }
 

@@ -13,6 +13,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
     dopt.held_out = static_cast<std::size_t>(cfg.integer("held_out"));
     dopt.seed = cfg.seed();
     dopt.precision = parse_precision(cfg.string("precision"));
+    dopt.shards = static_cast<std::size_t>(cfg.integer("data_shards"));
+    dopt.threads = ctx.threads;
     dopt.fashion_mnist_dir = cfg.string("directory");
     ays_compare(make_dataset("fashion-mnist", dopt), cfg, ctx, r);
     return r;

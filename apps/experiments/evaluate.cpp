@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "ayslab/data/empirical.hpp"
+#include "ayslab/data/nearest.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/metrics.hpp"
 #include "ayslab/sampler.hpp"
@@ -26,7 +26,7 @@ SampleQuality evaluate_samples(const Dataset& dataset, const Solver& solver, con
     if (schedule.ends_at_zero()) throw InputError("sample NLL needs a schedule ending at sigma_min > 0");
     const Denoiser& data = *dataset.data;
     const std::size_t d = data.dim(), n = o.particles;
-    const auto* points = dynamic_cast<const EmpiricalData*>(&data);
+    const auto* points = dynamic_cast<const NearestPoint*>(&data);
     SampleQuality q;
     std::vector<double> x(n * d);
     for (std::size_t s = 0; s < o.seeds; ++s) {
@@ -44,7 +44,7 @@ SampleQuality evaluate_samples(const Dataset& dataset, const Solver& solver, con
             q.sw2.add(w);
         }
         if (points) {
-            const auto near = nearest_distance(*points, x, n, o.threads);
+            const auto near = nearest_distance(data, x, n, o.threads);
             if (s == 0) q.nearest = Moments(near.mean());
             q.nearest.add(near.mean());
         }

@@ -50,7 +50,10 @@ SampleStats sample(const Denoiser& denoiser, const Solver& solver, const Schedul
             if (observer) observer(c, first, i + 1, schedule[i + 1], xc);
         }
     };
-    if (observer) {
+    if (denoiser.collective()) {
+        // Every rank makes the same denoiser calls in the same order: all chunks, here, in order.
+        for (std::size_t c = 0; c < chunks; ++c) run_chunk(c);
+    } else if (observer) {
         // The observer keeps per-chunk state in this process: every chunk runs here.
         parallel_for(chunks, options.threads, run_chunk);
     } else {
@@ -68,14 +71,17 @@ void sample_marginal(const Denoiser& denoiser, double sigma, std::span<double> x
     const std::size_t d = denoiser.dim();
     if (x.size() != n * d) throw InputError("sample_marginal: output has the wrong size");
     constexpr std::size_t chunk = 4096;
-    cluster::distributed_for(chunk_count(n, chunk), threads, x, chunk * d, [&](std::size_t c) {
-        const std::size_t first = c * chunk, count = std::min(chunk, n - first);
-        const auto xc = x.subspan(first * d, count * d);
-        denoiser.sample(count, seed, first, xc);
-        std::vector<double> z(count * d);
-        fill_normal_flat(seed, static_cast<std::uint64_t>(Stream::prior), 0, first * d, z);
-        for (std::size_t k = 0; k < z.size(); ++k) xc[k] += sigma * z[k];
-    });
+    cluster::distributed_for(
+        chunk_count(n, chunk), threads, x, chunk * d,
+        [&](std::size_t c) {
+            const std::size_t first = c * chunk, count = std::min(chunk, n - first);
+            const auto xc = x.subspan(first * d, count * d);
+            denoiser.sample(count, seed, first, xc);
+            std::vector<double> z(count * d);
+            fill_normal_flat(seed, static_cast<std::uint64_t>(Stream::prior), 0, first * d, z);
+            for (std::size_t k = 0; k < z.size(); ++k) xc[k] += sigma * z[k];
+        },
+        denoiser.collective());
 }
 
 }  // namespace ayslab

@@ -4,13 +4,17 @@
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
 #include "ayslab/cluster.hpp"
 #include "ayslab/data/datasets.hpp"
+#include "ayslab/data/empirical.hpp"
+#include "ayslab/data/sharded.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/parallel.hpp"
+#include "ayslab/rng.hpp"
 #include "ayslab/sampler.hpp"
 
 using namespace ayslab;
@@ -68,6 +72,36 @@ TEST_CASE("sampling split over ranks gives a single process's particles, bit for
                [](std::size_t, std::size_t, std::size_t, double, std::span<const double>) {});
         CHECK(split == local);
     }
+}
+
+TEST_CASE("a data set sharded over the ranks gives the unsharded denoiser, density and draws") {
+    const std::size_t d = 16, total = 3000, n = 130;
+    std::vector<double> y(total * d), x(n * d);
+    fill_normal_flat(1, 98, 0, 0, y);
+    fill_normal_flat(2, 98, 0, 0, x);
+    const EmpiricalData whole(y, d);
+    const ShardedEmpiricalData sharded(y, d, 4, 1);  // rank 0 holds shards 0-1, rank 1 shards 2-3
+    for (double sigma : {0.1, 1.0, 10.0}) {
+        std::vector<double> a(n * d), b(n * d), la(n), lb(n);
+        whole.denoise(x, n, sigma, a);
+        sharded.denoise(x, n, sigma, b);
+        for (std::size_t i = 0; i < a.size(); ++i) REQUIRE(std::abs(a[i] - b[i]) < 1e-12);
+        whole.log_density_rows(x, n, sigma, la);
+        sharded.log_density_rows(x, n, sigma, lb);
+        for (std::size_t i = 0; i < n; ++i) REQUIRE(std::abs(la[i] - lb[i]) < 1e-9);
+    }
+    std::vector<double> sa(50 * d), sb(50 * d);
+    whole.sample(50, 4, 0, sa);
+    sharded.sample(50, 4, 0, sb);
+    CHECK(sa == sb);
+    // The sampler over a collective denoiser: every rank runs every chunk and gets the same particles.
+    std::vector<double> p(200 * d);
+    sample_marginal(sharded, 5.0, p, 200, 3, 1);
+    sample(sharded, *make_solver("euler"), karras(5, 0.05, 5.0), p, 200, {3, 1, 64});
+    std::vector<double> q(200 * d);
+    sample_marginal(whole, 5.0, q, 200, 3, 1);
+    sample(whole, *make_solver("euler"), karras(5, 0.05, 5.0), q, 200, {3, 1, 64});
+    for (std::size_t i = 0; i < p.size(); ++i) REQUIRE(std::abs(p[i] - q[i]) < 1e-9);
 }
 
 int main(int argc, char** argv) {

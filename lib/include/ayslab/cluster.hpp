@@ -5,6 +5,7 @@
 // and any thread count. Without MPI (not built with it, or not started by mpirun) there is one rank.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <span>
 #include <type_traits>
@@ -50,10 +51,20 @@ void share_chunks(std::span<T> data, std::size_t chunks, std::size_t per_chunk) 
     if (ranks() > 1) share_bytes(std::as_writable_bytes(data), chunks, per_chunk * sizeof(T));
 }
 
-// for_my_chunks, then share_chunks of one output array: the common case.
+// Row i of data (rows of `width` values) was written by rank owner[i]; afterwards every rank has
+// every row (bytes copied, in row order).
+void share_rows(std::span<double> data, std::size_t width, std::span<const std::uint32_t> owner);
+
+// for_my_chunks, then share_chunks of one output array: the common case. collective: the body calls a
+// collective denoiser (Denoiser::collective), so every rank runs every chunk, in order, on this thread,
+// and there is nothing to share.
 template <class T>
 void distributed_for(std::size_t chunks, std::size_t threads, std::span<T> out, std::size_t per_chunk,
-                     const std::function<void(std::size_t)>& body) {
+                     const std::function<void(std::size_t)>& body, bool collective = false) {
+    if (collective) {
+        for (std::size_t c = 0; c < chunks; ++c) body(c);
+        return;
+    }
     for_my_chunks(chunks, threads, body);
     share_chunks(out, chunks, per_chunk);
 }

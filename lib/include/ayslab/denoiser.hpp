@@ -29,6 +29,9 @@ class Denoiser {
                                   std::span<double> out) const;
     // Per-coordinate data variance averaged over coordinates.
     virtual double data_variance() const = 0;
+    // True for a denoiser spread over MPI ranks (ShardedEmpiricalData): every rank must make the same
+    // calls in the same order, so loops over it run their chunks in order on the calling thread.
+    virtual bool collective() const { return false; }
     // n draws of x_0 into out (n rows); row i depends only on (seed, first + i).
     virtual void sample(std::size_t n, std::uint64_t seed, std::uint64_t first,
                         std::span<double> out) const = 0;

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <span>
 
-#include "ayslab/data/empirical.hpp"
+#include "ayslab/data/nearest.hpp"
 #include "ayslab/denoiser.hpp"
 #include "ayslab/stats.hpp"
 
@@ -20,7 +20,7 @@ Moments negative_log_likelihood(const Denoiser& data, std::span<const double> x,
                                 std::size_t threads = 1);
 
 // Moments of the distance from each row of x to its nearest data point.
-Moments nearest_distance(const EmpiricalData& data, std::span<const double> x, std::size_t n,
+Moments nearest_distance(const Denoiser& data, std::span<const double> x, std::size_t n,
                          std::size_t threads = 1);
 
 }  // namespace ayslab

@@ -2,6 +2,7 @@
 // started by mpirun/mpiexec, so a plain run of an MPI build stays a single process with no MPI state.
 #include <mpi.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <exception>
@@ -120,6 +121,36 @@ void share_bytes(std::span<std::byte> data, std::size_t chunks, std::size_t chun
             const int n = static_cast<int>(std::min(piece, offset[r + 1] - at));
             check(MPI_Bcast(data.data() + at, n, MPI_BYTE, static_cast<int>(r), MPI_COMM_WORLD), "MPI_Bcast");
         }
+}
+
+void share_rows(std::span<double> data, std::size_t width, std::span<const std::uint32_t> owner) {
+    if (world == 1) return;
+    // Pack this rank's rows in order, gather every rank's pack, unpack by owner in row order.
+    std::vector<std::size_t> rows(world, 0);
+    for (auto r : owner) ++rows[r];
+    std::vector<double> mine, all(owner.size() * width);
+    mine.reserve(rows[my_rank] * width);
+    for (std::size_t i = 0; i < owner.size(); ++i)
+        if (owner[i] == my_rank)
+            mine.insert(mine.end(), data.begin() + i * width, data.begin() + (i + 1) * width);
+    if (all.size() > static_cast<std::size_t>(INT_MAX))
+        throw InputError("share_rows: more than 2^31 values in one exchange");
+    std::vector<int> counts(world), displs(world);
+    for (std::size_t r = 0, at = 0; r < world; ++r) {
+        counts[r] = static_cast<int>(rows[r] * width);
+        displs[r] = static_cast<int>(at);
+        at += rows[r] * width;
+    }
+    check(MPI_Allgatherv(mine.data(), counts[my_rank], MPI_DOUBLE, all.data(), counts.data(), displs.data(),
+                         MPI_DOUBLE, MPI_COMM_WORLD),
+          "MPI_Allgatherv");
+    std::vector<std::size_t> next(world);
+    for (std::size_t r = 0; r < world; ++r) next[r] = static_cast<std::size_t>(displs[r]);
+    for (std::size_t i = 0; i < owner.size(); ++i) {
+        std::copy_n(all.begin() + static_cast<std::ptrdiff_t>(next[owner[i]]), width,
+                    data.begin() + i * width);
+        next[owner[i]] += width;
+    }
 }
 
 }  // namespace ayslab::cluster

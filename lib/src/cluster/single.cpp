@@ -17,4 +17,6 @@ void for_my_chunks(std::size_t chunks, std::size_t threads, const std::function<
 
 void share_bytes(std::span<std::byte>, std::size_t, std::size_t) {}
 
+void share_rows(std::span<double>, std::size_t, std::span<const std::uint32_t>) {}
+
 }  // namespace ayslab::cluster

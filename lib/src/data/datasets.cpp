@@ -8,6 +8,7 @@
 
 #include "ayslab/data/empirical.hpp"
 #include "ayslab/data/mixture.hpp"
+#include "ayslab/data/sharded.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/rng.hpp"
 
@@ -87,7 +88,12 @@ std::vector<std::string> dataset_names() {
 Dataset make_dataset(std::string_view name, const DatasetOptions& o) {
     Dataset ds;
     ds.name = std::string(name);
-    auto empirical = [&](PointSet ps) {
+    auto empirical = [&](PointSet ps) -> std::unique_ptr<Denoiser> {
+        if (o.shards > 1) {
+            auto data = std::make_unique<ShardedEmpiricalData>(ps.values, ps.d, o.shards, o.threads);
+            data->set_precision(o.precision);
+            return data;
+        }
         auto data = std::make_unique<EmpiricalData>(std::move(ps.values), ps.d);
         data->set_precision(o.precision);
         return data;

@@ -152,6 +152,22 @@ void EmpiricalData::denoise_blocks(const double* x, std::size_t n, const double*
     }
 }
 
+void EmpiricalData::evaluate(const double* x, std::size_t n, const double* sigmas, std::size_t sigma_stride,
+                             double* out, double* log_sum, bool full_precision) const {
+    thread_local std::vector<double> same;
+    if (sigma_stride == 0) same.assign(row_block, sigmas[0]);
+    for (std::size_t i0 = 0; i0 < n; i0 += row_block) {
+        const std::size_t m = std::min(row_block, n - i0);
+        const double* s = sigma_stride == 0 ? same.data() : sigmas + i0 * sigma_stride;
+        double* o = out ? out + i0 * dim_ : nullptr;
+        double* l = log_sum ? log_sum + i0 : nullptr;
+        if (precision_ == Precision::float32 && !full_precision)
+            pass<float>(x + i0 * dim_, m, s, o, l);
+        else
+            pass<double>(x + i0 * dim_, m, s, o, l);
+    }
+}
+
 void EmpiricalData::denoise(std::span<const double> x, std::size_t n, double sigma,
                             std::span<double> out) const {
     check_batch(*this, x, n, out);

@@ -107,7 +107,7 @@ KlubDraws klub_draws(const Denoiser& data, std::uint64_t slot, const KlubMonteCa
     const std::uint64_t data_seed = o.seed * 0x9E3779B97F4A7C15ULL + slot * 0xBF58476D1CE4E5B9ULL + 1;
     for (std::size_t i = 0; i < m; ++i) fill_uniform({o.seed, stream, i, 2 * slot}, {&w.u[i], 1});
     constexpr std::size_t chunk = 1024;
-    parallel_for(chunk_count(m, chunk), o.threads, [&](std::size_t c) {
+    parallel_for(chunk_count(m, chunk), data.collective() ? 1 : o.threads, [&](std::size_t c) {
         const std::size_t first = c * chunk, count = std::min(chunk, m - first);
         data.sample(count, data_seed, first, std::span(w.x0).subspan(first * d, count * d));
     });
@@ -152,34 +152,37 @@ KlubEstimate klub_interval_mc(const Denoiser& data, double lo, double hi, const 
     const std::size_t chunks = chunk_count(m, chunk);
     const double shift = c2 * c2 * static_cast<double>(d) * normaliser;  // the Gaussian-data value
     std::vector<Moments> parts(chunks, Moments(shift));
-    cluster::distributed_for(chunks, o.threads, std::span(parts), 1, [&](std::size_t c) {
-        const std::size_t first = c * chunk, count = std::min(chunk, m - first);
-        thread_local std::vector<double> sig, x, xh, d1, d2;
-        sig.resize(count);
-        x.resize(count * d);
-        xh.resize(count * d);
-        d1.resize(count * d);
-        d2.resize(count * d);
-        for (std::size_t i = 0; i < count; ++i) {
-            const std::size_t g = first + i;
-            sig[i] = std::sqrt(c2 / invert_partial(a, h, w.u[g] * total));
-            sig[i] = std::clamp(sig[i], lo, hi);
-            const double up = std::sqrt((hi - sig[i]) * (hi + sig[i]));
-            for (std::size_t k = 0; k < d; ++k) {
-                x[i * d + k] = w.x0[g * d + k] + sig[i] * w.eps[g * d + k];
-                xh[i * d + k] = x[i * d + k] + up * w.z[g * d + k];
+    cluster::distributed_for(
+        chunks, o.threads, std::span(parts), 1,
+        [&](std::size_t c) {
+            const std::size_t first = c * chunk, count = std::min(chunk, m - first);
+            thread_local std::vector<double> sig, x, xh, d1, d2;
+            sig.resize(count);
+            x.resize(count * d);
+            xh.resize(count * d);
+            d1.resize(count * d);
+            d2.resize(count * d);
+            for (std::size_t i = 0; i < count; ++i) {
+                const std::size_t g = first + i;
+                sig[i] = std::sqrt(c2 / invert_partial(a, h, w.u[g] * total));
+                sig[i] = std::clamp(sig[i], lo, hi);
+                const double up = std::sqrt((hi - sig[i]) * (hi + sig[i]));
+                for (std::size_t k = 0; k < d; ++k) {
+                    x[i * d + k] = w.x0[g * d + k] + sig[i] * w.eps[g * d + k];
+                    xh[i * d + k] = x[i * d + k] + up * w.z[g * d + k];
+                }
             }
-        }
-        data.denoise_rows(x, count, sig, d1);
-        data.denoise(xh, count, hi, d2);
-        for (std::size_t i = 0; i < count; ++i) {
-            double sq = 0.0;
-            for (std::size_t k = 0; k < d; ++k)
-                sq += (d1[i * d + k] - d2[i * d + k]) * (d1[i * d + k] - d2[i * d + k]);
-            const double g = gap(c2, sig[i], hi);
-            parts[c].add(g > 0.0 ? sq / g * normaliser : 0.0);
-        }
-    });
+            data.denoise_rows(x, count, sig, d1);
+            data.denoise(xh, count, hi, d2);
+            for (std::size_t i = 0; i < count; ++i) {
+                double sq = 0.0;
+                for (std::size_t k = 0; k < d; ++k)
+                    sq += (d1[i * d + k] - d2[i * d + k]) * (d1[i * d + k] - d2[i * d + k]);
+                const double g = gap(c2, sig[i], hi);
+                parts[c].add(g > 0.0 ? sq / g * normaliser : 0.0);
+            }
+        },
+        data.collective());
     Moments all(shift);
     for (const auto& p : parts) all.merge(p);
     return {all.mean(), all.se_mean()};

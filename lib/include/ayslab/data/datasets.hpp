@@ -23,6 +23,10 @@ struct DatasetOptions {
     std::filesystem::path fashion_mnist_dir = "/usr/share/datasets/fashion-mnist";
     std::filesystem::path file{};              // for "file"
     Precision precision = Precision::float64;  // of the denoiser evaluations (mixtures, point sets)
+    // Point sets: > 1 splits the data into this many shards over the MPI ranks (ShardedEmpiricalData,
+    // data/sharded.hpp); threads is then the thread count of each rank's shard evaluations.
+    std::size_t shards = 1;
+    std::size_t threads = 1;
 };
 
 struct Dataset {

@@ -5,12 +5,13 @@
 #pragma once
 #include <vector>
 
+#include "ayslab/data/nearest.hpp"
 #include "ayslab/denoiser.hpp"
 #include "ayslab/precision.hpp"
 
 namespace ayslab {
 
-class EmpiricalData final : public Denoiser {
+class EmpiricalData final : public Denoiser, public NearestPoint {
   public:
     // points: N x dim, row-major; N >= 1, all finite.
     EmpiricalData(std::vector<double> points, std::size_t dim);
@@ -38,7 +39,13 @@ class EmpiricalData final : public Denoiser {
     Precision precision() const { return precision_; }
 
     // Squared distance from each row of x to its nearest data point (n values).
-    void nearest_squared_distance(std::span<const double> x, std::size_t n, std::span<double> out) const;
+    void nearest_squared_distance(std::span<const double> x, std::size_t n,
+                                  std::span<double> out) const override;
+
+    // D (if out is not null) and log sum_j exp(-|x - y_j|^2 / (2 sigma_i^2)) (log_sum, n values) for n
+    // rows, sigma_i = sigmas[i * sigma_stride]; in float64 when full_precision, else in precision().
+    void evaluate(const double* x, std::size_t n, const double* sigmas, std::size_t sigma_stride, double* out,
+                  double* log_sum, bool full_precision) const;
 
   private:
     // One pass over the data for a block of rows: fills out (n x d, if not empty) with D and

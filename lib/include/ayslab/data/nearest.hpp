@@ -1,0 +1,17 @@
+// Data sets made of points, which can say how far a sample is from the nearest of them (the
+// memorisation metric); implemented by EmpiricalData and ShardedEmpiricalData.
+#pragma once
+#include <cstddef>
+#include <span>
+
+namespace ayslab {
+
+class NearestPoint {
+  public:
+    virtual ~NearestPoint() = default;
+    // Squared distance from each row of x (n x dim) to its nearest data point (n values).
+    virtual void nearest_squared_distance(std::span<const double> x, std::size_t n,
+                                          std::span<double> out) const = 0;
+};
+
+}  // namespace ayslab
