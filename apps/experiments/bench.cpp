@@ -59,8 +59,10 @@ Result run(const Config& cfg, const RunContext&) {
     for (const auto& precision_text : cfg.strings("precisions")) {
         const Precision precision = parse_precision(precision_text);
         const std::string& pn = precision_text;
+        // gemm_k > 0: the denoiser is two GEMMs of 512 (chunk) x gemm_k x d per step, 4 K d flops per
+        // particle-step; its rate is also reported against that GEMM shape's roofline.
         auto sampling = [&](const std::string& label, const Denoiser& data,
-                            const std::vector<std::int64_t>& sizes) {
+                            const std::vector<std::int64_t>& sizes, std::size_t gemm_k) {
             for (const auto n64 : sizes) {
                 const auto n = static_cast<std::size_t>(n64);
                 std::vector<double> x(n * data.dim()), start(n * data.dim());
@@ -77,22 +79,35 @@ Result run(const Config& cfg, const RunContext&) {
                         min_seconds);
                     const double rate = static_cast<double>(n * steps) / s;
                     if (base == 0.0) base = rate;
-                    r.values["sampling"][pn][label][std::to_string(n)][std::to_string(t)] = {
-                        {"seconds", s}, {"particle_steps_per_s", rate}};
+                    auto& entry = r.values["sampling"][pn][label][std::to_string(n)][std::to_string(t)];
+                    entry = {{"seconds", s}, {"particle_steps_per_s", rate}};
+                    std::string roof_text;
+                    if (gemm_k > 0) {
+                        const double d = static_cast<double>(data.dim()), k = static_cast<double>(gemm_k);
+                        const double gflops = rate * 4.0 * k * d / 1e9;
+                        const double roof =
+                            gemm_gflops(512, gemm_k, data.dim(), t, cfg.number("gemm_seconds"), precision);
+                        entry["gflops"] = gflops;
+                        entry["gemm_roofline_gflops"] = roof;
+                        entry["fraction_of_roofline"] = gflops / roof;
+                        roof_text = fmt::format(", {:.1f} GFLOP/s = {:.0f}% of the 512x{}x{} GEMM roofline",
+                                                gflops, 100 * gflops / roof, gemm_k, data.dim());
+                    }
                     r.line(
                         fmt::format("Euler sampling, {} {:<22} N = {:>6}, {} thread(s): {:.3g} "
-                                    "particle-steps/s (x{:.2f})",
-                                    pn, label, n, t, rate, rate / base));
+                                    "particle-steps/s (x{:.2f}){}",
+                                    pn, label, n, t, rate, rate / base, roof_text));
                 }
             }
         };
         DatasetOptions ring_options;
         ring_options.precision = precision;
         const auto ring = make_dataset("ring8", ring_options);
-        sampling("ring of 8 (d=2, K=8)", *ring.data, cfg.integers("ring_particles"));
+        sampling("ring of 8 (d=2, K=8)", *ring.data, cfg.integers("ring_particles"),
+                 0);  // exp-bound, no GEMM
         auto m64 = mixture64();
         m64.set_precision(precision);
-        sampling("mixture d=64, K=64", m64, cfg.integers("mixture64_particles"));
+        sampling("mixture d=64, K=64", m64, cfg.integers("mixture64_particles"), 64);
 
         // The ideal denoiser on Fashion-MNIST and the GEMM roofline of the same shape and precision.
         fm_options.precision = precision;
