@@ -237,11 +237,15 @@ void EmpiricalData::sample(std::size_t n, std::uint64_t seed, std::uint64_t firs
                            std::span<double> out) const {
     if (out.size() != n * dim_) throw InputError("empirical sample: output has the wrong size");
     for (std::size_t i = 0; i < n; ++i) {
-        double v = 0.0;
-        fill_uniform({seed, static_cast<std::uint64_t>(Stream::data), first + i, 0}, {&v, 1});
-        const auto j = std::min(static_cast<std::size_t>(v * static_cast<double>(size())), size() - 1);
+        const std::size_t j = empirical_draw_row(seed, first + i, size());
         std::copy_n(points_.data() + j * dim_, dim_, out.data() + i * dim_);
     }
+}
+
+std::size_t empirical_draw_row(std::uint64_t seed, std::uint64_t index, std::size_t total) {
+    double v = 0.0;
+    fill_uniform({seed, static_cast<std::uint64_t>(Stream::data), index, 0}, {&v, 1});
+    return std::min(static_cast<std::size_t>(v * static_cast<double>(total)), total - 1);
 }
 
 void EmpiricalData::nearest_squared_distance(std::span<const double> x, std::size_t n,

@@ -9,7 +9,6 @@
 
 #include "ayslab/error.hpp"
 #include "ayslab/parallel.hpp"
-#include "ayslab/rng.hpp"
 
 namespace ayslab {
 
@@ -125,9 +124,7 @@ void ShardedEmpiricalData::sample(std::size_t n, std::uint64_t seed, std::uint64
     thread_local std::vector<std::uint32_t> owner;
     owner.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
-        double v = 0.0;
-        fill_uniform({seed, static_cast<std::uint64_t>(Stream::data), first + i, 0}, {&v, 1});
-        const auto j = std::min(static_cast<std::size_t>(v * static_cast<double>(total)), total - 1);
+        const std::size_t j = empirical_draw_row(seed, first + i, total);
         const auto s = static_cast<std::size_t>(std::upper_bound(first_row_.begin(), first_row_.end(), j) -
                                                 first_row_.begin()) -
                        1;

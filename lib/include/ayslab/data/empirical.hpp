@@ -11,6 +11,10 @@
 
 namespace ayslab {
 
+// The data row drawn for particle `index` from a set of `total` points (uniform, with replacement):
+// the one rule EmpiricalData and ShardedEmpiricalData share, so both draw the same rows.
+std::size_t empirical_draw_row(std::uint64_t seed, std::uint64_t index, std::size_t total);
+
 class EmpiricalData final : public Denoiser, public NearestPoint {
   public:
     // points: N x dim, row-major; N >= 1, all finite.
