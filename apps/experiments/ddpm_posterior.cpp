@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "ayslab/cluster.hpp"
 #include "ayslab/ddpm.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/parallel.hpp"
@@ -69,7 +70,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
         const auto post = table.posterior(t);
         const double ab_prev = table.alpha_bar(t - 1), b = table.beta(t);
         std::vector<Fit> fits(batches);
-        parallel_for(batches, ctx.threads, [&](std::size_t k) {
+        cluster::distributed_for(batches, ctx.threads, std::span(fits), 1, [&](std::size_t k) {
             std::vector<double> xs(per_batch), ys(per_batch);
             for (std::size_t i = 0; i < per_batch; ++i) {
                 double z[2];

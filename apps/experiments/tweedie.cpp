@@ -6,6 +6,7 @@
 #include <cmath>
 #include <memory>
 
+#include "ayslab/cluster.hpp"
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/data/mixture.hpp"
 #include "ayslab/error.hpp"
@@ -49,15 +50,16 @@ void run_one(const std::string& label, const Denoiser& data, double sigma, const
     const double lo = mean - 3.0 * sd, width = 6.0 * sd / static_cast<double>(bins);
     const double ab = 1.0 / (1.0 + sigma * sigma), s = std::sqrt(ab);
     const std::size_t chunks = chunk_count(pairs, chunk);
-    std::vector<std::vector<BinStats>> per_chunk(chunks, std::vector<BinStats>(bins));
-    parallel_for(chunks, ctx.threads, [&](std::size_t c) {
+    // per_chunk[c * bins + k]: bin k of chunk c (chunks split over threads and MPI ranks).
+    std::vector<BinStats> per_chunk(chunks * bins);
+    cluster::distributed_for(chunks, ctx.threads, std::span(per_chunk), bins, [&](std::size_t c) {
         const std::size_t first = c * chunk, count = std::min(chunk, pairs - first);
         std::vector<double> x0(count), x(count), d(count), eps(count);
         data.sample(count, cfg.seed(), first, x0);
         fill_normal_flat(cfg.seed(), static_cast<std::uint64_t>(Stream::prior), 0, first, eps);
         for (std::size_t i = 0; i < count; ++i) x[i] = x0[i] + sigma * eps[i];
         data.denoise(x, count, sigma, d);
-        auto& local = per_chunk[c];
+        BinStats* local = per_chunk.data() + c * bins;
         for (std::size_t i = 0; i < count; ++i) {
             const double u = (x[i] - lo) / width;
             if (!(u >= 0.0) || u >= static_cast<double>(bins)) continue;
@@ -72,8 +74,9 @@ void run_one(const std::string& label, const Denoiser& data, double sigma, const
         }
     });
     std::vector<BinStats> total(bins);
-    for (const auto& local : per_chunk)
+    for (std::size_t c = 0; c < chunks; ++c)
         for (std::size_t k = 0; k < bins; ++k) {
+            const BinStats* local = per_chunk.data() + c * bins;
             total[k].denoiser.merge(local[k].denoiser);
             total[k].eps.merge(local[k].eps);
             total[k].ddpm.merge(local[k].ddpm);

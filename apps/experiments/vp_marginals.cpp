@@ -9,6 +9,7 @@
 #include <boost/numeric/odeint.hpp>
 #include <cmath>
 
+#include "ayslab/cluster.hpp"
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/forward_sde.hpp"
@@ -75,22 +76,23 @@ Result run(const Config& cfg, const RunContext& ctx) {
         paths, steps, batches));
     for (const auto& name : cfg.strings("processes")) {
         const auto process = make_process(name);
-        // batch_stats[b][r]: fine and coarse moments.
-        std::vector<std::vector<std::array<Moments, 2>>> stats(batches);
-        parallel_for(batches, ctx.threads, [&](std::size_t b) {
+        // stats[b * R + q]: fine and coarse moments of batch b at record time q (batches split over
+        // threads and MPI ranks).
+        std::vector<std::array<Moments, 2>> stats(batches * R);
+        cluster::distributed_for(batches, ctx.threads, std::span(stats), R, [&](std::size_t b) {
             const std::size_t first = b * per_batch;
             std::vector<double> x0(per_batch), fine(per_batch * R), coarse(per_batch * R);
             data.sample(per_batch, cfg.seed(), first, x0);
             const ForwardSdeRun runs[] = {{1, fine}, {2, coarse}};
             forward_sde_paths(*process, x0, per_batch, 1, {0.0, 1.0, steps}, record, cfg.seed(), first, runs);
-            stats[b].resize(R);
             for (std::size_t q = 0; q < R; ++q) {
                 const double t = times[q];
                 const double shift = process->marginal_mean(t, mu0);
-                stats[b][q] = {Moments(shift), Moments(shift)};
+                auto& slot = stats[b * R + q];
+                slot = {Moments(shift), Moments(shift)};
                 for (std::size_t i = 0; i < per_batch; ++i) {
-                    stats[b][q][0].add(fine[i * R + q]);
-                    stats[b][q][1].add(coarse[i * R + q]);
+                    slot[0].add(fine[i * R + q]);
+                    slot[1].add(coarse[i * R + q]);
                 }
             }
         });
@@ -102,7 +104,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
             const auto ode = moments_by_ode(*process, mu0, c0 * c0, t);
             std::vector<double> m_fine, m_rich, v_fine, v_rich;
             for (std::size_t b = 0; b < batches; ++b) {
-                const auto& [f, c] = stats[b][q];
+                const auto& [f, c] = stats[b * R + q];
                 m_fine.push_back(f.mean());
                 m_rich.push_back(2.0 * f.mean() - c.mean());
                 v_fine.push_back(f.variance());
