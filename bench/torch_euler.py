@@ -64,4 +64,5 @@ for dtype in (torch.float64, torch.float32):
     for t in (1, 2):
         for n in (10000, 100000):
             run("ring of 8 (d=2, K=8)", ring, 0.01, n, t, dtype)
-        run("mixture d=64, K=64", m64, 0.1, 10000, t, dtype)
+        for n in (10000, 100000):
+            run("mixture d=64, K=64", m64, 0.1, n, t, dtype)
