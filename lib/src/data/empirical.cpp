@@ -141,17 +141,6 @@ void EmpiricalData::set_precision(Precision p) {
     norms_f_.assign(norms_.begin(), norms_.end());
 }
 
-void EmpiricalData::denoise_blocks(const double* x, std::size_t n, const double* sigmas,
-                                   std::size_t sigma_stride, double* out) const {
-    for (std::size_t i0 = 0; i0 < n; i0 += row_block) {
-        const std::size_t m = std::min(row_block, n - i0);
-        if (precision_ == Precision::float32)
-            pass<float>(x + i0 * dim_, m, sigmas + i0 * sigma_stride, out + i0 * dim_, nullptr);
-        else
-            pass<double>(x + i0 * dim_, m, sigmas + i0 * sigma_stride, out + i0 * dim_, nullptr);
-    }
-}
-
 void EmpiricalData::evaluate(const double* x, std::size_t n, const double* sigmas, std::size_t sigma_stride,
                              double* out, double* log_sum, bool full_precision) const {
     thread_local std::vector<double> same;
@@ -171,31 +160,28 @@ void EmpiricalData::evaluate(const double* x, std::size_t n, const double* sigma
 void EmpiricalData::denoise(std::span<const double> x, std::size_t n, double sigma,
                             std::span<double> out) const {
     check_batch(*this, x, n, out);
-    thread_local std::vector<double> sigmas;
-    sigmas.assign(row_block, sigma);
-    denoise_blocks(x.data(), n, sigmas.data(), 0, out.data());
+    evaluate(x.data(), n, &sigma, 0, out.data(), nullptr, false);
 }
 
 void EmpiricalData::denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
                                  std::span<double> out) const {
     check_batch(*this, x, n, out);
     if (sigmas.size() != n) throw InputError(fmt::format("{} sigmas for {} rows", sigmas.size(), n));
-    denoise_blocks(x.data(), n, sigmas.data(), 1, out.data());
+    evaluate(x.data(), n, sigmas.data(), 1, out.data(), nullptr, false);
 }
 
 void EmpiricalData::log_density_rows(std::span<const double> x, std::size_t n, double sigma,
                                      std::span<double> out) const {
     if (x.size() != n * dim_ || out.size() != n) throw InputError("log_density_rows: wrong buffer sizes");
     if (!(sigma > 0.0)) throw InputError("the empirical log-density needs sigma > 0");
-    thread_local std::vector<double> sigmas;
-    sigmas.assign(std::min(n, row_block), sigma);
-    const double norm = -std::log(static_cast<double>(size())) -
-                        0.5 * static_cast<double>(dim_) * std::log(2.0 * std::numbers::pi * sigma * sigma);
-    for (std::size_t i0 = 0; i0 < n; i0 += row_block) {
-        const std::size_t m = std::min(row_block, n - i0);
-        pass<double>(x.data() + i0 * dim_, m, sigmas.data(), nullptr, out.data() + i0);
-        for (std::size_t i = 0; i < m; ++i) out[i0 + i] += norm;
-    }
+    evaluate(x.data(), n, &sigma, 0, nullptr, out.data(), true);
+    const double norm = empirical_log_normaliser(size(), dim_, sigma);
+    for (double& v : out) v += norm;
+}
+
+double empirical_log_normaliser(std::size_t total, std::size_t dim, double sigma) {
+    return -std::log(static_cast<double>(total)) -
+           0.5 * static_cast<double>(dim) * std::log(2.0 * std::numbers::pi * sigma * sigma);
 }
 
 void EmpiricalData::jacobian_trace(std::span<const double> x, std::size_t n, double sigma,

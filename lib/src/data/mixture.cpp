@@ -147,27 +147,21 @@ void GaussianMixture::denoise_small(std::span<const double> x, std::size_t n, do
     // Any K, d, diagonal variances (MATH §2), t = v + s^2: logit_k = log w_k - 1/2 sum_j [log 2 pi
     // t_kj + (x_j - mu_kj)^2 / t_kj]; D_j = sum_k r_k (mu_kj s^2/t_kj + x_j v_kj/t_kj).
     const std::size_t k = components(), d = dim_;
+    // The per-sigma tables of the per-point code (fill_tables), cast to T for the kernel.
+    thread_local SigmaTables tables;
     thread_local detail::MixtureTables<T> t;
+    fill_tables(k, d, log_weights_, var_, sigma, tables);
     const double s2 = sigma * sigma;
     t.k = k;
     t.d = d;
-    t.log_norm.resize(k);
+    t.log_norm.assign(tables.log_norm.begin(), tables.log_norm.end());
+    t.shrink.assign(tables.shrink.begin(), tables.shrink.end());
+    t.mu.assign(means_.begin(), means_.end());
     t.half_inv.resize(k * d);
-    t.shrink.resize(k * d);
     t.keep.resize(k * d);
-    t.mu.resize(k * d);
-    for (std::size_t c = 0; c < k; ++c) {
-        double acc = log_weights_[c];
-        for (std::size_t j = 0; j < d; ++j) {
-            const std::size_t cj = c * d + j;
-            const double tot = var_[cj] + s2;
-            acc -= 0.5 * std::log(2.0 * std::numbers::pi * tot);
-            t.half_inv[cj] = static_cast<T>(0.5 / tot);
-            t.shrink[cj] = static_cast<T>(var_[cj] / tot);
-            t.keep[cj] = static_cast<T>(means_[cj] * (s2 / tot));
-            t.mu[cj] = static_cast<T>(means_[cj]);
-        }
-        t.log_norm[c] = static_cast<T>(acc);
+    for (std::size_t cj = 0; cj < k * d; ++cj) {
+        t.half_inv[cj] = static_cast<T>(0.5 * tables.inv_total[cj]);
+        t.keep[cj] = static_cast<T>(means_[cj] * s2 * tables.inv_total[cj]);  // mu s^2 / t, no cancellation
     }
     detail::mixture_rows(t, x.data(), n, out.data());
 }

@@ -105,8 +105,7 @@ void ShardedEmpiricalData::log_density_rows(std::span<const double> x, std::size
     if (x.size() != n * dim_ || out.size() != n) throw InputError("log_density_rows: wrong buffer sizes");
     if (!(sigma > 0.0)) throw InputError("the empirical log-density needs sigma > 0");
     evaluate(x.data(), n, &sigma, 0, nullptr, out.data(), true);
-    const double norm = -std::log(static_cast<double>(size())) -
-                        0.5 * static_cast<double>(dim_) * std::log(2.0 * std::numbers::pi * sigma * sigma);
+    const double norm = empirical_log_normaliser(size(), dim_, sigma);
     for (double& v : out) v += norm;
 }
 

@@ -14,6 +14,8 @@ namespace ayslab {
 // The data row drawn for particle `index` from a set of `total` points (uniform, with replacement):
 // the one rule EmpiricalData and ShardedEmpiricalData share, so both draw the same rows.
 std::size_t empirical_draw_row(std::uint64_t seed, std::uint64_t index, std::size_t total);
+// log of 1/N (2 pi sigma^2)^(-d/2): log p_sigma(x) = this + log sum_j exp(-|x - y_j|^2 / 2 sigma^2).
+double empirical_log_normaliser(std::size_t total, std::size_t dim, double sigma);
 
 class EmpiricalData final : public Denoiser, public NearestPoint {
   public:
@@ -56,9 +58,6 @@ class EmpiricalData final : public Denoiser, public NearestPoint {
     // log_sum (n) with log sum_j exp(-|x - y_j|^2 / (2 sigma_i^2)).
     template <class T>
     void pass(const double* x, std::size_t n, const double* sigmas, double* out, double* log_sum) const;
-    // Blocks of rows through pass<T>, with per-row sigmas (or one sigma: sigma_stride 0).
-    void denoise_blocks(const double* x, std::size_t n, const double* sigmas, std::size_t sigma_stride,
-                        double* out) const;
 
     std::size_t dim_;
     std::vector<double> points_, norms_;  // |y_j|^2
