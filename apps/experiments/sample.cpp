@@ -6,6 +6,7 @@
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/data/io.hpp"
 #include "ayslab/error.hpp"
+#include "ayslab/io/atomic_file.hpp"
 #include "ayslab/metrics.hpp"
 #include "ayslab/sampler.hpp"
 #include "ayslab/schedule_factory.hpp"
@@ -40,6 +41,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
     so.snr = cfg.number("snr");
     so.kdiffusion_3m = cfg.boolean("kdiffusion_3m");
     const auto solver = make_solver(cfg.string("solver"), so);
+    const std::string out = cfg.string("output");
+    if (!out.empty()) check_writable_target(out, "samples");  // refused before any work
     const std::size_t d = ds.data->dim();
     std::vector<double> x;
     std::size_t n = static_cast<std::size_t>(cfg.integer("particles"));
@@ -69,7 +72,6 @@ Result run(const Config& cfg, const RunContext& ctx) {
         r.values["sliced_w2"] = w;
         r.line(fmt::format("sliced W2 to held-out data: {:.5g}", w));
     }
-    const std::string out = cfg.string("output");
     if (!out.empty()) {
         save_npy(out, {n, d, x});
         r.values["output"] = out;

@@ -12,6 +12,7 @@
 
 #include "ayslab/cluster.hpp"
 #include "ayslab/error.hpp"
+#include "ayslab/io/atomic_file.hpp"
 #include "output.hpp"
 #include "registry.hpp"
 
@@ -121,7 +122,10 @@ int run(int argc, char** argv) {
     const std::filesystem::path out =
         vm.count("out") ? vm["out"].as<std::string>() : "results/" + experiment->name + ".json";
 
+    // Refuse an output path that cannot be written before computing anything.
+    check_writable_target(out, "result");
     context.checkpoint = out.string() + ".checkpoint";
+    check_writable_target(context.checkpoint, "checkpoint");
     context.resume = vm.count("resume") > 0;
     const auto document = run_experiment(*experiment, config, context);
     if (writer) write_json_atomically(out, document);
@@ -133,7 +137,7 @@ int run(int argc, char** argv) {
 
 // SIGINT / SIGTERM: leave no partial result file (the previous complete one, if any, stays).
 extern "C" void on_signal(int sig) {
-    const char* tmp = pending_temporary_file();
+    const char* tmp = ayslab::pending_temporary_file();
     if (tmp[0] != '\0') ::unlink(tmp);
     constexpr char msg[] = "run-experiment: interrupted; no result file written\n";
     [[maybe_unused]] auto n = ::write(2, msg, sizeof(msg) - 1);

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "ayslab/error.hpp"
+#include "ayslab/io/atomic_file.hpp"
 
 namespace ayslab {
 
@@ -204,13 +205,7 @@ void save_npy(const std::filesystem::path& path, const PointSet& ps) {
         fmt::format("{{'descr': '<f8', 'fortran_order': False, 'shape': ({}, {}), }}", ps.n, ps.d);
     while ((10 + header.size() + 1) % 64 != 0) header += ' ';
     header += '\n';
-    std::error_code ec;
-    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
-    // Written beside the target and renamed: never a partial file.
-    const std::filesystem::path tmp = path.string() + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) throw InputError(fmt::format("cannot write '{}'", name(path)));
+    write_file_atomically(path, "samples", [&](std::ostream& out) {
         out.write("\x93NUMPY\x01\x00", 8);
         const auto len = static_cast<std::uint16_t>(header.size());
         const char lb[2] = {static_cast<char>(len & 0xff), static_cast<char>(len >> 8)};
@@ -218,13 +213,7 @@ void save_npy(const std::filesystem::path& path, const PointSet& ps) {
         out.write(header.data(), static_cast<std::streamsize>(header.size()));
         out.write(reinterpret_cast<const char*>(ps.values.data()),
                   static_cast<std::streamsize>(ps.values.size() * 8));
-        if (!out) {
-            std::filesystem::remove(tmp, ec);
-            throw InputError(fmt::format("writing '{}' failed", name(path)));
-        }
-    }
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) throw InputError(fmt::format("cannot move the samples into '{}'", name(path)));
+    });
 }
 
 PointSet load_idx(const std::filesystem::path& path, bool scale_bytes, std::size_t max_rows) {

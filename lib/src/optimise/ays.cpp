@@ -3,11 +3,11 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "ayslab/cluster.hpp"
 #include "ayslab/error.hpp"
+#include "ayslab/io/checkpoint.hpp"
 
 namespace ayslab {
 
@@ -111,7 +111,7 @@ nlohmann::json settings_json(const Schedule& start, const AysOptions& o, std::si
 nlohmann::json estimate_json(const KlubEstimate& e) { return {e.value, e.standard_error}; }
 KlubEstimate estimate_from(const nlohmann::json& j) { return {j.at(0).get<double>(), j.at(1).get<double>()}; }
 
-void save(const State& st, const nlohmann::json& settings, const std::filesystem::path& path) {
+void save(const State& st, const nlohmann::json& settings, const Checkpoint& checkpoint) {
     nlohmann::json trace = nlohmann::json::array(), stages = nlohmann::json::array();
     for (const auto& e : st.result.trace)
         trace.push_back({e.steps, e.sweep, e.klub, e.klub_standard_error, e.improved});
@@ -129,20 +129,11 @@ void save(const State& st, const nlohmann::json& settings, const std::filesystem
                                 {"best_klub", estimate_json(st.best_klub)},
                                 {"trace", trace},
                                 {"stages", stages}};
-    const auto tmp = std::filesystem::path(path.string() + ".tmp");
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        out << doc.dump() << '\n';
-        if (!out) throw InputError(fmt::format("cannot write the AYS checkpoint '{}'", tmp.string()));
-    }
-    std::filesystem::rename(tmp, path);
+    checkpoint.save(doc);
 }
 
-State load(const std::filesystem::path& path, const nlohmann::json& settings) {
-    std::ifstream in(path);
-    if (!in) throw InputError(fmt::format("cannot open the AYS checkpoint '{}' to resume", path.string()));
-    const auto doc = nlohmann::json::parse(in, nullptr, false);
-    if (doc.is_discarded() || !doc.contains("ayslab_ays_checkpoint"))
+State load(const nlohmann::json& doc, const nlohmann::json& settings, const std::filesystem::path& path) {
+    if (!doc.contains("ayslab_ays_checkpoint") || !doc.contains("settings"))
         throw InputError(fmt::format("'{}' is not an AYS checkpoint", path.string()));
     for (const auto& [key, value] : settings.items())
         if (!doc["settings"].contains(key) || doc["settings"][key] != value)
@@ -182,9 +173,11 @@ AysResult optimise_ays(const Denoiser& data, const Schedule& start, const AysOpt
     const bool checkpointing = !o.checkpoint.empty();
     // Every MPI rank reads a checkpoint to resume; only rank 0 writes and removes it.
     const bool writer = checkpointing && cluster::rank() == 0;
+    const Checkpoint checkpoint(o.checkpoint, "AYS checkpoint");
     State st;
-    if (o.resume && checkpointing && std::filesystem::exists(o.checkpoint)) {
-        st = load(o.checkpoint, settings);
+    const auto saved = o.resume ? checkpoint.load() : std::nullopt;
+    if (saved) {
+        st = load(*saved, settings, o.checkpoint);
     } else {
         st.current.assign(start.sigmas().begin(), start.sigmas().end());
         st.sweep_seed = o.seed;
@@ -204,7 +197,7 @@ AysResult optimise_ays(const Denoiser& data, const Schedule& start, const AysOpt
             st.sweep = st.stale = 0;
             st.level_started = true;
             report({current.steps(), 0, st.best_klub.value, st.best_klub.standard_error, false});
-            if (writer) save(st, settings, o.checkpoint);
+            if (writer) save(st, settings, checkpoint);
         }
         const std::size_t n = st.current.size() - 1;
         while (st.sweep < o.max_sweeps && st.stale < o.patience) {
@@ -223,13 +216,13 @@ AysResult optimise_ays(const Denoiser& data, const Schedule& start, const AysOpt
             st.current = std::move(s);
             st.stale = improved ? 0 : st.stale + 1;
             report({n, st.sweep, klub.value, klub.standard_error, improved});
-            if (writer) save(st, settings, o.checkpoint);
+            if (writer) save(st, settings, checkpoint);
         }
         st.current = st.best;
         st.result.stages.push_back({Schedule(st.best), st.best_klub});
         st.level_started = false;
     }
-    if (writer) std::filesystem::remove(o.checkpoint);
+    if (writer) checkpoint.remove();
     return st.result;
 }
 

@@ -1,0 +1,34 @@
+// The one way ayslab writes a file (results, checkpoints, sample .npy): whole or not at all.
+//  - Missing parent folders are created.
+//  - The bytes go to a temporary file beside the target, named TARGET.tmp-PID-N (unique per process and
+//    write, so two runs aimed at one path never share a temporary), then renamed over the target.
+//  - A target that exists and is not a regular file (a device such as /dev/null, a FIFO, a socket, a
+//    folder) is refused: renaming over it would replace it with a regular file.
+//  - Every failure is an InputError of one line naming what was written and where; the temporary file
+//    is removed, and a previous complete target is left as it was.
+// While a write is in progress its temporary name is readable by a signal handler
+// (pending_temporary_file), so an interrupted run can remove it.
+#pragma once
+#include <filesystem>
+#include <functional>
+#include <ostream>
+#include <string_view>
+
+namespace ayslab {
+
+// `what` names the file in errors ("result", "AYS checkpoint", "samples"); `write` fills the stream.
+void write_file_atomically(const std::filesystem::path& path, std::string_view what,
+                           const std::function<void(std::ostream&)>& write);
+void write_text_atomically(const std::filesystem::path& path, std::string_view what, std::string_view text);
+
+// Throws the InputError a write would for a target that exists and is not a regular file; lets a
+// program refuse a bad output path before it computes anything.
+void check_writable_target(const std::filesystem::path& path, std::string_view what);
+
+// Creates the missing parent folders of `path` (InputError naming `what` if that is impossible).
+void create_parent_folders(const std::filesystem::path& path, std::string_view what);
+
+// The temporary file a write is in progress on, "" when none: async-signal-safe to read.
+const char* pending_temporary_file() noexcept;
+
+}  // namespace ayslab

@@ -1,0 +1,142 @@
+// The one file writer (ayslab/io/atomic_file.hpp) and the checkpoint built on it: parent folders
+// created, non-regular targets refused and left alone, no temporary file left behind on any path.
+#include "ayslab/io/atomic_file.hpp"
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "ayslab/error.hpp"
+#include "ayslab/io/checkpoint.hpp"
+#include "ayslab/data/gaussian.hpp"
+#include "ayslab/optimise/ays.hpp"
+
+using namespace ayslab;
+namespace fs = std::filesystem;
+
+namespace {
+fs::path fresh_dir(const std::string& name) {
+    const auto d = fs::temp_directory_path() / fmt::format("ayslab-test-atomic-{}-{}", name, ::getpid());
+    fs::remove_all(d);
+    fs::create_directories(d);
+    return d;
+}
+std::string read(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+// Everything in `dir` (recursively) whose name has ".tmp-": a temporary file left behind.
+std::size_t leftovers(const fs::path& dir) {
+    std::size_t n = 0;
+    for (const auto& e : fs::recursive_directory_iterator(dir))
+        if (e.path().filename().string().find(".tmp-") != std::string::npos) ++n;
+    return n;
+}
+}  // namespace
+
+TEST_CASE("the atomic writer creates missing parent folders (a fresh clone has no results/)") {
+    const auto dir = fresh_dir("parents");
+    const auto target = dir / "results" / "deeper" / "x.json";
+    write_text_atomically(target, "result", "{}\n");
+    CHECK(read(target) == "{}\n");
+    CHECK(leftovers(dir) == 0);
+    // Replacing an existing file keeps it whole.
+    write_text_atomically(target, "result", "[1]\n");
+    CHECK(read(target) == "[1]\n");
+    CHECK(leftovers(dir) == 0);
+    fs::remove_all(dir);
+}
+
+TEST_CASE("a failing write leaves the previous file and no temporary file") {
+    const auto dir = fresh_dir("failing");
+    const auto target = dir / "x.json";
+    write_text_atomically(target, "result", "old\n");
+    struct Boom {};
+    CHECK_THROWS_AS(write_file_atomically(target, "result",
+                                          [](std::ostream& out) {
+                                              out << "half";
+                                              throw Boom{};
+                                          }),
+                    Boom);
+    CHECK(read(target) == "old\n");
+    CHECK(leftovers(dir) == 0);
+    fs::remove_all(dir);
+}
+
+TEST_CASE("targets that are not regular files are refused and left as they were") {
+    const auto dir = fresh_dir("special");
+    // A folder.
+    CHECK_THROWS_WITH_AS(write_text_atomically(dir, "result", "x"),
+                         doctest::Contains("it exists and is not a regular file"), InputError);
+    CHECK(fs::is_directory(dir));
+    // A FIFO.
+    const auto fifo = dir / "pipe";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    CHECK_THROWS_AS(write_text_atomically(fifo, "result", "x"), InputError);
+    CHECK(fs::is_fifo(fifo));
+    // A character device (as root, renaming over /dev/null would replace it with a regular file).
+    CHECK_THROWS_WITH_AS(write_text_atomically("/dev/null", "result", "x"),
+                         doctest::Contains("'/dev/null': it exists and is not a regular file"), InputError);
+    CHECK(fs::is_character_file("/dev/null"));
+    // A symbolic link to a regular file: the file is replaced, the link stays.
+    const auto real = dir / "real.json", link = dir / "link.json";
+    write_text_atomically(real, "result", "a");
+    fs::create_symlink(real, link);
+    write_text_atomically(link, "result", "b");
+    CHECK(fs::is_symlink(link));
+    CHECK(read(real) == "b");
+    CHECK(leftovers(dir) == 0);
+    fs::remove_all(dir);
+}
+
+TEST_CASE("an impossible folder is one clear InputError") {
+    const auto dir = fresh_dir("impossible");
+    write_text_atomically(dir / "file", "result", "x");
+    // The parent "file" is a regular file, so no folder can be made under it.
+    CHECK_THROWS_WITH_AS(write_text_atomically(dir / "file" / "sub" / "x.json", "result", "x"),
+                         doctest::Contains("cannot create the folder"), InputError);
+    fs::remove_all(dir);
+}
+
+TEST_CASE("checkpoint: saved into a missing folder, loaded back, removed") {
+    const auto dir = fresh_dir("checkpoint");
+    const Checkpoint cp(dir / "results" / "run.json.checkpoint", "AYS checkpoint");
+    CHECK_FALSE(cp.load().has_value());
+    cp.save({{"level", 1}, {"current", {3.0, 2.0, 1.0}}});
+    const auto back = cp.load();
+    REQUIRE(back.has_value());
+    CHECK((*back)["current"][1].get<double>() == 2.0);
+    cp.remove();
+    CHECK_FALSE(fs::exists(cp.path()));
+    // A file that is not JSON is refused, and kept.
+    write_text_atomically(cp.path(), "checkpoint", "not json");
+    CHECK_THROWS_WITH_AS(cp.load(), doctest::Contains("is not an AYS checkpoint"), InputError);
+    CHECK(fs::exists(cp.path()));
+    CHECK(leftovers(dir) == 0);
+    fs::remove_all(dir);
+}
+
+TEST_CASE("AYS checkpoints into a folder that does not exist yet (the README's first command)") {
+    const auto dir = fresh_dir("ays");
+    const auto data = DiagonalGaussian::isotropic(1, 0.0, 1.0);
+    AysOptions o;
+    o.samples = o.validation_samples = 16;
+    o.golden_iterations = 2;
+    o.max_sweeps = 1;
+    o.checkpoint = dir / "results" / "ays.json.checkpoint";
+    bool seen_checkpoint = false;
+    optimise_ays(data, karras(3, 0.01, 10.0), o,
+                 [&](const AysTraceEntry& e) { seen_checkpoint |= e.sweep == 1 && fs::exists(o.checkpoint); });
+    CHECK(seen_checkpoint);
+    CHECK(fs::is_directory(dir / "results"));
+    CHECK_FALSE(fs::exists(o.checkpoint));  // removed when done
+    CHECK(leftovers(dir) == 0);
+    fs::remove_all(dir);
+}
