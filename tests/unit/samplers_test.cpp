@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -232,4 +233,55 @@ TEST_CASE("EDM churn with S_churn > 0 and predictor-corrector, by hand") {
     const double xc = x + eps * g + std::sqrt(2 * eps) * zc;
     const double expected = xc + 2 * (s - t) / s * (D(xc, s) - xc) + std::sqrt(2 * s * (s - t)) * z_at(0, 0);
     CHECK(run("pc-langevin", Schedule({s, t}), {x})[0] == doctest::Approx(expected).epsilon(1e-12));
+}
+
+namespace {
+// A 1-D "denoiser" with a constant score g = 1 (D = x + sigma^2) that records every input row. With a
+// constant score the Langevin increment is f(z) = 2 snr^2 z^2 + 2 snr |z| z, strictly increasing in z
+// for snr < 1, so two equal increments mean two equal noise draws.
+struct ConstantScoreRecorder final : Denoiser {
+    mutable std::vector<double> seen;
+    std::size_t dim() const override { return 1; }
+    void denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override {
+        for (std::size_t i = 0; i < n; ++i) {
+            seen.push_back(x[i]);
+            out[i] = x[i] + sigma * sigma;
+        }
+    }
+    double log_density(std::span<const double>, double) const override { return 0.0; }
+    double data_variance() const override { return 1.0; }
+    void sample(std::size_t, std::uint64_t, std::uint64_t, std::span<double>) const override {}
+};
+}  // namespace
+
+TEST_CASE("predictor-corrector: every corrector step of a run draws its own noise (was period 3)") {
+    ConstantScoreRecorder rec;
+    SolverOptions o;
+    o.corrector_steps = 7;  // correctors 0 and 3 shared their draw before the fix
+    const auto solver = make_solver("pc-langevin", o);
+    std::vector<double> x = {0.25};
+    sample(rec, *solver, Schedule({3.0, 2.0, 1.0}), x, 1, {7, 1, 64});
+    // Per step: 7 corrector calls then the predictor's call; the increments between the corrector
+    // calls (and into the predictor's call) are f(z_c) for c = 0..6.
+    REQUIRE(rec.seen.size() == 2 * 8);
+    std::vector<double> increments;
+    for (std::size_t step = 0; step < 2; ++step)
+        for (std::size_t c = 0; c < 7; ++c) increments.push_back(rec.seen[step * 8 + c + 1] - rec.seen[step * 8 + c]);
+    for (std::size_t a = 0; a < increments.size(); ++a)
+        for (std::size_t b = a + 1; b < increments.size(); ++b) {
+            INFO("increments ", a, " and ", b);
+            CHECK(increments[a] != increments[b]);
+        }
+}
+
+TEST_CASE("step noise addresses are one per (step, draw) pair, and draws 0-3 keep their old addresses") {
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> seen;
+    for (std::uint64_t step = 0; step < 50; ++step)
+        for (std::uint64_t draw = 0; draw < 20; ++draw) {
+            const auto a = step_noise_address(step, draw);
+            seen.emplace_back(a.step_word, a.sub_word);
+            if (draw < 4) CHECK((a.step_word == ((step << 2) | draw) && a.sub_word == 0));
+        }
+    std::sort(seen.begin(), seen.end());
+    CHECK(std::adjacent_find(seen.begin(), seen.end()) == seen.end());
 }

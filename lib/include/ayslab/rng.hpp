@@ -49,20 +49,31 @@ inline void fill_normal(const RandomAddress& a, std::span<double> out) {
 // Fills out[k] with the N(0, 1) value of flat element index first + k (e.g. particle * d + coordinate)
 // at (seed, stream, step). Four consecutive elements share one Philox call, so this is the cheap way
 // to draw noise for small d; a value still depends only on its own (seed, stream, element, step).
+// `sub` is a further address word (default 0) for uses that need more than one draw per step.
 inline void fill_normal_flat(std::uint64_t seed, std::uint64_t stream, std::uint64_t step,
-                             std::uint64_t first, std::span<double> out) {
+                             std::uint64_t first, std::span<double> out, std::uint64_t sub = 0) {
     using Philox = r123::Philox4x64;
     const Philox rng;
     const Philox::key_type key = {{seed, 0xD1B54A32D192ED03ULL}};
     std::size_t k = 0;
     while (k < out.size()) {
         const std::uint64_t e = first + k, group = e / 4;
-        const auto r = rng(Philox::ctr_type{{group, step, 0, stream}}, key);
+        const auto r = rng(Philox::ctr_type{{group, step, sub, stream}}, key);
         const auto p = r123::boxmuller(r[0], r[1]);
         const auto q = r123::boxmuller(r[2], r[3]);
         const double v[4] = {p.x, p.y, q.x, q.y};
         for (std::uint64_t lane = e % 4; lane < 4 && k < out.size(); ++lane) out[k++] = v[lane];
     }
+}
+
+// The address words of noise draw `draw` (0, 1, 2, ...) of schedule step `step` of a solver:
+// (step << 2 | draw % 4, draw / 4), one address for every (step, draw) pair. Draws 0-3 keep the
+// addresses they had when the draw field was 2 bits wide, so those results are unchanged.
+struct StepNoiseAddress {
+    std::uint64_t step_word, sub_word;
+};
+inline StepNoiseAddress step_noise_address(std::uint64_t step, std::uint64_t draw) {
+    return {(step << 2) | (draw & 3U), draw >> 2};
 }
 
 // Fills out with i.i.d. uniforms in (0, 1] for one address.

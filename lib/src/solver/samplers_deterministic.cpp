@@ -42,8 +42,9 @@ std::span<double> BufferedSolver::buffer(std::size_t k, std::size_t size) {
 
 void BufferedSolver::noise(const StepContext& ctx, std::size_t n, std::size_t draw, std::span<double> z) {
     const std::size_t d = n > 0 ? z.size() / n : 0;
-    fill_normal_flat(ctx.seed, static_cast<std::uint64_t>(Stream::step_noise), (ctx.step << 2) | draw,
-                     ctx.first_particle * d, z);
+    const auto a = step_noise_address(ctx.step, draw);
+    fill_normal_flat(ctx.seed, static_cast<std::uint64_t>(Stream::step_noise), a.step_word, ctx.first_particle * d,
+                     z, a.sub_word);
 }
 
 std::pair<double, double> ancestral_step(double sigma, double sigma_next, double eta) {

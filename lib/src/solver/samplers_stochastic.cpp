@@ -160,7 +160,7 @@ std::size_t PcLangevinSolver::step(std::span<double> x, std::size_t n, double si
     for (std::size_t c = 0; c < o_.corrector_steps; ++c) {
         ctx.denoiser.denoise(x, n, sigma, d);
         ++nfe;
-        noise(ctx, n, 1 + (c % 3), z);
+        noise(ctx, n, 1 + c, z);  // every corrector its own draw (draw 0: the predictor)
         for (std::size_t i = 0; i < n; ++i) {
             double gnorm = 0.0, znorm = 0.0;
             for (std::size_t j = 0; j < dim; ++j) {

@@ -33,7 +33,8 @@ class BufferedSolver : public Solver {
 
   protected:
     std::span<double> buffer(std::size_t k, std::size_t size);
-    // Fills z with N(0,1) noise number `draw` (0..3) of this step for the batch.
+    // Fills z with N(0,1) noise number `draw` (0, 1, 2, ...) of this step for the batch: every
+    // (step, draw) pair has its own address (step_noise_address).
     static void noise(const StepContext& ctx, std::size_t n, std::size_t draw, std::span<double> z);
     std::size_t count_;
     SolverOptions o_;

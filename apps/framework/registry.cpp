@@ -10,34 +10,12 @@
 #include "ayslab/error.hpp"
 #include "ayslab/precision.hpp"
 #include "ayslab/version.hpp"
-#include "list.hpp"
 
 namespace ayslab::app {
 
 const std::map<std::string, std::string>& embedded_configs();  // generated from experiments/*.json
 
 KeySpec seed_key() { return {"seed", KeyType::integer, "random seed (all Monte Carlo draws)", 0, 9e15}; }
-
-const std::vector<Experiment>& experiments() {
-    static const std::vector<Experiment> all = {
-        arctan_optimum_experiment(),
-        tweedie_experiment(),
-        vp_marginals_experiment(),
-        ddpm_posterior_experiment(),
-        marginals_agree_experiment(),
-        schedule_experiment(),
-        ays_experiment(),
-        klub_bound_experiment(),
-        ays_gaussian_experiment(),
-        ays_toy_experiment(),
-        ays_fashion_mnist_experiment(),
-        solver_league_experiment(),
-        likelihood_experiment(),
-        sample_experiment(),
-        bench_experiment(),
-    };
-    return all;
-}
 
 KeySpec precision_key() {
     return {"precision",
