@@ -10,6 +10,7 @@
 #include "ayslab/optimise/exact.hpp"
 #include "ayslab/process.hpp"
 #include "ayslab/schedule.hpp"
+#include "ayslab/solver/registry.hpp"
 #include "list.hpp"
 
 namespace ayslab::app {
@@ -115,10 +116,10 @@ Experiment arctan_optimum_experiment() {
             {"steps", KeyType::integer_list, "step counts n", 1, 400},
             {"solvers",
              KeyType::string_list,
-             "deterministic solvers to tabulate and optimise",
+             "deterministic solvers to tabulate and optimise (those with an exact affine law)",
              {},
              {},
-             deterministic_solver_names()},
+             solver_names_with_law(ExactLaw::affine)},
             {"tolerance", KeyType::number, "check: max relative difference to arctan", 0, 1},
         },
         run};

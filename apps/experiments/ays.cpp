@@ -9,6 +9,7 @@
 
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/schedule_factory.hpp"
+#include "ayslab/solver/registry.hpp"
 #include "evaluate.hpp"
 #include "list.hpp"
 #include "schedule_format.hpp"

@@ -10,6 +10,7 @@
 #include "ayslab/divergence/klub.hpp"
 #include "ayslab/optimise/ays.hpp"
 #include "ayslab/optimise/exact.hpp"
+#include "ayslab/solver/registry.hpp"
 #include "evaluate.hpp"
 #include "gaussian_spectrum.hpp"
 #include "list.hpp"

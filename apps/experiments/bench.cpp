@@ -14,6 +14,7 @@
 #include "ayslab/rng.hpp"
 #include "ayslab/roofline.hpp"
 #include "ayslab/sampler.hpp"
+#include "ayslab/solver/registry.hpp"
 #include "list.hpp"
 
 namespace ayslab::app {

@@ -9,6 +9,7 @@
 #include "ayslab/divergence/kl.hpp"
 #include "ayslab/divergence/klub.hpp"
 #include "ayslab/schedule_factory.hpp"
+#include "ayslab/solver/registry.hpp"
 #include "gaussian_spectrum.hpp"
 #include "list.hpp"
 

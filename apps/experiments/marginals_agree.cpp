@@ -11,6 +11,7 @@
 #include "ayslab/error.hpp"
 #include "ayslab/parallel.hpp"
 #include "ayslab/sampler.hpp"
+#include "ayslab/solver/registry.hpp"
 #include "ayslab/stats.hpp"
 #include "list.hpp"
 
@@ -132,11 +133,12 @@ Experiment marginals_agree_experiment() {
             {"ode_steps", KeyType::integer, "log-uniform probability-flow steps", 1, 1e7},
             {"sde_solver",
              KeyType::string,
-             "reverse-SDE solver",
+             "reverse-SDE solver (those with an exact Gaussian-step law)",
              {},
              {},
-             {"euler-maruyama", "linearised-sde", "ddpm-ancestral"}},
-            {"ode_solver", KeyType::string, "probability-flow solver", {}, {}, deterministic_solver_names()},
+             solver_names_with_law(ExactLaw::gaussian_step)},
+            {"ode_solver", KeyType::string, "probability-flow solver (those with an exact affine law)", {}, {},
+             solver_names_with_law(ExactLaw::affine)},
             {"n_se", KeyType::number, "check tolerance in standard errors", 0, 100},
         },
         run};

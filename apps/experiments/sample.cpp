@@ -10,6 +10,7 @@
 #include "ayslab/metrics.hpp"
 #include "ayslab/sampler.hpp"
 #include "ayslab/schedule_factory.hpp"
+#include "ayslab/solver/registry.hpp"
 #include "list.hpp"
 #include "schedule_format.hpp"
 

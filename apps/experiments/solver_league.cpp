@@ -11,6 +11,7 @@
 #include "ayslab/divergence/kl.hpp"
 #include "ayslab/optimise/ays.hpp"
 #include "ayslab/schedule_factory.hpp"
+#include "ayslab/solver/registry.hpp"
 #include "gaussian_spectrum.hpp"
 #include "list.hpp"
 

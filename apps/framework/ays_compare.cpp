@@ -4,6 +4,7 @@
 
 #include "ayslab/optimise/ays.hpp"
 #include "ayslab/schedule_factory.hpp"
+#include "ayslab/solver/registry.hpp"
 #include "evaluate.hpp"
 #include "schedule_format.hpp"
 

@@ -16,6 +16,7 @@
 #include "ayslab/parallel.hpp"
 #include "ayslab/rng.hpp"
 #include "ayslab/sampler.hpp"
+#include "ayslab/solver/registry.hpp"
 
 using namespace ayslab;
 

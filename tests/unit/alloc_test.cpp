@@ -15,6 +15,7 @@
 #include "ayslab/data/mixture.hpp"
 #include "ayslab/rng.hpp"
 #include "ayslab/sampler.hpp"
+#include "ayslab/solver/registry.hpp"
 
 namespace {
 std::atomic<long> allocations{0};

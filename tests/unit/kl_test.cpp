@@ -11,6 +11,7 @@
 
 #include "ayslab/error.hpp"
 #include "ayslab/sampler.hpp"
+#include "ayslab/solver/registry.hpp"
 #include "ayslab/stats.hpp"
 
 using namespace ayslab;

@@ -5,6 +5,7 @@
 
 #include "ayslab/optimise/exact.hpp"
 #include "ayslab/optimise/newton.hpp"
+#include "ayslab/solver/registry.hpp"
 #include "ayslab/solver/solver.hpp"
 
 using namespace ayslab;

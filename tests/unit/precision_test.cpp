@@ -16,6 +16,7 @@
 #include "ayslab/error.hpp"
 #include "ayslab/rng.hpp"
 #include "ayslab/sampler.hpp"
+#include "ayslab/solver/registry.hpp"
 
 using namespace ayslab;
 

@@ -11,6 +11,7 @@
 #include "ayslab/divergence/klub.hpp"
 #include "ayslab/rng.hpp"
 #include "ayslab/sampler.hpp"
+#include "ayslab/solver/registry.hpp"
 
 using namespace ayslab;
 

@@ -10,6 +10,7 @@
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/data/mixture.hpp"
 #include "ayslab/error.hpp"
+#include "ayslab/solver/registry.hpp"
 
 using namespace ayslab;
 

@@ -1,7 +1,8 @@
 // The k-diffusion / EDM / score-SDE samplers: one-step maps by hand, reductions between samplers,
 // DPM-Solver++(3M) exact for D quadratic in log sigma, observed global orders (exact laws on 1-D
 // Gaussian data), and every stochastic sampler reaching the right variance (seed 31).
-#include "ayslab/solver/samplers.hpp"
+#include "ayslab/solver/registry.hpp"
+#include "ayslab/solver/steps.hpp"
 
 #include <doctest/doctest.h>
 

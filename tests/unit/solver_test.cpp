@@ -3,14 +3,15 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <set>
 #include <vector>
 
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/divergence/kl.hpp"
 #include "ayslab/sampler.hpp"
 #include "ayslab/schedule.hpp"
-#include "ayslab/solver/ode.hpp"
-#include "ayslab/solver/sde.hpp"
+#include "ayslab/error.hpp"
+#include "ayslab/solver/registry.hpp"
 #include "ayslab/solver/updates.hpp"
 
 using namespace ayslab;
@@ -102,4 +103,47 @@ TEST_CASE("observed order of the global error as steps double (exact laws, 1-D G
         CAPTURE(observed2);
         CHECK(std::abs(observed2 - order) < 0.3);
     }
+}
+
+TEST_CASE("registry: names are unique and every list is read from the table's traits") {
+    std::set<std::string> names;
+    for (const auto& e : solver_registry()) {
+        CAPTURE(e.traits.name);
+        CHECK(names.insert(std::string(e.traits.name)).second);
+        const auto s = make_solver(e.traits.name);
+        CHECK(&s->traits() == &e.traits);
+        CHECK(s->clone()->name() == s->name());
+        // A gaussian_step law needs its two maps; the other laws must not carry any.
+        CHECK((e.traits.law == ExactLaw::gaussian_step) == (e.traits.gaussian_step.mean != nullptr));
+        CHECK((e.traits.law == ExactLaw::gaussian_step) == (e.traits.gaussian_step.noise_std != nullptr));
+        // An affine law is deterministic.
+        if (e.traits.law == ExactLaw::affine) CHECK_FALSE(e.traits.stochastic);
+    }
+    CHECK(linear_solver_names() == solver_names([](const SolverTraits& t) { return t.law == ExactLaw::affine; }));
+    CHECK_THROWS_WITH_AS(make_solver("rk4"), doctest::Contains("unknown solver 'rk4'"), InputError);
+    // The exact judge follows the registered law: none for the adaptive reference.
+    CHECK_THROWS_WITH_AS(output_law(*make_solver("dopri5"), karras(4, 0.01, 10.0), data),
+                         doctest::Contains("no exact output law"), InputError);
+}
+
+TEST_CASE("registry: each solver with an exact law shows its stated order on Gaussian data") {
+    // Error of the exact output variance at sigma_min on log-uniform schedules from sigma = 1000 (so
+    // multistep start-up sees D ~ 0), as the step count doubles: log2 of the error ratio is the order.
+    auto error = [](const Solver& s, std::size_t n) {
+        return std::abs(output_law(s, log_uniform(n, 0.01, 1000.0), data).variance[0] / (c2 + 1e-4) - 1);
+    };
+    std::size_t measured = 0;
+    for (const auto& e : solver_registry()) {
+        if (e.traits.law == ExactLaw::none) continue;
+        CAPTURE(e.traits.name);
+        const auto s = make_solver(e.traits.name);
+        const std::size_t n = e.traits.order >= 4 ? 1024 : 256;
+        const double observed = std::log2(error(*s, n) / error(*s, 2 * n));
+        CAPTURE(observed);
+        CHECK(observed > e.traits.order - 0.3);
+        // DPM-Solver++(3M) is super-convergent on this problem (3.9 -> 3.5 as n grows).
+        CHECK(observed < e.traits.order + (e.traits.name == "dpmpp-3m" ? 1.3 : 0.3));
+        ++measured;
+    }
+    CHECK(measured == 10);  // 7 affine + 3 gaussian-step solvers
 }

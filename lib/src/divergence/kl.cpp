@@ -6,7 +6,6 @@
 
 #include "ayslab/error.hpp"
 #include "ayslab/sampler.hpp"
-#include "ayslab/solver/sde.hpp"
 
 namespace ayslab {
 
@@ -58,20 +57,21 @@ GaussianLaw solver_output_law(const Solver& solver, const Schedule& schedule, co
 
 GaussianLaw stochastic_output_law(const Solver& solver, const Schedule& schedule,
                                   const DiagonalGaussian& data) {
-    const auto* step = dynamic_cast<const GaussianStepSolver*>(&solver);
-    if (!step) throw InputError(fmt::format("solver '{}' has no exact Gaussian output law", solver.name()));
+    if (solver.traits().law != ExactLaw::gaussian_step)
+        throw InputError(fmt::format("solver '{}' has no exact Gaussian output law", solver.name()));
+    const auto& step = solver.traits().gaussian_step;  // the maps the solver itself runs
     const std::size_t d = data.dim();
     const double s2 = schedule.sigma_max() * schedule.sigma_max();
     GaussianLaw law{data.mean(), std::vector<double>(d)};
     for (std::size_t j = 0; j < d; ++j) law.variance[j] = data.variance()[j] + s2;
     for (std::size_t i = 0; i + 1 < schedule.size(); ++i) {
-        const double sg = schedule[i], sn = schedule[i + 1], noise = step->noise_std(sg, sn);
+        const double sg = schedule[i], sn = schedule[i + 1], noise = step.noise_std(sg, sn);
         for (std::size_t j = 0; j < d; ++j) {
             // D(x) = mu + k (x - mu) (MATH §2); the step's mean map is affine with slope a.
             const double mu = data.mean()[j], k = data.variance()[j] / (data.variance()[j] + sg * sg);
             const double m = law.mean[j];
-            const double m_next = step->mean(m, mu + k * (m - mu), sg, sn);
-            const double a = step->mean(1.0, k, sg, sn);  // the means are linear in (x, D)
+            const double m_next = step.mean(m, mu + k * (m - mu), sg, sn);
+            const double a = step.mean(1.0, k, sg, sn);  // the means are linear in (x, D)
             law.mean[j] = m_next;
             law.variance[j] = a * a * law.variance[j] + noise * noise;
         }
@@ -80,8 +80,16 @@ GaussianLaw stochastic_output_law(const Solver& solver, const Schedule& schedule
 }
 
 GaussianLaw output_law(const Solver& solver, const Schedule& schedule, const DiagonalGaussian& data) {
-    return solver.stochastic() ? stochastic_output_law(solver, schedule, data)
-                               : solver_output_law(solver, schedule, data);
+    // The judge is the solver's registered exact law.
+    switch (solver.traits().law) {
+        case ExactLaw::affine:
+            return solver_output_law(solver, schedule, data);
+        case ExactLaw::gaussian_step:
+            return stochastic_output_law(solver, schedule, data);
+        case ExactLaw::none:
+            break;
+    }
+    throw InputError(fmt::format("solver '{}' has no exact output law on Gaussian data", solver.name()));
 }
 
 double exact_solver_kl(const Solver& solver, const Schedule& schedule, const DiagonalGaussian& data) {

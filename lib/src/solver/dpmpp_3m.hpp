@@ -6,7 +6,7 @@
 #include <span>
 #include <vector>
 
-#include "ayslab/solver/samplers.hpp"
+#include "ayslab/solver/solver.hpp"
 
 namespace ayslab::detail {
 

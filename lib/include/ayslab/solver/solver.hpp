@@ -1,6 +1,7 @@
 // A solver takes one step of a reverse-time sampler from sigma to sigma_next < sigma over a batch of
-// particles (n x d, row-major). State for multistep solvers lives in the object; clone() gives a
-// fresh one per chunk of particles.
+// particles (n x d, row-major); the loop over a schedule is sampler.hpp. Every solver derives from the
+// one base here (buffers sized once, a history for multistep methods, addressed noise) and is made by
+// the registry (solver/registry.hpp), whose one line per solver gives its name, factory and traits.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -38,29 +39,88 @@ struct SolverOptions {
     double atol = 1e-10;
 };
 
+// Which exact output law a solver has on Gaussian data (MATH §4), i.e. which exact judge applies:
+//  affine        deterministic, every step affine in x: the law is read off by running probes
+//                (divergence/kl.hpp, solver_output_law);
+//  gaussian_step x_next = mean(x, D) + noise_std z with mean linear in (x, D): the law is propagated
+//                in closed form from the two maps below (stochastic_output_law);
+//  none          no exact law (adaptive steps, or noise entering non-linearly): judged by samples.
+enum class ExactLaw { affine, gaussian_step, none };
+
+// The two maps of a gaussian_step solver, in the sigma parametrisation (x means x/s).
+struct GaussianStepMaps {
+    double (*mean)(double x, double denoised, double sigma, double sigma_next) = nullptr;
+    double (*noise_std)(double sigma, double sigma_next) = nullptr;
+};
+
+struct SolverTraits {
+    std::string_view name;
+    std::string_view summary;
+    bool stochastic = false;
+    std::size_t nfe_per_step = 1;  // denoiser evaluations per step; 0 = adaptive (step() says)
+    // Order of the global error in the step size (stochastic solvers: of their eta = 0 limit, the
+    // deterministic method they reduce to). Measured in tests/unit for every solver with an exact law.
+    int order = 1;
+    ExactLaw law = ExactLaw::none;
+    GaussianStepMaps gaussian_step{};  // set when law == gaussian_step
+};
+
+// The last few (sigma, values) pairs of a multistep solver, oldest first. Storage is reused: after
+// the first run nothing is allocated (the slots rotate).
+class History {
+  public:
+    void clear() { count_ = 0; }
+    std::size_t size() const { return count_; }
+    double sigma(std::size_t i) const { return sigmas_[i]; }
+    std::span<const double> values(std::size_t i) const { return slots_[i]; }
+    // Appends (sigma, v), dropping the oldest entry beyond `keep`.
+    void push(double sigma, std::span<const double> v, std::size_t keep);
+
+  private:
+    std::vector<std::vector<double>> slots_;
+    std::vector<double> sigmas_;
+    std::size_t count_ = 0;
+};
+
 class Solver {
   public:
+    Solver(const SolverTraits& traits, const SolverOptions& options, std::size_t buffers)
+        : traits_(&traits), o_(options), count_(buffers) {}
     virtual ~Solver() = default;
-    virtual std::string name() const = 0;
-    virtual bool stochastic() const = 0;
-    // Denoiser evaluations per step.
-    virtual std::size_t nfe_per_step() const = 0;
+    const SolverTraits& traits() const { return *traits_; }
+    std::string name() const { return std::string(traits_->name); }
+    bool stochastic() const { return traits_->stochastic; }
+    std::size_t nfe_per_step() const { return traits_->nfe_per_step; }
+    const SolverOptions& options() const { return o_; }
+    // A fresh solver of the same kind and options (one per chunk of particles).
     virtual std::unique_ptr<Solver> clone() const = 0;
-    // Sizes the workspace for batches of n rows of d values (called before a run; no allocation
-    // happens in step() afterwards).
-    virtual void prepare(std::size_t n, std::size_t d) = 0;
+    // Sizes the buffers for batches of n rows of d values and clears the history (called before a
+    // run; no allocation happens in step() afterwards).
+    void prepare(std::size_t n, std::size_t d);
     // Advances x in place; returns the number of denoiser evaluations used.
     virtual std::size_t step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
                              const StepContext& ctx) = 0;
+
+  protected:
+    // Buffer k of `size` values (sized in prepare()).
+    std::span<double> buffer(std::size_t k, std::size_t size);
+    // Fills z with N(0,1) noise number `draw` (0, 1, 2, ...) of this step for the batch: every
+    // (step, draw) pair has its own address (rng.hpp, step_noise_address).
+    static void noise(const StepContext& ctx, std::size_t n, std::size_t draw, std::span<double> z);
+
+    const SolverTraits* traits_;
+    SolverOptions o_;
+    std::size_t count_;
+    std::vector<std::vector<double>> buffers_;
+    History history_;
 };
 
-// Deterministic: euler, heun, ddim, dpm2, lms, dpmpp-2m, dpmpp-3m, dopri5 (adaptive reference).
-// Stochastic: euler-maruyama, linearised-sde, ddpm-ancestral, euler-ancestral, dpmpp-2s-ancestral,
-// dpmpp-sde, dpmpp-2m-sde, dpmpp-3m-sde, edm-churn, pc-langevin.
-std::unique_ptr<Solver> make_solver(std::string_view name, const SolverOptions& options = {});
-std::vector<std::string> solver_names();
-std::vector<std::string> deterministic_solver_names();
-// Deterministic solvers whose map is exactly affine on Gaussian data (all but the adaptive one).
-std::vector<std::string> linear_solver_names();
+// The base every concrete solver derives from: `Buffers` work buffers, and clone() for free.
+template <class Derived, std::size_t Buffers>
+class SolverWith : public Solver {
+  public:
+    SolverWith(const SolverTraits& traits, const SolverOptions& options) : Solver(traits, options, Buffers) {}
+    std::unique_ptr<Solver> clone() const override { return std::make_unique<Derived>(traits(), options()); }
+};
 
 }  // namespace ayslab

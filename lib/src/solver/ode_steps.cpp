@@ -1,15 +1,13 @@
 // Probability-flow ODE solvers (MATH.md §3): Euler, Heun, DDIM.
-#include "ayslab/solver/ode.hpp"
+#include "ayslab/solver/steps.hpp"
 
 #include "ayslab/solver/updates.hpp"
 
 namespace ayslab {
 
-void WorkspaceSolver::prepare(std::size_t n, std::size_t d) { denoised_.resize(n * d); }
-
 std::size_t EulerSolver::step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
                               const StepContext& ctx) {
-    auto d = denoised(x.size());
+    auto d = buffer(0, x.size());
     ctx.denoiser.denoise(x, n, sigma, d);
     for (std::size_t k = 0; k < x.size(); ++k) x[k] = update::euler(x[k], d[k], sigma, sigma_next);
     return 1;
@@ -17,23 +15,16 @@ std::size_t EulerSolver::step(std::span<double> x, std::size_t n, double sigma, 
 
 std::size_t DdimSolver::step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
                              const StepContext& ctx) {
-    auto d = denoised(x.size());
+    auto d = buffer(0, x.size());
     ctx.denoiser.denoise(x, n, sigma, d);
     for (std::size_t k = 0; k < x.size(); ++k) x[k] = update::ddim(x[k], d[k], sigma, sigma_next);
     return 1;
 }
 
-void HeunSolver::prepare(std::size_t n, std::size_t d) {
-    WorkspaceSolver::prepare(n, d);
-    x_pred_.resize(n * d);
-    d_pred_.resize(n * d);
-}
-
 std::size_t HeunSolver::step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
                              const StepContext& ctx) {
     const std::size_t m = x.size();
-    auto d = denoised(m);
-    const std::span<double> xp(x_pred_.data(), m), dp(d_pred_.data(), m);
+    auto d = buffer(0, m), xp = buffer(1, m), dp = buffer(2, m);
     ctx.denoiser.denoise(x, n, sigma, d);
     if (sigma_next == 0.0) {  // EDM Algorithm 1: the last step to sigma = 0 is an Euler step
         for (std::size_t k = 0; k < m; ++k) x[k] = update::euler(x[k], d[k], sigma, sigma_next);

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "ayslab/solver/samplers.hpp"
+#include "ayslab/solver/steps.hpp"
 #include "ayslab/solver/updates.hpp"
 #include "dpmpp_3m.hpp"
 
