@@ -48,7 +48,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
                                                                {}});
     AysOptions o = ays_options(cfg, ctx);
     ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
-    const auto ays = optimise_ays(*dataset.data, start, o, std::ref(progress));
+    const auto ays = optimise_ays(*dataset.data, dataset.data->denoiser(), start, o, std::ref(progress));
 
     Result r;
     r.values["trace"] = trace_json(ays.trace);
@@ -77,14 +77,14 @@ Result run(const Config& cfg, const RunContext& ctx) {
     double klubs[2] = {};
     for (std::size_t q = 0; q < 2; ++q) {
         const auto& [name, sched] = compared[q];
-        const auto k = klub_schedule_mc(*dataset.data, *sched, mc);
+        const auto k = klub_schedule_mc(*dataset.data, dataset.data->denoiser(), *sched, mc);
         klubs[q] = k.value;
         nlohmann::json entry = {
             {"klub", k.value}, {"klub_se", k.standard_error}, {"sigmas", sched->sigmas()}};
         std::string line =
             fmt::format("{:<8} {:>22}", name, fmt::format("{:.5g} ± {:.2g}", k.value, k.standard_error));
         for (const auto& s : cfg.strings("samplers")) {
-            const auto quality = evaluate_samples(dataset, *make_solver(s), *sched, eo);
+            const auto quality = evaluate_samples(dataset, dataset.data->denoiser(), *make_solver(s), *sched, eo);
             entry["samples"][s] = quality.to_json();
             line += fmt::format(" | {:>21} {:>21}", plus_minus(quality.nll), plus_minus(quality.sw2));
         }

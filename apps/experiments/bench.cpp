@@ -62,7 +62,7 @@ Result run(const Config& cfg, const RunContext&) {
         const std::string& pn = precision_text;
         // gemm_k > 0: the denoiser is two GEMMs of 512 (chunk) x gemm_k x d per step, 4 K d flops per
         // particle-step; its rate is also reported against that GEMM shape's roofline.
-        auto sampling = [&](const std::string& label, const Denoiser& data,
+        auto sampling = [&](const std::string& label, const Data& data,
                             const std::vector<std::int64_t>& sizes, std::size_t gemm_k) {
             for (const auto n64 : sizes) {
                 const auto n = static_cast<std::size_t>(n64);
@@ -75,7 +75,7 @@ Result run(const Config& cfg, const RunContext&) {
                     const double s = seconds_per_run(
                         [&] {
                             std::copy(start.begin(), start.end(), x.begin());
-                            sample(data, *euler, sched, x, n, {1, t, 512});
+                            sample(data.denoiser(), *euler, sched, x, n, {1, t, 512});
                         },
                         min_seconds);
                     const double rate = static_cast<double>(n * steps) / s;
@@ -123,7 +123,7 @@ Result run(const Config& cfg, const RunContext&) {
             const double s = seconds_per_run(
                 [&] {
                     std::copy(start.begin(), start.end(), x.begin());
-                    sample(*fm.data, *euler, Schedule({1.0, 0.5}), x, p, {2, t, 64});
+                    sample(fm.data->denoiser(), *euler, Schedule({1.0, 0.5}), x, p, {2, t, 64});
                 },
                 min_seconds);
             const double roof = gemm_gflops(64, 1024, d, t, cfg.number("gemm_seconds"), precision);
@@ -143,7 +143,7 @@ Result run(const Config& cfg, const RunContext&) {
             const auto t = static_cast<std::size_t>(t64);
             const KlubMonteCarlo mc{static_cast<std::size_t>(cfg.integer("klub_samples")), 3, 0.0, t};
             const double s =
-                seconds_per_run([&] { klub_interval_mc(*ring.data, 0.1, 1.0, 0, mc); }, min_seconds);
+                seconds_per_run([&] { klub_interval_mc(*ring.data, ring.data->denoiser(), 0.1, 1.0, 0, mc); }, min_seconds);
             const double rate = static_cast<double>(mc.samples) / s;
             r.values["klub_mc"][pn][std::to_string(t)] = {{"samples_per_s", rate}};
             r.line(

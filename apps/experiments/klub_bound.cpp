@@ -48,7 +48,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
         const Schedule edm = karras(10, lo, hi, 7.0);
         const auto exact = klub_schedule_gaussian(edm, data.variance());
         std::vector<KlubEstimate> mc;
-        klub_schedule_mc(data, edm,
+        klub_schedule_mc(data, data, edm,
                          {static_cast<std::size_t>(cfg.integer("mc_samples")), cfg.seed(), 0.0, ctx.threads},
                          &mc);
         double worst_quad = 0.0, worst_z = 0.0;

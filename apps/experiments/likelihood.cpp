@@ -17,7 +17,7 @@ namespace ayslab::app {
 
 namespace {
 
-std::unique_ptr<Denoiser> make_data(const std::string& name) {
+std::unique_ptr<Data> make_data(const std::string& name) {
     if (name == "gaussian-1d") return std::make_unique<DiagonalGaussian>(gaussian_spectrum(1, 0.5, 0.0));
     if (name == "gaussian-64d") return std::make_unique<DiagonalGaussian>(gaussian_spectrum(64, 0.5, 1.5));
     return std::move(make_dataset(name, {}).data);
@@ -46,18 +46,18 @@ Result run(const Config& cfg, const RunContext&) {
         for (std::size_t i = 0; i < points; ++i) {
             const std::span<const double> x(xs.data() + i * d, d);
             const double exact = data->log_density(x, base.sigma_min);
-            const auto ode = probability_flow_log_likelihood(*data, x, base);
+            const auto ode = probability_flow_log_likelihood(data->denoiser(), x, base, data.get());
             LikelihoodOptions gauss_prior = base;
             gauss_prior.exact_prior = false;
-            const auto with_gaussian_prior = probability_flow_log_likelihood(*data, x, gauss_prior);
+            const auto with_gaussian_prior = probability_flow_log_likelihood(data->denoiser(), x, gauss_prior);
             Moments hr(exact), hg(exact);
             for (std::size_t p = 0; p < probes; ++p) {
                 LikelihoodOptions h = base;
                 h.probe = i * probes + p;
                 h.divergence = Divergence::hutchinson_rademacher;
-                hr.add(probability_flow_log_likelihood(*data, x, h).log_p);
+                hr.add(probability_flow_log_likelihood(data->denoiser(), x, h, data.get()).log_p);
                 h.divergence = Divergence::hutchinson_gaussian;
-                hg.add(probability_flow_log_likelihood(*data, x, h).log_p);
+                hg.add(probability_flow_log_likelihood(data->denoiser(), x, h, data.get()).log_p);
             }
             const std::string at = fmt::format("{} x{}", name, i);
             r.check({at + ": ODE log-likelihood (exact divergence) vs exact log-density", exact, ode.log_p,

@@ -57,7 +57,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
         x.resize(n * d);
         sample_marginal(*ds.data, schedule.sigma_max(), x, n, cfg.seed(), ctx.threads);
     }
-    const auto stats = sample(*ds.data, *solver, schedule, x, n, {cfg.seed(), ctx.threads, 256});
+    const auto stats = sample(ds.data->denoiser(), *solver, schedule, x, n, {cfg.seed(), ctx.threads, 256});
     Result r;
     r.values["schedule"] = schedule_json(schedule, *process);
     r.values["nfe"] = stats.nfe;

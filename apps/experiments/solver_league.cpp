@@ -50,7 +50,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
             o.max_sweeps = static_cast<std::size_t>(cfg.integer("ays_sweeps"));
             o.seed = cfg.seed();
             o.threads = ctx.threads;
-            auto res = optimise_ays(data, karras(steps, lo, hi), o);
+            auto res = optimise_ays(data, data, karras(steps, lo, hi), o);
             return ays_cache.emplace(steps, res.stages.back().schedule).first->second;
         };
         std::map<std::int64_t, std::vector<Entry>> by_budget;

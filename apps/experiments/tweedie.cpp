@@ -22,7 +22,7 @@ namespace {
 constexpr std::size_t chunk = 1 << 15;
 
 // d/dx log p_sigma(x) by central differences of the exact log-density (1-D).
-double score_fd(const Denoiser& data, double x, double sigma) {
+double score_fd(const Data& data, double x, double sigma) {
     const double h = 1e-5 * std::max(1.0, std::abs(x));
     const double xp = x + h, xm = x - h;
     return (data.log_density({&xp, 1}, sigma) - data.log_density({&xm, 1}, sigma)) / (2.0 * h);
@@ -34,7 +34,7 @@ struct BinStats {
     Moments x0;
 };
 
-void run_one(const std::string& label, const Denoiser& data, double sigma, const Config& cfg,
+void run_one(const std::string& label, const Data& data, double sigma, const Config& cfg,
              const RunContext& ctx, Result& r) {
     const auto pairs = static_cast<std::size_t>(cfg.integer("pairs"));
     const auto bins = static_cast<std::size_t>(cfg.integer("bins"));
@@ -58,7 +58,7 @@ void run_one(const std::string& label, const Denoiser& data, double sigma, const
         data.sample(count, cfg.seed(), first, x0);
         fill_normal_flat(cfg.seed(), static_cast<std::uint64_t>(Stream::prior), 0, first, eps);
         for (std::size_t i = 0; i < count; ++i) x[i] = x0[i] + sigma * eps[i];
-        data.denoise(x, count, sigma, d);
+        data.denoiser().denoise(x, count, sigma, d);
         BinStats* local = per_chunk.data() + c * bins;
         for (std::size_t i = 0; i < count; ++i) {
             const double u = (x[i] - lo) / width;
@@ -115,7 +115,7 @@ void run_one(const std::string& label, const Denoiser& data, double sigma, const
     for (int k = 0; k <= 40; ++k) {
         const double xv = mean - 3.0 * sd + 6.0 * sd * k / 40.0;
         double dv = 0.0;
-        data.denoise({&xv, 1}, 1, sigma, {&dv, 1});
+        data.denoiser().denoise({&xv, 1}, 1, sigma, {&dv, 1});
         const double tweedie = (dv - xv) / (sigma * sigma), fd = score_fd(data, xv, sigma);
         max_err = std::max(max_err, std::abs(tweedie - fd) / (1.0 + std::abs(fd)));
     }

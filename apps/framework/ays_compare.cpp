@@ -45,7 +45,7 @@ void ays_compare(const Dataset& dataset, const Config& cfg, const RunContext& ct
     if (!ctx.checkpoint.empty()) o.checkpoint = ctx.checkpoint.string() + "." + dataset.name;
     ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
     const auto ays = optimise_ays(
-        *dataset.data, karras(static_cast<std::size_t>(cfg.integer("steps")), lo, hi), o, std::ref(progress));
+        *dataset.data, dataset.data->denoiser(), karras(static_cast<std::size_t>(cfg.integer("steps")), lo, hi), o, std::ref(progress));
     EvaluationOptions eo{static_cast<std::size_t>(cfg.integer("eval_particles")),
                          static_cast<std::size_t>(cfg.integer("eval_seeds")),
                          static_cast<std::size_t>(cfg.integer("projections")), cfg.seed(), ctx.threads};
@@ -73,7 +73,7 @@ void ays_compare(const Dataset& dataset, const Config& cfg, const RunContext& ct
                           : 0;
             double best_other_nll = 0.0, ays_nll = 0.0;
             for (const auto& [name, s] : schedules) {
-                const auto q = evaluate_samples(dataset, *solver, s, eo);
+                const auto q = evaluate_samples(dataset, dataset.data->denoiser(), *solver, s, eo);
                 out[std::to_string(n)][sampler][name] = q.to_json();
                 if (!q.first_samples.empty()) {
                     out["samples"]["steps"] = n;

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "ayslab/data/nearest.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/metrics.hpp"
 #include "ayslab/sampler.hpp"
@@ -21,18 +20,20 @@ nlohmann::json SampleQuality::to_json() const {
     return {{"nll", entry(nll)}, {"sliced_w2", entry(sw2)}, {"nearest_distance", entry(nearest)}};
 }
 
-SampleQuality evaluate_samples(const Dataset& dataset, const Solver& solver, const Schedule& schedule,
-                               const EvaluationOptions& o) {
+SampleQuality evaluate_samples(const Dataset& dataset, const Denoiser& denoiser, const Solver& solver,
+                               const Schedule& schedule, const EvaluationOptions& o) {
     if (schedule.ends_at_zero()) throw InputError("sample NLL needs a schedule ending at sigma_min > 0");
-    const Denoiser& data = *dataset.data;
+    const Data& data = *dataset.data;
     const std::size_t d = data.dim(), n = o.particles;
-    const auto* points = dynamic_cast<const NearestPoint*>(&data);
+    if (denoiser.dim() != d)
+        throw InputError(fmt::format("the denoiser has dimension {}, the data {}", denoiser.dim(), d));
+    const bool points = data.nearest_points() != nullptr;
     SampleQuality q;
     std::vector<double> x(n * d);
     for (std::size_t s = 0; s < o.seeds; ++s) {
         const std::uint64_t seed = o.seed * 1000003ULL + s;
         sample_marginal(data, schedule.sigma_max(), x, n, seed, o.threads);
-        sample(data, solver, schedule, x, n, {seed, o.threads, 64});
+        sample(denoiser, solver, schedule, x, n, {seed, o.threads, 64});
         if (s == 0 && o.keep > 0) q.first_samples.assign(x.begin(), x.begin() + std::min(o.keep, n) * d);
         const auto nll = negative_log_likelihood(data, x, n, schedule.sigma_min(), o.threads);
         if (s == 0) q.nll = Moments(nll.mean());

@@ -32,11 +32,12 @@ struct SampleQuality {
     nlohmann::json to_json() const;
 };
 
-// Samples from the exact p_{sigma_max} with the solver over the schedule; NLL under the exact
-// p_{sigma_min} (the schedule's last sigma, which must be > 0), sliced W2 to the held-out set, and
-// for point-set data the distance to the nearest training point.
-SampleQuality evaluate_samples(const Dataset& dataset, const Solver& solver, const Schedule& schedule,
-                               const EvaluationOptions& options);
+// Samples from the data's exact p_{sigma_max} with the solver over the schedule, the solver calling
+// `denoiser` (the data's exact one, or another); NLL under the data's exact p_{sigma_min} (the
+// schedule's last sigma, which must be > 0), sliced W2 to the held-out set, and for point-set data
+// the distance to the nearest training point.
+SampleQuality evaluate_samples(const Dataset& dataset, const Denoiser& denoiser, const Solver& solver,
+                               const Schedule& schedule, const EvaluationOptions& options);
 
 std::string plus_minus(const Moments& m, int precision = 4);
 

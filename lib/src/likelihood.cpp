@@ -16,10 +16,13 @@ double bits_per_dim(double log_p, std::size_t dim) {
     return -log_p / (static_cast<double>(dim) * std::numbers::ln2);
 }
 
-LikelihoodResult probability_flow_log_likelihood(const Denoiser& data, std::span<const double> x,
-                                                 const LikelihoodOptions& o) {
+LikelihoodResult probability_flow_log_likelihood(const Denoiser& denoiser, std::span<const double> x,
+                                                 const LikelihoodOptions& o, const Data* data) {
     namespace odeint = boost::numeric::odeint;
-    const std::size_t d = data.dim();
+    const std::size_t d = denoiser.dim();
+    if (o.exact_prior && !data) throw InputError("likelihood: the exact prior needs the data's log-density");
+    if (data && data->dim() != d)
+        throw InputError(fmt::format("likelihood: the data has dimension {}, the denoiser {}", data->dim(), d));
     if (x.size() != d)
         throw InputError(fmt::format("likelihood: point has {} coordinates, data has {}", x.size(), d));
     if (!(o.sigma_min > 0.0) || !(o.sigma_max > o.sigma_min))
@@ -39,18 +42,18 @@ LikelihoodResult probability_flow_log_likelihood(const Denoiser& data, std::span
     auto rhs = [&](const State& s, State& ds, double u) {
         const double sigma = std::exp(u);
         const std::span<const double> xs(s.data(), d);
-        data.denoise(xs, 1, sigma, den);
+        denoiser.denoise(xs, 1, sigma, den);
         ++result.nfe;
         double trace = 0.0;
         if (o.divergence == Divergence::exact) {
-            data.jacobian_trace(xs, 1, sigma, {&trace, 1});
+            denoiser.jacobian_trace(xs, 1, sigma, {&trace, 1});
         } else {
             // eps^T J eps with J eps = (D(x + h eps) - D(x - h eps)) / 2h, h relative to sigma.
             const double h = 1e-4 * sigma;
             for (std::size_t k = 0; k < d; ++k) shifted[k] = s[k] + h * probe[k];
-            data.denoise(shifted, 1, sigma, up);
+            denoiser.denoise(shifted, 1, sigma, up);
             for (std::size_t k = 0; k < d; ++k) shifted[k] = s[k] - h * probe[k];
-            data.denoise(shifted, 1, sigma, down);
+            denoiser.denoise(shifted, 1, sigma, down);
             result.nfe += 2;
             for (std::size_t k = 0; k < d; ++k) trace += probe[k] * (up[k] - down[k]) / (2.0 * h);
         }
@@ -62,7 +65,7 @@ LikelihoodResult probability_flow_log_likelihood(const Denoiser& data, std::span
                                rhs, y, u0, u1, (u1 - u0) / 100.0);
     const std::span<const double> end(y.data(), d);
     if (o.exact_prior) {
-        result.prior_term = data.log_density(end, o.sigma_max);
+        result.prior_term = data->log_density(end, o.sigma_max);
     } else {
         double q = 0.0;
         for (double v : end) q += v * v;

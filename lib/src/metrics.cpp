@@ -50,41 +50,39 @@ double sliced_wasserstein2(std::span<const double> a, std::size_t na, std::span<
     return std::sqrt(total / static_cast<double>(projections));
 }
 
-Moments negative_log_likelihood(const Denoiser& data, std::span<const double> x, std::size_t n, double sigma,
+Moments negative_log_likelihood(const Data& data, std::span<const double> x, std::size_t n, double sigma,
                                 std::size_t threads) {
     const std::size_t d = data.dim();
     if (x.size() != n * d) throw InputError("NLL: wrong buffer size");
     std::vector<double> lp(n);
     constexpr std::size_t chunk = 64;
-    cluster::distributed_for(
-        chunk_count(n, chunk), threads, std::span(lp), chunk,
+    cluster::distributed_for_calling(
+        data.denoiser(), chunk_count(n, chunk), threads, std::span(lp), chunk,
         [&](std::size_t c) {
             const std::size_t first = c * chunk, count = std::min(chunk, n - first);
             data.log_density_rows(x.subspan(first * d, count * d), count, sigma,
                                   std::span(lp).subspan(first, count));
-        },
-        data.collective());
+        });
     Moments m(n > 0 ? -lp[0] : 0.0);
     for (double v : lp) m.add(-v);
     return m;
 }
 
-Moments nearest_distance(const Denoiser& data, std::span<const double> x, std::size_t n,
+Moments nearest_distance(const Data& data, std::span<const double> x, std::size_t n,
                          std::size_t threads) {
-    const auto* points = dynamic_cast<const NearestPoint*>(&data);
+    const auto* points = data.nearest_points();
     if (!points) throw InputError("nearest distance needs a data set of points");
     const std::size_t d = data.dim();
     if (x.size() != n * d) throw InputError("nearest distance: wrong buffer size");
     std::vector<double> d2(n);
     constexpr std::size_t chunk = 64;
-    cluster::distributed_for(
-        chunk_count(n, chunk), threads, std::span(d2), chunk,
+    cluster::distributed_for_calling(
+        data.denoiser(), chunk_count(n, chunk), threads, std::span(d2), chunk,
         [&](std::size_t c) {
             const std::size_t first = c * chunk, count = std::min(chunk, n - first);
             points->nearest_squared_distance(x.subspan(first * d, count * d), count,
                                              std::span(d2).subspan(first, count));
-        },
-        data.collective());
+        });
     Moments m(n > 0 ? std::sqrt(d2[0]) : 0.0);
     for (double v : d2) m.add(std::sqrt(v));
     return m;

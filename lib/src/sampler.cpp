@@ -50,38 +50,33 @@ SampleStats sample(const Denoiser& denoiser, const Solver& solver, const Schedul
             if (observer) observer(c, first, i + 1, schedule[i + 1], xc);
         }
     };
-    if (denoiser.collective()) {
-        // Every rank makes the same denoiser calls in the same order: all chunks, here, in order.
-        for (std::size_t c = 0; c < chunks; ++c) run_chunk(c);
-    } else if (observer) {
+    if (observer) {
         // The observer keeps per-chunk state in this process: every chunk runs here.
-        parallel_for(chunks, options.threads, run_chunk);
+        cluster::parallel_for_calling(denoiser, chunks, options.threads, run_chunk);
     } else {
         // Chunks split across MPI ranks (if any), then every rank receives all particles.
-        cluster::for_my_chunks(chunks, options.threads, run_chunk);
-        cluster::share_chunks(x, chunks, options.chunk * d);
-        cluster::share_chunks(std::span(nfe), chunks, 1);
+        cluster::distributed_for_calling(denoiser, chunks, options.threads, x, options.chunk * d, run_chunk);
+        cluster::share_chunks(std::span(nfe), chunks, 1);  // (a collective run has them all already)
     }
     // Adaptive solvers may use different counts per chunk: report the largest.
     return {chunks > 0 ? *std::max_element(nfe.begin(), nfe.end()) : 0};
 }
 
-void sample_marginal(const Denoiser& denoiser, double sigma, std::span<double> x, std::size_t n,
+void sample_marginal(const Data& data, double sigma, std::span<double> x, std::size_t n,
                      std::uint64_t seed, std::size_t threads) {
-    const std::size_t d = denoiser.dim();
+    const std::size_t d = data.dim();
     if (x.size() != n * d) throw InputError("sample_marginal: output has the wrong size");
     constexpr std::size_t chunk = 4096;
-    cluster::distributed_for(
-        chunk_count(n, chunk), threads, x, chunk * d,
+    cluster::distributed_for_calling(
+        data.denoiser(), chunk_count(n, chunk), threads, x, chunk * d,
         [&](std::size_t c) {
             const std::size_t first = c * chunk, count = std::min(chunk, n - first);
             const auto xc = x.subspan(first * d, count * d);
-            denoiser.sample(count, seed, first, xc);
+            data.sample(count, seed, first, xc);
             std::vector<double> z(count * d);
             fill_normal_flat(seed, static_cast<std::uint64_t>(Stream::prior), 0, first * d, z);
             for (std::size_t k = 0; k < z.size(); ++k) xc[k] += sigma * z[k];
-        },
-        denoiser.collective());
+        });
 }
 
 }  // namespace ayslab

@@ -68,8 +68,8 @@ TEST_CASE("sampling split over ranks gives a single process's particles, bit for
         sample_marginal(*ring.data, 80.0, split, n, 5, 1);
         local = split;
         const auto schedule = karras(10, 0.002, 80.0);
-        sample(*ring.data, *solver, schedule, split, n, {5, 1, 97});
-        sample(*ring.data, *solver, schedule, local, n, {5, 1, 97},
+        sample(ring.data->denoiser(), *solver, schedule, split, n, {5, 1, 97});
+        sample(ring.data->denoiser(), *solver, schedule, local, n, {5, 1, 97},
                [](std::size_t, std::size_t, std::size_t, double, std::span<const double>) {});
         CHECK(split == local);
     }

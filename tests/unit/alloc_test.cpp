@@ -38,14 +38,14 @@ void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 using namespace ayslab;
 
 namespace {
-long allocations_of_run(const Denoiser& data, const std::string& solver, std::size_t steps) {
+long allocations_of_run(const Data& data, const std::string& solver, std::size_t steps) {
     const std::size_t n = 300;
     std::vector<double> x(n * data.dim());
     sample_marginal(data, 80.0, x, n, 1, 1);
     const auto s = make_solver(solver);
     const Schedule schedule = karras(steps, 0.01, 80.0);
     const long before = allocations.load();
-    sample(data, *s, schedule, x, n, {1, 1, 128});
+    sample(data.denoiser(), *s, schedule, x, n, {1, 1, 128});
     return allocations.load() - before;
 }
 }  // namespace
@@ -61,7 +61,7 @@ TEST_CASE("sampler runs allocate per run, never per step") {
     std::vector<double> pts(500 * 16);
     fill_normal_flat(4, 60, 0, 0, pts);
     const EmpiricalData points(pts, 16);
-    const std::pair<const char*, const Denoiser*> data[] = {{"ring (small-d kernel)", ring.data.get()},
+    const std::pair<const char*, const Data*> data[] = {{"ring (small-d kernel)", ring.data.get()},
                                                             {"ring float32", ring32.data.get()},
                                                             {"d=16 mixture (GEMM path)", &gemm},
                                                             {"point set (ideal denoiser)", &points}};

@@ -132,7 +132,7 @@ TEST_CASE("AYS checkpoints into a folder that does not exist yet (the README's f
     o.max_sweeps = 1;
     o.checkpoint = dir / "results" / "ays.json.checkpoint";
     bool seen_checkpoint = false;
-    optimise_ays(data, karras(3, 0.01, 10.0), o,
+    optimise_ays(data, data, karras(3, 0.01, 10.0), o,
                  [&](const AysTraceEntry& e) { seen_checkpoint |= e.sweep == 1 && fs::exists(o.checkpoint); });
     CHECK(seen_checkpoint);
     CHECK(fs::is_directory(dir / "results"));

@@ -23,7 +23,7 @@ TEST_CASE("AYS without early stopping reaches the closed-form KLUB optimum (1-D 
     o.max_sweeps = o.patience = 30;
     o.seed = 3;
     o.threads = 2;
-    const auto ays = optimise_ays(data, start, o);
+    const auto ays = optimise_ays(data, data, start, o);
     const auto best = optimise_klub_gaussian(start, data);
     double ays_klub = 0.0;
     for (double v : klub_schedule_gaussian(ays.stages[0].schedule, data.variance())) ays_klub += v;
@@ -41,10 +41,10 @@ TEST_CASE("subdivision inserts geometric midpoints; stages double; sigma_min = 0
     o.samples = o.validation_samples = 64;
     o.max_sweeps = 1;
     o.subdivisions = 2;
-    const auto r = optimise_ays(data, karras(3, 0.01, 10.0), o);
+    const auto r = optimise_ays(data, data, karras(3, 0.01, 10.0), o);
     REQUIRE(r.stages.size() == 3);
     CHECK(r.stages[2].schedule.steps() == 12);
-    CHECK_THROWS_AS(optimise_ays(data, Schedule({10.0, 1.0, 0.0}), o), InputError);
+    CHECK_THROWS_AS(optimise_ays(data, data, Schedule({10.0, 1.0, 0.0}), o), InputError);
 }
 
 TEST_CASE("an interrupted AYS run resumed from its checkpoint ends exactly where an uninterrupted one does") {
@@ -56,19 +56,19 @@ TEST_CASE("an interrupted AYS run resumed from its checkpoint ends exactly where
     o.subdivisions = 1;
     o.seed = 11;
     const auto start = karras(4, 0.01, 20.0);
-    const auto full = optimise_ays(data, start, o);
+    const auto full = optimise_ays(data, data, start, o);
     o.checkpoint = std::filesystem::temp_directory_path() / "ayslab-test-ays.checkpoint";
     std::filesystem::remove(o.checkpoint);
     int seen = 0;
     struct Interrupt {};
-    CHECK_THROWS_AS(optimise_ays(data, start, o,
+    CHECK_THROWS_AS(optimise_ays(data, data, start, o,
                                  [&](const AysTraceEntry&) {
                                      if (++seen == 5) throw Interrupt{};  // after the 2nd stage started
                                  }),
                     Interrupt);
     REQUIRE(std::filesystem::exists(o.checkpoint));
     o.resume = true;
-    const auto resumed = optimise_ays(data, start, o);
+    const auto resumed = optimise_ays(data, data, start, o);
     REQUIRE(resumed.stages.size() == full.stages.size());
     for (std::size_t k = 0; k < full.stages.size(); ++k) {
         const auto a = full.stages[k].schedule.sigmas(), b = resumed.stages[k].schedule.sigmas();
@@ -80,13 +80,13 @@ TEST_CASE("an interrupted AYS run resumed from its checkpoint ends exactly where
     // A checkpoint made with other settings is refused.
     o.resume = false;
     int calls = 0;
-    CHECK_THROWS_AS(optimise_ays(data, start, o,
+    CHECK_THROWS_AS(optimise_ays(data, data, start, o,
                                  [&](const AysTraceEntry&) {
                                      if (++calls == 2) throw Interrupt{};
                                  }),
                     Interrupt);
     o.resume = true;
     o.seed = 12;
-    CHECK_THROWS_WITH_AS(optimise_ays(data, start, o), doctest::Contains("different 'seed'"), InputError);
+    CHECK_THROWS_WITH_AS(optimise_ays(data, data, start, o), doctest::Contains("different 'seed'"), InputError);
     std::filesystem::remove(o.checkpoint);
 }

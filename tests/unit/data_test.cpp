@@ -15,10 +15,10 @@ using namespace ayslab;
 
 namespace {
 // max over coordinates of |D - (x + sigma^2 grad log p)| relative to 1 + |D|.
-double tweedie_error(const Denoiser& data, std::vector<double> x, double sigma) {
+double tweedie_error(const Data& data, std::vector<double> x, double sigma) {
     const std::size_t d = data.dim();
     std::vector<double> den(d);
-    data.denoise(x, 1, sigma, den);
+    data.denoiser().denoise(x, 1, sigma, den);
     double worst = 0.0;
     for (std::size_t j = 0; j < d; ++j) {
         const double h = 1e-5, x0 = x[j];

@@ -45,7 +45,7 @@ TEST_CASE("Monte Carlo KLUB within 3 SE of the closed form on all 10 EDM rho=7 i
         const auto sched = karras(10, 0.002, 80.0);
         const auto exact = klub_schedule_gaussian(sched, data.variance());
         std::vector<KlubEstimate> mc;
-        klub_schedule_mc(data, sched, {4096, 17, 0.0, 2}, &mc);
+        klub_schedule_mc(data, data, sched, {4096, 17, 0.0, 2}, &mc);
         for (std::size_t k = 0; k < 10; ++k) {
             CAPTURE(k);
             CAPTURE(mc[k].value);
@@ -57,10 +57,39 @@ TEST_CASE("Monte Carlo KLUB within 3 SE of the closed form on all 10 EDM rho=7 i
 
 TEST_CASE("common random numbers: the same slot and seed give the same estimate, another seed differs") {
     const auto data = DiagonalGaussian::isotropic(2, 0.0, 0.5);
-    const auto a = klub_interval_mc(data, 0.1, 1.0, 3, {512, 5, 0.0, 1});
-    const auto b = klub_interval_mc(data, 0.1, 1.0, 3, {512, 5, 0.0, 2});
-    const auto c = klub_interval_mc(data, 0.1, 1.0, 3, {512, 6, 0.0, 1});
+    const auto a = klub_interval_mc(data, data, 0.1, 1.0, 3, {512, 5, 0.0, 1});
+    const auto b = klub_interval_mc(data, data, 0.1, 1.0, 3, {512, 5, 0.0, 2});
+    const auto c = klub_interval_mc(data, data, 0.1, 1.0, 3, {512, 6, 0.0, 1});
     CHECK(a.value == b.value);
     CHECK(a.value != c.value);
-    CHECK_THROWS_AS(klub_interval_mc(data, 1.0, 0.1, 0, {}), InputError);
+    CHECK_THROWS_AS(klub_interval_mc(data, data, 1.0, 0.1, 0, {}), InputError);
+}
+
+namespace {
+// Forwards D only: a denoiser that is not a data set (as a trained network is).
+struct Forwarding final : Denoiser {
+    const Denoiser& inner;
+    explicit Forwarding(const Denoiser& d) : inner(d) {}
+    std::size_t dim() const override { return inner.dim(); }
+    void denoise(std::span<const double> x, std::size_t n, double s, std::span<double> out) const override {
+        inner.denoise(x, n, s, out);
+    }
+};
+}  // namespace
+
+TEST_CASE("the KLUB measures the denoiser it is given, with x0 drawn from the data") {
+    const auto data = DiagonalGaussian::isotropic(2, 0.0, 0.5);
+    const auto wrong = DiagonalGaussian::isotropic(2, 0.0, 1.5);  // the exact denoiser of other data
+    const KlubMonteCarlo mc{2048, 5, 0.0, 1};
+    const auto exact = klub_interval_mc(data, data, 0.1, 1.0, 3, mc);
+    // Through a plain denoiser: the same draws and calls, the same bits.
+    CHECK(klub_interval_mc(data, Forwarding(data), 0.1, 1.0, 3, mc).value == exact.value);
+    // Another denoiser on the same draws: a different KLUB, by more than 5 (summed) standard errors.
+    const auto other = klub_interval_mc(data, wrong, 0.1, 1.0, 3, mc);
+    CAPTURE(exact.value);
+    CAPTURE(other.value);
+    CHECK(std::abs(other.value - exact.value) > 5 * (exact.standard_error + other.standard_error));
+    // A denoiser of another dimension is refused.
+    const auto three = DiagonalGaussian::isotropic(3, 0.0, 0.5);
+    CHECK_THROWS_AS(klub_interval_mc(three, 0.1, 1.0, klub_draws(data, 0, mc), mc), InputError);
 }

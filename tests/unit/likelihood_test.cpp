@@ -11,6 +11,7 @@
 #include "ayslab/data/empirical.hpp"
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/data/mixture.hpp"
+#include "ayslab/error.hpp"
 
 using namespace ayslab;
 
@@ -23,12 +24,6 @@ struct FiniteDifference final : Denoiser {
     void denoise(std::span<const double> x, std::size_t n, double s, std::span<double> out) const override {
         inner.denoise(x, n, s, out);
     }
-    double log_density(std::span<const double> x, double s) const override { return inner.log_density(x, s); }
-    double data_variance() const override { return inner.data_variance(); }
-    void sample(std::size_t n, std::uint64_t seed, std::uint64_t first,
-                std::span<double> out) const override {
-        inner.sample(n, seed, first, out);
-    }
 };
 }  // namespace
 
@@ -36,10 +31,12 @@ TEST_CASE("exact Jacobian traces equal finite differences of D") {
     const DiagonalGaussian g({0.1, -0.2, 0.3}, {0.5, 1.0, 2.0});
     const GaussianMixture m({0.3, 0.7}, {-1, 0, 1, 1}, {0.2, 0.1, 0.05, 0.4}, 2);
     const auto moons = make_dataset("moons", {300, 10, 1, 10, {}, {}});
-    const Denoiser* all[] = {&g, &m, moons.data.get()};
+    const Denoiser* all[] = {&g, &m, &moons.data->denoiser()};
     for (const Denoiser* data : all) {
         const std::size_t d = data->dim();
         std::vector<double> x(d, 0.37);
+        CHECK(data->exact_divergence());
+        CHECK_FALSE(FiniteDifference(*data).exact_divergence());
         for (double sigma : {0.1, 0.6, 3.0}) {
             CAPTURE(sigma);
             double exact = 0.0, fd = 0.0;
@@ -55,7 +52,25 @@ TEST_CASE("probability-flow log-likelihood equals the exact log-density (ring of
     LikelihoodOptions o;
     o.rtol = o.atol = 1e-11;
     std::vector<double> x = {1.9, 0.1};
-    const auto r = probability_flow_log_likelihood(*ring.data, x, o);
+    const auto r = probability_flow_log_likelihood(ring.data->denoiser(), x, o, ring.data.get());
     CHECK(r.log_p == doctest::Approx(ring.data->log_density(x, o.sigma_min)).epsilon(1e-6));
     CHECK(bits_per_dim(-std::log(2.0) * 2, 2) == doctest::Approx(1.0));
+}
+
+TEST_CASE("likelihood runs on any denoiser; the exact prior comes from the data (the data/denoiser split)") {
+    const auto ring = make_dataset("ring8", {});
+    LikelihoodOptions o;
+    o.rtol = o.atol = 1e-11;
+    o.divergence = Divergence::hutchinson_rademacher;  // a denoiser without an exact divergence
+    std::vector<double> x = {1.9, 0.1};
+    // A denoiser that is not a data set (it only forwards D): same ODE, same prior, same answer.
+    const FiniteDifference network_like(ring.data->denoiser());
+    const auto via_data = probability_flow_log_likelihood(ring.data->denoiser(), x, o, ring.data.get());
+    const auto via_other = probability_flow_log_likelihood(network_like, x, o, ring.data.get());
+    CHECK(via_other.log_p == via_data.log_p);
+    // The exact prior needs the data.
+    CHECK_THROWS_WITH_AS(probability_flow_log_likelihood(network_like, x, o), doctest::Contains("exact prior"),
+                         InputError);
+    o.exact_prior = false;
+    CHECK(std::isfinite(probability_flow_log_likelihood(network_like, x, o).log_p));
 }

@@ -121,10 +121,10 @@ TEST_CASE("float32 sampling: same bits for any thread count, close to float64") 
     const auto ring32 = make_dataset("ring8", o);
     const auto ring64 = make_dataset("ring8", {});
     const std::size_t n = 2000;
-    auto run = [&](const Denoiser& data, std::size_t threads) {
+    auto run = [&](const Data& data, std::size_t threads) {
         std::vector<double> x(n * 2);
         sample_marginal(data, 80.0, x, n, 4, threads);
-        sample(data, *make_solver("heun"), karras(20, 0.002, 80.0), x, n, {4, threads, 128});
+        sample(data.denoiser(), *make_solver("heun"), karras(20, 0.002, 80.0), x, n, {4, threads, 128});
         return x;
     };
     const auto a = run(*ring32.data, 1), b = run(*ring32.data, 2), c = run(*ring64.data, 2);

@@ -15,13 +15,13 @@
 using namespace ayslab;
 
 namespace {
-std::vector<double> run(const Denoiser& data, const std::string& solver, std::size_t threads,
+std::vector<double> run(const Data& data, const std::string& solver, std::size_t threads,
                         std::size_t chunk) {
     const std::size_t n = 3000;
     std::vector<double> x(n * data.dim());
     sample_marginal(data, 80.0, x, n, 11, threads);
     const auto s = make_solver(solver);
-    const auto stats = sample(data, *s, karras(12, 0.002, 80.0), x, n, {11, threads, chunk});
+    const auto stats = sample(data.denoiser(), *s, karras(12, 0.002, 80.0), x, n, {11, threads, chunk});
     CHECK(stats.nfe == 12 * s->nfe_per_step());
     return x;
 }

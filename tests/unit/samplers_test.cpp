@@ -37,9 +37,6 @@ struct QuadraticInLambda final : Denoiser {
         const double l = -std::log(sigma);
         for (std::size_t i = 0; i < n; ++i) out[i] = 0.3 + 0.7 * l + 1.1 * l * l;
     }
-    double log_density(std::span<const double>, double) const override { return 0.0; }
-    double data_variance() const override { return 1.0; }
-    void sample(std::size_t, std::uint64_t, std::uint64_t, std::span<double>) const override {}
 };
 }  // namespace
 
@@ -249,9 +246,6 @@ struct ConstantScoreRecorder final : Denoiser {
             out[i] = x[i] + sigma * sigma;
         }
     }
-    double log_density(std::span<const double>, double) const override { return 0.0; }
-    double data_variance() const override { return 1.0; }
-    void sample(std::size_t, std::uint64_t, std::uint64_t, std::span<double>) const override {}
 };
 }  // namespace
 

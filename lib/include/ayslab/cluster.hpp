@@ -10,6 +10,8 @@
 #include <span>
 #include <type_traits>
 
+#include "ayslab/denoiser.hpp"
+
 namespace ayslab::cluster {
 
 // Joins the MPI job if this process was started by mpirun/mpiexec and ayslab was built with MPI
@@ -55,18 +57,29 @@ void share_chunks(std::span<T> data, std::size_t chunks, std::size_t per_chunk) 
 // every row (bytes copied, in row order).
 void share_rows(std::span<double> data, std::size_t width, std::span<const std::uint32_t> owner);
 
-// for_my_chunks, then share_chunks of one output array: the common case. collective: the body calls a
-// collective denoiser (Denoiser::collective), so every rank runs every chunk, in order, on this thread,
-// and there is nothing to share.
+// for_my_chunks, then share_chunks of one output array: the common case.
 template <class T>
 void distributed_for(std::size_t chunks, std::size_t threads, std::span<T> out, std::size_t per_chunk,
-                     const std::function<void(std::size_t)>& body, bool collective = false) {
-    if (collective) {
-        for (std::size_t c = 0; c < chunks; ++c) body(c);
-        return;
-    }
+                     const std::function<void(std::size_t)>& body) {
     for_my_chunks(chunks, threads, body);
     share_chunks(out, chunks, per_chunk);
 }
+
+// Loops whose body calls a denoiser (or a data set's draws / densities, through data.denoiser()):
+// the one place a collective callee (Denoiser::collective) is read. A collective callee needs every
+// rank to make the same calls in the same order, so every rank runs every chunk, in order, on this
+// thread, and there is nothing to share; otherwise the chunks are split as distributed_for does.
+template <class T>
+void distributed_for_calling(const Denoiser& callee, std::size_t chunks, std::size_t threads, std::span<T> out,
+                             std::size_t per_chunk, const std::function<void(std::size_t)>& body) {
+    if (callee.collective()) {
+        for (std::size_t c = 0; c < chunks; ++c) body(c);
+        return;
+    }
+    distributed_for(chunks, threads, out, per_chunk, body);
+}
+// The same for a loop every rank runs whole (no splitting over ranks): threads, or in order here.
+void parallel_for_calling(const Denoiser& callee, std::size_t chunks, std::size_t threads,
+                          const std::function<void(std::size_t)>& body);
 
 }  // namespace ayslab::cluster

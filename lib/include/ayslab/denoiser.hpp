@@ -1,6 +1,7 @@
-// The one interface every data distribution implements (MATH.md §2): the exact denoiser
-// D(x; sigma) = E[x_0 | x_0 + sigma eps = x], batched over N x d row-major storage, plus the exact
-// log-density of p_sigma and sampling of x_0. Score and eps-prediction derive from D (Tweedie).
+// A denoiser (MATH.md §2): D(x; sigma) ~ E[x_0 | x_0 + sigma eps = x], batched over N x d row-major
+// storage. Every sampler, the KLUB estimators, the AYS optimiser and the likelihood take one. It may
+// be the exact denoiser of a data distribution (data/data.hpp) or any other (a trained network).
+// Score and eps-prediction derive from D (Tweedie).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -18,23 +19,16 @@ class Denoiser {
     // Rows with their own sigma: out[i] = D(x[i]; sigmas[i]). The default calls denoise() per row.
     virtual void denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
                               std::span<double> out) const;
-    // tr dD/dx for n rows (= tr Cov[x_0 | x] / sigma^2, Tweedie's second identity): the exact
-    // divergence of the probability-flow drift. The default uses central differences of D.
+    // True when jacobian_trace() is exact (a closed form); false when it is the default's central
+    // differences of D.
+    virtual bool exact_divergence() const { return false; }
+    // tr dD/dx for n rows (= tr Cov[x_0 | x] / sigma^2 for an exact denoiser, Tweedie's second
+    // identity): the divergence of the probability-flow drift.
     virtual void jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
                                 std::span<double> out) const;
-    // log p_sigma(x) for one point, p_sigma the law of x_0 + sigma eps (sigma = 0: the data density).
-    virtual double log_density(std::span<const double> x, double sigma) const = 0;
-    // log p_sigma for n rows; the default calls log_density() per row.
-    virtual void log_density_rows(std::span<const double> x, std::size_t n, double sigma,
-                                  std::span<double> out) const;
-    // Per-coordinate data variance averaged over coordinates.
-    virtual double data_variance() const = 0;
     // True for a denoiser spread over MPI ranks (ShardedEmpiricalData): every rank must make the same
-    // calls in the same order, so loops over it run their chunks in order on the calling thread.
+    // calls in the same order. Loops read it in one place, for_chunks_calling() below.
     virtual bool collective() const { return false; }
-    // n draws of x_0 into out (n rows); row i depends only on (seed, first + i).
-    virtual void sample(std::size_t n, std::uint64_t seed, std::uint64_t first,
-                        std::span<double> out) const = 0;
 };
 
 // Tweedie (MATH §2), with s = 1: score = (D - x) / sigma^2.

@@ -7,7 +7,7 @@
 #include <span>
 #include <string>
 
-#include "ayslab/denoiser.hpp"
+#include "ayslab/data/data.hpp"
 
 namespace ayslab {
 
@@ -21,7 +21,8 @@ struct LikelihoodOptions {
     Divergence divergence = Divergence::exact;
     std::uint64_t seed = 0;   // Hutchinson probe
     std::uint64_t probe = 0;  // which probe (independent for different values)
-    // Prior term: the exact log p_{sigma_max} of the data (true) or N(0, sigma_max^2 I) (false).
+    // Prior term: the exact log p_{sigma_max} of the data (true; the data must be given) or
+    // N(0, sigma_max^2 I) (false).
     bool exact_prior = true;
 };
 
@@ -32,8 +33,9 @@ struct LikelihoodResult {
     std::size_t nfe = 0;  // denoiser evaluations (D and, for Hutchinson, its two probes)
 };
 
-LikelihoodResult probability_flow_log_likelihood(const Denoiser& data, std::span<const double> x,
-                                                 const LikelihoodOptions& options);
+// The ODE runs on `denoiser`; `data` (optional) gives the exact prior term.
+LikelihoodResult probability_flow_log_likelihood(const Denoiser& denoiser, std::span<const double> x,
+                                                 const LikelihoodOptions& options, const Data* data = nullptr);
 
 // -log p / (d ln 2).
 double bits_per_dim(double log_p, std::size_t dim);

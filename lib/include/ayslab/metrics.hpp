@@ -4,8 +4,7 @@
 #include <cstdint>
 #include <span>
 
-#include "ayslab/data/nearest.hpp"
-#include "ayslab/denoiser.hpp"
+#include "ayslab/data/data.hpp"
 #include "ayslab/stats.hpp"
 
 namespace ayslab {
@@ -16,11 +15,11 @@ double sliced_wasserstein2(std::span<const double> a, std::size_t na, std::span<
                            std::size_t nb, std::size_t d, std::size_t projections, std::uint64_t seed);
 
 // Moments of -log p_sigma(x) over the rows of x.
-Moments negative_log_likelihood(const Denoiser& data, std::span<const double> x, std::size_t n, double sigma,
+Moments negative_log_likelihood(const Data& data, std::span<const double> x, std::size_t n, double sigma,
                                 std::size_t threads = 1);
 
 // Moments of the distance from each row of x to its nearest data point.
-Moments nearest_distance(const Denoiser& data, std::span<const double> x, std::size_t n,
+Moments nearest_distance(const Data& data, std::span<const double> x, std::size_t n,
                          std::size_t threads = 1);
 
 }  // namespace ayslab

@@ -6,7 +6,7 @@
 #include <functional>
 #include <span>
 
-#include "ayslab/denoiser.hpp"
+#include "ayslab/data/data.hpp"
 #include "ayslab/schedule.hpp"
 #include "ayslab/solver/solver.hpp"
 
@@ -34,7 +34,7 @@ SampleStats sample(const Denoiser& denoiser, const Solver& solver, const Schedul
                    const StepObserver& observer = {});
 
 // Fills x with n exact draws from p_sigma = data * N(0, sigma^2 I): x_0 from the data plus sigma eps.
-void sample_marginal(const Denoiser& denoiser, double sigma, std::span<double> x, std::size_t n,
+void sample_marginal(const Data& data, double sigma, std::span<double> x, std::size_t n,
                      std::uint64_t seed, std::size_t threads = 1);
 
 }  // namespace ayslab

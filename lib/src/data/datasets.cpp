@@ -88,7 +88,7 @@ std::vector<std::string> dataset_names() {
 Dataset make_dataset(std::string_view name, const DatasetOptions& o) {
     Dataset ds;
     ds.name = std::string(name);
-    auto empirical = [&](PointSet ps) -> std::unique_ptr<Denoiser> {
+    auto empirical = [&](PointSet ps) -> std::unique_ptr<Data> {
         if (o.shards > 1) {
             auto data = std::make_unique<ShardedEmpiricalData>(ps.values, ps.d, o.shards, o.threads);
             data->set_precision(o.precision);

@@ -93,11 +93,12 @@ double klub_interval_gaussian_in_time(const Process& process, std::span<const do
     return total;
 }
 
-KlubDraws klub_draws(const Denoiser& data, std::uint64_t slot, const KlubMonteCarlo& o) {
+KlubDraws klub_draws(const Data& data, std::uint64_t slot, const KlubMonteCarlo& o) {
     if (o.samples < 2) throw InputError("KLUB Monte Carlo needs at least 2 samples");
     const std::size_t d = data.dim(), m = o.samples;
     KlubDraws w{m,
                 d,
+                data.data_variance(),
                 std::vector<double>(m),
                 std::vector<double>(m * d),
                 std::vector<double>(m * d),
@@ -107,7 +108,7 @@ KlubDraws klub_draws(const Denoiser& data, std::uint64_t slot, const KlubMonteCa
     const std::uint64_t data_seed = o.seed * 0x9E3779B97F4A7C15ULL + slot * 0xBF58476D1CE4E5B9ULL + 1;
     for (std::size_t i = 0; i < m; ++i) fill_uniform({o.seed, stream, i, 2 * slot}, {&w.u[i], 1});
     constexpr std::size_t chunk = 1024;
-    parallel_for(chunk_count(m, chunk), data.collective() ? 1 : o.threads, [&](std::size_t c) {
+    cluster::parallel_for_calling(data.denoiser(), chunk_count(m, chunk), o.threads, [&](std::size_t c) {
         const std::size_t first = c * chunk, count = std::min(chunk, m - first);
         data.sample(count, data_seed, first, std::span(w.x0).subspan(first * d, count * d));
     });
@@ -138,12 +139,12 @@ double invert_partial(double a, double h, double target) {
 }
 }  // namespace
 
-KlubEstimate klub_interval_mc(const Denoiser& data, double lo, double hi, const KlubDraws& w,
+KlubEstimate klub_interval_mc(const Denoiser& denoiser, double lo, double hi, const KlubDraws& w,
                               const KlubMonteCarlo& o) {
     check_interval(lo, hi);
-    const std::size_t d = data.dim(), m = w.samples;
+    const std::size_t d = denoiser.dim(), m = w.samples;
     if (w.dim != d) throw InputError("KLUB draws were made for another dimension");
-    const double c2 = o.proposal_variance > 0.0 ? o.proposal_variance : data.data_variance();
+    const double c2 = o.proposal_variance > 0.0 ? o.proposal_variance : w.data_variance;
     const double a = c2 / (lo * lo), h = c2 / (hi * hi);
     const double total = partial(a, h, h);  // 2 c^4 x normaliser of pi
     const double normaliser = total / (2.0 * c2 * c2);
@@ -152,8 +153,8 @@ KlubEstimate klub_interval_mc(const Denoiser& data, double lo, double hi, const 
     const std::size_t chunks = chunk_count(m, chunk);
     const double shift = c2 * c2 * static_cast<double>(d) * normaliser;  // the Gaussian-data value
     std::vector<Moments> parts(chunks, Moments(shift));
-    cluster::distributed_for(
-        chunks, o.threads, std::span(parts), 1,
+    cluster::distributed_for_calling(
+        denoiser, chunks, o.threads, std::span(parts), 1,
         [&](std::size_t c) {
             const std::size_t first = c * chunk, count = std::min(chunk, m - first);
             thread_local std::vector<double> sig, x, xh, d1, d2;
@@ -172,8 +173,8 @@ KlubEstimate klub_interval_mc(const Denoiser& data, double lo, double hi, const 
                     xh[i * d + k] = x[i * d + k] + up * w.z[g * d + k];
                 }
             }
-            data.denoise_rows(x, count, sig, d1);
-            data.denoise(xh, count, hi, d2);
+            denoiser.denoise_rows(x, count, sig, d1);
+            denoiser.denoise(xh, count, hi, d2);
             for (std::size_t i = 0; i < count; ++i) {
                 double sq = 0.0;
                 for (std::size_t k = 0; k < d; ++k)
@@ -181,26 +182,25 @@ KlubEstimate klub_interval_mc(const Denoiser& data, double lo, double hi, const 
                 const double g = gap(c2, sig[i], hi);
                 parts[c].add(g > 0.0 ? sq / g * normaliser : 0.0);
             }
-        },
-        data.collective());
+        });
     Moments all(shift);
     for (const auto& p : parts) all.merge(p);
     return {all.mean(), all.se_mean()};
 }
 
-KlubEstimate klub_interval_mc(const Denoiser& data, double lo, double hi, std::uint64_t slot,
-                              const KlubMonteCarlo& o) {
+KlubEstimate klub_interval_mc(const Data& data, const Denoiser& denoiser, double lo, double hi,
+                              std::uint64_t slot, const KlubMonteCarlo& o) {
     check_interval(lo, hi);
-    return klub_interval_mc(data, lo, hi, klub_draws(data, slot, o), o);
+    return klub_interval_mc(denoiser, lo, hi, klub_draws(data, slot, o), o);
 }
 
-KlubEstimate klub_schedule_mc(const Denoiser& data, const Schedule& schedule, const KlubMonteCarlo& options,
-                              std::vector<KlubEstimate>* per_interval) {
+KlubEstimate klub_schedule_mc(const Data& data, const Denoiser& denoiser, const Schedule& schedule,
+                              const KlubMonteCarlo& options, std::vector<KlubEstimate>* per_interval) {
     KlubEstimate total;
     double var = 0.0;
     if (per_interval) per_interval->clear();
     for (std::size_t k = 0; k + 1 < schedule.size(); ++k) {
-        const auto e = klub_interval_mc(data, schedule[k + 1], schedule[k], k, options);
+        const auto e = klub_interval_mc(data, denoiser, schedule[k + 1], schedule[k], k, options);
         total.value += e.value;
         var += e.standard_error * e.standard_error;
         if (per_interval) per_interval->push_back(e);

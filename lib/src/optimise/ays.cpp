@@ -49,7 +49,8 @@ double golden_section(F f, double a, double b, std::size_t iterations) {
 
 class Stage {
   public:
-    Stage(const Denoiser& data, const AysOptions& o) : data_(data), o_(o) {}
+    Stage(const Data& data, const Denoiser& denoiser, const AysOptions& o)
+        : data_(data), denoiser_(denoiser), o_(o) {}
 
     // Moves interior point k (1..n-1) to the minimiser of KLUB(k-1) + KLUB(k). The draws for interval
     // slot j are the same for every candidate (common random numbers); sweep-specific seeds keep
@@ -60,8 +61,8 @@ class Stage {
         const double hi = s[k - 1], lo = s[k + 1];
         auto f = [&](double log_sigma) {
             const double x = std::exp(log_sigma);
-            return klub_interval_mc(data_, x, hi, upper, mc).value +
-                   klub_interval_mc(data_, lo, x, lower, mc).value;
+            return klub_interval_mc(denoiser_, x, hi, upper, mc).value +
+                   klub_interval_mc(denoiser_, lo, x, lower, mc).value;
         };
         const double a = std::log(lo), b = std::log(hi), margin = 1e-3 * (b - a);
         const double best = golden_section(f, a + margin, b - margin, o_.golden_iterations);
@@ -72,11 +73,12 @@ class Stage {
     KlubEstimate validate(const Schedule& s) const {
         const KlubMonteCarlo mc{o_.validation_samples, o_.seed ^ 0xA5A5A5A5A5A5A5A5ULL, o_.proposal_variance,
                                 o_.threads};
-        return klub_schedule_mc(data_, s, mc);
+        return klub_schedule_mc(data_, denoiser_, s, mc);
     }
 
   private:
-    const Denoiser& data_;
+    const Data& data_;
+    const Denoiser& denoiser_;
     const AysOptions& o_;
 };
 
@@ -162,13 +164,15 @@ State load(const nlohmann::json& doc, const nlohmann::json& settings, const std:
 
 }  // namespace
 
-AysResult optimise_ays(const Denoiser& data, const Schedule& start, const AysOptions& o,
+AysResult optimise_ays(const Data& data, const Denoiser& denoiser, const Schedule& start, const AysOptions& o,
                        const AysProgress& progress) {
+    if (denoiser.dim() != data.dim())
+        throw InputError(fmt::format("AYS: the denoiser has dimension {}, the data {}", denoiser.dim(), data.dim()));
     if (start.ends_at_zero())
         throw InputError("AYS needs sigma_min > 0 (the KLUB of a step to sigma = 0 is infinite)");
     if (o.samples < 2 || o.validation_samples < 2)
         throw InputError("AYS needs at least 2 Monte Carlo samples");
-    const Stage stage(data, o);
+    const Stage stage(data, denoiser, o);
     const auto settings = settings_json(start, o, data.dim());
     const bool checkpointing = !o.checkpoint.empty();
     // Every MPI rank reads a checkpoint to resume; only rank 0 writes and removes it.

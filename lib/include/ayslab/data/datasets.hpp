@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "ayslab/data/io.hpp"
-#include "ayslab/denoiser.hpp"
+#include "ayslab/data/data.hpp"
 #include "ayslab/precision.hpp"
 
 namespace ayslab {
@@ -31,7 +31,7 @@ struct DatasetOptions {
 
 struct Dataset {
     std::string name;
-    std::unique_ptr<Denoiser> data;  // the distribution (exact denoiser)
+    std::unique_ptr<Data> data;  // the distribution (data->denoiser() is its exact denoiser)
     PointSet held_out;               // independent draws (test images for Fashion-MNIST)
 };
 

@@ -5,8 +5,7 @@
 #pragma once
 #include <vector>
 
-#include "ayslab/data/nearest.hpp"
-#include "ayslab/denoiser.hpp"
+#include "ayslab/data/data.hpp"
 #include "ayslab/precision.hpp"
 
 namespace ayslab {
@@ -17,12 +16,15 @@ std::size_t empirical_draw_row(std::uint64_t seed, std::uint64_t index, std::siz
 // log of 1/N (2 pi sigma^2)^(-d/2): log p_sigma(x) = this + log sum_j exp(-|x - y_j|^2 / 2 sigma^2).
 double empirical_log_normaliser(std::size_t total, std::size_t dim, double sigma);
 
-class EmpiricalData final : public Denoiser, public NearestPoint {
+// Data and its own exact (ideal) denoiser, with the exact divergence.
+class EmpiricalData final : public Data, public Denoiser, public NearestPoint {
   public:
     // points: N x dim, row-major; N >= 1, all finite.
     EmpiricalData(std::vector<double> points, std::size_t dim);
 
     std::size_t dim() const override { return dim_; }
+    const Denoiser& denoiser() const override { return *this; }
+    const NearestPoint* nearest_points() const override { return this; }
     std::size_t size() const { return norms_.size(); }
     const std::vector<double>& points() const { return points_; }
 
@@ -34,6 +36,7 @@ class EmpiricalData final : public Denoiser, public NearestPoint {
     void log_density_rows(std::span<const double> x, std::size_t n, double sigma,
                           std::span<double> out) const override;
     double data_variance() const override { return variance_; }
+    bool exact_divergence() const override { return true; }
     void jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
                         std::span<double> out) const override;
     // Draws data points uniformly (with replacement), addressed by (seed, first + i).

@@ -2,11 +2,12 @@
 #pragma once
 #include <vector>
 
-#include "ayslab/denoiser.hpp"
+#include "ayslab/data/data.hpp"
 
 namespace ayslab {
 
-class DiagonalGaussian final : public Denoiser {
+// Data and its own exact denoiser (with the exact divergence).
+class DiagonalGaussian final : public Data, public Denoiser {
   public:
     // mean and std (c) per coordinate; same length, std > 0.
     DiagonalGaussian(std::vector<double> mean, std::vector<double> std);
@@ -14,10 +15,12 @@ class DiagonalGaussian final : public Denoiser {
     static DiagonalGaussian isotropic(std::size_t d, double mu, double c);
 
     std::size_t dim() const override { return mean_.size(); }
+    const Denoiser& denoiser() const override { return *this; }
     void denoise(std::span<const double> x, std::size_t n, double sigma,
                  std::span<double> out) const override;
     double log_density(std::span<const double> x, double sigma) const override;
     double data_variance() const override;
+    bool exact_divergence() const override { return true; }
     void jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
                         std::span<double> out) const override;
     void sample(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out) const override;

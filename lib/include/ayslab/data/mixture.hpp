@@ -3,12 +3,13 @@
 #pragma once
 #include <vector>
 
-#include "ayslab/denoiser.hpp"
+#include "ayslab/data/data.hpp"
 #include "ayslab/precision.hpp"
 
 namespace ayslab {
 
-class GaussianMixture final : public Denoiser {
+// Data and its own exact denoiser (with the exact divergence).
+class GaussianMixture final : public Data, public Denoiser {
   public:
     // weights: K (positive, normalised here); means: K x d row-major; variances: K x d (diagonal)
     // or K (isotropic per component).
@@ -16,11 +17,13 @@ class GaussianMixture final : public Denoiser {
                     std::size_t dim);
 
     std::size_t dim() const override { return dim_; }
+    const Denoiser& denoiser() const override { return *this; }
     std::size_t components() const { return weights_.size(); }
     void denoise(std::span<const double> x, std::size_t n, double sigma,
                  std::span<double> out) const override;
     double log_density(std::span<const double> x, double sigma) const override;
     double data_variance() const override;
+    bool exact_divergence() const override { return true; }
     void jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
                         std::span<double> out) const override;
     void sample(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out) const override;

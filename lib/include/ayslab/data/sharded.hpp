@@ -14,13 +14,13 @@
 
 #include "ayslab/cluster.hpp"
 #include "ayslab/data/empirical.hpp"
-#include "ayslab/data/nearest.hpp"
-#include "ayslab/denoiser.hpp"
+#include "ayslab/data/data.hpp"
 #include "ayslab/precision.hpp"
 
 namespace ayslab {
 
-class ShardedEmpiricalData final : public Denoiser, public NearestPoint {
+// Data and its own (collective) exact denoiser.
+class ShardedEmpiricalData final : public Data, public Denoiser, public NearestPoint {
   public:
     // points: N x dim (every rank passes the same set and keeps only its shards); 1 <= shards <= N;
     // threads: for the rank's own shards and row blocks.
@@ -29,6 +29,8 @@ class ShardedEmpiricalData final : public Denoiser, public NearestPoint {
 
     bool collective() const override { return true; }
     std::size_t dim() const override { return dim_; }
+    const Denoiser& denoiser() const override { return *this; }
+    const NearestPoint* nearest_points() const override { return this; }
     std::size_t size() const { return first_row_.back(); }
     std::size_t shards() const { return first_row_.size() - 1; }
     void set_precision(Precision p);

@@ -7,7 +7,7 @@
 #include <span>
 #include <vector>
 
-#include "ayslab/denoiser.hpp"
+#include "ayslab/data/data.hpp"
 #include "ayslab/process.hpp"
 #include "ayslab/schedule.hpp"
 
@@ -41,20 +41,23 @@ struct KlubMonteCarlo {
 // interval end points: common random numbers across candidate schedules.
 struct KlubDraws {
     std::size_t samples = 0, dim = 0;
+    double data_variance = 0.0;  // of the data the x0 rows came from (the default proposal's c^2)
     std::vector<double> u, x0, eps, z;
 };
-KlubDraws klub_draws(const Denoiser& data, std::uint64_t slot, const KlubMonteCarlo& options);
-KlubEstimate klub_interval_mc(const Denoiser& data, double sigma_lo, double sigma_hi, const KlubDraws& draws,
+// x0 rows are drawn from the data; the denoiser (the data's exact one, or any other) is what the
+// KLUB measures.
+KlubDraws klub_draws(const Data& data, std::uint64_t slot, const KlubMonteCarlo& options);
+KlubEstimate klub_interval_mc(const Denoiser& denoiser, double sigma_lo, double sigma_hi, const KlubDraws& draws,
                               const KlubMonteCarlo& options);
 
 // Importance-sampled Monte Carlo of one interval: sigma from pi(sigma) ∝ sigma^-3 [1/(c^2+sigma^2) -
 // 1/(c^2+sigma_hi^2)] (by inverting its closed-form CDF), weights |dD|^2 / [...] times pi's normaliser.
 // Draws are addressed by (seed, slot, sample): the same slot gives the same draws (common random
 // numbers) for any interval end points.
-KlubEstimate klub_interval_mc(const Denoiser& data, double sigma_lo, double sigma_hi, std::uint64_t slot,
-                              const KlubMonteCarlo& options);
+KlubEstimate klub_interval_mc(const Data& data, const Denoiser& denoiser, double sigma_lo, double sigma_hi,
+                              std::uint64_t slot, const KlubMonteCarlo& options);
 // Sum over a schedule's intervals (slot k for interval k); standard errors add in quadrature.
-KlubEstimate klub_schedule_mc(const Denoiser& data, const Schedule& schedule, const KlubMonteCarlo& options,
-                              std::vector<KlubEstimate>* per_interval = nullptr);
+KlubEstimate klub_schedule_mc(const Data& data, const Denoiser& denoiser, const Schedule& schedule,
+                              const KlubMonteCarlo& options, std::vector<KlubEstimate>* per_interval = nullptr);
 
 }  // namespace ayslab

@@ -8,7 +8,7 @@
 #include <functional>
 #include <vector>
 
-#include "ayslab/denoiser.hpp"
+#include "ayslab/data/data.hpp"
 #include "ayslab/divergence/klub.hpp"
 #include "ayslab/schedule.hpp"
 
@@ -52,7 +52,9 @@ struct AysResult {
 
 using AysProgress = std::function<void(const AysTraceEntry&)>;
 
-AysResult optimise_ays(const Denoiser& data, const Schedule& start, const AysOptions& options,
+// x0 draws come from `data`; the KLUB is that of `denoiser` (the data's exact one, or a trained
+// network): AYS picks the steps for that denoiser.
+AysResult optimise_ays(const Data& data, const Denoiser& denoiser, const Schedule& start, const AysOptions& options,
                        const AysProgress& progress = {});
 
 // Inserts the geometric midpoint of every interval (n steps -> 2n).

@@ -1,0 +1,34 @@
+// A data distribution (MATH.md §2): draws of x_0, the exact log-density of p_sigma (the law of
+// x_0 + sigma eps) and the data variance, and its exact denoiser. Metrics and x_0 draws take a Data;
+// samplers, KLUB and AYS take a Denoiser — the data's exact one, or another (a trained network).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "ayslab/data/nearest.hpp"
+#include "ayslab/denoiser.hpp"
+
+namespace ayslab {
+
+class Data {
+  public:
+    virtual ~Data() = default;
+    virtual std::size_t dim() const = 0;
+    // The exact denoiser E[x_0 | x_0 + sigma eps = x] of this distribution. Its collective() also
+    // says whether the data's own calls (draws, densities) must be made by every MPI rank in order.
+    virtual const Denoiser& denoiser() const = 0;
+    // log p_sigma(x) for one point (sigma = 0: the data density).
+    virtual double log_density(std::span<const double> x, double sigma) const = 0;
+    // log p_sigma for n rows; the default calls log_density() per row.
+    virtual void log_density_rows(std::span<const double> x, std::size_t n, double sigma,
+                                  std::span<double> out) const;
+    // Per-coordinate data variance averaged over coordinates.
+    virtual double data_variance() const = 0;
+    // n draws of x_0 into out (n rows); row i depends only on (seed, first + i).
+    virtual void sample(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out) const = 0;
+    // Data made of points can say how far a sample is from the nearest one (null otherwise).
+    virtual const NearestPoint* nearest_points() const { return nullptr; }
+};
+
+}  // namespace ayslab
