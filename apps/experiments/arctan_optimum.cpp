@@ -11,6 +11,7 @@
 #include "ayslab/process.hpp"
 #include "ayslab/schedule.hpp"
 #include "ayslab/solver/registry.hpp"
+#include "keys.hpp"
 #include "list.hpp"
 
 namespace ayslab::app {
@@ -101,27 +102,9 @@ Experiment arctan_optimum_experiment() {
     return {
         "arctan-optimum",
         "Euler's exact-KL optimal schedule for 1-D Gaussian data is arctan-spaced (MATH §4)",
-        {
-            seed_key(),
-            {"c", KeyType::number, "data standard deviation", 1e-6, 1e6},
-            {"sigma_min", KeyType::number, "smallest sigma of the schedules", 1e-8, 1e8},
-            {"sigma_max", KeyType::number, "largest sigma of the schedules", 1e-8, 1e8},
-            {"process",
-             KeyType::string,
-             "process whose t the uniform-t baseline spaces evenly",
-             {},
-             {},
-             process_names()},
-            {"rho", KeyType::number, "EDM/Karras rho of the baseline and the optimiser's start", 0.1, 100},
-            {"steps", KeyType::integer_list, "step counts n", 1, 400},
-            {"solvers",
-             KeyType::string_list,
-             "deterministic solvers to tabulate and optimise (those with an exact affine law)",
-             {},
-             {},
-             solver_names_with_law(ExactLaw::affine)},
-            {"tolerance", KeyType::number, "check: max relative difference to arctan", 0, 1},
-        },
+        Schema{seed_key()} + shared_keys({"c", "sigma_min", "sigma_max", "process", "rho"}) +
+            Schema{shared_list_key("steps"), shared_list_key("solvers"),
+                   {"tolerance", KeyType::number, "check: max relative difference to arctan", 0, 1}},
         run};
 }
 

@@ -10,6 +10,7 @@
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/schedule_factory.hpp"
 #include "ayslab/solver/registry.hpp"
+#include "keys.hpp"
 #include "evaluate.hpp"
 #include "list.hpp"
 #include "schedule_format.hpp"
@@ -30,23 +31,12 @@ nlohmann::json trace_json(const std::vector<AysTraceEntry>& trace) {
 }
 
 Result run(const Config& cfg, const RunContext& ctx) {
-    DatasetOptions dopt;
-    dopt.points = static_cast<std::size_t>(cfg.integer("points"));
-    dopt.seed = cfg.seed();
-    dopt.precision = parse_precision(cfg.string("precision"));
-    dopt.file = cfg.string("file");
-    const Dataset dataset = make_dataset(cfg.string("data"), dopt);
+    const Dataset dataset = make_dataset(cfg.string("data"), read_dataset_options(cfg, ctx));
     const auto process = make_process(cfg.string("process"));
-    const auto steps = static_cast<std::size_t>(cfg.integer("steps"));
-    // The start schedule: any family (EDM rho=7 by default, as in the paper).
-    const Schedule start = make_schedule(cfg.string("start"), {steps,
-                                                               cfg.number("sigma_min"),
-                                                               cfg.number("sigma_max"),
-                                                               cfg.number("rho"),
-                                                               std::sqrt(dataset.data->data_variance()),
-                                                               process.get(),
-                                                               {}});
-    AysOptions o = ays_options(cfg, ctx);
+    // The start schedule: any family (EDM rho=7 by default, as in the paper); arctan's c is the data's
+    // standard deviation.
+    const Schedule start = read_schedule(cfg, process.get(), std::sqrt(dataset.data->data_variance()));
+    AysOptions o = read_ays_options(cfg, ctx);
     ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
     const auto ays = optimise_ays(*dataset.data, dataset.data->denoiser(), start, o, std::ref(progress));
 
@@ -65,11 +55,9 @@ Result run(const Config& cfg, const RunContext& ctx) {
         karras(best.steps(), cfg.number("sigma_min"), cfg.number("sigma_max"), cfg.number("rho"));
     const KlubMonteCarlo mc{o.validation_samples, cfg.seed() + 991, 0.0, ctx.threads};
     const std::pair<std::string, const Schedule*> compared[] = {{"ays", &best}, {"karras", &baseline}};
-    EvaluationOptions eo{static_cast<std::size_t>(cfg.integer("eval_particles")),
-                         static_cast<std::size_t>(cfg.integer("eval_seeds")),
-                         static_cast<std::size_t>(cfg.integer("projections")), cfg.seed(), ctx.threads};
+    const EvaluationOptions eo = read_evaluation(cfg, ctx);
     r.line(fmt::format("AYS on {} ({} steps, started from {}), process {}", dataset.name, best.steps(),
-                       cfg.string("start"), process->name()));
+                       cfg.string("schedule"), process->name()));
     for (const auto& line : format_schedule(best, *process, "list")) r.line("  " + line);
     std::string header = fmt::format("{:<8} {:>22}", "schedule", "KLUB");
     for (const auto& s : cfg.strings("samplers")) header += fmt::format(" | {:^44}", s + ": NLL, sliced W2");
@@ -99,39 +87,13 @@ Result run(const Config& cfg, const RunContext& ctx) {
 }  // namespace
 
 Experiment ays_experiment() {
-    return {
-        "ays",
-        "Align Your Steps: KLUB-optimised schedule for a data set, against EDM rho=7 (MATH §5)",
-        {
-            seed_key(),
-            {"data", KeyType::string, "data set", {}, {}, dataset_names()},
-            {"points", KeyType::integer, "points of generated 2-D sets", 10, 1e7},
-            {"file", KeyType::string, "point set for data=file (.csv, .npy, .idx, .gz)"},
-            precision_key(),
-            {"process", KeyType::string, "process for the printed t / timesteps", {}, {}, process_names()},
-            {"steps", KeyType::integer, "steps of the first stage", 2, 10000},
-            {"subdivisions", KeyType::integer, "stages after the first (steps double)", 0, 6},
-            {"sigma_min", KeyType::number, "smallest sigma", 1e-6, 1e6},
-            {"sigma_max", KeyType::number, "largest sigma", 1e-6, 1e6},
-            {"start",
-             KeyType::string,
-             "start schedule family",
-             {},
-             {},
-             {"karras", "loguniform", "uniform-t", "arctan"}},
-            {"rho", KeyType::number, "EDM rho of the start schedule and the baseline", 0.1, 100},
-            {"samples", KeyType::integer, "Monte Carlo samples per interval evaluation", 2, 1e8},
-            {"validation_samples", KeyType::integer, "samples of the early-stopping estimate", 2, 1e8},
-            {"golden_iterations", KeyType::integer, "golden-section steps per coordinate", 1, 200},
-            {"max_sweeps", KeyType::integer, "coordinate sweeps per stage at most", 1, 1000},
-            {"patience", KeyType::integer, "sweeps without improvement before stopping", 1, 1000},
-            {"min_improvement", KeyType::number, "relative KLUB improvement that counts", 0, 1},
-            {"eval_particles", KeyType::integer, "particles per evaluation seed", 10, 1e8},
-            {"eval_seeds", KeyType::integer, "evaluation seeds (standard errors over seeds)", 2, 1000},
-            {"projections", KeyType::integer, "sliced W2 projections", 1, 1e6},
-            {"samplers", KeyType::string_list, "samplers for the sample metrics", {}, {}, solver_names()},
-        },
-        run};
+    return {"ays", "Align Your Steps: KLUB-optimised schedule for a data set, against EDM rho=7 (MATH §5)",
+            Schema{seed_key()} +
+                shared_keys({"data", "points", "file", "precision", "process", "steps", "subdivisions", "sigma_min",
+                             "sigma_max", "schedule", "schedule_file", "rho", "samples", "validation_samples",
+                             "golden_iterations", "max_sweeps", "patience", "min_improvement", "eval_particles",
+                             "eval_seeds", "projections", "samplers"}),
+            run};
 }
 
 }  // namespace ayslab::app

@@ -11,6 +11,7 @@
 #include "ayslab/optimise/ays.hpp"
 #include "ayslab/optimise/exact.hpp"
 #include "ayslab/solver/registry.hpp"
+#include "keys.hpp"
 #include "evaluate.hpp"
 #include "gaussian_spectrum.hpp"
 #include "list.hpp"
@@ -28,7 +29,7 @@ double klub_total(const Schedule& s, const DiagonalGaussian& data) {
 Result run(const Config& cfg, const RunContext& ctx) {
     const double c = cfg.number("c"), lo = cfg.number("sigma_min"), hi = cfg.number("sigma_max");
     const auto steps = static_cast<std::size_t>(cfg.integer("steps"));
-    AysOptions o = ays_options(cfg, ctx);
+    AysOptions o = read_ays_options(cfg, ctx);
     o.checkpoint.clear();  // several short optimisations per run: no checkpoints
     NewtonOptions newton;
     newton.threads = ctx.threads;
@@ -91,24 +92,12 @@ Result run(const Config& cfg, const RunContext& ctx) {
 Experiment ays_gaussian_experiment() {
     return {"ays-gaussian",
             "AYS vs the closed-form KLUB optimum vs the exact-KL optimum on Gaussian data (MATH §4-5)",
-            {
-                seed_key(),
-                {"dims", KeyType::integer_list, "data dimensions", 1, 100000},
-                {"c", KeyType::number, "data std (mean for d > 1)", 1e-6, 1e6},
-                {"spectrum_exponent", KeyType::number, "decay p of the variance spectrum k^-p", 0, 10},
-                {"steps", KeyType::integer, "steps of the first stage", 2, 1000},
-                {"subdivisions", KeyType::integer, "stages after the first", 0, 5},
-                {"sigma_min", KeyType::number, "smallest sigma", 1e-8, 1e8},
-                {"sigma_max", KeyType::number, "largest sigma", 1e-8, 1e8},
-                {"samples", KeyType::integer, "Monte Carlo samples per interval evaluation", 2, 1e8},
-                {"validation_samples", KeyType::integer, "samples of the early-stopping estimate", 2, 1e8},
-                {"golden_iterations", KeyType::integer, "golden-section steps per coordinate", 1, 200},
-                {"max_sweeps", KeyType::integer, "coordinate sweeps per stage at most", 1, 1000},
-                {"patience", KeyType::integer, "sweeps without improvement before stopping", 1, 1000},
-                {"converged_sweeps", KeyType::integer, "sweeps of the run without early stopping", 1, 10000},
-                {"klub_tolerance", KeyType::number,
-                 "check: converged AYS KLUB within this fraction of the optimum", 0, 10},
-            },
+            Schema{seed_key(), shared_list_key("dims")} +
+                shared_keys({"c", "spectrum_exponent", "steps", "subdivisions", "sigma_min", "sigma_max", "samples",
+                             "validation_samples", "golden_iterations", "max_sweeps", "patience"}) +
+                Schema{{"converged_sweeps", KeyType::integer, "sweeps of the run without early stopping", 1, 10000},
+                       {"klub_tolerance", KeyType::number,
+                        "check: converged AYS KLUB within this fraction of the optimum", 0, 10}},
             run};
 }
 

@@ -15,6 +15,7 @@
 #include "ayslab/roofline.hpp"
 #include "ayslab/sampler.hpp"
 #include "ayslab/solver/registry.hpp"
+#include "keys.hpp"
 #include "list.hpp"
 
 namespace ayslab::app {
@@ -164,7 +165,7 @@ Experiment bench_experiment() {
             {"threads", KeyType::integer_list, "thread counts to time", 1, 1024},
             {"ring_particles", KeyType::integer_list, "particles for the ring of 8", 1, 1e8},
             {"mixture64_particles", KeyType::integer_list, "particles for the d = 64 mixture", 1, 1e8},
-            {"steps", KeyType::integer, "Euler steps", 1, 10000},
+            shared_key("steps"),  // Euler steps
             {"fashion_mnist_subset", KeyType::integer, "Fashion-MNIST training images", 1, 60000},
             {"fashion_mnist_particles", KeyType::integer, "particles per ideal-denoiser call", 1, 1e6},
             {"klub_samples", KeyType::integer, "KLUB Monte Carlo samples", 2, 1e8},

@@ -12,6 +12,7 @@
 #include "ayslab/parallel.hpp"
 #include "ayslab/rng.hpp"
 #include "ayslab/stats.hpp"
+#include "keys.hpp"
 #include "list.hpp"
 
 namespace ayslab::app {
@@ -51,7 +52,7 @@ BetaSchedule parse_beta(const std::string& s) {
 
 Result run(const Config& cfg, const RunContext& ctx) {
     const DdpmTable table(parse_beta(cfg.string("beta_schedule")));
-    const auto samples = static_cast<std::size_t>(cfg.integer("samples"));
+    const auto samples = static_cast<std::size_t>(cfg.integer("pairs"));
     const auto batches = static_cast<std::size_t>(cfg.integer("batches"));
     const double x0 = cfg.number("x0"), n_se = cfg.number("n_se");
     if (samples % batches != 0 || samples / batches < 3)
@@ -136,7 +137,7 @@ Experiment ddpm_posterior_experiment() {
             "DDPM posterior q(x_{t-1}|x_t,x_0): closed form vs Monte Carlo regression (MATH §6)",
             {
                 seed_key(),
-                {"samples", KeyType::integer, "Monte Carlo pairs per timestep", 300, 1e9},
+                shared_key("pairs"),  // per timestep
                 {"timesteps", KeyType::integer_list, "timesteps t (1-indexed)", 1, 1e5},
                 {"beta_schedule",
                  KeyType::string,
@@ -145,8 +146,8 @@ Experiment ddpm_posterior_experiment() {
                  {},
                  {"linear", "scaled-linear", "cosine"}},
                 {"x0", KeyType::number, "the clean value x_0", -1e3, 1e3},
-                {"batches", KeyType::integer, "independent batches for standard errors", 2, 1e5},
-                {"n_se", KeyType::number, "check tolerance in standard errors", 0, 100},
+                shared_key("batches"),
+                shared_key("n_se"),
             },
             run};
 }

@@ -10,6 +10,7 @@
 #include "ayslab/divergence/klub.hpp"
 #include "ayslab/schedule_factory.hpp"
 #include "ayslab/solver/registry.hpp"
+#include "keys.hpp"
 #include "gaussian_spectrum.hpp"
 #include "list.hpp"
 
@@ -97,24 +98,18 @@ Result run(const Config& cfg, const RunContext& ctx) {
 Experiment klub_bound_experiment() {
     return {"klub-bound",
             "KL <= KLUB for the linearised-SDE sampler on Gaussian data; KLUB estimators agree (MATH §5)",
-            {
-                seed_key(),
-                {"dims", KeyType::integer_list, "data dimensions", 1, 100000},
-                {"c", KeyType::number, "data std (mean for d > 1)", 1e-6, 1e6},
-                {"spectrum_exponent", KeyType::number, "decay p of the variance spectrum k^-p", 0, 10},
-                {"sigma_min", KeyType::number, "smallest sigma", 1e-8, 1e8},
-                {"sigma_max", KeyType::number, "largest sigma", 1e-8, 1e8},
-                {"steps", KeyType::integer_list, "step counts", 1, 10000},
-                {"schedules",
-                 KeyType::string_list,
-                 "schedule families",
-                 {},
-                 {},
-                 {"karras", "loguniform", "uniform-t", "arctan"}},
-                {"process", KeyType::string, "process of the uniform-t schedule", {}, {}, process_names()},
-                {"mc_samples", KeyType::integer, "Monte Carlo samples per interval", 2, 1e8},
-                {"n_se", KeyType::number, "Monte Carlo check tolerance in standard errors", 0, 100},
-            },
+            Schema{seed_key(), shared_list_key("dims")} +
+                shared_keys({"c", "spectrum_exponent", "sigma_min", "sigma_max"}) +
+                Schema{shared_list_key("steps"),
+                       {"schedules",
+                        KeyType::string_list,
+                        "schedule families",
+                        {},
+                        {},
+                        {"karras", "loguniform", "uniform-t", "arctan"}}} +
+                shared_keys({"process"}) +
+                Schema{{"mc_samples", KeyType::integer, "Monte Carlo samples per interval", 2, 1e8}} +
+                shared_keys({"n_se"}),
             run};
 }
 

@@ -10,6 +10,7 @@
 
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/stats.hpp"
+#include "keys.hpp"
 #include "gaussian_spectrum.hpp"
 #include "list.hpp"
 
@@ -31,7 +32,7 @@ Result run(const Config& cfg, const RunContext&) {
     base.rtol = cfg.number("rtol");
     base.atol = cfg.number("atol");
     base.seed = cfg.seed();
-    const auto points = static_cast<std::size_t>(cfg.integer("points"));
+    const auto points = static_cast<std::size_t>(cfg.integer("evaluated_points"));
     const auto probes = static_cast<std::size_t>(cfg.integer("probes"));
     r.line(fmt::format("log p_sigma_min(x) by the probability-flow ODE (rtol {}, atol {}), sigma in [{}, {}]",
                        base.rtol, base.atol, base.sigma_min, base.sigma_max));
@@ -61,9 +62,9 @@ Result run(const Config& cfg, const RunContext&) {
             }
             const std::string at = fmt::format("{} x{}", name, i);
             r.check({at + ": ODE log-likelihood (exact divergence) vs exact log-density", exact, ode.log_p,
-                     cfg.number("tolerance"), Criterion::absolute});
+                     cfg.number("tolerance_nats"), Criterion::absolute});
             // Rademacher probes are exact for a diagonal Jacobian (SE = 0): allow the ODE's own accuracy.
-            const double floor = cfg.number("tolerance");
+            const double floor = cfg.number("tolerance_nats");
             r.check_se(at + ": Hutchinson (Rademacher) vs exact", exact, hr.mean(), hr.se_mean(),
                        cfg.number("n_se"), floor);
             r.check_se(at + ": Hutchinson (Gaussian) vs exact", exact, hg.mean(), hg.se_mean(),
@@ -102,14 +103,14 @@ Experiment likelihood_experiment() {
                  {},
                  {},
                  {"gaussian-1d", "gaussian-64d", "ring8", "moons", "swiss-roll", "checkerboard"}},
-                {"points", KeyType::integer, "data points evaluated per data set", 1, 10000},
-                {"sigma_min", KeyType::number, "sigma of the evaluated density", 1e-6, 1e6},
-                {"sigma_max", KeyType::number, "end of the ODE", 1e-6, 1e6},
+                {"evaluated_points", KeyType::integer, "data points evaluated per data set", 1, 10000},
+                shared_key("sigma_min"),  // the sigma of the evaluated density
+                shared_key("sigma_max"),  // the end of the ODE
                 {"rtol", KeyType::number, "Dormand-Prince relative tolerance", 1e-14, 1},
                 {"atol", KeyType::number, "Dormand-Prince absolute tolerance", 1e-14, 1},
                 {"probes", KeyType::integer, "Hutchinson probes per point", 2, 100000},
-                {"tolerance", KeyType::number, "check: |ODE - exact| in nats", 0, 1e3},
-                {"n_se", KeyType::number, "Hutchinson check in standard errors", 0, 100},
+                {"tolerance_nats", KeyType::number, "check: |ODE - exact| in nats", 0, 1e3},
+                shared_key("n_se"),
             },
             run};
 }

@@ -13,6 +13,7 @@
 #include "ayslab/sampler.hpp"
 #include "ayslab/solver/registry.hpp"
 #include "ayslab/stats.hpp"
+#include "keys.hpp"
 #include "list.hpp"
 
 namespace ayslab::app {
@@ -122,25 +123,21 @@ Experiment marginals_agree_experiment() {
     return {
         "marginals-agree",
         "Reverse SDE and probability-flow ODE reach the same exact marginals (MATH §3)",
-        {
-            seed_key(),
-            {"particles", KeyType::integer, "particles per sampler", 100, 1e9},
-            {"dim", KeyType::integer, "data dimension (variance pooled over coordinates)", 1, 1e5},
-            {"c", KeyType::number, "data std", 1e-6, 1e6},
-            {"sigma_max", KeyType::number, "start sigma", 1e-6, 1e6},
-            {"targets", KeyType::number_list, "sigmas to check, decreasing", 1e-8, 1e6},
-            {"sde_steps", KeyType::integer, "log-uniform reverse-SDE steps", 1, 1e7},
-            {"ode_steps", KeyType::integer, "log-uniform probability-flow steps", 1, 1e7},
-            {"sde_solver",
-             KeyType::string,
-             "reverse-SDE solver (those with an exact Gaussian-step law)",
-             {},
-             {},
-             solver_names_with_law(ExactLaw::gaussian_step)},
-            {"ode_solver", KeyType::string, "probability-flow solver (those with an exact affine law)", {}, {},
-             solver_names_with_law(ExactLaw::affine)},
-            {"n_se", KeyType::number, "check tolerance in standard errors", 0, 100},
-        },
+        Schema{seed_key(), described(shared_key("particles"), "particles per sampler"),
+               {"dim", KeyType::integer, "data dimension (variance pooled over coordinates)", 1, 1e5},
+               shared_key("c"), shared_key("sigma_max"),
+               {"targets", KeyType::number_list, "sigmas to check, decreasing", 1e-8, 1e8},
+               {"sde_steps", KeyType::integer, "log-uniform reverse-SDE steps", 1, 1e7},
+               {"ode_steps", KeyType::integer, "log-uniform probability-flow steps", 1, 1e7},
+               {"sde_solver",
+                KeyType::string,
+                "reverse-SDE solver (those with an exact Gaussian-step law)",
+                {},
+                {},
+                solver_names_with_law(ExactLaw::gaussian_step)},
+               {"ode_solver", KeyType::string, "probability-flow solver (those with an exact affine law)", {}, {},
+                solver_names_with_law(ExactLaw::affine)},
+               shared_key("n_se")},
         run};
 }
 

@@ -3,6 +3,8 @@
 // compared point by point with other implementations; reports NFE and sample metrics.
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/data/io.hpp"
 #include "ayslab/error.hpp"
@@ -11,6 +13,7 @@
 #include "ayslab/sampler.hpp"
 #include "ayslab/schedule_factory.hpp"
 #include "ayslab/solver/registry.hpp"
+#include "keys.hpp"
 #include "list.hpp"
 #include "schedule_format.hpp"
 
@@ -19,28 +22,11 @@ namespace ayslab::app {
 namespace {
 
 Result run(const Config& cfg, const RunContext& ctx) {
-    DatasetOptions dopt;
-    dopt.seed = cfg.seed();
-    dopt.precision = parse_precision(cfg.string("precision"));
-    dopt.file = cfg.string("file");
-    const Dataset ds = make_dataset(cfg.string("data"), dopt);
+    const Dataset ds = make_dataset(cfg.string("data"), read_dataset_options(cfg, ctx));
     const auto process = make_process(cfg.string("process"));
-    ScheduleSpec spec{static_cast<std::size_t>(cfg.integer("steps")),
-                      cfg.number("sigma_min"),
-                      cfg.number("sigma_max"),
-                      cfg.number("rho"),
-                      0.5,
-                      process.get(),
-                      cfg.string("schedule_file")};
-    const Schedule schedule = make_schedule(cfg.string("schedule"), spec);
-    SolverOptions so;
-    so.eta = cfg.number("eta");
-    so.s_churn = cfg.number("s_churn");
-    so.s_tmin = cfg.number("s_tmin");
-    so.s_tmax = cfg.number("s_tmax");
-    so.s_noise = cfg.number("s_noise");
-    so.snr = cfg.number("snr");
-    so.kdiffusion_3m = cfg.boolean("kdiffusion_3m");
+    // arctan's c is the data's standard deviation (as in ays).
+    const Schedule schedule = read_schedule(cfg, process.get(), std::sqrt(ds.data->data_variance()));
+    const SolverOptions so = read_solver_options(cfg);
     const auto solver = make_solver(cfg.string("solver"), so);
     const std::string out = cfg.string("output");
     if (!out.empty()) check_writable_target(out, "samples");  // refused before any work
@@ -88,30 +74,12 @@ Experiment sample_experiment() {
     return {
         "sample",
         "one sampler run from p_sigma_max or a .npy of start points; end points to .npy",
-        {
-            seed_key(),
-            {"data", KeyType::string, "data set", {}, {}, dataset_names()},
-            {"file", KeyType::string, "point set for data=file"},
-            precision_key(),
-            {"solver", KeyType::string, "sampler", {}, {}, solver_names()},
-            {"schedule", KeyType::string, "schedule family", {}, {}, schedule_kinds()},
-            {"schedule_file", KeyType::string, "schedule file for schedule=file"},
-            {"steps", KeyType::integer, "steps", 1, 1e6},
-            {"sigma_min", KeyType::number, "smallest sigma", 1e-8, 1e8},
-            {"sigma_max", KeyType::number, "largest sigma", 1e-8, 1e8},
-            {"rho", KeyType::number, "karras rho", 0.01, 1000},
-            {"process", KeyType::string, "process for uniform-t and the printed t", {}, {}, process_names()},
-            {"particles", KeyType::integer, "particles (ignored with start)", 1, 1e8},
-            {"start", KeyType::string, ".npy of start points at sigma_max (n x d); empty: exact p_sigma_max"},
-            {"output", KeyType::string, ".npy for the end points (float64); empty: not saved"},
-            {"eta", KeyType::number, "ancestral / SDE noise scale", 0, 10},
-            {"s_churn", KeyType::number, "EDM S_churn", 0, 1e6},
-            {"s_tmin", KeyType::number, "EDM S_tmin", 0, 1e300},
-            {"s_tmax", KeyType::number, "EDM S_tmax", 0, 1e300},
-            {"s_noise", KeyType::number, "EDM / k-diffusion S_noise", 0, 10},
-            {"snr", KeyType::number, "predictor-corrector Langevin SNR", 0, 10},
-            {"kdiffusion_3m", KeyType::boolean, "DPM-Solver++(3M) with k-diffusion's weighting"},
-        },
+        Schema{seed_key()} + shared_keys({"data", "file", "precision", "solver", "schedule", "schedule_file", "steps",
+                                          "sigma_min", "sigma_max", "rho", "process"}) +
+            Schema{described(shared_key("particles"), "particles (ignored with start)"),
+                   {"start", KeyType::string, ".npy of start points at sigma_max (n x d); empty: exact p_sigma_max"},
+                   {"output", KeyType::string, ".npy for the end points (float64); empty: not saved"}} +
+            shared_keys({"eta", "s_churn", "s_tmin", "s_tmax", "s_noise", "snr", "corrector_steps", "kdiffusion_3m"}),
         run};
 }
 

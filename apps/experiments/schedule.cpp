@@ -9,6 +9,7 @@
 #include "ayslab/error.hpp"
 #include "ayslab/published.hpp"
 #include "ayslab/schedule_factory.hpp"
+#include "keys.hpp"
 #include "list.hpp"
 #include "schedule_format.hpp"
 
@@ -17,22 +18,13 @@ namespace ayslab::app {
 namespace {
 
 Result run(const Config& cfg, const RunContext&) {
-    const std::string kind = cfg.string("kind");
+    const std::string kind = cfg.string("schedule");
     // Published AYS lists belong to their model's process unless the user names another.
     std::string process_name = cfg.string("process");
     if (kind.starts_with("ays-") && process_name == "edm")
         process_name = published_ays_process(parse_published_ays(kind.substr(4)));
     const auto process = make_process(process_name);
-    ScheduleSpec spec;
-    spec.steps = static_cast<std::size_t>(cfg.integer("steps"));
-    spec.sigma_min = cfg.number("sigma_min");
-    spec.sigma_max = cfg.number("sigma_max");
-    spec.rho = cfg.number("rho");
-    spec.c = cfg.number("c");
-    spec.process = process.get();
-    spec.file = cfg.string("file");
-    if (kind == "file" && spec.file.empty()) throw InputError("kind 'file' needs --set file=PATH");
-    const Schedule schedule = make_schedule(kind, spec);
+    const Schedule schedule = read_schedule(cfg, process.get(), cfg.number("c"));
     Result r;
     r.values["schedule"] = schedule_json(schedule, *process);
     r.values["process"] = process->name();
@@ -61,18 +53,9 @@ Experiment schedule_experiment() {
         "schedule",
         "print a schedule (any family, a published AYS list, or a file) for diffusers / k-diffusion / "
         "ComfyUI",
-        {
-            seed_key(),
-            {"kind", KeyType::string, "schedule family", {}, {}, schedule_kinds()},
-            {"steps", KeyType::integer, "number of steps", 1, 100000},
-            {"sigma_min", KeyType::number, "smallest sigma", 1e-12, 1e12},
-            {"sigma_max", KeyType::number, "largest sigma", 1e-12, 1e12},
-            {"rho", KeyType::number, "karras rho", 0.01, 1000},
-            {"c", KeyType::number, "arctan: data std", 1e-12, 1e12},
-            {"process", KeyType::string, "process for t, timesteps and uniform-t", {}, {}, process_names()},
-            {"file", KeyType::string, "schedule file for kind=file (JSON or text list)"},
-            {"format", KeyType::string, "printed form", {}, {}, schedule_formats()},
-        },
+        Schema{seed_key()} +
+            shared_keys({"schedule", "steps", "sigma_min", "sigma_max", "rho", "c", "process", "schedule_file"}) +
+            Schema{{"format", KeyType::string, "printed form", {}, {}, schedule_formats()}},
         run};
 }
 

@@ -12,6 +12,7 @@
 #include "ayslab/optimise/ays.hpp"
 #include "ayslab/schedule_factory.hpp"
 #include "ayslab/solver/registry.hpp"
+#include "keys.hpp"
 #include "gaussian_spectrum.hpp"
 #include "list.hpp"
 
@@ -44,12 +45,9 @@ Result run(const Config& cfg, const RunContext& ctx) {
         auto ays_for = [&](std::size_t steps) -> const Schedule& {
             auto it = ays_cache.find(steps);
             if (it != ays_cache.end()) return it->second;
-            AysOptions o;
-            o.samples = static_cast<std::size_t>(cfg.integer("ays_samples"));
-            o.validation_samples = static_cast<std::size_t>(cfg.integer("ays_validation_samples"));
-            o.max_sweeps = static_cast<std::size_t>(cfg.integer("ays_sweeps"));
-            o.seed = cfg.seed();
-            o.threads = ctx.threads;
+            AysOptions o = read_ays_options(cfg, ctx);
+            o.checkpoint.clear();  // many short optimisations per run: no checkpoints
+            o.resume = false;
             auto res = optimise_ays(data, data, karras(steps, lo, hi), o);
             return ays_cache.emplace(steps, res.stages.back().schedule).first->second;
         };
@@ -130,29 +128,19 @@ Result run(const Config& cfg, const RunContext& ctx) {
 Experiment solver_league_experiment() {
     return {"solver-league",
             "exact KL of every deterministic sampler x schedule x NFE on Gaussian data (MATH §4)",
-            {
-                seed_key(),
-                {"dims", KeyType::integer_list, "data dimensions (1: N(0, c^2); more: a decaying spectrum)",
-                 1, 1e6},
-                {"c", KeyType::number, "1-D data std", 1e-6, 1e6},
-                {"spectrum_mean", KeyType::number, "mean variance of the spectrum for d > 1", 1e-8, 1e8},
-                {"spectrum_exponent", KeyType::number, "decay p of the spectrum k^-p", 0, 10},
-                {"sigma_min", KeyType::number, "smallest sigma", 1e-8, 1e8},
-                {"sigma_max", KeyType::number, "largest sigma", 1e-8, 1e8},
-                {"nfe", KeyType::integer_list, "denoiser-evaluation budgets", 1, 100000},
-                {"schedules",
-                 KeyType::string_list,
-                 "schedule families ('ays' optimised per step count)",
-                 {},
-                 {},
-                 {"karras", "loguniform", "uniform-t", "arctan", "ays"}},
-                {"solvers", KeyType::string_list, "deterministic samplers", {}, {}, linear_solver_names()},
-                {"process", KeyType::string, "process of the uniform-t schedule", {}, {}, process_names()},
-                {"ays_samples", KeyType::integer, "AYS Monte Carlo samples per interval", 2, 1e8},
-                {"ays_validation_samples", KeyType::integer, "AYS early-stopping samples", 2, 1e8},
-                {"ays_sweeps", KeyType::integer, "AYS sweeps at most", 1, 1000},
-                {"top", KeyType::integer, "pairs shown per NFE in the summary", 1, 1000},
-            },
+            Schema{seed_key(), shared_list_key("dims"), shared_key("c"),
+                   {"spectrum_mean", KeyType::number, "mean variance of the spectrum for d > 1", 1e-8, 1e8}} +
+                shared_keys({"spectrum_exponent", "sigma_min", "sigma_max"}) +
+                Schema{{"nfe", KeyType::integer_list, "denoiser-evaluation budgets", 1, 100000},
+                       {"schedules",
+                        KeyType::string_list,
+                        "schedule families ('ays' optimised per step count)",
+                        {},
+                        {},
+                        {"karras", "loguniform", "uniform-t", "arctan", "ays"}},
+                       shared_list_key("solvers"), shared_key("process"),
+                       {"top", KeyType::integer, "pairs shown per NFE in the summary", 1, 1000}} +
+                shared_keys({"samples", "validation_samples", "max_sweeps"}),  // of the 'ays' schedules
             run};
 }
 

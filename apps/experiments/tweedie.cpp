@@ -13,6 +13,7 @@
 #include "ayslab/parallel.hpp"
 #include "ayslab/rng.hpp"
 #include "ayslab/stats.hpp"
+#include "keys.hpp"
 #include "list.hpp"
 
 namespace ayslab::app {
@@ -155,7 +156,7 @@ Experiment tweedie_experiment() {
             "Tweedie: Monte Carlo E[x0|x] vs the exact denoiser; eps-prediction and score (MATH §2)",
             {
                 seed_key(),
-                {"pairs", KeyType::integer, "(x0, x_sigma) pairs per sigma", 1000, 1e9},
+                shared_key("pairs"),  // per sigma
                 {"sigmas", KeyType::number_list, "noise levels", 1e-3, 1e3},
                 {"bins", KeyType::integer, "bins over mean +- 3 sd of p_sigma", 1, 1000},
                 {"gaussian_mean", KeyType::number, "Gaussian data mean", -1e6, 1e6},
@@ -163,7 +164,7 @@ Experiment tweedie_experiment() {
                 {"mixture_weights", KeyType::number_list, "mixture weights", 1e-12, 1e12},
                 {"mixture_means", KeyType::number_list, "mixture component means", -1e6, 1e6},
                 {"mixture_stds", KeyType::number_list, "mixture component stds", 1e-6, 1e6},
-                {"n_se", KeyType::number, "check tolerance in standard errors", 0, 100},
+                shared_key("n_se"),
             },
             run};
 }

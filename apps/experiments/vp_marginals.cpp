@@ -15,6 +15,7 @@
 #include "ayslab/forward_sde.hpp"
 #include "ayslab/parallel.hpp"
 #include "ayslab/stats.hpp"
+#include "keys.hpp"
 #include "list.hpp"
 
 namespace ayslab::app {
@@ -149,13 +150,13 @@ Experiment vp_marginals_experiment() {
         {
             seed_key(),
             {"paths", KeyType::integer, "forward SDE paths", 1000, 1e9},
-            {"steps", KeyType::integer, "Euler-Maruyama steps on [0, 1] (even)", 2, 1e6},
+            shared_key("steps"),  // Euler-Maruyama steps on [0, 1], even
             {"times", KeyType::number_list, "times t in (0, 1] to report", 1e-6, 1},
             {"processes", KeyType::string_list, "processes", {}, {}, {"vp", "subvp"}},
             {"data_mean", KeyType::number, "x0 mean", -1e3, 1e3},
             {"data_std", KeyType::number, "x0 std", 1e-6, 1e3},
-            {"batches", KeyType::integer, "independent batches for standard errors", 2, 1e5},
-            {"n_se", KeyType::number, "check tolerance in standard errors", 0, 100},
+            shared_key("batches"),
+            shared_key("n_se"),
         },
         run};
 }

@@ -1,3 +1,4 @@
+#include "keys.hpp"
 #include "ays_compare.hpp"
 
 #include <fmt/format.h>
@@ -11,44 +12,20 @@
 namespace ayslab::app {
 
 Schema ays_compare_keys() {
-    return {
-        {"process",
-         KeyType::string,
-         "process of the time-uniform baseline and the printed t",
-         {},
-         {},
-         process_names()},
-        {"steps", KeyType::integer, "steps of the first AYS stage", 2, 1000},
-        {"subdivisions", KeyType::integer, "AYS stages after the first (steps double)", 0, 4},
-        {"sigma_min", KeyType::number, "smallest sigma", 1e-6, 1e6},
-        {"sigma_max", KeyType::number, "largest sigma", 1e-6, 1e6},
-        {"samples", KeyType::integer, "KLUB Monte Carlo samples per interval evaluation", 2, 1e8},
-        {"validation_samples", KeyType::integer, "samples of the early-stopping estimate", 2, 1e8},
-        {"golden_iterations", KeyType::integer, "golden-section steps per coordinate", 1, 200},
-        {"max_sweeps", KeyType::integer, "coordinate sweeps per stage at most", 1, 1000},
-        {"patience", KeyType::integer, "sweeps without improvement before stopping", 1, 1000},
-        {"samplers", KeyType::string_list, "samplers", {}, {}, solver_names()},
-        {"eval_particles", KeyType::integer, "particles per evaluation seed", 10, 1e8},
-        {"eval_seeds", KeyType::integer, "evaluation seeds (standard errors over seeds)", 2, 1000},
-        {"projections", KeyType::integer, "sliced W2 projections", 1, 1e6},
-        precision_key(),
-        {"data_shards", KeyType::integer,
-         "point sets: split the data into this many shards over the MPI ranks (1 = every rank holds all)", 1,
-         1e6},
-    };
+    return shared_keys({"process", "steps", "sigma_min", "sigma_max", "samplers", "eval_particles", "eval_seeds",
+                        "projections", "precision", "data_shards", "subdivisions", "samples", "validation_samples",
+                        "golden_iterations", "max_sweeps", "patience"});
 }
 
 void ays_compare(const Dataset& dataset, const Config& cfg, const RunContext& ctx, Result& r) {
     const double lo = cfg.number("sigma_min"), hi = cfg.number("sigma_max");
     const auto process = make_process(cfg.string("process"));
-    AysOptions o = ays_options(cfg, ctx);
+    AysOptions o = read_ays_options(cfg, ctx);
     if (!ctx.checkpoint.empty()) o.checkpoint = ctx.checkpoint.string() + "." + dataset.name;
     ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
     const auto ays = optimise_ays(
         *dataset.data, dataset.data->denoiser(), karras(static_cast<std::size_t>(cfg.integer("steps")), lo, hi), o, std::ref(progress));
-    EvaluationOptions eo{static_cast<std::size_t>(cfg.integer("eval_particles")),
-                         static_cast<std::size_t>(cfg.integer("eval_seeds")),
-                         static_cast<std::size_t>(cfg.integer("projections")), cfg.seed(), ctx.threads};
+    EvaluationOptions eo = read_evaluation(cfg, ctx);
     const bool has_nearest = dataset.name == "fashion-mnist";
     r.line(fmt::format(
         "== {} (d = {}): NLL under the exact p_sigma_min, sliced W2 to held-out{}; mean ± SE over {} "

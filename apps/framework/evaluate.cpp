@@ -58,20 +58,13 @@ std::string plus_minus(const Moments& m, int precision) {
     return fmt::format("{:.{}g} ± {:.2g}", m.mean(), precision, m.count() > 1 ? m.se_mean() : 0.0);
 }
 
-AysOptions ays_options(const Config& cfg, const RunContext& ctx) {
-    AysOptions o;
-    auto size = [&](const char* key) { return static_cast<std::size_t>(cfg.integer(key)); };
-    o.subdivisions = size("subdivisions");
-    o.samples = size("samples");
-    o.validation_samples = size("validation_samples");
-    o.golden_iterations = size("golden_iterations");
-    o.max_sweeps = size("max_sweeps");
-    o.patience = size("patience");
-    if (cfg.json().contains("min_improvement")) o.min_improvement = cfg.number("min_improvement");
+EvaluationOptions read_evaluation(const Config& cfg, const RunContext& ctx) {
+    EvaluationOptions o;
+    o.particles = static_cast<std::size_t>(cfg.integer("eval_particles"));
+    o.seeds = static_cast<std::size_t>(cfg.integer("eval_seeds"));
+    o.projections = static_cast<std::size_t>(cfg.integer("projections"));
     o.seed = cfg.seed();
     o.threads = ctx.threads;
-    o.checkpoint = ctx.checkpoint;
-    o.resume = ctx.resume;
     return o;
 }
 

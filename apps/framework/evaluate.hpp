@@ -41,10 +41,9 @@ SampleQuality evaluate_samples(const Dataset& dataset, const Denoiser& denoiser,
 
 std::string plus_minus(const Moments& m, int precision = 4);
 
-// AYS settings from the config keys the AYS experiments share (subdivisions, samples,
-// validation_samples, golden_iterations, max_sweeps, patience, and min_improvement where the schema
-// has it), with the seed, threads and checkpoint of the run.
-AysOptions ays_options(const Config& config, const RunContext& context);
+// The evaluation group's reader (eval_particles, eval_seeds, projections; keys.hpp), with the seed
+// and threads of the run.
+EvaluationOptions read_evaluation(const Config& config, const RunContext& context);
 
 // Prints "[ays] 20 steps, sweep 3: KLUB 0.123 ± 0.002 (best), ~12 s left" on stderr when it is a
 // terminal and progress is on.

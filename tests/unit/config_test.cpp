@@ -3,7 +3,13 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <map>
+
+#include "ayslab/data/datasets.hpp"
 #include "ayslab/error.hpp"
+#include "ayslab/schedule.hpp"
+#include "keys.hpp"
 #include "registry.hpp"
 
 using namespace ayslab;
@@ -60,4 +66,73 @@ TEST_CASE("every experiment's embedded default config validates against its sche
         CAPTURE(e.name);
         CHECK_NOTHROW(make_config(e.schema, default_config(e.name), nlohmann::json::object(), "defaults"));
     }
+}
+
+namespace {
+bool same_kind(KeyType a, KeyType b) {
+    auto scalar = [](KeyType t) {
+        switch (t) {
+            case KeyType::integer_list:
+                return KeyType::integer;
+            case KeyType::number_list:
+                return KeyType::number;
+            case KeyType::string_list:
+                return KeyType::string;
+            default:
+                return t;
+        }
+    };
+    return scalar(a) == scalar(b);
+}
+}  // namespace
+
+TEST_CASE("config keys: a key name has one type and one range in every experiment (keys.hpp)") {
+    std::map<std::string, std::pair<std::string, KeySpec>> first;  // name -> (experiment, spec)
+    for (const auto& e : experiments()) {
+        for (const auto& k : e.schema) {
+            CAPTURE(e.name);
+            CAPTURE(k.name);
+            // A shared key keeps its shared type and range wherever it is used.
+            for (const auto& shared : all_shared_keys())
+                if (shared.name == k.name) {
+                    CHECK(same_kind(k.type, shared.type));
+                    CHECK(k.min == shared.min);
+                    CHECK(k.max == shared.max);
+                }
+            // Any key in two experiments: the same type and range (else it must be two names).
+            const auto [it, inserted] = first.emplace(k.name, std::pair{e.name, k});
+            if (!inserted) {
+                CAPTURE(it->second.first);
+                CHECK(same_kind(k.type, it->second.second.type));
+                CHECK(k.min == it->second.second.min);
+                CHECK(k.max == it->second.second.max);
+            }
+        }
+    }
+    // The bug this replaced: sigma_min's lower bound was 1e-6 in ays and 1e-8 in sample.
+    CHECK(find_key(find_experiment("ays").schema, "sigma_min")->min ==
+          find_key(find_experiment("sample").schema, "sigma_min")->min);
+}
+
+TEST_CASE("config keys: every default config has exactly its schema's keys") {
+    for (const auto& e : experiments()) {
+        CAPTURE(e.name);
+        const auto defaults = default_config(e.name);
+        for (const auto& k : e.schema) CHECK(defaults.contains(k.name));
+        for (const auto& [key, value] : defaults.items()) CHECK(find_key(e.schema, key) != nullptr);
+    }
+}
+
+TEST_CASE("schedule group: sample's arctan schedule uses the data's standard deviation (was always c = 0.5)") {
+    const auto& e = find_experiment("sample");
+    const nlohmann::json overrides = {{"schedule", "arctan"}, {"particles", 10}, {"output", ""}, {"solver", "euler"}};
+    const auto cfg = make_config(e.schema, default_config("sample"), overrides, "test");
+    const auto doc = run_experiment(e, cfg, RunContext{});
+    const auto got = doc.at("results").at("schedule").at("sigmas").get<std::vector<double>>();
+    const auto ring = make_dataset("ring8", {});
+    const double c = std::sqrt(ring.data->data_variance());
+    CHECK(c > 1.0);  // far from the old fixed 0.5
+    const auto want = arctan_optimal(10, 0.002, 80.0, c);
+    REQUIRE(got.size() == want.size());
+    for (std::size_t k = 0; k < got.size(); ++k) CHECK(got[k] == doctest::Approx(want[k]).epsilon(1e-12));
 }

@@ -9,6 +9,7 @@
 
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/error.hpp"
+#include "forwarding_denoiser.hpp"
 
 using namespace ayslab;
 
@@ -65,25 +66,13 @@ TEST_CASE("common random numbers: the same slot and seed give the same estimate,
     CHECK_THROWS_AS(klub_interval_mc(data, data, 1.0, 0.1, 0, {}), InputError);
 }
 
-namespace {
-// Forwards D only: a denoiser that is not a data set (as a trained network is).
-struct Forwarding final : Denoiser {
-    const Denoiser& inner;
-    explicit Forwarding(const Denoiser& d) : inner(d) {}
-    std::size_t dim() const override { return inner.dim(); }
-    void denoise(std::span<const double> x, std::size_t n, double s, std::span<double> out) const override {
-        inner.denoise(x, n, s, out);
-    }
-};
-}  // namespace
-
 TEST_CASE("the KLUB measures the denoiser it is given, with x0 drawn from the data") {
     const auto data = DiagonalGaussian::isotropic(2, 0.0, 0.5);
     const auto wrong = DiagonalGaussian::isotropic(2, 0.0, 1.5);  // the exact denoiser of other data
     const KlubMonteCarlo mc{2048, 5, 0.0, 1};
     const auto exact = klub_interval_mc(data, data, 0.1, 1.0, 3, mc);
     // Through a plain denoiser: the same draws and calls, the same bits.
-    CHECK(klub_interval_mc(data, Forwarding(data), 0.1, 1.0, 3, mc).value == exact.value);
+    CHECK(klub_interval_mc(data, test::ForwardingDenoiser(data), 0.1, 1.0, 3, mc).value == exact.value);
     // Another denoiser on the same draws: a different KLUB, by more than 5 (summed) standard errors.
     const auto other = klub_interval_mc(data, wrong, 0.1, 1.0, 3, mc);
     CAPTURE(exact.value);

@@ -12,19 +12,13 @@
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/data/mixture.hpp"
 #include "ayslab/error.hpp"
+#include "forwarding_denoiser.hpp"
 
 using namespace ayslab;
 
 namespace {
 // The base-class finite-difference trace, reached through a wrapper that does not override it.
-struct FiniteDifference final : Denoiser {
-    const Denoiser& inner;
-    explicit FiniteDifference(const Denoiser& d) : inner(d) {}
-    std::size_t dim() const override { return inner.dim(); }
-    void denoise(std::span<const double> x, std::size_t n, double s, std::span<double> out) const override {
-        inner.denoise(x, n, s, out);
-    }
-};
+using FiniteDifference = test::ForwardingDenoiser;
 }  // namespace
 
 TEST_CASE("exact Jacobian traces equal finite differences of D") {

@@ -125,6 +125,9 @@ Dataset make_dataset(std::string_view name, const DatasetOptions& o) {
                 fmt::format("Fashion-MNIST has {} training images, asked for {}", images.n, o.subset));
         ds.data = empirical(std::move(images));
         ds.held_out = load_idx(test, true, o.held_out);
+        if (ds.held_out.n < o.held_out)
+            throw InputError(fmt::format("Fashion-MNIST has {} test images, asked for {} held out", ds.held_out.n,
+                                         o.held_out));
     } else if (name == "file") {
         if (o.file.empty()) throw InputError("data set 'file' needs a file path");
         ds.data = empirical(load_points(o.file));

@@ -1,0 +1,184 @@
+#include "keys.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "ayslab/error.hpp"
+#include "ayslab/precision.hpp"
+#include "ayslab/solver/registry.hpp"
+
+namespace ayslab::app {
+
+namespace {
+
+// The one declaration of every shared key. Ranges: sigmas within [1e-8, 1e8] (a schedule's sigmas
+// must be positive and finite; AYS's KLUB and every solver are exercised on this range by the tests);
+// counts from the smallest that computes anything to the largest that fits memory.
+Schema make_table() {
+    return {
+        // schedule group
+        {"schedule", KeyType::string, "schedule family", {}, {}, schedule_kinds()},
+        {"schedule_file", KeyType::string, "schedule file for schedule=file (JSON, text list, or a result)"},
+        {"steps", KeyType::integer, "sampling steps (intervals of the schedule)", 1, 1e6},
+        {"sigma_min", KeyType::number, "smallest sigma of the schedule (> 0)", 1e-8, 1e8},
+        {"sigma_max", KeyType::number, "largest sigma of the schedule", 1e-8, 1e8},
+        {"rho", KeyType::number, "EDM / Karras rho", 0.01, 1000},
+        {"process", KeyType::string, "process for the t / timesteps printed, and uniform-t", {}, {}, process_names()},
+        {"c", KeyType::number, "data standard deviation c (MATH §2); the arctan schedule's c", 1e-6, 1e6},
+        // solver group
+        {"solver", KeyType::string, "sampler", {}, {}, solver_names()},
+        {"samplers", KeyType::string_list, "samplers", {}, {}, solver_names()},
+        {"solvers", KeyType::string_list, "deterministic samplers with an exact affine law", {}, {}, linear_solver_names()},
+        {"eta", KeyType::number, "ancestral / SDE noise scale", 0, 10},
+        {"s_churn", KeyType::number, "EDM S_churn", 0, 1e6},
+        {"s_tmin", KeyType::number, "EDM S_tmin", 0, 1e300},
+        {"s_tmax", KeyType::number, "EDM S_tmax", 0, 1e300},
+        {"s_noise", KeyType::number, "EDM / k-diffusion S_noise", 0, 10},
+        {"snr", KeyType::number, "predictor-corrector Langevin SNR", 0, 10},
+        {"corrector_steps", KeyType::integer, "predictor-corrector Langevin steps per step", 0, 1000},
+        {"kdiffusion_3m", KeyType::boolean, "DPM-Solver++(3M) with k-diffusion's weighting"},
+        // data group
+        {"data", KeyType::string, "data set", {}, {}, dataset_names()},
+        {"file", KeyType::string, "point set for data=file (.csv, .txt, .npy, .idx, .gz)"},
+        {"points", KeyType::integer, "points of the generated 2-D sets", 10, 1e7},
+        {"held_out", KeyType::integer, "held-out points (test images for Fashion-MNIST) for sliced W2", 1, 1e7},
+        precision_key(),
+        {"data_shards", KeyType::integer,
+         "point sets: split the data into this many shards over the MPI ranks (1 = every rank holds all)", 1, 1e6},
+        // evaluation group
+        {"eval_particles", KeyType::integer, "particles per evaluation seed", 10, 1e8},
+        {"eval_seeds", KeyType::integer, "evaluation seeds (standard errors over seeds)", 2, 1000},
+        {"projections", KeyType::integer, "sliced W2 projections", 1, 1e6},
+        // AYS group
+        {"subdivisions", KeyType::integer, "AYS stages after the first (steps double each time)", 0, 6},
+        {"samples", KeyType::integer, "KLUB Monte Carlo samples per interval evaluation", 2, 1e8},
+        {"validation_samples", KeyType::integer, "samples of the early-stopping KLUB estimate", 2, 1e8},
+        {"golden_iterations", KeyType::integer, "golden-section steps per coordinate update", 1, 200},
+        {"max_sweeps", KeyType::integer, "coordinate sweeps per stage at most", 1, 1000},
+        {"patience", KeyType::integer, "sweeps without improvement before a stage stops", 1, 1000},
+        {"min_improvement", KeyType::number, "relative KLUB improvement that counts", 0, 1},
+        // Gaussian-data experiments and checks
+        {"dims", KeyType::integer, "data dimensions", 1, 1e5},
+        {"spectrum_exponent", KeyType::number, "decay p of the variance spectrum k^-p", 0, 10},
+        {"n_se", KeyType::number, "check tolerance in standard errors", 0, 100},
+        {"batches", KeyType::integer, "independent batches for standard errors", 2, 1e5},
+        {"pairs", KeyType::integer, "Monte Carlo (x0, x_sigma) pairs", 300, 1e9},
+        {"particles", KeyType::integer, "particles", 2, 1e9},
+    };
+}
+
+KeyType list_of(KeyType t) {
+    switch (t) {
+        case KeyType::integer:
+            return KeyType::integer_list;
+        case KeyType::number:
+            return KeyType::number_list;
+        case KeyType::string:
+            return KeyType::string_list;
+        default:
+            return t;
+    }
+}
+
+}  // namespace
+
+const Schema& all_shared_keys() {
+    static const Schema table = make_table();
+    return table;
+}
+
+KeySpec shared_key(std::string_view name) {
+    for (const auto& k : all_shared_keys())
+        if (k.name == name) return k;
+    throw InputError(fmt::format("internal: no shared config key '{}'", name));
+}
+
+KeySpec shared_list_key(std::string_view name) {
+    KeySpec k = shared_key(name);
+    k.type = list_of(k.type);
+    return k;
+}
+
+KeySpec described(KeySpec key, std::string description) {
+    key.description = std::move(description);
+    return key;
+}
+
+Schema shared_keys(std::initializer_list<std::string_view> names) {
+    Schema s;
+    for (const auto name : names) s.push_back(shared_key(name));
+    return s;
+}
+
+Schema operator+(Schema a, const Schema& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
+
+namespace {
+bool has(const Config& cfg, const char* key) { return cfg.json().contains(key); }
+}  // namespace
+
+ScheduleSpec read_schedule_spec(const Config& cfg, const Process* process, double c) {
+    ScheduleSpec spec;
+    if (has(cfg, "steps")) spec.steps = static_cast<std::size_t>(cfg.integer("steps"));
+    if (has(cfg, "sigma_min")) spec.sigma_min = cfg.number("sigma_min");
+    if (has(cfg, "sigma_max")) spec.sigma_max = cfg.number("sigma_max");
+    if (has(cfg, "rho")) spec.rho = cfg.number("rho");
+    if (has(cfg, "schedule_file")) spec.file = cfg.string("schedule_file");
+    spec.c = c;
+    spec.process = process;
+    return spec;
+}
+
+Schedule read_schedule(const Config& cfg, const Process* process, double c) {
+    const std::string kind = cfg.string("schedule");
+    const auto spec = read_schedule_spec(cfg, process, c);
+    if (kind == "file" && spec.file.empty()) throw InputError("schedule=file needs --set schedule_file=PATH");
+    return make_schedule(kind, spec);
+}
+
+SolverOptions read_solver_options(const Config& cfg) {
+    SolverOptions o;
+    if (has(cfg, "eta")) o.eta = cfg.number("eta");
+    if (has(cfg, "s_churn")) o.s_churn = cfg.number("s_churn");
+    if (has(cfg, "s_tmin")) o.s_tmin = cfg.number("s_tmin");
+    if (has(cfg, "s_tmax")) o.s_tmax = cfg.number("s_tmax");
+    if (has(cfg, "s_noise")) o.s_noise = cfg.number("s_noise");
+    if (has(cfg, "snr")) o.snr = cfg.number("snr");
+    if (has(cfg, "corrector_steps")) o.corrector_steps = static_cast<std::size_t>(cfg.integer("corrector_steps"));
+    if (has(cfg, "kdiffusion_3m")) o.kdiffusion_3m = cfg.boolean("kdiffusion_3m");
+    return o;
+}
+
+DatasetOptions read_dataset_options(const Config& cfg, const RunContext& ctx) {
+    DatasetOptions o;
+    o.seed = cfg.seed();
+    o.threads = ctx.threads;
+    if (has(cfg, "points")) o.points = static_cast<std::size_t>(cfg.integer("points"));
+    if (has(cfg, "held_out")) o.held_out = static_cast<std::size_t>(cfg.integer("held_out"));
+    if (has(cfg, "file")) o.file = cfg.string("file");
+    if (has(cfg, "precision")) o.precision = parse_precision(cfg.string("precision"));
+    if (has(cfg, "data_shards")) o.shards = static_cast<std::size_t>(cfg.integer("data_shards"));
+    return o;
+}
+
+AysOptions read_ays_options(const Config& cfg, const RunContext& ctx) {
+    AysOptions o;
+    auto size = [&](const char* key) { return static_cast<std::size_t>(cfg.integer(key)); };
+    if (has(cfg, "subdivisions")) o.subdivisions = size("subdivisions");
+    if (has(cfg, "samples")) o.samples = size("samples");
+    if (has(cfg, "validation_samples")) o.validation_samples = size("validation_samples");
+    if (has(cfg, "golden_iterations")) o.golden_iterations = size("golden_iterations");
+    if (has(cfg, "max_sweeps")) o.max_sweeps = size("max_sweeps");
+    if (has(cfg, "patience")) o.patience = size("patience");
+    if (has(cfg, "min_improvement")) o.min_improvement = cfg.number("min_improvement");
+    o.seed = cfg.seed();
+    o.threads = ctx.threads;
+    o.checkpoint = ctx.checkpoint;
+    o.resume = ctx.resume;
+    return o;
+}
+
+}  // namespace ayslab::app

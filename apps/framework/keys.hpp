@@ -1,0 +1,55 @@
+// Config keys shared by experiments: each is declared once here (type, range, description), so a key
+// means and accepts the same everywhere (`sigma_min` has one range in every experiment), and each group
+// has one reader:
+//   schedule  schedule, steps, sigma_min, sigma_max, rho, schedule_file, process  -> read_schedule
+//   solver    solver / samplers / solvers, eta, s_churn, s_tmin, s_tmax, s_noise, snr,
+//             corrector_steps, kdiffusion_3m                                     -> read_solver_options
+//   data      data, file, points, held_out, precision, data_shards               -> read_dataset_options
+//   evaluation eval_particles, eval_seeds, projections                           -> read_evaluation
+//   AYS       subdivisions, samples, validation_samples, golden_iterations, max_sweeps, patience,
+//             min_improvement                                                    -> read_ays_options
+// An experiment lists the shared keys it takes (shared_keys({...})) beside its own.
+#pragma once
+#include <initializer_list>
+#include <memory>
+#include <string_view>
+
+#include "ayslab/data/datasets.hpp"
+#include "ayslab/optimise/ays.hpp"
+#include "ayslab/process.hpp"
+#include "ayslab/schedule_factory.hpp"
+#include "ayslab/solver/solver.hpp"
+#include "config.hpp"
+#include "registry.hpp"
+
+namespace ayslab::app {
+
+// The shared declaration of `name` (InputError if there is none: a programming error caught by tests).
+KeySpec shared_key(std::string_view name);
+// The same key as a list of its type (e.g. "steps" as a list of step counts), with the same range.
+KeySpec shared_list_key(std::string_view name);
+// A shared key with the experiment's own wording (its type and range stay the shared ones).
+KeySpec described(KeySpec key, std::string description);
+// Several shared keys, in the order given.
+Schema shared_keys(std::initializer_list<std::string_view> names);
+// Every shared key's declaration (for the test that every experiment uses them unchanged).
+const Schema& all_shared_keys();
+
+// Joins schemas (an experiment's own keys and shared groups).
+Schema operator+(Schema a, const Schema& b);
+
+// The schedule group: make_schedule(cfg "schedule", ...) with the keys the experiment has; `c` is the
+// arctan schedule's c (for data sets: their standard deviation).
+ScheduleSpec read_schedule_spec(const Config& config, const Process* process, double c);
+Schedule read_schedule(const Config& config, const Process* process, double c);
+
+// The solver group's options (keys the experiment lacks keep their defaults).
+SolverOptions read_solver_options(const Config& config);
+
+// The data group (seed from the config, threads from the run).
+DatasetOptions read_dataset_options(const Config& config, const RunContext& context);
+
+// The AYS group, with the seed, threads and checkpoint of the run.
+AysOptions read_ays_options(const Config& config, const RunContext& context);
+
+}  // namespace ayslab::app
