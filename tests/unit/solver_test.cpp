@@ -145,5 +145,5 @@ TEST_CASE("registry: each solver with an exact law shows its stated order on Gau
         CHECK(observed < e.traits.order + (e.traits.name == "dpmpp-3m" ? 1.3 : 0.3));
         ++measured;
     }
-    CHECK(measured == 10);  // 7 affine + 3 gaussian-step solvers
+    CHECK(measured >= 10);  // not vacuous: 7 affine + 3 gaussian-step solvers today
 }

@@ -80,63 +80,103 @@ PointSet two_moons(std::size_t n, std::uint64_t seed, double noise) { return moo
 PointSet swiss_roll(std::size_t n, std::uint64_t seed, double noise) { return roll_from(n, seed, 0, noise); }
 PointSet checkerboard(std::size_t n, std::uint64_t seed) { return board_from(n, seed, 0); }
 
-std::vector<std::string> toy_dataset_names() { return {"ring8", "moons", "swiss-roll", "checkerboard"}; }
+namespace {
+
+// Point sets get the ideal denoiser, sharded over MPI ranks when asked (data/sharded.hpp).
+std::unique_ptr<Data> empirical(PointSet ps, const DatasetOptions& o) {
+    if (o.shards > 1) {
+        auto data = std::make_unique<ShardedEmpiricalData>(ps.values, ps.d, o.shards, o.threads);
+        data->set_precision(o.precision);
+        return data;
+    }
+    auto data = std::make_unique<EmpiricalData>(std::move(ps.values), ps.d);
+    data->set_precision(o.precision);
+    return data;
+}
+
+Dataset make_ring8(const DatasetOptions& o) {
+    Dataset ds;
+    auto mix = ring8();
+    mix->set_precision(o.precision);
+    ds.held_out = {o.held_out, 2, std::vector<double>(2 * o.held_out)};
+    mix->sample(o.held_out, o.seed, held_out_offset, ds.held_out.values);
+    ds.data = std::move(mix);
+    return ds;
+}
+
+// A generated 2-D point set: `points` rows for the data, `held_out` more at disjoint addresses.
+template <PointSet (*generate)(std::size_t, std::uint64_t, std::uint64_t)>
+Dataset make_generated(const DatasetOptions& o) {
+    Dataset ds;
+    ds.data = empirical(generate(o.points, o.seed, 0), o);
+    ds.held_out = generate(o.held_out, o.seed, held_out_offset);
+    return ds;
+}
+PointSet moons(std::size_t n, std::uint64_t seed, std::uint64_t first) { return moons_from(n, seed, first, 0.05); }
+PointSet roll(std::size_t n, std::uint64_t seed, std::uint64_t first) { return roll_from(n, seed, first, 0.05); }
+PointSet board(std::size_t n, std::uint64_t seed, std::uint64_t first) { return board_from(n, seed, first); }
+
+Dataset make_fashion_mnist(const DatasetOptions& o) {
+    Dataset ds;
+    const auto train = o.fashion_mnist_dir / "train-images-idx3-ubyte.gz";
+    const auto test = o.fashion_mnist_dir / "t10k-images-idx3-ubyte.gz";
+    if (!std::filesystem::exists(train))
+        throw InputError(
+            fmt::format("Fashion-MNIST not found at '{}' (install Debian's dataset-fashion-mnist)", train.string()));
+    auto images = load_idx(train, true, o.subset);
+    if (images.n < o.subset)
+        throw InputError(fmt::format("Fashion-MNIST has {} training images, asked for {}", images.n, o.subset));
+    ds.data = empirical(std::move(images), o);
+    ds.held_out = load_idx(test, true, o.held_out);
+    if (ds.held_out.n < o.held_out)
+        throw InputError(
+            fmt::format("Fashion-MNIST has {} test images, asked for {} held out", ds.held_out.n, o.held_out));
+    return ds;
+}
+
+Dataset make_file(const DatasetOptions& o) {
+    if (o.file.empty()) throw InputError("data set 'file' needs a file path");
+    Dataset ds;
+    ds.data = empirical(load_points(o.file), o);
+    return ds;
+}
+
+}  // namespace
+
+const std::vector<DatasetEntry>& dataset_registry() {
+    // name, summary, 2-D toy set, factory
+    static const std::vector<DatasetEntry> table = {
+        {"ring8", "8 Gaussians (std 0.1) on a circle of radius 2: an exact mixture", true, make_ring8},
+        {"moons", "two moons, `points` samples with noise 0.05 (ideal denoiser)", true, make_generated<moons>},
+        {"swiss-roll", "2-D swiss roll, `points` samples with noise 0.05", true, make_generated<roll>},
+        {"checkerboard", "4x4 checkerboard, `points` uniform samples", true, make_generated<board>},
+        {"fashion-mnist", "Fashion-MNIST training images (`subset`), d = 784", false, make_fashion_mnist},
+        {"file", "a point set from `file` (.csv, .txt, .npy, .idx, .gz)", false, make_file},
+    };
+    return table;
+}
+
 std::vector<std::string> dataset_names() {
-    return {"ring8", "moons", "swiss-roll", "checkerboard", "fashion-mnist", "file"};
+    std::vector<std::string> names;
+    for (const auto& e : dataset_registry()) names.push_back(e.name);
+    return names;
+}
+
+std::vector<std::string> toy_dataset_names() {
+    std::vector<std::string> names;
+    for (const auto& e : dataset_registry())
+        if (e.toy) names.push_back(e.name);
+    return names;
 }
 
 Dataset make_dataset(std::string_view name, const DatasetOptions& o) {
-    Dataset ds;
-    ds.name = std::string(name);
-    auto empirical = [&](PointSet ps) -> std::unique_ptr<Data> {
-        if (o.shards > 1) {
-            auto data = std::make_unique<ShardedEmpiricalData>(ps.values, ps.d, o.shards, o.threads);
-            data->set_precision(o.precision);
-            return data;
+    for (const auto& e : dataset_registry())
+        if (e.name == name) {
+            Dataset ds = e.make(o);
+            ds.name = e.name;
+            return ds;
         }
-        auto data = std::make_unique<EmpiricalData>(std::move(ps.values), ps.d);
-        data->set_precision(o.precision);
-        return data;
-    };
-    if (name == "ring8") {
-        auto mix = ring8();
-        mix->set_precision(o.precision);
-        ds.held_out = {o.held_out, 2, std::vector<double>(2 * o.held_out)};
-        mix->sample(o.held_out, o.seed, held_out_offset, ds.held_out.values);
-        ds.data = std::move(mix);
-    } else if (name == "moons") {
-        ds.data = empirical(moons_from(o.points, o.seed, 0, 0.05));
-        ds.held_out = moons_from(o.held_out, o.seed, held_out_offset, 0.05);
-    } else if (name == "swiss-roll") {
-        ds.data = empirical(roll_from(o.points, o.seed, 0, 0.05));
-        ds.held_out = roll_from(o.held_out, o.seed, held_out_offset, 0.05);
-    } else if (name == "checkerboard") {
-        ds.data = empirical(board_from(o.points, o.seed, 0));
-        ds.held_out = board_from(o.held_out, o.seed, held_out_offset);
-    } else if (name == "fashion-mnist") {
-        const auto train = o.fashion_mnist_dir / "train-images-idx3-ubyte.gz";
-        const auto test = o.fashion_mnist_dir / "t10k-images-idx3-ubyte.gz";
-        if (!std::filesystem::exists(train))
-            throw InputError(fmt::format(
-                "Fashion-MNIST not found at '{}' (install Debian's dataset-fashion-mnist)", train.string()));
-        auto images = load_idx(train, true, o.subset);
-        if (images.n < o.subset)
-            throw InputError(
-                fmt::format("Fashion-MNIST has {} training images, asked for {}", images.n, o.subset));
-        ds.data = empirical(std::move(images));
-        ds.held_out = load_idx(test, true, o.held_out);
-        if (ds.held_out.n < o.held_out)
-            throw InputError(fmt::format("Fashion-MNIST has {} test images, asked for {} held out", ds.held_out.n,
-                                         o.held_out));
-    } else if (name == "file") {
-        if (o.file.empty()) throw InputError("data set 'file' needs a file path");
-        ds.data = empirical(load_points(o.file));
-        ds.held_out = {};
-    } else {
-        throw InputError(
-            fmt::format("unknown data set '{}' (known: {})", name, fmt::join(dataset_names(), ", ")));
-    }
-    return ds;
+    throw InputError(fmt::format("unknown data set '{}' (known: {})", name, fmt::join(dataset_names(), ", ")));
 }
 
 }  // namespace ayslab

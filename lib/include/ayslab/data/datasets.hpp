@@ -35,10 +35,18 @@ struct Dataset {
     PointSet held_out;               // independent draws (test images for Fashion-MNIST)
 };
 
-// ring8, moons, swiss-roll, checkerboard, fashion-mnist, file.
+// The data sets, one registration each (lib/src/data/datasets.cpp): ring8, moons, swiss-roll,
+// checkerboard, fashion-mnist, file. Every list of data-set names is read from this table.
+struct DatasetEntry {
+    std::string name;
+    std::string summary;
+    bool toy = false;  // a built-in 2-D set (ays-toy runs these)
+    Dataset (*make)(const DatasetOptions& options);
+};
+const std::vector<DatasetEntry>& dataset_registry();
 Dataset make_dataset(std::string_view name, const DatasetOptions& options);
 std::vector<std::string> dataset_names();
-std::vector<std::string> toy_dataset_names();  // the four 2-D sets
+std::vector<std::string> toy_dataset_names();  // the 2-D sets
 
 // The generators (n points, seeded; row i depends only on (seed, i)).
 PointSet two_moons(std::size_t n, std::uint64_t seed, double noise = 0.05);
