@@ -147,3 +147,15 @@ TEST_CASE("registry: each solver with an exact law shows its stated order on Gau
     }
     CHECK(measured >= 10);  // not vacuous: 7 affine + 3 gaussian-step solvers today
 }
+
+TEST_CASE("predictor-corrector's NFE per step follows corrector_steps, and a run reports it") {
+    for (std::size_t c : {0u, 1u, 3u}) {
+        CAPTURE(c);
+        SolverOptions o;
+        o.corrector_steps = c;
+        const auto s = make_solver("pc-langevin", o);
+        CHECK(s->nfe_per_step() == 1 + c);
+        std::vector<double> x = {0.5, -1.0};
+        CHECK(sample(data, *s, karras(4, 0.01, 10.0), x, 2, {}).nfe == 4 * (1 + c));
+    }
+}

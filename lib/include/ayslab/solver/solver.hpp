@@ -57,7 +57,7 @@ struct SolverTraits {
     std::string_view name;
     std::string_view summary;
     bool stochastic = false;
-    std::size_t nfe_per_step = 1;  // denoiser evaluations per step; 0 = adaptive (step() says)
+    std::size_t nfe_per_step = 1;  // denoiser evaluations per step at the default options; 0 = adaptive
     // Order of the global error in the step size (stochastic solvers: of their eta = 0 limit, the
     // deterministic method they reduce to). Measured in tests/unit for every solver with an exact law.
     int order = 1;
@@ -90,7 +90,8 @@ class Solver {
     const SolverTraits& traits() const { return *traits_; }
     std::string name() const { return std::string(traits_->name); }
     bool stochastic() const { return traits_->stochastic; }
-    std::size_t nfe_per_step() const { return traits_->nfe_per_step; }
+    // Denoiser evaluations per step with these options (the traits give it at the defaults).
+    virtual std::size_t nfe_per_step() const { return traits_->nfe_per_step; }
     const SolverOptions& options() const { return o_; }
     // A fresh solver of the same kind and options (one per chunk of particles).
     virtual std::unique_ptr<Solver> clone() const = 0;

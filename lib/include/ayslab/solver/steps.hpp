@@ -41,7 +41,14 @@ AYSLAB_STEP(DpmppSdeSolver, 4)
 AYSLAB_STEP(Dpmpp2mSdeSolver, 2)
 AYSLAB_STEP(Dpmpp3mSdeSolver, 2)
 AYSLAB_STEP(EdmChurnSolver, 4)    // EDM Algorithm 2 (S_churn, S_tmin, S_tmax, S_noise)
-AYSLAB_STEP(PcLangevinSolver, 2)  // Langevin correctors at sigma, then Euler-Maruyama
+// Langevin correctors at sigma, then Euler-Maruyama: 1 + corrector_steps evaluations per step.
+class PcLangevinSolver final : public SolverWith<PcLangevinSolver, 2> {
+  public:
+    using SolverWith::SolverWith;
+    std::size_t nfe_per_step() const override { return 1 + o_.corrector_steps; }
+    std::size_t step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
+                     const StepContext& ctx) override;
+};
 // Every "x_next = mean(x, D) + noise_std z" solver (gaussian_steps.cpp, MATH §3, §6): the two maps
 // come from its traits (euler-maruyama, linearised-sde, ddpm-ancestral), so the exact judge reads the
 // same maps the sampler runs.
