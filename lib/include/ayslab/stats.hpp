@@ -1,5 +1,6 @@
 // Moment accumulators with standard errors, mergeable in a fixed order (deterministic reductions).
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 
@@ -27,10 +28,11 @@ class Moments {
     }
     double count() const { return n_; }
     double mean() const { return shift_ + s1_ / n_; }
-    // Unbiased sample variance.
+    // Unbiased sample variance; clamped at 0 (rounding can make the one-pass formula slightly
+    // negative for near-constant data, and a standard error must never be NaN).
     double variance() const {
         const double m = s1_ / n_;
-        return (s2_ - n_ * m * m) / (n_ - 1.0);
+        return std::max(0.0, (s2_ - n_ * m * m) / (n_ - 1.0));
     }
     double se_mean() const { return std::sqrt(variance() / n_); }
     // Standard error of the sample variance: sqrt((mu4 - sigma^4) / n), central moments estimated.
