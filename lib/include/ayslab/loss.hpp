@@ -31,7 +31,7 @@ enum class Reduction { mean, half_sum, mean_abs };
 
 struct LossOptions {
     LossKind kind = LossKind::edm;
-    std::string process = "vp";  // score_sde: vp, subvp or ve (the SDE); smld is VE, ddpm VP-discrete
+    std::string process = "edm";  // score_sde: vp, subvp or ve (the SDE); smld ve; ddpm(-simple) vp; edm edm
     bool likelihood_weighting = false;  // score_sde only
     // score_sde with likelihood weighting: draw t log-uniformly on [eps, T] and weight each draw by
     // t ln(T/eps) / (T - eps), the same J with a bounded per-draw value (lambda R ~ 1/t near t = eps

@@ -1,0 +1,175 @@
+// train: a network denoiser on any data set (LibTorch), with any of the seeds' losses (MATH §8). Writes
+// the EMA model as TorchScript (forward(x, sigma) -> D, k-diffusion's denoiser convention) and a JSON
+// with the loss curve and, against the data's exact denoiser, the held-out excess error per sigma band.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cmath>
+
+#include "ayslab/error.hpp"
+#include "ayslab/io/atomic_file.hpp"
+#include "ayslab/loss.hpp"
+#include "ayslab/network.hpp"
+#include "ayslab/rng.hpp"
+#include "ayslab/stats.hpp"
+#include "ayslab/train.hpp"
+#include "keys.hpp"
+#include "list.hpp"
+
+namespace ayslab::app {
+
+namespace {
+
+// Held-out E|D - D*|^2 / d over sigma log-uniform in [lo, hi] (x0 from the data at addresses no
+// training step uses), and the irreducible E|D* - x0|^2 / d on the same draws.
+struct BandError {
+    Moments excess, irreducible;
+};
+BandError band_error(const Data& data, const Denoiser& net, double lo, double hi, std::size_t n, std::uint64_t seed) {
+    const std::size_t d = data.dim();
+    std::vector<double> x0(n * d), eps(n * d), x(n * d), a(n * d), b(n * d), sig(n), u(n);
+    data.sample(n, seed, std::uint64_t{1} << 50, x0);
+    const auto stream = static_cast<std::uint64_t>(Stream::user) + 42;
+    fill_normal_flat(seed, stream, 0, 0, eps);
+    for (std::size_t i = 0; i < n; ++i) {
+        fill_uniform({seed, stream, i, 1}, {&u[i], 1});
+        sig[i] = lo * std::pow(hi / lo, u[i]);
+        for (std::size_t j = 0; j < d; ++j) x[i * d + j] = x0[i * d + j] + sig[i] * eps[i * d + j];
+    }
+    net.denoise_rows(x, n, sig, a);
+    data.denoiser().denoise_rows(x, n, sig, b);
+    BandError e;
+    for (std::size_t i = 0; i < n; ++i) {
+        double ex = 0.0, ir = 0.0;
+        for (std::size_t j = 0; j < d; ++j) {
+            ex += (a[i * d + j] - b[i * d + j]) * (a[i * d + j] - b[i * d + j]);
+            ir += (b[i * d + j] - x0[i * d + j]) * (b[i * d + j] - x0[i * d + j]);
+        }
+        e.excess.add(ex / static_cast<double>(d));
+        e.irreducible.add(ir / static_cast<double>(d));
+    }
+    return e;
+}
+
+Result run(const Config& cfg, const RunContext& ctx) {
+    const Dataset ds = make_dataset(cfg.string("data"), read_dataset_options(cfg, ctx));
+    LossOptions lo;
+    lo.kind = parse_loss(cfg.string("loss"));
+    lo.process = cfg.string("process");
+    lo.likelihood_weighting = cfg.boolean("likelihood_weighting");
+    lo.reduce_mean = cfg.boolean("reduce_mean");
+    lo.l1 = cfg.boolean("l1");
+    lo.sigma_data = cfg.number("sigma_data");
+    const DenoisingLoss loss(lo);  // validates the loss against the process before any training
+    MlpOptions mo;
+    mo.dim = ds.data->dim();
+    mo.width = static_cast<std::size_t>(cfg.integer("width"));
+    mo.depth = static_cast<std::size_t>(cfg.integer("depth"));
+    mo.frequencies = static_cast<std::size_t>(cfg.integer("frequencies"));
+    mo.sigma_data = cfg.number("sigma_data");
+    mo.seed = cfg.seed();
+    const std::string model_out = cfg.string("model_out");
+    check_writable_target(model_out, "model");
+    // Input errors above read the same in every build; this one only where LibTorch is missing.
+    if (!torch_available())
+        throw InputError("the train experiment needs LibTorch: this ayslab was built without LibTorch (install libtorch-dev)");
+    TrainOptions to;
+    to.loss = lo;
+    to.steps = static_cast<std::size_t>(cfg.integer("train_steps"));
+    to.batch = static_cast<std::size_t>(cfg.integer("batch"));
+    to.lr = cfg.number("lr");
+    to.warmup = static_cast<std::size_t>(cfg.integer("warmup"));
+    to.grad_clip = cfg.number("grad_clip");
+    to.ema_decay = cfg.number("ema_decay");
+    to.ema_start = static_cast<std::size_t>(cfg.integer("ema_start"));
+    to.ema_update_rate = static_cast<std::size_t>(cfg.integer("ema_update_rate"));
+    to.record_every = static_cast<std::size_t>(cfg.integer("record_every"));
+    to.checkpoint_every = static_cast<std::size_t>(cfg.integer("checkpoint_every"));
+    to.seed = cfg.seed();
+    to.threads = ctx.threads;
+    to.checkpoint = ctx.checkpoint;
+    to.resume = ctx.resume;
+    const auto initial = Network::mlp(mo);
+    const bool show = ctx.progress && ::isatty(2);
+    const auto trained = train_network(initial, *ds.data, to, [&](const TrainPoint& p, double rate) {
+        if (!show) return;
+        const double left = rate > 0.0 ? static_cast<double>(to.steps - p.step) / rate : 0.0;
+        fmt::print(stderr, "\r[train] step {}/{}: loss {:.5g}, {:.0f} steps/s, ~{:.0f} s left   ", p.step, to.steps,
+                   p.loss, rate, left);
+    });
+    if (show) fmt::print(stderr, "\n");
+    trained.ema.save(model_out);
+
+    Result r;
+    r.values["model"] = {{"file", model_out}, {"network", trained.ema.description()},
+                         {"parameters", trained.ema.parameter_count()}};
+    nlohmann::json curve = nlohmann::json::array();
+    for (const auto& p : trained.curve) curve.push_back({p.step, p.loss});
+    r.values["curve"] = curve;
+    r.line(fmt::format("{} on {} (d = {}), {} loss, {} steps of {}: loss {:.5g} -> {:.5g}; model {}",
+                       trained.ema.description(), ds.name, mo.dim, cfg.string("loss"), to.steps, to.batch,
+                       trained.curve.front().loss, trained.curve.back().loss, model_out));
+    r.check({"the training loss fell (last recorded vs first)", trained.curve.front().loss,
+             trained.curve.back().loss, 0.0, Criterion::at_most});
+    // Held-out error against the exact denoiser, per sigma band, for the trained (EMA) and the untrained
+    // network on the same draws.
+    const NetworkDenoiser net(trained.ema, ctx.threads), untrained(initial, ctx.threads);
+    const auto n = static_cast<std::size_t>(cfg.integer("eval_samples"));
+    const auto edges = cfg.numbers("bands");
+    r.line(fmt::format("{:>18} {:>22} {:>22} {:>14}", "sigma band", "E|D - D*|^2/d (EMA)", "untrained",
+                       "irreducible"));
+    for (std::size_t k = 0; k + 1 < edges.size(); ++k) {
+        const double a = edges[k], b = edges[k + 1];
+        if (!(b > a)) throw InputError("key 'bands' must be increasing");
+        const auto e = band_error(*ds.data, net, a, b, n, cfg.seed() + 1);
+        const auto u = band_error(*ds.data, untrained, a, b, n, cfg.seed() + 1);
+        const std::string at = fmt::format("sigma in [{}, {}]", a, b);
+        r.values["bands"][at] = {{"excess", e.excess.mean()},
+                                 {"excess_se", e.excess.se_mean()},
+                                 {"untrained_excess", u.excess.mean()},
+                                 {"irreducible", e.irreducible.mean()},
+                                 {"irreducible_se", e.irreducible.se_mean()}};
+        r.check({at + ": the trained network is closer to the exact denoiser than the untrained one",
+                 u.excess.mean(), e.excess.mean(), 0.0, Criterion::at_most});
+        r.line(fmt::format("{:>18} {:>22} {:>22} {:>14.4g}", fmt::format("[{}, {}]", a, b),
+                           fmt::format("{:.4g} ± {:.2g}", e.excess.mean(), e.excess.se_mean()),
+                           fmt::format("{:.4g}", u.excess.mean()), e.irreducible.mean()));
+    }
+    return r;
+}
+
+}  // namespace
+
+Experiment train_experiment() {
+    return {"train",
+            "train an MLP denoiser (LibTorch) with one of the seeds' losses; TorchScript model + loss curve "
+            "+ held-out error vs the exact denoiser",
+            Schema{seed_key()} + shared_keys({"data", "points", "file", "held_out"}) +
+                Schema{{"loss", KeyType::string, "training loss (MATH §8)", {}, {}, loss_names()},
+                       {"process", KeyType::string, "process the loss belongs to (score-sde: vp, subvp, ve)", {}, {},
+                        process_names()},
+                       {"likelihood_weighting", KeyType::boolean, "score-sde: weight g^2 (Song et al. 2021)"},
+                       {"reduce_mean", KeyType::boolean, "score-sde, smld, ddpm: mean over dimensions (else half sum)"},
+                       {"l1", KeyType::boolean, "ddpm-simple: l1 instead of l2"},
+                       {"width", KeyType::integer, "MLP width", 1, 4096},
+                       {"depth", KeyType::integer, "MLP hidden layers", 1, 64},
+                       {"frequencies", KeyType::integer, "Fourier features of c_noise", 1, 1024},
+                       {"sigma_data", KeyType::number, "EDM preconditioning's sigma_data", 1e-6, 1e6},
+                       {"train_steps", KeyType::integer, "optimiser steps", 1, 1e8},
+                       {"batch", KeyType::integer, "minibatch size", 1, 1e6},
+                       {"lr", KeyType::number, "Adam learning rate", 1e-8, 1},
+                       {"warmup", KeyType::integer, "linear warm-up steps", 0, 1e8},
+                       {"grad_clip", KeyType::number, "global gradient-norm clip (0 = none)", 0, 1e6},
+                       {"ema_decay", KeyType::number, "EMA decay", 0, 1},
+                       {"ema_start", KeyType::integer, "steps before the EMA averages (copies until then)", 0, 1e8},
+                       {"ema_update_rate", KeyType::integer, "steps between EMA updates", 1, 1e6},
+                       {"record_every", KeyType::integer, "loss-curve resolution in steps", 1, 1e6},
+                       {"checkpoint_every", KeyType::integer, "steps between checkpoints (a multiple of record_every)",
+                        1, 1e8},
+                       {"model_out", KeyType::string, "TorchScript file for the EMA model"},
+                       {"eval_samples", KeyType::integer, "held-out draws per sigma band", 2, 1e8},
+                       {"bands", KeyType::number_list, "sigma band edges, increasing", 1e-8, 1e8}},
+            run};
+}
+
+}  // namespace ayslab::app

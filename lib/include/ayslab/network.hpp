@@ -1,0 +1,73 @@
+// Trained denoisers (LibTorch, built with AYSLAB_TORCH): a network is a TorchScript module whose
+// forward(x, sigma) returns D(x; sigma) — k-diffusion's denoiser calling convention — with x float32
+// (N x d) and sigma float32 (N). The MLP here puts EDM's preconditioning inside the module (MATH §8):
+//     D = c_skip x + c_out F(c_in x, c_noise),  c_skip = sd^2/(s^2+sd^2), c_out = s sd/sqrt(s^2+sd^2),
+//     c_in = 1/sqrt(s^2+sd^2), c_noise = ln(s)/4,
+// so a model trained here loads with torch.jit.load in Python and runs as a k-diffusion denoiser. This
+// header has no torch types: torch headers stay in lib/src/torch/ (they compile slowly).
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ayslab/denoiser.hpp"
+
+namespace ayslab {
+
+struct MlpOptions {
+    std::size_t dim = 2;
+    std::size_t width = 128;
+    std::size_t depth = 3;          // hidden layers
+    std::size_t frequencies = 16;   // Fourier features of c_noise (cos and sin of each)
+    double frequency_scale = 4.0;   // frequencies ~ N(0, scale^2), fixed at construction
+    double sigma_data = 0.5;        // EDM preconditioning's sigma_data
+    std::uint64_t seed = 0;         // initial weights and frequencies
+};
+
+// Whether this build has LibTorch (AYSLAB_TORCH); the functions below throw InputError without it.
+bool torch_available();
+
+class Network {
+  public:
+    static Network mlp(const MlpOptions& options);
+    // A TorchScript file (ours or a user's with the same calling convention). InputError with one line
+    // for a missing, unreadable or non-TorchScript file.
+    static Network load(const std::filesystem::path& path, std::size_t dim);
+    // Written through the atomic writer (whole or not at all).
+    void save(const std::filesystem::path& path) const;
+
+    std::size_t dim() const;
+    std::string description() const;
+    // All trainable parameters flattened in a fixed order (for reproducibility checks and EMA).
+    std::vector<float> parameters() const;
+    std::size_t parameter_count() const;
+    Network clone() const;  // deep copy (its own parameters)
+
+    struct Impl;
+    explicit Network(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+    Impl& impl() const { return *impl_; }
+
+  private:
+    std::shared_ptr<Impl> impl_;
+};
+
+// A network behind the Denoiser interface: float32 inside, batches of at most `chunk` rows, LibTorch's
+// intra-op threads set to `threads` (0 = leave as is). jacobian_trace is the base class's central
+// differences (exact_divergence() is false).
+class NetworkDenoiser final : public Denoiser {
+  public:
+    NetworkDenoiser(Network network, std::size_t threads = 1, std::size_t chunk = 4096);
+    std::size_t dim() const override;
+    void denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
+    void denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
+                      std::span<double> out) const override;
+    const Network& network() const { return network_; }
+
+  private:
+    Network network_;
+    std::size_t threads_, chunk_;
+};
+
+}  // namespace ayslab

@@ -1,0 +1,208 @@
+// TorchScript networks built and run from C++ (one of the two translation units with torch headers).
+#include "ayslab/network.hpp"
+
+#include <fmt/format.h>
+#include <torch/script.h>
+#include <torch/csrc/jit/python/update_graph_executor_opt.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <mutex>
+#include <sstream>
+
+#include "ayslab/error.hpp"
+#include "ayslab/io/atomic_file.hpp"
+#include "ayslab/rng.hpp"
+#include "network_impl.hpp"
+
+namespace ayslab {
+
+bool torch_available() { return true; }
+
+void deterministic_torchscript() {
+    static const bool done = [] {
+        torch::jit::setGraphExecutorOptimize(false);
+        return true;
+    }();
+    (void)done;
+}
+
+namespace {
+
+// Weights from addressed normal draws (not torch's global generator): the same seed gives the same
+// network in any process, at any thread count.
+torch::Tensor normal_tensor(std::uint64_t seed, std::uint64_t which, std::int64_t rows, std::int64_t cols,
+                            double scale) {
+    std::vector<double> v(static_cast<std::size_t>(rows * cols));
+    fill_normal({seed, static_cast<std::uint64_t>(Stream::user) + 40, which, 0}, v);
+    std::vector<float> f(v.size());
+    for (std::size_t k = 0; k < v.size(); ++k) f[k] = static_cast<float>(scale * v[k]);
+    return torch::from_blob(f.data(), {rows, cols}, torch::kFloat32).clone();
+}
+
+std::string first_line(const std::string& s) {
+    const auto nl = s.find('\n');
+    return nl == std::string::npos ? s : s.substr(0, nl);
+}
+
+}  // namespace
+
+Network Network::mlp(const MlpOptions& o) {
+    deterministic_torchscript();
+    if (o.dim < 1 || o.width < 1 || o.depth < 1 || o.frequencies < 1)
+        throw InputError("mlp: dim, width, depth and frequencies must be at least 1");
+    if (!(o.sigma_data > 0.0)) throw InputError("mlp: sigma_data must be positive");
+    torch::jit::Module m("AyslabMlp");
+    const auto d = static_cast<std::int64_t>(o.dim), w = static_cast<std::int64_t>(o.width),
+               f = static_cast<std::int64_t>(o.frequencies);
+    m.register_buffer("freqs", normal_tensor(o.seed, 0, 1, f, o.frequency_scale).reshape({f}));
+    std::int64_t in = d + 2 * f;
+    std::string body;
+    std::uint64_t which = 1;
+    for (std::size_t k = 0; k <= o.depth; ++k) {
+        const bool last = k == o.depth;
+        const std::int64_t out = last ? d : w;
+        // Scaled normal initialisation (fan-in); the output layer starts at zero, so an untrained
+        // network is D = c_skip x, the denoiser of N(0, sigma_data^2).
+        auto weight = last ? torch::zeros({in, out}) : normal_tensor(o.seed, which++, in, out, 1.0 / std::sqrt(double(in)));
+        m.register_parameter(fmt::format("w{}", k), weight.requires_grad_(true), false);
+        m.register_parameter(fmt::format("b{}", k), torch::zeros({out}).requires_grad_(true), false);
+        body += fmt::format("    h = h @ self.w{0} + self.b{0}\n", k);
+        if (!last) body += "    h = h * torch.sigmoid(h)\n";
+        in = out;
+    }
+    const double sd = o.sigma_data, sd2 = sd * sd;
+    // EDM preconditioning around the MLP F (MATH §8): D = c_skip x + c_out F(c_in x, c_noise).
+    m.define(fmt::format(R"(
+def forward(self, x, sigma):
+    s = sigma.unsqueeze(1)
+    r = torch.sqrt(s * s + {sd2:.17g})
+    c_skip = {sd2:.17g} / (s * s + {sd2:.17g})
+    c_out = s * {sd:.17g} / r
+    c_noise = torch.log(s) * 0.25
+    a = c_noise * self.freqs.unsqueeze(0) * 6.283185307179586
+    h = torch.cat([x / r, torch.cos(a), torch.sin(a)], 1)
+{body}    return c_skip * x + c_out * h
+)",
+                         fmt::arg("sd", sd), fmt::arg("sd2", sd2), fmt::arg("body", body)));
+    auto impl = std::make_shared<Impl>();
+    impl->module = std::move(m);
+    impl->dim = o.dim;
+    impl->description = fmt::format("mlp (width {}, depth {}, {} Fourier features, EDM preconditioning, sigma_data {})",
+                                    o.width, o.depth, o.frequencies, o.sigma_data);
+    return Network(std::move(impl));
+}
+
+Network Network::load(const std::filesystem::path& path, std::size_t dim) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+        throw InputError(fmt::format("model file '{}' does not exist or is not a file", path.string()));
+    deterministic_torchscript();
+    auto impl = std::make_shared<Impl>();
+    try {
+        impl->module = torch::jit::load(path.string());
+    } catch (const std::exception& e) {
+        throw InputError(fmt::format("model file '{}' is not TorchScript that LibTorch {} can read: {}", path.string(),
+                                     TORCH_VERSION, first_line(e.what())));
+    }
+    impl->module.eval();
+    impl->dim = dim;
+    impl->description = fmt::format("TorchScript model '{}'", path.string());
+    // A probe call: the calling convention forward(x [N x d], sigma [N]) -> [N x d].
+    try {
+        torch::NoGradGuard no_grad;
+        const auto out = impl->module.forward({torch::zeros({2, static_cast<std::int64_t>(dim)}), torch::ones({2})}).toTensor();
+        if (out.dim() != 2 || out.size(0) != 2 || out.size(1) != static_cast<std::int64_t>(dim))
+            throw InputError(fmt::format("model file '{}': forward(x [2, {}], sigma [2]) returned {} dimensions of "
+                                         "sizes {}, {}; expected [2, {}]",
+                                         path.string(), dim, out.dim(), out.dim() > 0 ? out.size(0) : 0,
+                                         out.dim() > 1 ? out.size(1) : 0, dim));
+    } catch (const InputError&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw InputError(fmt::format("model file '{}': forward(x [N, {}], sigma [N]) failed: {}", path.string(), dim,
+                                     first_line(e.what())));
+    }
+    return Network(std::move(impl));
+}
+
+void Network::save(const std::filesystem::path& path) const {
+    write_file_atomically(path, "model", [&](std::ostream& out) { impl_->module.save(out); });
+}
+
+std::size_t Network::dim() const { return impl_->dim; }
+std::string Network::description() const { return impl_->description; }
+
+std::vector<float> Network::parameters() const {
+    std::vector<float> all;
+    for (const auto& p : impl_->module.parameters()) {
+        const auto c = p.detach().to(torch::kFloat32).contiguous();
+        all.insert(all.end(), c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+    }
+    return all;
+}
+
+std::size_t Network::parameter_count() const {
+    std::size_t n = 0;
+    for (const auto& p : impl_->module.parameters()) n += static_cast<std::size_t>(p.numel());
+    return n;
+}
+
+Network Network::clone() const {
+    auto impl = std::make_shared<Impl>();
+    impl->module = impl_->module.clone();
+    // Module::clone copies parameters with clone(), which records an autograd edge: make each a leaf
+    // again (in place, so the module keeps referring to it) that requires grad as the original did.
+    {
+        torch::NoGradGuard no_grad;
+        auto original = impl_->module.parameters().begin();
+        for (auto p : impl->module.parameters()) {
+            const bool grad = (*original).requires_grad();
+            p.detach_();
+            p.requires_grad_(grad);
+            ++original;
+        }
+    }
+    impl->dim = impl_->dim;
+    impl->description = impl_->description;
+    return Network(std::move(impl));
+}
+
+NetworkDenoiser::NetworkDenoiser(Network network, std::size_t threads, std::size_t chunk)
+    : network_(std::move(network)), threads_(threads), chunk_(std::max<std::size_t>(1, chunk)) {}
+
+std::size_t NetworkDenoiser::dim() const { return network_.dim(); }
+
+void NetworkDenoiser::denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const {
+    check_batch(*this, x, n, out);
+    thread_local std::vector<double> sig;
+    sig.assign(n, sigma);
+    denoise_rows(x, n, sig, out);
+}
+
+void NetworkDenoiser::denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
+                                   std::span<double> out) const {
+    check_batch(*this, x, n, out);
+    // One forward at a time on a module (its calls are not documented as thread-safe); LibTorch's own
+    // intra-op threads parallelise each call.
+    static std::mutex mutex;
+    const std::lock_guard lock(mutex);
+    if (threads_ > 0 && static_cast<std::size_t>(at::get_num_threads()) != threads_)
+        at::set_num_threads(static_cast<int>(threads_));
+    torch::NoGradGuard no_grad;
+    const std::size_t d = dim();
+    for (std::size_t first = 0; first < n; first += chunk_) {
+        const std::size_t count = std::min(chunk_, n - first);
+        auto xs = torch::empty({static_cast<std::int64_t>(count), static_cast<std::int64_t>(d)}, torch::kFloat32);
+        auto ss = torch::empty({static_cast<std::int64_t>(count)}, torch::kFloat32);
+        float* xp = xs.data_ptr<float>();
+        float* sp = ss.data_ptr<float>();
+        for (std::size_t k = 0; k < count * d; ++k) xp[k] = static_cast<float>(x[first * d + k]);
+        for (std::size_t i = 0; i < count; ++i) sp[i] = static_cast<float>(sigmas[first + i]);
+        const auto y = network_.impl().module.forward({xs, ss}).toTensor().to(torch::kFloat32).contiguous();
+        const float* yp = y.data_ptr<float>();
+        for (std::size_t k = 0; k < count * d; ++k) out[first * d + k] = yp[k];
+    }
+}
+
+}  // namespace ayslab

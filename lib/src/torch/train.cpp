@@ -1,0 +1,228 @@
+// The training loop (the second translation unit with torch headers).
+#include "ayslab/train.hpp"
+
+#include <fmt/format.h>
+#include <torch/script.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+#include "ayslab/error.hpp"
+#include "ayslab/io/atomic_file.hpp"
+#include "ayslab/rng.hpp"
+#include "network_impl.hpp"
+
+namespace ayslab {
+
+namespace {
+
+std::vector<torch::Tensor> params_of(const Network& n) {
+    std::vector<torch::Tensor> v;
+    for (const auto& p : n.impl().module.parameters()) v.push_back(p);
+    return v;
+}
+
+constexpr std::uint64_t train_stream = static_cast<std::uint64_t>(Stream::user) + 41;
+
+// The checkpoint: step, loss curve, weights, EMA weights and Adam's state, in one torch archive.
+// Adam (Kingma & Ba) written out as PyTorch's torch.optim.Adam computes it (amsgrad off, no weight
+// decay): its state is two tensors per parameter and one step count, saved and restored exactly.
+struct Adam {
+    std::vector<torch::Tensor> m, v;
+    std::int64_t t = 0;
+    double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+    explicit Adam(const std::vector<torch::Tensor>& params) {
+        for (const auto& p : params) {
+            m.push_back(torch::zeros_like(p).detach());
+            v.push_back(torch::zeros_like(p).detach());
+        }
+    }
+    void step(const std::vector<torch::Tensor>& params, double lr) {
+        torch::NoGradGuard no_grad;
+        ++t;
+        const double bc1 = 1.0 - std::pow(beta1, static_cast<double>(t));
+        const double bc2 = 1.0 - std::pow(beta2, static_cast<double>(t));
+        for (std::size_t k = 0; k < params.size(); ++k) {
+            const auto& g = params[k].grad();
+            if (!g.defined()) continue;
+            m[k].mul_(beta1).add_(g, 1.0 - beta1);
+            v[k].mul_(beta2).addcmul_(g, g, 1.0 - beta2);
+            const auto denom = (v[k].sqrt() / std::sqrt(bc2)).add_(eps);
+            params[k].addcdiv_(m[k], denom, -lr / bc1);
+        }
+    }
+};
+
+void save_checkpoint(const std::filesystem::path& path, std::size_t step, const std::vector<TrainPoint>& curve,
+                     const std::vector<torch::Tensor>& params, const std::vector<torch::Tensor>& ema,
+                     const Adam& adam) {
+    torch::serialize::OutputArchive archive;
+    archive.write("step", torch::tensor(static_cast<std::int64_t>(step)));
+    std::vector<double> flat;
+    for (const auto& p : curve) {
+        flat.push_back(static_cast<double>(p.step));
+        flat.push_back(p.loss);
+    }
+    archive.write("curve", torch::tensor(flat, torch::kFloat64));
+    for (std::size_t k = 0; k < params.size(); ++k) {
+        archive.write(fmt::format("param{}", k), params[k].detach());
+        archive.write(fmt::format("ema{}", k), ema[k].detach());
+    }
+    archive.write("adam_t", torch::tensor(adam.t));
+    for (std::size_t k = 0; k < params.size(); ++k) {
+        archive.write(fmt::format("adam_m{}", k), adam.m[k]);
+        archive.write(fmt::format("adam_v{}", k), adam.v[k]);
+    }
+    write_file_atomically(path, "training checkpoint", [&](std::ostream& out) { archive.save_to(out); });
+}
+
+std::size_t load_checkpoint(const std::filesystem::path& path, std::vector<TrainPoint>& curve,
+                            const std::vector<torch::Tensor>& params, const std::vector<torch::Tensor>& ema,
+                            Adam& adam) {
+    torch::serialize::InputArchive archive;
+    try {
+        archive.load_from(path.string());
+        auto get = [&](const std::string& key) {
+            torch::Tensor t;  // undefined: read() assigns rather than resizing
+            archive.read(key, t);
+            return t;
+        };
+        const auto step = static_cast<std::size_t>(get("step").item<std::int64_t>());
+        const auto c = get("curve").contiguous();
+        curve.clear();
+        for (std::int64_t k = 0; k + 1 < c.numel(); k += 2)
+            curve.push_back({static_cast<std::size_t>(c[k].item<double>()), c[k + 1].item<double>()});
+        torch::NoGradGuard no_grad;
+        for (std::size_t k = 0; k < params.size(); ++k) {
+            const auto p = get(fmt::format("param{}", k)), e = get(fmt::format("ema{}", k));
+            if (!p.sizes().equals(params[k].sizes()) || !e.sizes().equals(ema[k].sizes()))
+                throw InputError("a parameter has another shape");
+            params[k].copy_(p);
+            ema[k].copy_(e);
+        }
+        adam.t = get("adam_t").item<std::int64_t>();
+        for (std::size_t k = 0; k < params.size(); ++k) {
+            adam.m[k].copy_(get(fmt::format("adam_m{}", k)));
+            adam.v[k].copy_(get(fmt::format("adam_v{}", k)));
+        }
+        return step;
+    } catch (const InputError& e) {
+        throw InputError(fmt::format("training checkpoint '{}' does not fit this run: {}", path.string(), e.what()));
+    } catch (const std::exception& e) {
+        const std::string what = e.what();
+        throw InputError(fmt::format("training checkpoint '{}' is damaged: {}", path.string(),
+                                     what.substr(0, what.find('\n'))));
+    }
+}
+
+}  // namespace
+
+TrainResult train_network(const Network& initial, const Data& data, const TrainOptions& o,
+                          const TrainProgress& progress) {
+    if (initial.dim() != data.dim())
+        throw InputError(fmt::format("the network has dimension {}, the data {}", initial.dim(), data.dim()));
+    if (o.batch < 1 || o.steps < 1) throw InputError("training needs at least 1 step of at least 1 sample");
+    if (o.record_every < 1 || (o.checkpoint_every > 0 && o.checkpoint_every % o.record_every != 0))
+        throw InputError("checkpoint_every must be a multiple of record_every (a resumed loss curve is then exact)");
+    if (!(o.lr > 0.0) || !(o.ema_decay >= 0.0 && o.ema_decay <= 1.0) || o.ema_update_rate < 1)
+        throw InputError("training needs lr > 0, ema_decay in [0, 1] and ema_update_rate >= 1");
+    const DenoisingLoss loss(o.loss);
+    if (o.threads > 0) at::set_num_threads(static_cast<int>(o.threads));
+    TrainResult r{initial.clone(), initial.clone(), {}};
+    auto& module = r.model.impl().module;
+    module.train();
+    const auto params = params_of(r.model), ema = params_of(r.ema);
+    Adam adam(params);
+    std::size_t step = 0;
+    std::error_code ec;
+    if (o.resume && !o.checkpoint.empty() && std::filesystem::exists(o.checkpoint, ec))
+        step = load_checkpoint(o.checkpoint, r.curve, params, ema, adam);
+
+    const std::size_t d = data.dim(), b = o.batch;
+    std::vector<double> x0(b * d), eps(b * d), u(b), z(b), sig(b), w(b);
+    auto xs = torch::empty({static_cast<std::int64_t>(b), static_cast<std::int64_t>(d)}, torch::kFloat32);
+    auto x0s = torch::empty_like(xs);
+    auto ss = torch::empty({static_cast<std::int64_t>(b)}, torch::kFloat32);
+    auto ws = torch::empty_like(ss);
+    double window = 0.0;
+    std::size_t in_window = 0;
+    auto started = std::chrono::steady_clock::now();
+    const std::size_t first_step = step;
+    for (; step < o.steps; ++step) {
+        // Draws addressed by (seed, step, row): the data rows of step k are rows k b .. k b + b - 1.
+        data.sample(b, o.seed, step * b, x0);
+        fill_normal_flat(o.seed, train_stream, 3 * step, 0, eps);
+        fill_normal_flat(o.seed, train_stream, 3 * step + 1, 0, z);
+        for (std::size_t i = 0; i < b; ++i) fill_uniform({o.seed, train_stream, i, 3 * step + 2}, {&u[i], 1});
+        float* xp = xs.data_ptr<float>();
+        float* x0p = x0s.data_ptr<float>();
+        for (std::size_t i = 0; i < b; ++i) {
+            sig[i] = loss.sigma(u[i], z[i]);
+            w[i] = loss.draw_factor(sig[i]) * loss.weight(sig[i]);
+            ss.data_ptr<float>()[i] = static_cast<float>(sig[i]);
+            ws.data_ptr<float>()[i] = static_cast<float>(w[i]);
+            for (std::size_t j = 0; j < d; ++j) {
+                x0p[i * d + j] = static_cast<float>(x0[i * d + j]);
+                xp[i * d + j] = static_cast<float>(x0[i * d + j] + sig[i] * eps[i * d + j]);
+            }
+        }
+        const auto den = module.forward({xs, ss}).toTensor();
+        const auto diff = den - x0s;
+        torch::Tensor per_row;
+        switch (loss.reduction()) {
+            case Reduction::mean:
+                per_row = diff.square().mean(1);
+                break;
+            case Reduction::half_sum:
+                per_row = 0.5 * diff.square().sum(1);
+                break;
+            case Reduction::mean_abs:
+                per_row = diff.abs().mean(1);
+                break;
+        }
+        const auto value = (ws * per_row).mean();
+        const double lv = value.item<double>();
+        if (!std::isfinite(lv))
+            throw NumericalError(fmt::format("training loss is {} at step {}", lv, step + 1));
+        const double lr = o.lr * std::min(1.0, static_cast<double>(step + 1) / static_cast<double>(std::max<std::size_t>(1, o.warmup)));
+        // Gradients start undefined every step (not zeroed in place), so a resumed run's first step
+        // computes them exactly as every other step does.
+        for (auto& p : params) p.mutable_grad() = torch::Tensor();
+        value.backward();
+        if (o.grad_clip > 0.0) torch::nn::utils::clip_grad_norm_(params, o.grad_clip);
+        adam.step(params, lr);
+        // EMA exactly as the seeds' update_ema: the step counter first, then copy or average.
+        const std::size_t counter = step + 1;
+        if (counter % o.ema_update_rate == 0) {
+            torch::NoGradGuard no_grad;
+            for (std::size_t k = 0; k < params.size(); ++k) {
+                if (counter < o.ema_start)
+                    ema[k].copy_(params[k]);
+                else
+                    ema[k].mul_(o.ema_decay).add_(params[k], 1.0 - o.ema_decay);
+            }
+        }
+        window += lv;
+        ++in_window;
+        if (counter % o.record_every == 0 || counter == o.steps) {
+            const TrainPoint p{counter, window / static_cast<double>(in_window)};
+            r.curve.push_back(p);
+            window = 0.0;
+            in_window = 0;
+            if (progress) {
+                const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+                progress(p, secs > 0.0 ? static_cast<double>(counter - first_step) / secs : 0.0);
+            }
+        }
+        if (!o.checkpoint.empty() && o.checkpoint_every > 0 && counter % o.checkpoint_every == 0 && counter < o.steps)
+            save_checkpoint(o.checkpoint, counter, r.curve, params, ema, adam);
+    }
+    module.eval();
+    r.ema.impl().module.eval();
+    if (!o.checkpoint.empty()) std::filesystem::remove(o.checkpoint, ec);
+    return r;
+}
+
+}  // namespace ayslab

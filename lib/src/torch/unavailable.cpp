@@ -1,0 +1,37 @@
+// Built without LibTorch (AYSLAB_TORCH off): the network API exists and says so in one line.
+#include "ayslab/error.hpp"
+#include "ayslab/network.hpp"
+#include "ayslab/train.hpp"
+
+namespace ayslab {
+
+namespace {
+[[noreturn]] void unavailable() {
+    throw InputError("this ayslab was built without LibTorch (install libtorch-dev and rebuild; see README)");
+}
+}  // namespace
+
+struct Network::Impl {};
+
+bool torch_available() { return false; }
+Network Network::mlp(const MlpOptions&) { unavailable(); }
+Network Network::load(const std::filesystem::path&, std::size_t) { unavailable(); }
+void Network::save(const std::filesystem::path&) const { unavailable(); }
+std::size_t Network::dim() const { unavailable(); }
+std::string Network::description() const { unavailable(); }
+std::vector<float> Network::parameters() const { unavailable(); }
+std::size_t Network::parameter_count() const { unavailable(); }
+Network Network::clone() const { unavailable(); }
+NetworkDenoiser::NetworkDenoiser(Network network, std::size_t threads, std::size_t chunk)
+    : network_(std::move(network)), threads_(threads), chunk_(chunk) {
+    unavailable();
+}
+std::size_t NetworkDenoiser::dim() const { unavailable(); }
+void NetworkDenoiser::denoise(std::span<const double>, std::size_t, double, std::span<double>) const { unavailable(); }
+void NetworkDenoiser::denoise_rows(std::span<const double>, std::size_t, std::span<const double>,
+                                   std::span<double>) const {
+    unavailable();
+}
+TrainResult train_network(const Network&, const Data&, const TrainOptions&, const TrainProgress&) { unavailable(); }
+
+}  // namespace ayslab

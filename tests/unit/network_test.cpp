@@ -1,0 +1,171 @@
+// Trained networks (LibTorch builds only): the MLP's EDM preconditioning, TorchScript save/load, bad
+// model files, training that recovers the exact denoiser of 1-D Gaussian data, bit-identical reruns and
+// resumes, and a non-finite loss stopping with the step. No torch headers here: the library's API only.
+#include "ayslab/network.hpp"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+#include "ayslab/data/gaussian.hpp"
+#include "ayslab/error.hpp"
+#include "ayslab/train.hpp"
+
+using namespace ayslab;
+namespace fs = std::filesystem;
+
+namespace {
+fs::path temp(const std::string& name) {
+    return fs::temp_directory_path() / ("ayslab-test-net-" + std::to_string(::getpid()) + "-" + name);
+}
+
+// max over sigma in [0.01, 10] (12 log-spaced) and x at 9 quantiles of p_sigma of |D - D*| in units of
+// the posterior standard deviation sqrt(Var[x0 | x]) = c sigma / sqrt(c^2 + sigma^2).
+double worst_error(const Denoiser& den, double mu, double c) {
+    const double z[] = {-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0};
+    double worst = 0.0;
+    for (int k = 0; k < 12; ++k) {
+        const double sigma = 0.01 * std::pow(1000.0, k / 11.0), sd = std::sqrt(c * c + sigma * sigma);
+        std::vector<double> x, out(9);
+        for (double q : z) x.push_back(mu + q * sd);
+        den.denoise(x, 9, sigma, out);
+        for (std::size_t i = 0; i < 9; ++i) {
+            const double exact = mu + c * c / (c * c + sigma * sigma) * (x[i] - mu);
+            worst = std::max(worst, std::abs(out[i] - exact) / (c * sigma / sd));
+        }
+    }
+    return worst;
+}
+}  // namespace
+
+TEST_CASE("an untrained MLP is D = c_skip x (EDM preconditioning, zero output layer)") {
+    MlpOptions o;
+    o.dim = 2;
+    o.sigma_data = 0.7;
+    const NetworkDenoiser den(Network::mlp(o));
+    const std::vector<double> x = {0.3, -1.2, 2.0, 0.5};
+    std::vector<double> out(4);
+    for (double sigma : {0.01, 0.7, 20.0}) {
+        den.denoise(x, 2, sigma, out);
+        const double c_skip = 0.49 / (sigma * sigma + 0.49);
+        for (std::size_t k = 0; k < 4; ++k) CHECK(out[k] == doctest::Approx(c_skip * x[k]).epsilon(1e-6));
+    }
+}
+
+TEST_CASE("TorchScript save and load give the same denoiser; bad model files are one clear error") {
+    MlpOptions o;
+    o.dim = 3;
+    o.seed = 4;
+    const auto net = Network::mlp(o);
+    // Perturb it by a few training steps so the output layer is not zero.
+    TrainOptions t;
+    t.steps = 5;
+    t.batch = 16;
+    t.record_every = 5;
+    const auto trained = train_network(net, DiagonalGaussian::isotropic(3, 0.0, 0.5), t).model;
+    const auto path = temp("model.pt");
+    trained.save(path);
+    const NetworkDenoiser a(trained), b(Network::load(path, 3));
+    const std::vector<double> x = {0.1, 0.2, -0.3, 1.0, -2.0, 0.4};
+    std::vector<double> ya(6), yb(6);
+    a.denoise(x, 2, 0.3, ya);
+    b.denoise(x, 2, 0.3, yb);
+    CHECK(ya == yb);
+    CHECK(std::abs(ya[0] - 0.5 * 0.5 / (0.25 + 0.09) * 0.1) > 0.0);  // trained: not c_skip x any more
+    CHECK_THROWS_WITH_AS(Network::load(path, 2), doctest::Contains("forward(x [N, 2], sigma [N]) failed"), InputError);
+    CHECK_THROWS_WITH_AS(Network::load(temp("missing.pt"), 3), doctest::Contains("does not exist"), InputError);
+    const auto junk = temp("junk.pt");
+    std::ofstream(junk) << "not a model";
+    CHECK_THROWS_WITH_AS(Network::load(junk, 3), doctest::Contains("is not TorchScript"), InputError);
+    fs::remove(path);
+    fs::remove(junk);
+}
+
+TEST_CASE("training an MLP on 1-D Gaussian data recovers the exact denoiser over sigma in [0.01, 10]") {
+    // Data N(1, 0.4^2), EDM loss, seed 1. The error is measured in units of the posterior standard
+    // deviation (the scale of the denoiser's own uncertainty) at 108 points; the untrained network (D =
+    // c_skip x, the denoiser of N(0, 0.5^2)) is off by more than 1 of those units, the trained one must
+    // be within 0.25 everywhere.
+    const double mu = 1.0, c = 0.4;
+    const auto data = DiagonalGaussian::isotropic(1, mu, c);
+    MlpOptions m;
+    m.dim = 1;
+    m.width = 64;
+    m.depth = 2;
+    m.seed = 1;
+    const auto initial = Network::mlp(m);
+    const double before = worst_error(NetworkDenoiser(initial), mu, c);
+    TrainOptions t;
+    t.steps = 4000;
+    t.batch = 256;
+    t.seed = 1;
+    t.ema_start = 500;
+    const auto r = train_network(initial, data, t);
+    const double after = worst_error(NetworkDenoiser(r.ema), mu, c);
+    MESSAGE("worst |D - D*| / posterior sd: untrained ", before, ", trained (EMA) ", after);
+    CHECK(before > 1.0);
+    CHECK(after < 0.25);
+    REQUIRE(r.curve.size() == 4000 / 50);
+    CHECK(r.curve.back().loss < r.curve.front().loss);
+}
+
+TEST_CASE("training is bit-identical for a seed, and a resumed run ends where an uninterrupted one does") {
+    const auto data = DiagonalGaussian::isotropic(2, 0.0, 0.5);
+    MlpOptions m;
+    m.width = 32;
+    m.depth = 2;
+    const auto initial = Network::mlp(m);
+    TrainOptions t;
+    t.steps = 40;
+    t.batch = 32;
+    t.record_every = 10;
+    t.checkpoint_every = 20;
+    t.ema_start = 10;
+    const auto full = train_network(initial, data, t);
+    CHECK(train_network(initial, data, t).model.parameters() == full.model.parameters());
+    t.checkpoint = temp("train.checkpoint");
+    fs::remove(t.checkpoint);
+    struct Stop {};
+    CHECK_THROWS_AS(train_network(initial, data, t,
+                                  [](const TrainPoint& p, double) {
+                                      if (p.step == 30) throw Stop{};
+                                  }),
+                    Stop);
+    REQUIRE(fs::exists(t.checkpoint));  // written at step 20
+    t.resume = true;
+    const auto resumed = train_network(initial, data, t);
+    {
+        const auto a = resumed.model.parameters(), b = full.model.parameters();
+        double worst = 0.0;
+        std::size_t where = 0;
+        for (std::size_t k = 0; k < a.size(); ++k)
+            if (std::abs(a[k] - b[k]) > worst) {
+                worst = std::abs(a[k] - b[k]);
+                where = k;
+            }
+        MESSAGE("resume: largest parameter difference ", worst, " at ", where, " of ", a.size());
+    }
+    CHECK(resumed.model.parameters() == full.model.parameters());
+    CHECK(resumed.ema.parameters() == full.ema.parameters());
+    REQUIRE(resumed.curve.size() == full.curve.size());
+    for (std::size_t k = 0; k < full.curve.size(); ++k) CHECK(resumed.curve[k].loss == full.curve[k].loss);
+    CHECK_FALSE(fs::exists(t.checkpoint));  // removed when complete
+}
+
+TEST_CASE("a non-finite training loss stops with the step; bad options are refused") {
+    const auto data = DiagonalGaussian::isotropic(1, 1e30, 1.0);  // overflows float32
+    const auto net = Network::mlp(MlpOptions{1, 8, 1});
+    TrainOptions t;
+    t.steps = 3;
+    t.batch = 4;
+    CHECK_THROWS_WITH_AS(train_network(net, data, t), doctest::Contains("at step 1"), NumericalError);
+    t.checkpoint_every = 7;
+    t.record_every = 5;
+    CHECK_THROWS_AS(train_network(net, DiagonalGaussian::isotropic(1, 0.0, 1.0), t), InputError);
+    CHECK_THROWS_WITH_AS(train_network(net, DiagonalGaussian::isotropic(2, 0.0, 1.0), TrainOptions{}),
+                         doctest::Contains("dimension"), InputError);
+}
