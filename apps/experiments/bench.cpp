@@ -14,7 +14,9 @@
 #include "ayslab/rng.hpp"
 #include "ayslab/roofline.hpp"
 #include "ayslab/sampler.hpp"
+#include "ayslab/network.hpp"
 #include "ayslab/solver/registry.hpp"
+#include "ayslab/train.hpp"
 #include "keys.hpp"
 #include "list.hpp"
 
@@ -151,6 +153,31 @@ Result run(const Config& cfg, const RunContext&) {
                 fmt::format("KLUB Monte Carlo, {} ring of 8, {} thread(s): {:.3g} samples/s", pn, t, rate));
         }
     }
+    // Training steps per second (LibTorch, float32): the MLP of `run-experiment train` (128 x 3, EDM
+    // preconditioning and loss) on minibatches of 512 from the ring of 8, Adam, clipping and EMA; the
+    // same step as bench/torch_train.py runs in Python PyTorch.
+    const auto train_steps = static_cast<std::size_t>(cfg.integer("training_steps"));
+    if (!torch_available()) {
+        r.line("training: skipped (this build has no LibTorch)");
+    } else if (train_steps > 0) {
+        const auto ring = make_dataset("ring8", DatasetOptions{});
+        MlpOptions mo;
+        mo.dim = 2;
+        const auto net = Network::mlp(mo);
+        for (const auto t64 : threads) {
+            TrainOptions to;
+            to.steps = train_steps;
+            to.batch = 512;
+            to.record_every = train_steps;
+            to.checkpoint_every = 0;
+            to.threads = static_cast<std::size_t>(t64);
+            const double s = seconds_per_run([&] { train_network(net, *ring.data, to); }, min_seconds);
+            const double rate = static_cast<double>(train_steps) / s;
+            r.values["training"][std::to_string(t64)] = {{"steps_per_s", rate}, {"batch", 512}};
+            r.line(fmt::format("training (MLP 128x3, batch 512, EDM loss, Adam + EMA), {} thread(s): {:.1f} steps/s",
+                               t64, rate));
+        }
+    }
     return r;
 }
 
@@ -159,7 +186,7 @@ Result run(const Config& cfg, const RunContext&) {
 Experiment bench_experiment() {
     return {
         "bench",
-        "throughput of sampling, the ideal denoiser and KLUB Monte Carlo, against the GEMM roofline",
+        "throughput of sampling, the ideal denoiser, KLUB Monte Carlo (against the GEMM roofline) and training",
         {
             seed_key(),
             {"threads", KeyType::integer_list, "thread counts to time", 1, 1024},
@@ -172,6 +199,7 @@ Experiment bench_experiment() {
             {"gemm_seconds", KeyType::number, "time per GEMM roofline measurement", 0.01, 60},
             {"precisions", KeyType::string_list, "denoiser arithmetic to time", {}, {}, precision_names()},
             {"min_seconds", KeyType::number, "each timing repeats its run for at least this long", 0, 60},
+            {"training_steps", KeyType::integer, "training steps per timed run (0: no training case)", 0, 1e8},
         },
         run};
 }

@@ -155,7 +155,7 @@ TrainResult train_network(const Network& initial, const Data& data, const TrainO
         data.sample(b, o.seed, step * b, x0);
         fill_normal_flat(o.seed, train_stream, 3 * step, 0, eps);
         fill_normal_flat(o.seed, train_stream, 3 * step + 1, 0, z);
-        for (std::size_t i = 0; i < b; ++i) fill_uniform({o.seed, train_stream, i, 3 * step + 2}, {&u[i], 1});
+        fill_uniform({o.seed, train_stream, 0, 3 * step + 2}, u);
         float* xp = xs.data_ptr<float>();
         float* x0p = x0s.data_ptr<float>();
         for (std::size_t i = 0; i < b; ++i) {
