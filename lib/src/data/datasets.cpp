@@ -7,6 +7,7 @@
 #include <numbers>
 
 #include "ayslab/data/empirical.hpp"
+#include "ayslab/data/gaussian.hpp"
 #include "ayslab/data/mixture.hpp"
 #include "ayslab/data/sharded.hpp"
 #include "ayslab/error.hpp"
@@ -134,6 +135,30 @@ Dataset make_fashion_mnist(const DatasetOptions& o) {
     return ds;
 }
 
+// Held-out draws of a data set that samples itself (at addresses training and metrics never use).
+template <class D>
+Dataset exact_set(std::unique_ptr<D> data, const DatasetOptions& o) {
+    Dataset ds;
+    ds.held_out = {o.held_out, data->dim(), std::vector<double>(data->dim() * o.held_out)};
+    data->sample(o.held_out, o.seed, held_out_offset, ds.held_out.values);
+    ds.data = std::move(data);
+    return ds;
+}
+
+// A 2-D Gaussian with unequal variances and a non-zero mean: every denoiser, loss and KL is closed form.
+Dataset make_gaussian(const DatasetOptions& o) {
+    return exact_set(std::make_unique<DiagonalGaussian>(std::vector<double>{0.5, -0.3}, std::vector<double>{0.4, 1.0}), o);
+}
+
+// Three anisotropic 2-D Gaussians of unequal weights: an exact multimodal denoiser that is not a ring.
+Dataset make_mixture(const DatasetOptions& o) {
+    auto mix = std::make_unique<GaussianMixture>(std::vector<double>{0.5, 0.3, 0.2},
+                                                 std::vector<double>{-1.5, 0.0, 1.0, 1.2, 1.0, -1.0},
+                                                 std::vector<double>{0.04, 0.25, 0.09, 0.01, 0.16, 0.04}, 2);
+    mix->set_precision(o.precision);
+    return exact_set(std::move(mix), o);
+}
+
 Dataset make_file(const DatasetOptions& o) {
     if (o.file.empty()) throw InputError("data set 'file' needs a file path");
     Dataset ds;
@@ -150,6 +175,8 @@ const std::vector<DatasetEntry>& dataset_registry() {
         {"moons", "two moons, `points` samples with noise 0.05 (ideal denoiser)", true, make_generated<moons>},
         {"swiss-roll", "2-D swiss roll, `points` samples with noise 0.05", true, make_generated<roll>},
         {"checkerboard", "4x4 checkerboard, `points` uniform samples", true, make_generated<board>},
+        {"gaussian", "a 2-D Gaussian N((0.5, -0.3), diag(0.16, 1)): everything closed form", true, make_gaussian},
+        {"mixture", "3 anisotropic 2-D Gaussians, weights 0.5 / 0.3 / 0.2: an exact mixture", true, make_mixture},
         {"fashion-mnist", "Fashion-MNIST training images (`subset`), d = 784", false, make_fashion_mnist},
         {"file", "a point set from `file` (.csv, .txt, .npy, .idx, .gz)", false, make_file},
     };
