@@ -9,10 +9,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ayslab/denoiser.hpp"
+#include "ayslab/process.hpp"
 
 namespace ayslab {
 
@@ -40,6 +43,10 @@ class Network {
 
     std::size_t dim() const;
     std::string description() const;
+    // The module's forward on a batch: x (n x dim, float32) and one number per row (c) -> out (n x dim).
+    // Thread-safe (calls are serialised; LibTorch's intra-op threads parallelise each).
+    void forward(std::span<const float> x, std::span<const float> c, std::size_t n, std::span<float> out,
+                 std::size_t threads = 0) const;
     // All trainable parameters flattened in a fixed order (for reproducibility checks and EMA).
     std::vector<float> parameters() const;
     std::size_t parameter_count() const;
@@ -53,12 +60,38 @@ class Network {
     std::shared_ptr<Impl> impl_;
 };
 
-// A network behind the Denoiser interface: float32 inside, batches of at most `chunk` rows, LibTorch's
-// intra-op threads set to `threads` (0 = leave as is). jacobian_trace is the base class's central
-// differences (exact_divergence() is false).
+// What a model's forward(x, c) means (docs/your-model.md). With x~ = x_t / s(t) the state in sigma
+// units and the process's (s(t), sigma(t)) (MATH §1):
+//   denoiser  forward(x~, sigma) = D                                        (k-diffusion's convention)
+//   edm       forward(c_in x~, ln(sigma)/4) = F, D = c_skip x~ + c_out F   (EDM; sigma_data)
+//   eps       forward(x_t, time) = eps_hat,          D = x~ - sigma eps_hat
+//   x0        forward(x_t, time) = x0_hat,           D = x0_hat
+//   score     forward(x_t, time) = grad log p_t(x_t), D = (x_t + s^2 sigma^2 score) / s
+//   v         forward(x_t, time) = v = s eps - s sigma x0,  D = (s x_t - s sigma v) / (s^2 (1 + sigma^2))
+//   flow      forward(x_t, time) = u = eps - x0 (x_t = (1 - t) x0 + t eps), D = x_t - t u (process flow)
+// time is the process's t (DDPM processes: the fractional timestep, log sigma interpolated as
+// k-diffusion's DiscreteSchedule; score_sde's continuous t) or sigma itself.
+enum class Parametrisation { denoiser, edm, eps, x0, score, v, flow };
+enum class TimeInput { t, sigma };
+std::vector<std::string> parametrisation_names();
+Parametrisation parse_parametrisation(std::string_view name);
+
+struct ModelConvention {
+    Parametrisation parametrisation = Parametrisation::denoiser;
+    std::string process = "edm";  // for s(t) and t(sigma)
+    TimeInput time = TimeInput::t;
+    double sigma_data = 0.5;  // edm
+};
+
+// A network behind the Denoiser interface: the solver state stays float64, the network runs in float32
+// on batches of at most `chunk` rows with LibTorch's intra-op threads set to `threads` (0 = as is).
+// jacobian_trace is the base class's central differences (exact_divergence() is false).
 class NetworkDenoiser final : public Denoiser {
   public:
-    NetworkDenoiser(Network network, std::size_t threads = 1, std::size_t chunk = 4096);
+    NetworkDenoiser(Network network, ModelConvention convention = {}, std::size_t threads = 1,
+                    std::size_t chunk = 4096);
+    NetworkDenoiser(Network network, std::size_t threads, std::size_t chunk = 4096)
+        : NetworkDenoiser(std::move(network), ModelConvention{}, threads, chunk) {}
     std::size_t dim() const override;
     void denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
     void denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
@@ -67,6 +100,8 @@ class NetworkDenoiser final : public Denoiser {
 
   private:
     Network network_;
+    ModelConvention convention_;
+    std::shared_ptr<const Process> process_;
     std::size_t threads_, chunk_;
 };
 

@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <algorithm>
 #include <mutex>
 #include <sstream>
 
@@ -168,41 +169,32 @@ Network Network::clone() const {
     return Network(std::move(impl));
 }
 
-NetworkDenoiser::NetworkDenoiser(Network network, std::size_t threads, std::size_t chunk)
-    : network_(std::move(network)), threads_(threads), chunk_(std::max<std::size_t>(1, chunk)) {}
-
-std::size_t NetworkDenoiser::dim() const { return network_.dim(); }
-
-void NetworkDenoiser::denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const {
-    check_batch(*this, x, n, out);
-    thread_local std::vector<double> sig;
-    sig.assign(n, sigma);
-    denoise_rows(x, n, sig, out);
-}
-
-void NetworkDenoiser::denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
-                                   std::span<double> out) const {
-    check_batch(*this, x, n, out);
-    // One forward at a time on a module (its calls are not documented as thread-safe); LibTorch's own
+void Network::forward(std::span<const float> x, std::span<const float> c, std::size_t n, std::span<float> out,
+                      std::size_t threads) const {
+    const std::size_t d = impl_->dim;
+    if (x.size() != n * d || c.size() != n || out.size() != n * d)
+        throw InputError(fmt::format("network forward: {} rows of dimension {} need {} values", n, d, n * d));
+    // One forward at a time (module calls are not documented as thread-safe); LibTorch's own
     // intra-op threads parallelise each call.
     static std::mutex mutex;
     const std::lock_guard lock(mutex);
-    if (threads_ > 0 && static_cast<std::size_t>(at::get_num_threads()) != threads_)
-        at::set_num_threads(static_cast<int>(threads_));
+    if (threads > 0 && static_cast<std::size_t>(at::get_num_threads()) != threads)
+        at::set_num_threads(static_cast<int>(threads));
     torch::NoGradGuard no_grad;
-    const std::size_t d = dim();
-    for (std::size_t first = 0; first < n; first += chunk_) {
-        const std::size_t count = std::min(chunk_, n - first);
-        auto xs = torch::empty({static_cast<std::int64_t>(count), static_cast<std::int64_t>(d)}, torch::kFloat32);
-        auto ss = torch::empty({static_cast<std::int64_t>(count)}, torch::kFloat32);
-        float* xp = xs.data_ptr<float>();
-        float* sp = ss.data_ptr<float>();
-        for (std::size_t k = 0; k < count * d; ++k) xp[k] = static_cast<float>(x[first * d + k]);
-        for (std::size_t i = 0; i < count; ++i) sp[i] = static_cast<float>(sigmas[first + i]);
-        const auto y = network_.impl().module.forward({xs, ss}).toTensor().to(torch::kFloat32).contiguous();
-        const float* yp = y.data_ptr<float>();
-        for (std::size_t k = 0; k < count * d; ++k) out[first * d + k] = yp[k];
+    const auto rows = static_cast<std::int64_t>(n), cols = static_cast<std::int64_t>(d);
+    auto xs = torch::from_blob(const_cast<float*>(x.data()), {rows, cols}, torch::kFloat32);
+    auto cs = torch::from_blob(const_cast<float*>(c.data()), {rows}, torch::kFloat32);
+    torch::Tensor y;
+    try {
+        y = impl_->module.forward({xs, cs}).toTensor();
+    } catch (const std::exception& e) {
+        throw InputError(fmt::format("{}: forward failed: {}", impl_->description, first_line(e.what())));
     }
+    if (y.dim() != 2 || y.size(0) != rows || y.size(1) != cols)
+        throw InputError(fmt::format("{}: forward returned the wrong shape (expected [{}, {}])", impl_->description,
+                                     rows, cols));
+    y = y.to(torch::kFloat32).contiguous();
+    std::copy_n(y.data_ptr<float>(), n * d, out.data());
 }
 
 }  // namespace ayslab

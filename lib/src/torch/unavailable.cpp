@@ -22,14 +22,8 @@ std::string Network::description() const { unavailable(); }
 std::vector<float> Network::parameters() const { unavailable(); }
 std::size_t Network::parameter_count() const { unavailable(); }
 Network Network::clone() const { unavailable(); }
-NetworkDenoiser::NetworkDenoiser(Network network, std::size_t threads, std::size_t chunk)
-    : network_(std::move(network)), threads_(threads), chunk_(chunk) {
-    unavailable();
-}
-std::size_t NetworkDenoiser::dim() const { unavailable(); }
-void NetworkDenoiser::denoise(std::span<const double>, std::size_t, double, std::span<double>) const { unavailable(); }
-void NetworkDenoiser::denoise_rows(std::span<const double>, std::size_t, std::span<const double>,
-                                   std::span<double>) const {
+void Network::forward(std::span<const float>, std::span<const float>, std::size_t, std::span<float>,
+                      std::size_t) const {
     unavailable();
 }
 TrainResult train_network(const Network&, const Data&, const TrainOptions&, const TrainProgress&) { unavailable(); }
