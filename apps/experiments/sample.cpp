@@ -43,7 +43,10 @@ Result run(const Config& cfg, const RunContext& ctx) {
         x.resize(n * d);
         sample_marginal(*ds.data, schedule.sigma_max(), x, n, cfg.seed(), ctx.threads);
     }
-    const auto stats = sample(ds.data->denoiser(), *solver, schedule, x, n, {cfg.seed(), ctx.threads, 256});
+    // The sampler calls the data's exact denoiser, or a model (metrics stay against the exact data).
+    const auto model = read_model_denoiser(cfg, *ds.data, ctx);
+    const Denoiser& denoiser = model ? *model : ds.data->denoiser();
+    const auto stats = sample(denoiser, *solver, schedule, x, n, {cfg.seed(), ctx.threads, 256});
     Result r;
     r.values["schedule"] = schedule_json(schedule, *process);
     r.values["nfe"] = stats.nfe;
@@ -79,7 +82,8 @@ Experiment sample_experiment() {
             Schema{described(shared_key("particles"), "particles (ignored with start)"),
                    {"start", KeyType::string, ".npy of start points at sigma_max (n x d); empty: exact p_sigma_max"},
                    {"output", KeyType::string, ".npy for the end points (float64); empty: not saved"}} +
-            shared_keys({"eta", "s_churn", "s_tmin", "s_tmax", "s_noise", "snr", "corrector_steps", "kdiffusion_3m"}),
+            shared_keys({"eta", "s_churn", "s_tmin", "s_tmax", "s_noise", "snr", "corrector_steps", "kdiffusion_3m",
+                         "denoiser", "model", "parametrisation", "model_process", "model_time", "model_sigma_data"}),
         run};
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "ayslab/error.hpp"
+#include "ayslab/network.hpp"
 #include "ayslab/precision.hpp"
 #include "ayslab/solver/registry.hpp"
 
@@ -46,6 +47,14 @@ Schema make_table() {
         precision_key(),
         {"data_shards", KeyType::integer,
          "point sets: split the data into this many shards over the MPI ranks (1 = every rank holds all)", 1, 1e6},
+        // denoiser group: the data's exact denoiser, or a model (network.hpp, docs/your-model.md)
+        {"denoiser", KeyType::string, "what the sampler calls: the data's exact denoiser, or a model file", {}, {},
+         {"exact", "model"}},
+        {"model", KeyType::string, "TorchScript model file for denoiser=model"},
+        {"parametrisation", KeyType::string, "what the model outputs", {}, {}, parametrisation_names()},
+        {"model_process", KeyType::string, "the model's process (s(t), sigma(t) for its inputs)", {}, {}, process_names()},
+        {"model_time", KeyType::string, "the model's second input: the process's t, or sigma", {}, {}, {"t", "sigma"}},
+        {"model_sigma_data", KeyType::number, "parametrisation=edm: sigma_data", 1e-6, 1e6},
         // evaluation group
         {"eval_particles", KeyType::integer, "particles per evaluation seed", 10, 1e8},
         {"eval_seeds", KeyType::integer, "evaluation seeds (standard errors over seeds)", 2, 1000},
@@ -162,6 +171,21 @@ DatasetOptions read_dataset_options(const Config& cfg, const RunContext& ctx) {
     if (has(cfg, "precision")) o.precision = parse_precision(cfg.string("precision"));
     if (has(cfg, "data_shards")) o.shards = static_cast<std::size_t>(cfg.integer("data_shards"));
     return o;
+}
+
+std::unique_ptr<Denoiser> read_model_denoiser(const Config& cfg, const Data& data, const RunContext& ctx) {
+    if (cfg.string("denoiser") == "exact") return nullptr;
+    const std::filesystem::path file = cfg.string("model");
+    if (file.empty()) throw InputError("denoiser=model needs --set model=FILE (a TorchScript model)");
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec))
+        throw InputError(fmt::format("model file '{}' does not exist or is not a file", file.string()));
+    ModelConvention convention;
+    convention.parametrisation = parse_parametrisation(cfg.string("parametrisation"));
+    convention.process = cfg.string("model_process");
+    convention.time = cfg.string("model_time") == "sigma" ? TimeInput::sigma : TimeInput::t;
+    convention.sigma_data = cfg.number("model_sigma_data");
+    return std::make_unique<NetworkDenoiser>(Network::load(file, data.dim()), convention, ctx.threads);
 }
 
 AysOptions read_ays_options(const Config& cfg, const RunContext& ctx) {

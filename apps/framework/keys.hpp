@@ -6,6 +6,8 @@
 //             corrector_steps, kdiffusion_3m                                     -> read_solver_options
 //   data      data, file, points, held_out, precision, data_shards               -> read_dataset_options
 //   evaluation eval_particles, eval_seeds, projections                           -> read_evaluation
+//   denoiser  denoiser, model, parametrisation, model_process, model_time,
+//             model_sigma_data                                                  -> read_model_denoiser
 //   AYS       subdivisions, samples, validation_samples, golden_iterations, max_sweeps, patience,
 //             min_improvement                                                    -> read_ays_options
 // An experiment lists the shared keys it takes (shared_keys({...})) beside its own.
@@ -48,6 +50,11 @@ SolverOptions read_solver_options(const Config& config);
 
 // The data group (seed from the config, threads from the run).
 DatasetOptions read_dataset_options(const Config& config, const RunContext& context);
+
+// The denoiser group (denoiser, model, parametrisation, model_process, model_time, model_sigma_data):
+// null for denoiser=exact (use the data's), else the model file as a NetworkDenoiser. A missing file is
+// an InputError before LibTorch is needed.
+std::unique_ptr<Denoiser> read_model_denoiser(const Config& config, const Data& data, const RunContext& context);
 
 // The AYS group, with the seed, threads and checkpoint of the run.
 AysOptions read_ays_options(const Config& config, const RunContext& context);
