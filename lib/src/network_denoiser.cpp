@@ -41,7 +41,8 @@ std::size_t NetworkDenoiser::dim() const { return network_.dim(); }
 
 void NetworkDenoiser::denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const {
     check_batch(*this, x, n, out);
-    std::vector<double> sig(n, sigma);
+    thread_local std::vector<double> sig;  // reused: the sampler calls this every step
+    sig.assign(n, sigma);
     denoise_rows(x, n, sig, out);
 }
 
@@ -51,8 +52,11 @@ void NetworkDenoiser::denoise_rows(std::span<const double> x, std::size_t n, std
     const std::size_t d = dim();
     const auto p = convention_.parametrisation;
     const double sd = convention_.sigma_data;
-    std::vector<float> xin, c, y;
-    std::vector<double> s_of(std::min(chunk_, n)), t_of(std::min(chunk_, n));
+    // Work buffers reused across calls on this thread (no allocation per sampler step once sized).
+    thread_local std::vector<float> xin, c, y;
+    thread_local std::vector<double> s_of, t_of;
+    s_of.resize(std::min(chunk_, n));
+    t_of.resize(std::min(chunk_, n));
     for (std::size_t first = 0; first < n; first += chunk_) {
         const std::size_t count = std::min(chunk_, n - first);
         xin.resize(count * d);
