@@ -29,12 +29,30 @@ struct MlpOptions {
     std::uint64_t seed = 0;         // initial weights and frequencies
 };
 
+// A small U-Net for square images (Fashion-MNIST: 1 x 28 x 28), with the same EDM preconditioning and
+// calling convention as the MLP: x is N x (channels * side * side), reshaped inside the module. Levels
+// halve the resolution (a 3x3 stride-2 convolution down, a 2x2 stride-2 transposed convolution up, so
+// side must be divisible by 2^(levels - 1)); level k has base_channels * 2^k channels, one residual block
+// (GroupNorm, SiLU, 3x3 convolutions, the noise embedding added per channel) on each side, and the
+// down path's features concatenated on the way up.
+struct UnetOptions {
+    std::size_t image_channels = 1;
+    std::size_t side = 28;
+    std::size_t base_channels = 16;
+    std::size_t levels = 2;
+    std::size_t frequencies = 16;
+    double frequency_scale = 4.0;
+    double sigma_data = 0.5;
+    std::uint64_t seed = 0;
+};
+
 // Whether this build has LibTorch (AYSLAB_TORCH); the functions below throw InputError without it.
 bool torch_available();
 
 class Network {
   public:
     static Network mlp(const MlpOptions& options);
+    static Network unet(const UnetOptions& options);
     // A TorchScript file (ours or a user's with the same calling convention). InputError with one line
     // for a missing, unreadable or non-TorchScript file.
     static Network load(const std::filesystem::path& path, std::size_t dim);

@@ -28,22 +28,50 @@ void deterministic_torchscript() {
     (void)done;
 }
 
-namespace {
-
 // Weights from addressed normal draws (not torch's global generator): the same seed gives the same
 // network in any process, at any thread count.
-torch::Tensor normal_tensor(std::uint64_t seed, std::uint64_t which, std::int64_t rows, std::int64_t cols,
-                            double scale) {
-    std::vector<double> v(static_cast<std::size_t>(rows * cols));
+torch::Tensor normal_tensor(std::uint64_t seed, std::uint64_t which, std::vector<std::int64_t> shape, double scale) {
+    std::int64_t count = 1;
+    for (const auto n : shape) count *= n;
+    std::vector<double> v(static_cast<std::size_t>(count));
     fill_normal({seed, static_cast<std::uint64_t>(Stream::user) + 40, which, 0}, v);
     std::vector<float> f(v.size());
     for (std::size_t k = 0; k < v.size(); ++k) f[k] = static_cast<float>(scale * v[k]);
-    return torch::from_blob(f.data(), {rows, cols}, torch::kFloat32).clone();
+    return torch::from_blob(f.data(), shape, torch::kFloat32).clone();
 }
+
+std::string edm_preamble(double sd) {
+    const double sd2 = sd * sd;
+    return fmt::format(R"(    s = sigma.unsqueeze(1)
+    r = torch.sqrt(s * s + {sd2:.17g})
+    c_skip = {sd2:.17g} / (s * s + {sd2:.17g})
+    c_out = s * {sd:.17g} / r
+    c_noise = torch.log(s) * 0.25
+    a = c_noise * self.freqs.unsqueeze(0) * 6.283185307179586
+)",
+                       fmt::arg("sd", sd), fmt::arg("sd2", sd2));
+}
+
+namespace {
 
 std::string first_line(const std::string& s) {
     const auto nl = s.find('\n');
     return nl == std::string::npos ? s : s.substr(0, nl);
+}
+
+// The line of a TorchScript traceback that says what went wrong ("RuntimeError: The size of tensor a
+// (3) must match ..."), or the first line when there is no such line.
+std::string error_line(const std::string& s) {
+    std::size_t start = 0;
+    std::string found;
+    while (start < s.size()) {
+        auto end = s.find('\n', start);
+        if (end == std::string::npos) end = s.size();
+        const auto line = s.substr(start, end - start);
+        if (line.find("Error: ") != std::string::npos && line.find(' ') > line.find("Error")) found = line;
+        start = end + 1;
+    }
+    return found.empty() ? first_line(s) : found;
 }
 
 }  // namespace
@@ -56,7 +84,7 @@ Network Network::mlp(const MlpOptions& o) {
     torch::jit::Module m("AyslabMlp");
     const auto d = static_cast<std::int64_t>(o.dim), w = static_cast<std::int64_t>(o.width),
                f = static_cast<std::int64_t>(o.frequencies);
-    m.register_buffer("freqs", normal_tensor(o.seed, 0, 1, f, o.frequency_scale).reshape({f}));
+    m.register_buffer("freqs", normal_tensor(o.seed, 0, {f}, o.frequency_scale));
     std::int64_t in = d + 2 * f;
     std::string body;
     std::uint64_t which = 1;
@@ -65,27 +93,20 @@ Network Network::mlp(const MlpOptions& o) {
         const std::int64_t out = last ? d : w;
         // Scaled normal initialisation (fan-in); the output layer starts at zero, so an untrained
         // network is D = c_skip x, the denoiser of N(0, sigma_data^2).
-        auto weight = last ? torch::zeros({in, out}) : normal_tensor(o.seed, which++, in, out, 1.0 / std::sqrt(double(in)));
+        auto weight = last ? torch::zeros({in, out}) : normal_tensor(o.seed, which++, {in, out}, 1.0 / std::sqrt(double(in)));
         m.register_parameter(fmt::format("w{}", k), weight.requires_grad_(true), false);
         m.register_parameter(fmt::format("b{}", k), torch::zeros({out}).requires_grad_(true), false);
         body += fmt::format("    h = h @ self.w{0} + self.b{0}\n", k);
         if (!last) body += "    h = h * torch.sigmoid(h)\n";
         in = out;
     }
-    const double sd = o.sigma_data, sd2 = sd * sd;
     // EDM preconditioning around the MLP F (MATH §8): D = c_skip x + c_out F(c_in x, c_noise).
     m.define(fmt::format(R"(
 def forward(self, x, sigma):
-    s = sigma.unsqueeze(1)
-    r = torch.sqrt(s * s + {sd2:.17g})
-    c_skip = {sd2:.17g} / (s * s + {sd2:.17g})
-    c_out = s * {sd:.17g} / r
-    c_noise = torch.log(s) * 0.25
-    a = c_noise * self.freqs.unsqueeze(0) * 6.283185307179586
-    h = torch.cat([x / r, torch.cos(a), torch.sin(a)], 1)
+{preamble}    h = torch.cat([x / r, torch.cos(a), torch.sin(a)], 1)
 {body}    return c_skip * x + c_out * h
 )",
-                         fmt::arg("sd", sd), fmt::arg("sd2", sd2), fmt::arg("body", body)));
+                         fmt::arg("preamble", edm_preamble(o.sigma_data)), fmt::arg("body", body)));
     auto impl = std::make_shared<Impl>();
     impl->module = std::move(m);
     impl->dim = o.dim;
@@ -122,7 +143,7 @@ Network Network::load(const std::filesystem::path& path, std::size_t dim) {
         throw;
     } catch (const std::exception& e) {
         throw InputError(fmt::format("model file '{}': forward(x [N, {}], sigma [N]) failed: {}", path.string(), dim,
-                                     first_line(e.what())));
+                                     error_line(e.what())));
     }
     return Network(std::move(impl));
 }
@@ -188,7 +209,7 @@ void Network::forward(std::span<const float> x, std::span<const float> c, std::s
     try {
         y = impl_->module.forward({xs, cs}).toTensor();
     } catch (const std::exception& e) {
-        throw InputError(fmt::format("{}: forward failed: {}", impl_->description, first_line(e.what())));
+        throw InputError(fmt::format("{}: forward failed: {}", impl_->description, error_line(e.what())));
     }
     if (y.dim() != 2 || y.size(0) != rows || y.size(1) != cols)
         throw InputError(fmt::format("{}: forward returned the wrong shape (expected [{}, {}])", impl_->description,

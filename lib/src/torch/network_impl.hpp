@@ -2,7 +2,9 @@
 #pragma once
 #include <torch/script.h>
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "ayslab/network.hpp"
 
@@ -13,6 +15,14 @@ namespace ayslab {
 // (a resumed training run, or a denoiser evaluated in another order, would then not reproduce).
 // ayslab runs every module unoptimised; called before any module is built or loaded.
 void deterministic_torchscript();
+
+// A float32 tensor of addressed normal draws times scale (not torch's global generator): the same seed
+// gives the same network in any process, at any thread count.
+torch::Tensor normal_tensor(std::uint64_t seed, std::uint64_t which, std::vector<std::int64_t> shape, double scale);
+
+// The TorchScript lines of EDM's preconditioning (MATH §8) for the variables s (sigma, N x 1),
+// r = sqrt(s^2 + sd^2), c_skip, c_out and the Fourier features `a` of c_noise = ln(sigma)/4.
+std::string edm_preamble(double sigma_data);
 
 struct Network::Impl {
     torch::jit::Module module;

@@ -15,6 +15,7 @@ struct Network::Impl {};
 
 bool torch_available() { return false; }
 Network Network::mlp(const MlpOptions&) { unavailable(); }
+Network Network::unet(const UnetOptions&) { unavailable(); }
 Network Network::load(const std::filesystem::path&, std::size_t) { unavailable(); }
 void Network::save(const std::filesystem::path&) const { unavailable(); }
 std::size_t Network::dim() const { unavailable(); }
