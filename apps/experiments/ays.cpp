@@ -36,11 +36,16 @@ Result run(const Config& cfg, const RunContext& ctx) {
     // The start schedule: any family (EDM rho=7 by default, as in the paper); arctan's c is the data's
     // standard deviation.
     const Schedule start = read_schedule(cfg, process.get(), std::sqrt(dataset.data->data_variance()));
+    // The denoiser the schedule is optimised for and sampled with: the data's exact one, or a model file
+    // (docs/your-model.md); the KLUB's x0 draws and the metrics stay with the exact data.
+    const auto model = read_model_denoiser(cfg, *dataset.data, ctx);
+    const Denoiser& denoiser = model ? *model : dataset.data->denoiser();
     AysOptions o = read_ays_options(cfg, ctx);
     ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
-    const auto ays = optimise_ays(*dataset.data, dataset.data->denoiser(), start, o, std::ref(progress));
+    const auto ays = optimise_ays(*dataset.data, denoiser, start, o, std::ref(progress));
 
     Result r;
+    r.values["denoiser"] = model ? cfg.string("model") : "exact";
     r.values["trace"] = trace_json(ays.trace);
     r.values["stages"] = nlohmann::json::array();
     for (const auto& st : ays.stages)
@@ -56,8 +61,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const KlubMonteCarlo mc{o.validation_samples, cfg.seed() + 991, 0.0, ctx.threads};
     const std::pair<std::string, const Schedule*> compared[] = {{"ays", &best}, {"karras", &baseline}};
     const EvaluationOptions eo = read_evaluation(cfg, ctx);
-    r.line(fmt::format("AYS on {} ({} steps, started from {}), process {}", dataset.name, best.steps(),
-                       cfg.string("schedule"), process->name()));
+    r.line(fmt::format("AYS on {} ({} steps, started from {}), process {}, denoiser {}", dataset.name, best.steps(),
+                       cfg.string("schedule"), process->name(), model ? cfg.string("model") : "exact"));
     for (const auto& line : format_schedule(best, *process, "list")) r.line("  " + line);
     std::string header = fmt::format("{:<8} {:>22}", "schedule", "KLUB");
     for (const auto& s : cfg.strings("samplers")) header += fmt::format(" | {:^44}", s + ": NLL, sliced W2");
@@ -65,14 +70,14 @@ Result run(const Config& cfg, const RunContext& ctx) {
     double klubs[2] = {};
     for (std::size_t q = 0; q < 2; ++q) {
         const auto& [name, sched] = compared[q];
-        const auto k = klub_schedule_mc(*dataset.data, dataset.data->denoiser(), *sched, mc);
+        const auto k = klub_schedule_mc(*dataset.data, denoiser, *sched, mc);
         klubs[q] = k.value;
         nlohmann::json entry = {
             {"klub", k.value}, {"klub_se", k.standard_error}, {"sigmas", sched->sigmas()}};
         std::string line =
             fmt::format("{:<8} {:>22}", name, fmt::format("{:.5g} ± {:.2g}", k.value, k.standard_error));
         for (const auto& s : cfg.strings("samplers")) {
-            const auto quality = evaluate_samples(dataset, dataset.data->denoiser(), *make_solver(s), *sched, eo);
+            const auto quality = evaluate_samples(dataset, denoiser, *make_solver(s), *sched, eo);
             entry["samples"][s] = quality.to_json();
             line += fmt::format(" | {:>21} {:>21}", plus_minus(quality.nll), plus_minus(quality.sw2));
         }
@@ -92,7 +97,8 @@ Experiment ays_experiment() {
                 shared_keys({"data", "points", "file", "precision", "process", "steps", "subdivisions", "sigma_min",
                              "sigma_max", "schedule", "schedule_file", "rho", "samples", "validation_samples",
                              "golden_iterations", "max_sweeps", "patience", "min_improvement", "eval_particles",
-                             "eval_seeds", "projections", "samplers"}),
+                             "eval_seeds", "projections", "samplers", "denoiser", "model", "parametrisation",
+                             "model_process", "model_time", "model_sigma_data"}),
             run};
 }
 

@@ -48,8 +48,10 @@ LikelihoodResult probability_flow_log_likelihood(const Denoiser& denoiser, std::
         if (o.divergence == Divergence::exact) {
             denoiser.jacobian_trace(xs, 1, sigma, {&trace, 1});
         } else {
-            // eps^T J eps with J eps = (D(x + h eps) - D(x - h eps)) / 2h, h relative to sigma.
-            const double h = 1e-4 * sigma;
+            // eps^T J eps with J eps = (D(x + h eps) - D(x - h eps)) / 2h, h relative to sigma: 1e-4, or
+            // for a coarser D (float32) the cube root of its rounding, which balances rounding and the
+            // O(h^2) truncation error of the central difference.
+            const double h = std::max(1e-4, std::cbrt(denoiser.rounding())) * sigma;
             for (std::size_t k = 0; k < d; ++k) shifted[k] = s[k] + h * probe[k];
             denoiser.denoise(shifted, 1, sigma, up);
             for (std::size_t k = 0; k < d; ++k) shifted[k] = s[k] - h * probe[k];

@@ -46,82 +46,76 @@ void NetworkDenoiser::denoise(std::span<const double> x, std::size_t n, double s
     denoise_rows(x, n, sig, out);
 }
 
+NetworkDenoiser::RowMap NetworkDenoiser::row_map(double sigma) const {
+    const double sd = convention_.sigma_data;
+    switch (convention_.parametrisation) {
+        case Parametrisation::denoiser:
+            return {1.0, 0.0, 1.0, static_cast<float>(sigma)};
+        case Parametrisation::edm: {
+            // c_in, c_skip, c_out and c_noise = ln(sigma)/4 (NVlabs/edm EDMPrecond)
+            const double r = std::sqrt(sigma * sigma + sd * sd);
+            return {1.0 / r, sd * sd / (r * r), sigma * sd / r, static_cast<float>(0.25 * std::log(sigma))};
+        }
+        default:
+            break;
+    }
+    const double t = process_->t_of_sigma(sigma), s = process_->s(t);
+    const auto c = static_cast<float>(convention_.time == TimeInput::t ? t : sigma);
+    // The model sees x_t = s x~; D from its output F (MATH §1-2):
+    switch (convention_.parametrisation) {
+        case Parametrisation::x0:
+            return {s, 0.0, 1.0, c};
+        case Parametrisation::eps:  // D = x~ - sigma eps
+            return {s, 1.0, -sigma, c};
+        case Parametrisation::score:  // Tweedie: D = (x_t + s^2 sigma^2 score) / s
+            return {s, 1.0, s * sigma * sigma, c};
+        case Parametrisation::v:  // v = s eps - s sigma x0: D = (s x_t - s sigma v) / (s^2 (1 + sigma^2))
+            return {s, 1.0 / (1.0 + sigma * sigma), -sigma / (s * (1.0 + sigma * sigma)), c};
+        case Parametrisation::flow:  // u = eps - x0, x_t = (1 - t) x0 + t eps: D = x_t - t u
+            return {s, s, -t, c};
+        default:
+            throw InputError("unreachable parametrisation");
+    }
+}
+
 void NetworkDenoiser::denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
                                    std::span<double> out) const {
     check_batch(*this, x, n, out);
     const std::size_t d = dim();
-    const auto p = convention_.parametrisation;
-    const double sd = convention_.sigma_data;
     // Work buffers reused across calls on this thread (no allocation per sampler step once sized).
     thread_local std::vector<float> xin, c, y;
-    thread_local std::vector<double> s_of, t_of;
-    s_of.resize(std::min(chunk_, n));
-    t_of.resize(std::min(chunk_, n));
+    thread_local std::vector<RowMap> maps;
     for (std::size_t first = 0; first < n; first += chunk_) {
         const std::size_t count = std::min(chunk_, n - first);
         xin.resize(count * d);
         c.resize(count);
         y.resize(count * d);
+        maps.resize(count);
         for (std::size_t i = 0; i < count; ++i) {
-            const double sigma = sigmas[first + i];
-            double scale = 1.0;  // what x~ is multiplied by to make the model's input
-            switch (p) {
-                case Parametrisation::denoiser:
-                    c[i] = static_cast<float>(sigma);
-                    break;
-                case Parametrisation::edm:
-                    scale = 1.0 / std::sqrt(sigma * sigma + sd * sd);  // c_in
-                    c[i] = static_cast<float>(0.25 * std::log(sigma));  // c_noise
-                    break;
-                default: {
-                    const double t = process_->t_of_sigma(sigma);
-                    t_of[i] = t;
-                    s_of[i] = process_->s(t);
-                    scale = s_of[i];  // x_t = s x~
-                    c[i] = static_cast<float>(convention_.time == TimeInput::t ? t : sigma);
-                }
-            }
-            for (std::size_t j = 0; j < d; ++j) xin[i * d + j] = static_cast<float>(scale * x[(first + i) * d + j]);
+            maps[i] = row_map(sigmas[first + i]);
+            c[i] = maps[i].c;
+            for (std::size_t j = 0; j < d; ++j)
+                xin[i * d + j] = static_cast<float>(maps[i].k * x[(first + i) * d + j]);
         }
         network_.forward(xin, c, count, y, threads_);
-        for (std::size_t i = 0; i < count; ++i) {
-            const double sigma = sigmas[first + i];
+        for (std::size_t i = 0; i < count; ++i)
             for (std::size_t j = 0; j < d; ++j) {
                 const std::size_t k = (first + i) * d + j;
-                const double xs = x[k], f = y[i * d + j];
-                double den = f;
-                switch (p) {
-                    case Parametrisation::denoiser:
-                    case Parametrisation::x0:
-                        break;
-                    case Parametrisation::edm: {
-                        const double r = std::sqrt(sigma * sigma + sd * sd);
-                        den = sd * sd / (r * r) * xs + sigma * sd / r * f;  // c_skip x~ + c_out F
-                        break;
-                    }
-                    case Parametrisation::eps:
-                        den = xs - sigma * f;
-                        break;
-                    case Parametrisation::score: {
-                        const double s = s_of[i], xt = s * xs;
-                        den = (xt + s * s * sigma * sigma * f) / s;  // Tweedie (MATH §2)
-                        break;
-                    }
-                    case Parametrisation::v: {
-                        const double s = s_of[i], xt = s * xs;
-                        den = (s * xt - s * sigma * f) / (s * s * (1.0 + sigma * sigma));
-                        break;
-                    }
-                    case Parametrisation::flow: {
-                        const double xt = s_of[i] * xs;
-                        den = xt - t_of[i] * f;
-                        break;
-                    }
-                }
-                out[k] = den;
+                out[k] = maps[i].a * x[k] + maps[i].b * static_cast<double>(y[i * d + j]);
             }
-        }
     }
+}
+
+void NetworkDenoiser::jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
+                                     std::span<double> out) const {
+    const std::size_t d = dim();
+    if (x.size() != n * d || out.size() != n) throw InputError("jacobian_trace: wrong buffer sizes");
+    const RowMap m = row_map(sigma);
+    std::vector<float> xin(n * d), c(n, m.c);
+    for (std::size_t k = 0; k < n * d; ++k) xin[k] = static_cast<float>(m.k * x[k]);
+    network_.jacobian_trace(xin, c, n, out, threads_);
+    // D = a x~ + b F(k x~): tr dD/dx~ = a d + b k tr dF/dx.
+    for (std::size_t i = 0; i < n; ++i) out[i] = m.a * static_cast<double>(d) + m.b * m.k * out[i];
 }
 
 }  // namespace ayslab

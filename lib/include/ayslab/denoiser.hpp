@@ -26,6 +26,9 @@ class Denoiser {
     // identity): the divergence of the probability-flow drift.
     virtual void jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
                                 std::span<double> out) const;
+    // The relative rounding of D's values (2^-52 in float64; a float32 network 2^-23): finite
+    // differences of D (Hutchinson's J eps) size their step by it.
+    virtual double rounding() const { return 0x1p-52; }
     // True for a denoiser spread over MPI ranks (ShardedEmpiricalData): every rank must make the same
     // calls in the same order. Loops read it in one place, for_chunks_calling() below.
     virtual bool collective() const { return false; }

@@ -65,6 +65,10 @@ class Network {
     // Thread-safe (calls are serialised; LibTorch's intra-op threads parallelise each).
     void forward(std::span<const float> x, std::span<const float> c, std::size_t n, std::span<float> out,
                  std::size_t threads = 0) const;
+    // tr d forward(x, c) / dx per row, exact up to float32, by LibTorch's autograd (dim() backward passes
+    // per batch). Assumes rows are independent (no batch statistics), as every denoiser is.
+    void jacobian_trace(std::span<const float> x, std::span<const float> c, std::size_t n, std::span<double> out,
+                        std::size_t threads = 0) const;
     // All trainable parameters flattened in a fixed order (for reproducibility checks and EMA).
     std::vector<float> parameters() const;
     std::size_t parameter_count() const;
@@ -103,7 +107,8 @@ struct ModelConvention {
 
 // A network behind the Denoiser interface: the solver state stays float64, the network runs in float32
 // on batches of at most `chunk` rows with LibTorch's intra-op threads set to `threads` (0 = as is).
-// jacobian_trace is the base class's central differences (exact_divergence() is false).
+// jacobian_trace is the network's own by autograd (float32; exact_divergence() is true): with the
+// conventions above D = a x~ + b F(k x~, c) per row, so tr dD/dx~ = a d + b k tr dF/dx.
 class NetworkDenoiser final : public Denoiser {
   public:
     NetworkDenoiser(Network network, ModelConvention convention = {}, std::size_t threads = 1,
@@ -114,9 +119,18 @@ class NetworkDenoiser final : public Denoiser {
     void denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
     void denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
                       std::span<double> out) const override;
+    bool exact_divergence() const override { return true; }
+    double rounding() const override { return 0x1p-23; }  // float32 inside
+    void jacobian_trace(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
     const Network& network() const { return network_; }
 
   private:
+    // Per row: the model's input scale k (input = k x~), its second input c, and D = a x~ + b F.
+    struct RowMap {
+        double k, a, b;
+        float c;
+    };
+    RowMap row_map(double sigma) const;
     Network network_;
     ModelConvention convention_;
     std::shared_ptr<const Process> process_;

@@ -59,6 +59,13 @@ std::string first_line(const std::string& s) {
     return nl == std::string::npos ? s : s.substr(0, nl);
 }
 
+// One module call at a time (module calls are not documented as thread-safe); LibTorch's own intra-op
+// threads parallelise each call.
+std::mutex& module_mutex() {
+    static std::mutex mutex;
+    return mutex;
+}
+
 // The line of a TorchScript traceback that says what went wrong ("RuntimeError: The size of tensor a
 // (3) must match ..."), or the first line when there is no such line.
 std::string error_line(const std::string& s) {
@@ -195,10 +202,7 @@ void Network::forward(std::span<const float> x, std::span<const float> c, std::s
     const std::size_t d = impl_->dim;
     if (x.size() != n * d || c.size() != n || out.size() != n * d)
         throw InputError(fmt::format("network forward: {} rows of dimension {} need {} values", n, d, n * d));
-    // One forward at a time (module calls are not documented as thread-safe); LibTorch's own
-    // intra-op threads parallelise each call.
-    static std::mutex mutex;
-    const std::lock_guard lock(mutex);
+    const std::lock_guard lock(module_mutex());
     if (threads > 0 && static_cast<std::size_t>(at::get_num_threads()) != threads)
         at::set_num_threads(static_cast<int>(threads));
     torch::NoGradGuard no_grad;
@@ -216,6 +220,39 @@ void Network::forward(std::span<const float> x, std::span<const float> c, std::s
                                      rows, cols));
     y = y.to(torch::kFloat32).contiguous();
     std::copy_n(y.data_ptr<float>(), n * d, out.data());
+}
+
+void Network::jacobian_trace(std::span<const float> x, std::span<const float> c, std::size_t n,
+                             std::span<double> out, std::size_t threads) const {
+    const std::size_t d = impl_->dim;
+    if (x.size() != n * d || c.size() != n || out.size() != n)
+        throw InputError(fmt::format("network jacobian_trace: {} rows of dimension {} need {} values", n, d, n * d));
+    const std::lock_guard lock(module_mutex());
+    if (threads > 0 && static_cast<std::size_t>(at::get_num_threads()) != threads)
+        at::set_num_threads(static_cast<int>(threads));
+    const auto rows = static_cast<std::int64_t>(n), cols = static_cast<std::int64_t>(d);
+    auto xs = torch::from_blob(const_cast<float*>(x.data()), {rows, cols}, torch::kFloat32).clone().requires_grad_(true);
+    auto cs = torch::from_blob(const_cast<float*>(c.data()), {rows}, torch::kFloat32);
+    try {
+        const auto y = impl_->module.forward({xs, cs}).toTensor();
+        if (y.dim() != 2 || y.size(0) != rows || y.size(1) != cols)
+            throw InputError(fmt::format("{}: forward returned the wrong shape (expected [{}, {}])",
+                                         impl_->description, rows, cols));
+        // Rows are independent, so the gradient of column j summed over rows holds dF_ij/dx_i in row i;
+        // its j-th entry is the diagonal element.
+        auto trace = torch::zeros({rows}, torch::kFloat64);
+        for (std::int64_t j = 0; j < cols; ++j) {
+            const auto g = torch::autograd::grad({y.select(1, j).sum()}, {xs}, {}, /*retain_graph=*/j + 1 < cols,
+                                                 /*create_graph=*/false, /*allow_unused=*/true)[0];
+            if (g.defined()) trace += g.select(1, j).to(torch::kFloat64);
+        }
+        trace = trace.contiguous();
+        std::copy_n(trace.data_ptr<double>(), n, out.data());
+    } catch (const InputError&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw InputError(fmt::format("{}: jacobian trace failed: {}", impl_->description, error_line(e.what())));
+    }
 }
 
 }  // namespace ayslab

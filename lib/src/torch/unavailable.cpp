@@ -27,6 +27,10 @@ void Network::forward(std::span<const float>, std::span<const float>, std::size_
                       std::size_t) const {
     unavailable();
 }
+void Network::jacobian_trace(std::span<const float>, std::span<const float>, std::size_t, std::span<double>,
+                             std::size_t) const {
+    unavailable();
+}
 TrainResult train_network(const Network&, const Data&, const TrainOptions&, const TrainProgress&) { unavailable(); }
 
 }  // namespace ayslab
