@@ -38,6 +38,7 @@ SampleQuality evaluate_samples(const Dataset& dataset, const Denoiser& denoiser,
         const auto nll = negative_log_likelihood(data, x, n, schedule.sigma_min(), o.threads);
         if (s == 0) q.nll = Moments(nll.mean());
         q.nll.add(nll.mean());
+        q.nll_per_seed.push_back(nll.mean());
         if (dataset.held_out.n > 0) {
             const double w = sliced_wasserstein2(x, n, dataset.held_out.values, dataset.held_out.n, d,
                                                  o.projections, o.seed + 77);

@@ -28,6 +28,7 @@ struct EvaluationOptions {
 // Per-seed means, so standard errors are over seeds.
 struct SampleQuality {
     Moments nll, sw2, nearest;
+    std::vector<double> nll_per_seed;   // for paired comparisons (the same start points per seed)
     std::vector<double> first_samples;  // the first seed's end points, up to EvaluationOptions::keep rows
     nlohmann::json to_json() const;
 };
