@@ -1,9 +1,10 @@
 // ays-trained: Align Your Steps for a trained network (docs/ays-trained.md). Trains an MLP on a 2-D
-// set (or loads a model file), optimises AYS with the network's denoiser and with the data's exact one,
+// set or a U-Net on Fashion-MNIST (or loads a model file), optimises AYS with the network's denoiser and with the data's exact one,
 // and compares AYS(network), AYS(exact), EDM rho=7, log-SNR-uniform and time-uniform, all sampled with
 // the network, by NLL under the exact data density and sliced W2 over seeds (same start points per seed
 // for every schedule, so differences are paired). The decomposition separates the schedule's error
-// from the network's: (network, schedule) vs (exact denoiser, same schedule) vs (network, 1000 steps).
+// from the network's: (network, schedule) vs (exact denoiser, same schedule) vs (network,
+// reference_steps EDM steps).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -43,11 +44,26 @@ Network trained_or_loaded(const Config& cfg, const Dataset& ds, const RunContext
     if (!torch_available())
         throw InputError("ays-trained trains its network with LibTorch: this ayslab was built without LibTorch "
                          "(install libtorch-dev)");
-    MlpOptions m;
-    m.dim = ds.data->dim();
-    m.width = static_cast<std::size_t>(cfg.integer("width"));
-    m.depth = static_cast<std::size_t>(cfg.integer("depth"));
-    m.seed = cfg.seed();
+    const std::size_t dim = ds.data->dim();
+    Network initial = [&] {
+        if (cfg.string("network") == "unet") {
+            UnetOptions u;
+            u.side = static_cast<std::size_t>(std::lround(std::sqrt(static_cast<double>(dim))));
+            if (u.side * u.side != dim)
+                throw InputError(fmt::format("network=unet needs square one-channel images; data '{}' has d = {}",
+                                             ds.name, dim));
+            u.base_channels = static_cast<std::size_t>(cfg.integer("channels"));
+            u.levels = static_cast<std::size_t>(cfg.integer("levels"));
+            u.seed = cfg.seed();
+            return Network::unet(u);
+        }
+        MlpOptions m;
+        m.dim = dim;
+        m.width = static_cast<std::size_t>(cfg.integer("width"));
+        m.depth = static_cast<std::size_t>(cfg.integer("depth"));
+        m.seed = cfg.seed();
+        return Network::mlp(m);
+    }();
     TrainOptions t;  // EDM loss, Adam, the seeds' EMA (train.hpp defaults)
     t.loss.kind = LossKind::edm;
     t.steps = static_cast<std::size_t>(cfg.integer("train_steps"));
@@ -57,7 +73,8 @@ Network trained_or_loaded(const Config& cfg, const Dataset& ds, const RunContext
     t.checkpoint_every = t.record_every;  // no checkpoint path: only the divisibility rule applies
     t.seed = cfg.seed();
     t.threads = ctx.threads;
-    const auto result = train_network(Network::mlp(m), *ds.data, t);
+    t.lr = cfg.number("lr");
+    const auto result = train_network(initial, *ds.data, t);
     r.line(fmt::format("model: {} trained {} steps of {} (EDM loss): loss {:.4g} -> {:.4g}", result.ema.description(),
                        t.steps, t.batch, result.curve.front().loss, result.curve.back().loss));
     return result.ema;
@@ -65,7 +82,10 @@ Network trained_or_loaded(const Config& cfg, const Dataset& ds, const RunContext
 
 Result run(const Config& cfg, const RunContext& ctx) {
     Result r;
-    const Dataset ds = make_dataset(cfg.string("data"), read_dataset_options(cfg, ctx));
+    DatasetOptions dopt = read_dataset_options(cfg, ctx);
+    dopt.subset = static_cast<std::size_t>(cfg.integer("subset"));
+    dopt.fashion_mnist_dir = cfg.string("directory");
+    const Dataset ds = make_dataset(cfg.string("data"), dopt);
     const double lo = cfg.number("sigma_min"), hi = cfg.number("sigma_max");
     const auto process = make_process(cfg.string("process"));
     const NetworkDenoiser network(trained_or_loaded(cfg, ds, ctx, r), ctx.threads);
@@ -111,13 +131,15 @@ Result run(const Config& cfg, const RunContext& ctx) {
             // The decomposition for AYS(network)'s schedule: the exact denoiser on it (the schedule's own
             // error), and the network with 1000 EDM steps (the network's own error).
             const auto with_exact = evaluate_samples(ds, exact, *solver, schedules[0].second, eo);
-            const auto reference = evaluate_samples(ds, network, *solver, karras(1000, lo, hi), eo);
+            const auto reference = evaluate_samples(
+                ds, network, *solver, karras(static_cast<std::size_t>(cfg.integer("reference_steps")), lo, hi), eo);
             out[sampler]["decomposition"] = {{"network_schedule", q[0].to_json()},
                                              {"exact_denoiser_same_schedule", with_exact.to_json()},
-                                             {"network_1000_steps", reference.to_json()}};
+                                             {"network_reference_steps", reference.to_json()}};
             r.line(fmt::format("{:>3} steps {:<15} AYS(network) schedule with the exact denoiser NLL {:>20}; network "
-                               "with 1000 steps NLL {:>20}",
-                               n, sampler, plus_minus(with_exact.nll), plus_minus(reference.nll)));
+                               "with {} steps NLL {:>20}",
+                               n, sampler, plus_minus(with_exact.nll), cfg.integer("reference_steps"),
+                               plus_minus(reference.nll)));
             // Claims, each a paired comparison over seeds (the same start points per seed):
             const auto vs_karras = paired(q[0], q[2]);
             const auto vs_exact_ays = paired(q[0], q[1]);
@@ -151,13 +173,21 @@ Experiment ays_trained_experiment() {
             "sampled with the network, judged by the exact data",
             Schema{seed_key(),
                    {"model", KeyType::string, "a model file (k-diffusion denoiser convention); empty = train an MLP"},
+                   {"network", KeyType::string, "mlp (any d) or unet (square one-channel images)", {}, {},
+                    {"mlp", "unet"}},
                    {"width", KeyType::integer, "MLP width", 1, 4096},
+                   {"channels", KeyType::integer, "U-Net base channels (level k has channels * 2^k)", 1, 1024},
+                   {"levels", KeyType::integer, "U-Net resolution levels", 1, 6},
+                   {"lr", KeyType::number, "Adam learning rate", 1e-8, 1},
+                   {"subset", KeyType::integer, "data=fashion-mnist: training images used (the first N)", 1, 60000},
+                   {"directory", KeyType::string, "data=fashion-mnist: directory (Debian's dataset-fashion-mnist)"},
                    {"depth", KeyType::integer, "MLP hidden layers", 1, 64},
                    {"train_steps", KeyType::integer, "optimiser steps", 1, 1e8},
                    {"batch", KeyType::integer, "minibatch size", 1, 1e6},
                    {"claimed_samplers", KeyType::string_list,
                     "samplers for which AYS(network) not worse than EDM rho=7 is checked (others: measured)", {}, {},
-                    solver_names()}} +
+                    solver_names()},
+                   {"reference_steps", KeyType::integer, "EDM rho=7 steps of the network's reference run", 2, 1e6}} +
                 shared_keys({"data", "points", "held_out", "process", "steps", "sigma_min", "sigma_max", "samplers",
                              "eval_particles", "eval_seeds", "projections", "subdivisions", "samples",
                              "validation_samples", "golden_iterations", "max_sweeps", "patience"}),

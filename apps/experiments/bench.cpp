@@ -177,6 +177,26 @@ Result run(const Config& cfg, const RunContext&) {
             r.line(fmt::format("training (MLP 128x3, batch 512, EDM loss, Adam + EMA), {} thread(s): {:.1f} steps/s",
                                t64, rate));
         }
+        // Sampling with a network denoiser: Euler over `steps` EDM rho=7 steps, 10 000 particles, the
+        // untrained MLP 128x3 (the same cost as a trained one) through NetworkDenoiser (float64 state,
+        // float32 network, chunks of 4096 rows); bench/torch_sample_model.py runs the same loop in PyTorch.
+        const std::size_t n = 10000;
+        for (const auto t64 : threads) {
+            const NetworkDenoiser den(net, static_cast<std::size_t>(t64));
+            std::vector<double> x(2 * n);
+            const double s = seconds_per_run(
+                [&] {
+                    fill_normal_flat(1, 7, 0, 0, x);
+                    for (double& v : x) v *= 80.0;
+                    sample(den, *euler, sched, x, n, {1, 1, 256});
+                },
+                min_seconds);
+            const double rate = static_cast<double>(n * steps) / s;
+            r.values["network_sampling"][std::to_string(t64)] = {{"particle_steps_per_s", rate}, {"particles", n}};
+            r.line(fmt::format("sampling with the MLP 128x3 (Euler, {} steps, {} particles), {} thread(s): {:.3g} "
+                               "particle-steps/s",
+                               steps, n, t64, rate));
+        }
     }
     return r;
 }

@@ -29,7 +29,10 @@ Result run(const Config& cfg, const RunContext&) {
     r.values["schedule"] = schedule_json(schedule, *process);
     r.values["process"] = process->name();
     r.values["kind"] = kind;
-    for (const auto& line : format_schedule(schedule, *process, cfg.string("format"))) r.line(line);
+    const auto lines = format_schedule(schedule, *process, cfg.string("format"));
+    for (const auto& line : lines) r.line(line);
+    // What --quiet prints, bare (run-experiment prints results.paste): the pasteable line.
+    r.values["paste"] = lines.front();
     // Published SD lists: our timesteps must give back NVIDIA's integers at 10 steps.
     if (kind.starts_with("ays-") && schedule.steps() == 10) {
         const auto model = parse_published_ays(kind.substr(4));

@@ -5,18 +5,38 @@
 
 #include <cmath>
 
+#include "ayslab/error.hpp"
+
 namespace ayslab::app {
 
 namespace {
 bool is_ddpm(const Process& p) { return p.name().starts_with("ddpm"); }
 
+// Every number in its shortest form that reads back to the same double (fmt's "{}").
 std::string joined(const std::vector<double>& v) {
     std::vector<std::string> parts;
-    for (double x : v) parts.push_back(fmt::format("{:.6g}", x));
+    for (double x : v) parts.push_back(fmt::format("{}", x));
     return fmt::format("{}", fmt::join(parts, ", "));
 }
 
 std::vector<double> values(const Schedule& s) { return {s.sigmas().begin(), s.sigmas().end()}; }
+
+// The peers' N-step list: the first N sigmas (each step's start) and a final 0, the last step going
+// to the clean sample. NVIDIA's published 11-value AYS lists become exactly this in diffusers
+// (AysSchedules["StableDiffusionSigmas"] ends 0.152, 0.0) and ComfyUI (AlignYourStepsScheduler:
+// sigmas[-1] = 0). A schedule that already ends at 0 (karras-kdiffusion) is kept as it is.
+std::vector<double> pasted(const Schedule& s) {
+    auto v = values(s);
+    if (!s.ends_at_zero()) v.back() = 0.0;
+    return v;
+}
+
+// In the process's own units where a pipeline takes them (flow: t = sigma / (1 + sigma) in [0, 1]).
+std::vector<double> in_units(std::vector<double> v, const Process& p) {
+    if (p.name() == "flow")
+        for (double& x : v) x = x > 0.0 ? p.t_of_sigma(x) : 0.0;
+    return v;
+}
 }  // namespace
 
 std::vector<std::string> schedule_formats() { return {"json", "list", "diffusers", "kdiffusion", "comfyui"}; }
@@ -25,6 +45,19 @@ std::vector<long> schedule_timesteps(const Schedule& schedule, const Process& pr
     std::vector<long> ts;
     for (double s : schedule.sigmas())
         if (s > 0.0) ts.push_back(std::lround(process.t_of_sigma(s)));
+    return ts;
+}
+
+std::vector<long> diffusers_timesteps(const Schedule& schedule, const Process& process) {
+    auto ts = schedule_timesteps(schedule, process);
+    ts.resize(schedule.steps());  // one per step: each step's start (diffusers: len(timesteps) steps)
+    for (std::size_t i = 1; i < ts.size(); ++i)
+        if (ts[i] >= ts[i - 1])
+            throw InputError(fmt::format(
+                "format=diffusers: steps {} and {} both start at timestep {} after rounding (sigma {:.6g} and {:.6g}): "
+                "{} steps are too many for integer timesteps here; use fewer steps, or format=kdiffusion / "
+                "comfyui (sigmas)",
+                i, i + 1, ts[i - 1], schedule.sigmas()[i - 1], schedule.sigmas()[i], schedule.steps()));
     return ts;
 }
 
@@ -45,18 +78,22 @@ std::vector<std::string> format_schedule(const Schedule& schedule, const Process
     const auto sig = values(schedule);
     if (format == "json") return {schedule_json(schedule, process).dump()};
     if (format == "diffusers") {
+        // DDPM-discrete pipelines: pipe(..., timesteps=[N integers]) (diffusers: N steps).
         if (is_ddpm(process))
-            return {fmt::format("timesteps=[{}]", fmt::join(schedule_timesteps(schedule, process), ", "))};
+            return {fmt::format("timesteps=[{}]", fmt::join(diffusers_timesteps(schedule, process), ", "))};
+        // FlowMatchEulerDiscreteScheduler.set_timesteps(sigmas=...) takes N values in t units and
+        // appends the final 0 itself.
         if (process.name() == "flow") {
-            // Flow-matching pipelines take sigmas in t units (t in [0, 1]).
-            std::vector<double> t;
-            for (double s : sig) t.push_back(process.t_of_sigma(s));
+            auto t = in_units(pasted(schedule), process);
+            t.pop_back();
             return {fmt::format("sigmas=[{}]", joined(t))};
         }
-        return {fmt::format("sigmas=[{}]", joined(sig))};
+        // Karras-sigma schedulers (EulerDiscreteScheduler(sigmas=...)): N + 1 values ending in 0, N steps.
+        return {fmt::format("sigmas=[{}]", joined(pasted(schedule)))};
     }
-    if (format == "kdiffusion") return {fmt::format("torch.tensor([{}])", joined(sig))};
-    if (format == "comfyui") return {fmt::format("SIGMAS: {}", joined(sig))};
+    // k-diffusion's samplers and ComfyUI's SIGMAS: N + 1 values ending in 0 (get_sigmas_karras appends 0).
+    if (format == "kdiffusion") return {fmt::format("torch.tensor([{}])", joined(in_units(pasted(schedule), process)))};
+    if (format == "comfyui") return {joined(in_units(pasted(schedule), process))};
     // list: one line of sigmas, then the process's own t or timesteps.
     std::vector<std::string> out = {fmt::format("sigmas ({}): {}", process.name(), joined(sig))};
     if (is_ddpm(process))

@@ -16,6 +16,12 @@ nlohmann::json schedule_json(const Schedule& schedule, const Process& process);
 // Integer timesteps (rounded t) for the positive sigmas of a DDPM-discrete process; a final sigma
 // of 0 has no timestep.
 std::vector<long> schedule_timesteps(const Schedule& schedule, const Process& process);
+// diffusers' `timesteps=`: one per step (N for N steps, each step's start); InputError when two round
+// to the same integer.
+std::vector<long> diffusers_timesteps(const Schedule& schedule, const Process& process);
+// The literal forms: list (sigmas and t / timesteps), json, and the peers' N-step forms — diffusers
+// (timesteps= for DDPM processes, sigmas= otherwise), kdiffusion and comfyui (N + 1 sigmas ending in
+// 0, the first N being each step's start; process=flow in t units). docs/schedule.md.
 std::vector<std::string> format_schedule(const Schedule& schedule, const Process& process,
                                          const std::string& format);
 

@@ -13,11 +13,22 @@
 namespace ayslab {
 
 std::vector<std::string> schedule_kinds() {
-    return {"karras", "loguniform", "uniform-t", "arctan", "ays-sd15", "ays-sdxl", "ays-svd", "file"};
+    return {"karras", "karras-kdiffusion", "loguniform", "uniform-t", "arctan", "ays-sd15", "ays-sdxl", "ays-svd", "file"};
 }
 
 Schedule make_schedule(std::string_view kind, const ScheduleSpec& spec) {
     if (kind == "karras") return karras(spec.steps, spec.sigma_min, spec.sigma_max, spec.rho);
+    // k-diffusion's get_sigmas_karras(n): n sigmas rho-spaced from sigma_max to sigma_min, then 0 —
+    // n steps, the last from sigma_min to the clean sample.
+    if (kind == "karras-kdiffusion") {
+        std::vector<double> v = {spec.sigma_max};
+        if (spec.steps > 1) {
+            const auto k = karras(spec.steps - 1, spec.sigma_min, spec.sigma_max, spec.rho);
+            v.assign(k.sigmas().begin(), k.sigmas().end());
+        }
+        v.push_back(0.0);
+        return Schedule(std::move(v));
+    }
     if (kind == "loguniform") return log_uniform(spec.steps, spec.sigma_min, spec.sigma_max);
     if (kind == "uniform-t") {
         if (!spec.process) throw InputError("uniform-t schedule needs a process");
