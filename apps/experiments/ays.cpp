@@ -51,9 +51,11 @@ Result run(const Config& cfg, const RunContext& ctx) {
     for (const auto& st : ays.stages)
         r.values["stages"].push_back({{"schedule", schedule_json(st.schedule, *process)},
                                       {"klub", st.klub.value},
-                                      {"klub_se", st.klub.standard_error}});
+                                      {"klub_se", st.klub.standard_error},
+                                      {"stopped_at_max_sweeps", st.stopped_at_max_sweeps}});
     const Schedule& best = ays.stages.back().schedule;
     r.values["schedule"] = schedule_json(best, *process);
+    report_max_sweeps(ays, o.max_sweeps, r);
 
     // Compare with EDM rho=7 at the final step count: KLUB on common draws, samples over seeds.
     const Schedule baseline =

@@ -44,6 +44,7 @@ SampleQuality evaluate_samples(const Dataset& dataset, const Denoiser& denoiser,
                                                  o.projections, o.seed + 77);
             if (s == 0) q.sw2 = Moments(w);
             q.sw2.add(w);
+            q.sw2_per_seed.push_back(w);
         }
         if (points) {
             const auto near = nearest_distance(data, x, n, o.threads);
@@ -57,6 +58,18 @@ SampleQuality evaluate_samples(const Dataset& dataset, const Denoiser& denoiser,
 std::string plus_minus(const Moments& m, int precision) {
     if (m.count() < 1) return "-";
     return fmt::format("{:.{}g} ± {:.2g}", m.mean(), precision, m.count() > 1 ? m.se_mean() : 0.0);
+}
+
+void report_max_sweeps(const AysResult& ays, std::size_t max_sweeps, Result& result, const std::string& key) {
+    nlohmann::json steps = nlohmann::json::array();
+    for (const auto& stage : ays.stages)
+        if (stage.stopped_at_max_sweeps) {
+            steps.push_back(stage.schedule.steps());
+            result.line(fmt::format("note: the {}-step AYS stage stopped at max_sweeps = {} while still improving; "
+                                    "more sweeps (--set max_sweeps=...) may lower its KLUB",
+                                    stage.schedule.steps(), max_sweeps));
+        }
+    result.values[key] = steps;
 }
 
 EvaluationOptions read_evaluation(const Config& cfg, const RunContext& ctx) {

@@ -13,6 +13,7 @@
 #include "ayslab/stats.hpp"
 #include "config.hpp"
 #include "registry.hpp"
+#include "result.hpp"
 
 namespace ayslab::app {
 
@@ -28,7 +29,7 @@ struct EvaluationOptions {
 // Per-seed means, so standard errors are over seeds.
 struct SampleQuality {
     Moments nll, sw2, nearest;
-    std::vector<double> nll_per_seed;   // for paired comparisons (the same start points per seed)
+    std::vector<double> nll_per_seed, sw2_per_seed;  // for paired comparisons (same start points per seed)
     std::vector<double> first_samples;  // the first seed's end points, up to EvaluationOptions::keep rows
     nlohmann::json to_json() const;
 };
@@ -41,6 +42,11 @@ SampleQuality evaluate_samples(const Dataset& dataset, const Denoiser& denoiser,
                                const Schedule& schedule, const EvaluationOptions& options);
 
 std::string plus_minus(const Moments& m, int precision = 4);
+
+// Says in stdout (one line per stage) and in values[key] (the step counts) which AYS stages stopped at
+// max_sweeps while still improving.
+void report_max_sweeps(const AysResult& ays, std::size_t max_sweeps, Result& result,
+                       const std::string& key = "stopped_at_max_sweeps");
 
 // The evaluation group's reader (eval_particles, eval_seeds, projections; keys.hpp), with the seed
 // and threads of the run.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <fstream>
 
 #include "ayslab/error.hpp"
 #include "ayslab/network.hpp"
@@ -202,7 +203,33 @@ AysOptions read_ays_options(const Config& cfg, const RunContext& ctx) {
     o.threads = ctx.threads;
     o.checkpoint = ctx.checkpoint;
     o.resume = ctx.resume;
+    o.fingerprint = run_fingerprint(cfg);
     return o;
+}
+
+namespace {
+// FNV-1a, 64 bits, over a file's bytes ("" when it cannot be read: the run itself reports that).
+std::string file_hash(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return "";
+    std::uint64_t h = 14695981039346656037ULL;
+    char buffer[1 << 16];
+    while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+        for (std::streamsize i = 0; i < in.gcount(); ++i) {
+            h ^= static_cast<unsigned char>(buffer[i]);
+            h *= 1099511628211ULL;
+        }
+    }
+    return fmt::format("{:016x}", h);
+}
+}  // namespace
+
+std::string run_fingerprint(const Config& cfg) {
+    nlohmann::json j = {{"config", cfg.json()}};
+    // The contents of every file the config names (a data file, a schedule file, a model).
+    for (const char* key : {"file", "schedule_file", "model"})
+        if (has(cfg, key) && !cfg.string(key).empty()) j["files"][key] = file_hash(cfg.string(key));
+    return j.dump();
 }
 
 }  // namespace ayslab::app

@@ -57,6 +57,8 @@ DatasetOptions read_dataset_options(const Config& config, const RunContext& cont
 std::unique_ptr<Denoiser> read_model_denoiser(const Config& config, const Data& data, const RunContext& context);
 
 // The AYS group, with the seed, threads and checkpoint of the run.
+// Everything a checkpointed result depends on: the whole config and hashes of the files it names.
+std::string run_fingerprint(const Config& config);
 AysOptions read_ays_options(const Config& config, const RunContext& context);
 
 }  // namespace ayslab::app

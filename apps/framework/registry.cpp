@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <chrono>
+#include <cmath>
 #include <map>
 
 #include "ayslab/cluster.hpp"
@@ -43,12 +44,37 @@ nlohmann::json default_config(const std::string& name) {
     return nlohmann::json::parse(it->second);
 }
 
+namespace {
+// The JSON path of the first number in `j` that is not finite ("" when none).
+std::string first_non_finite(const nlohmann::json& j, const std::string& path) {
+    if (j.is_number_float()) return std::isfinite(j.get<double>()) ? "" : path;
+    if (j.is_object()) {
+        for (const auto& [key, value] : j.items())
+            if (auto p = first_non_finite(value, path + "/" + key); !p.empty()) return p;
+    } else if (j.is_array()) {
+        for (std::size_t i = 0; i < j.size(); ++i)
+            if (auto p = first_non_finite(j[i], path + "/" + std::to_string(i)); !p.empty()) return p;
+    }
+    return "";
+}
+}  // namespace
+
 nlohmann::json run_experiment(const Experiment& experiment, const Config& config, const RunContext& context) {
     const auto start = std::chrono::steady_clock::now();
     Result result = experiment.run(config, context);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     nlohmann::json checks = nlohmann::json::array();
     for (const auto& c : result.checks) checks.push_back(c.to_json());
+    // A NaN or infinity anywhere in a result is a numerical failure (exit 3, no result file): JSON
+    // would write it as null, and a null standard error reads as "no uncertainty".
+    for (const auto* part : {&result.values})
+        if (const auto where = first_non_finite(*part, "/results"); !where.empty())
+            throw NumericalError(fmt::format("{}: the result value {} is not a finite number (no result written)",
+                                             experiment.name, where));
+    for (const auto& c : checks)
+        if (const auto where = first_non_finite(c, "/checks"); !where.empty())
+            throw NumericalError(fmt::format("{}: check '{}' has a value that is not a finite number (no result written)",
+                                             experiment.name, c.value("name", "?")));
     return {
         {"experiment", experiment.name},
         {"ayslab_version", version},

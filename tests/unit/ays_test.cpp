@@ -88,5 +88,23 @@ TEST_CASE("an interrupted AYS run resumed from its checkpoint ends exactly where
     o.resume = true;
     o.seed = 12;
     CHECK_THROWS_WITH_AS(optimise_ays(data, data, start, o), doctest::Contains("different 'seed'"), InputError);
+    // ... and one made for other data (the run's fingerprint) is refused naming what changed, and kept.
+    o.seed = 11;
+    o.fingerprint = R"({"config":{"data":"moons","points":4000}})";
+    {
+        AysOptions made = o;
+        made.resume = false;
+        made.fingerprint = R"({"config":{"data":"ring8","points":4000}})";
+        std::filesystem::remove(o.checkpoint);
+        int n = 0;
+        CHECK_THROWS_AS(optimise_ays(data, data, start, made,
+                                     [&](const AysTraceEntry&) {
+                                         if (++n == 2) throw Interrupt{};
+                                     }),
+                        Interrupt);
+    }
+    CHECK_THROWS_WITH_AS(optimise_ays(data, data, start, o),
+                         doctest::Contains(R"('config/data' was "ring8" then, "moons" now)"), InputError);
+    CHECK(std::filesystem::exists(o.checkpoint));
     std::filesystem::remove(o.checkpoint);
 }

@@ -107,7 +107,8 @@ nlohmann::json settings_json(const Schedule& start, const AysOptions& o, std::si
             {"min_improvement", o.min_improvement},
             {"seed", o.seed},
             {"proposal_variance", o.proposal_variance},
-            {"dim", dim}};
+            {"dim", dim},
+            {"fingerprint", o.fingerprint}};
 }
 
 nlohmann::json estimate_json(const KlubEstimate& e) { return {e.value, e.standard_error}; }
@@ -118,7 +119,9 @@ void save(const State& st, const nlohmann::json& settings, const Checkpoint& che
     for (const auto& e : st.result.trace)
         trace.push_back({e.steps, e.sweep, e.klub, e.klub_standard_error, e.improved});
     for (const auto& s : st.result.stages)
-        stages.push_back({{"sigmas", s.schedule.sigmas()}, {"klub", estimate_json(s.klub)}});
+        stages.push_back({{"sigmas", s.schedule.sigmas()},
+                          {"klub", estimate_json(s.klub)},
+                          {"stopped_at_max_sweeps", s.stopped_at_max_sweeps}});
     const nlohmann::json doc = {{"ayslab_ays_checkpoint", 1},
                                 {"settings", settings},
                                 {"level", st.level},
@@ -134,13 +137,40 @@ void save(const State& st, const nlohmann::json& settings, const Checkpoint& che
     checkpoint.save(doc);
 }
 
+// The first leaf where two JSON fingerprints differ, "config/data: \"ring8\" then, \"moons\" now".
+std::string first_difference(const nlohmann::json& a, const nlohmann::json& b, const std::string& path) {
+    if (a.is_object() && b.is_object()) {
+        for (const auto& [key, value] : b.items()) {
+            const auto sub = path.empty() ? key : path + "/" + key;
+            if (!a.contains(key)) return fmt::format("'{}' was not set then", sub);
+            if (auto d = first_difference(a[key], value, sub); !d.empty()) return d;
+        }
+        for (const auto& [key, value] : a.items())
+            if (!b.contains(key)) return fmt::format("'{}' is not set now", path.empty() ? key : path + "/" + key);
+        return "";
+    }
+    if (a == b) return "";
+    return fmt::format("'{}' was {} then, {} now", path, a.dump(), b.dump());
+}
+
+std::string fingerprint_difference(const std::string& then, const std::string& now) {
+    const auto a = nlohmann::json::parse(then, nullptr, false), b = nlohmann::json::parse(now, nullptr, false);
+    if (a.is_discarded() || b.is_discarded()) return "its data, files or settings differ";
+    const auto d = first_difference(a, b, "");
+    return d.empty() ? "its data, files or settings differ" : d;
+}
+
 State load(const nlohmann::json& doc, const nlohmann::json& settings, const std::filesystem::path& path) {
     if (!doc.contains("ayslab_ays_checkpoint") || !doc.contains("settings"))
         throw InputError(fmt::format("'{}' is not an AYS checkpoint", path.string()));
-    for (const auto& [key, value] : settings.items())
-        if (!doc["settings"].contains(key) || doc["settings"][key] != value)
-            throw InputError(
-                fmt::format("checkpoint '{}' was made with a different '{}'", path.string(), key));
+    for (const auto& [key, value] : settings.items()) {
+        if (doc["settings"].contains(key) && doc["settings"][key] == value) continue;
+        if (key == "fingerprint" && doc["settings"].contains(key) && doc["settings"][key].is_string())
+            throw InputError(fmt::format("checkpoint '{}' was made for another run: {}", path.string(),
+                                         fingerprint_difference(doc["settings"][key].get<std::string>(),
+                                                                value.get<std::string>())));
+        throw InputError(fmt::format("checkpoint '{}' was made with a different '{}'", path.string(), key));
+    }
     State st;
     try {
         st.level = doc.at("level");
@@ -154,8 +184,8 @@ State load(const nlohmann::json& doc, const nlohmann::json& settings, const std:
         for (const auto& e : doc.at("trace"))
             st.result.trace.push_back({e.at(0), e.at(1), e.at(2), e.at(3), e.at(4)});
         for (const auto& s : doc.at("stages"))
-            st.result.stages.push_back(
-                {Schedule(s.at("sigmas").get<std::vector<double>>()), estimate_from(s.at("klub"))});
+            st.result.stages.push_back({Schedule(s.at("sigmas").get<std::vector<double>>()), estimate_from(s.at("klub")),
+                                        s.at("stopped_at_max_sweeps").get<bool>()});
     } catch (const nlohmann::json::exception& e) {
         throw InputError(fmt::format("checkpoint '{}' is damaged: {}", path.string(), e.what()));
     }
@@ -223,7 +253,7 @@ AysResult optimise_ays(const Data& data, const Denoiser& denoiser, const Schedul
             if (writer) save(st, settings, checkpoint);
         }
         st.current = st.best;
-        st.result.stages.push_back({Schedule(st.best), st.best_klub});
+        st.result.stages.push_back({Schedule(st.best), st.best_klub, st.stale < o.patience});
         st.level_started = false;
     }
     if (writer) checkpoint.remove();

@@ -30,6 +30,9 @@ struct AysOptions {
     // the same result as an uninterrupted run with the same seed.
     std::filesystem::path checkpoint{};
     bool resume = false;
+    // Everything else the result depends on (the run's whole config, hashes of the files it reads, the
+    // denoiser): stored in the checkpoint, and a resume with another fingerprint is refused.
+    std::string fingerprint{};
 };
 
 struct AysTraceEntry {
@@ -43,6 +46,9 @@ struct AysTraceEntry {
 struct AysStage {
     Schedule schedule;  // best schedule of the stage (by validation KLUB)
     KlubEstimate klub;
+    // The stage stopped at max_sweeps while still improving (fewer than `patience` sweeps without
+    // improvement at the end): more sweeps would likely lower the KLUB further.
+    bool stopped_at_max_sweeps = false;
 };
 
 struct AysResult {
