@@ -22,6 +22,21 @@ using namespace ayslab::app;
 
 namespace {
 
+// --threads: an integer in [0, 4096] (0 = the machine's cores); "-1" is not read as 2^64 - 1.
+std::size_t parse_threads(const std::string& text) {
+    std::size_t used = 0;
+    long long v = -1;
+    try {
+        v = std::stoll(text, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used != text.size() || text.empty() || v < 0 || v > 4096)
+        throw InputError(fmt::format("--threads must be an integer from 0 (all cores) to 4096, got '{}'",
+                                     text.substr(0, 40)));
+    return static_cast<std::size_t>(v);
+}
+
 constexpr int exit_check_failed = 1, exit_bad_input = 2, exit_numerical = 3;
 
 void print_list() {
@@ -56,8 +71,8 @@ int run(int argc, char** argv) {
     options.add_options()("help,h", "show this help (with NAME: that experiment's keys)")(
         "list", "list the experiments")("set", po::value<std::vector<std::string>>()->composing(),
                                         "override a config key: --set key=value")(
-        "seed", po::value<std::uint64_t>(), "random seed (same as --set seed=N)")(
-        "threads", po::value<std::size_t>()->default_value(0),
+        "seed", po::value<std::string>(), "random seed (same as --set seed=N)")(
+        "threads", po::value<std::string>()->default_value("0"),
         "worker threads per process (0 = the cores shared among the MPI ranks on this machine); results do "
         "not depend on it")("out", po::value<std::string>(), "result file (default results/NAME.json)")(
         "quiet,q", "no summary on stdout, no progress on stderr")(
@@ -109,13 +124,18 @@ int run(int argc, char** argv) {
                 spec ? parse_set_value(*spec, item.substr(eq + 1)) : nlohmann::json(item.substr(eq + 1));
         }
     }
-    if (vm.count("seed")) sets["seed"] = vm["seed"].as<std::uint64_t>();
+    // --seed goes through the seed key's own parser and range (a negative number is named as such).
+    if (vm.count("seed")) {
+        const KeySpec* spec = find_key(experiment->schema, "seed");
+        sets["seed"] = spec ? parse_set_value(*spec, vm["seed"].as<std::string>())
+                            : nlohmann::json(vm["seed"].as<std::string>());
+    }
     const Config config = make_config(experiment->schema, from_file.json(), sets, "--set");
 
     // Under mpirun every rank computes its share and receives the rest; rank 0 alone prints and writes.
     const bool writer = cluster::rank() == 0;
     const bool quiet = vm.count("quiet") > 0 || !writer;
-    RunContext context{vm["threads"].as<std::size_t>(), !quiet};
+    RunContext context{parse_threads(vm["threads"].as<std::string>()), !quiet};
     if (context.threads == 0)
         context.threads = std::max<std::size_t>(
             1, std::max(1u, std::thread::hardware_concurrency()) / cluster::ranks_on_this_node());
