@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <limits>
 
 #include "ayslab/error.hpp"
 #include "ayslab/sampler.hpp"
@@ -77,6 +78,29 @@ GaussianLaw stochastic_output_law(const Solver& solver, const Schedule& schedule
         }
     }
     return law;
+}
+
+double exact_path_kl(const Solver& solver, const Schedule& schedule, const DiagonalGaussian& data) {
+    if (solver.traits().law != ExactLaw::gaussian_step)
+        throw InputError(fmt::format("solver '{}' has no Gaussian steps: no exact path KL", solver.name()));
+    const auto& step = solver.traits().gaussian_step;
+    double total = 0.0;
+    for (std::size_t i = 0; i + 1 < schedule.size(); ++i) {
+        const double sg = schedule[i], sn = schedule[i + 1], noise = step.noise_std(sg, sn), v_p = noise * noise;
+        if (!(v_p > 0.0)) return std::numeric_limits<double>::infinity();
+        for (std::size_t j = 0; j < data.dim(); ++j) {
+            const double mu = data.mean()[j], c2 = data.variance()[j];
+            const double vi = c2 + sg * sg, vn = c2 + sn * sn;
+            // True reverse conditional of x_{sigma_n} given x_{sigma_i}: N(mu + r (x - mu), w).
+            const double r = vn / vi, w = vn * (sg * sg - sn * sn) / vi;
+            // The sampler's: N(m_p(mu) + a (x - mu), v_p), its mean linear in (x, D), D = mu + k (x - mu).
+            const double k = c2 / vi, a = step.mean(1.0, k, sg, sn);  // the maps are linear in (x, D)
+            const double offset = mu - step.mean(mu, mu, sg, sn);
+            const double mean_gap2 = offset * offset + (r - a) * (r - a) * vi;  // E (m_q(x) - m_p(x))^2
+            total += 0.5 * (w / v_p + mean_gap2 / v_p - 1.0 + std::log(v_p / w));
+        }
+    }
+    return total;
 }
 
 GaussianLaw output_law(const Solver& solver, const Schedule& schedule, const DiagonalGaussian& data) {

@@ -38,6 +38,14 @@ GaussianLaw output_law(const Solver& solver, const Schedule& schedule, const Dia
 // KL(p_{sigma_min} || sampler output): the exact error of solver + schedule on Gaussian data.
 double exact_solver_kl(const Solver& solver, const Schedule& schedule, const DiagonalGaussian& data);
 
+// The KL between the true process and a gaussian_step sampler (linearised-sde, euler-maruyama,
+// ddpm-ancestral) as discrete-time chains on the schedule's sigmas, both started from the exact
+// p_{sigma_max}: sum over steps of E_{x ~ p_{sigma_i}} KL(q(x_{i+1} | x_i) || p(x_{i+1} | x_i)), with q
+// the true reverse conditional of the Gaussian data (MATH §5). By data processing it lies between
+// exact_solver_kl (the end point alone) and the summed KLUB (the continuous path). InputError for other
+// solvers; +inf when a step has no noise.
+double exact_path_kl(const Solver& solver, const Schedule& schedule, const DiagonalGaussian& data);
+
 // MATH §4 closed form for Euler on 1-D N(0, c^2): the output variance
 // (t_max^2 + c^2) prod_i ((t_i t_{i-1} + c^2)/(t_i^2 + c^2))^2.
 double euler_output_variance_1d(const Schedule& schedule, double c);
