@@ -29,7 +29,7 @@ NetworkDenoiser::NetworkDenoiser(Network network, ModelConvention convention, st
       convention_(std::move(convention)),
       process_(make_process(convention_.process)),
       threads_(threads),
-      chunk_(std::max<std::size_t>(1, chunk)) {
+      chunk_(std::max<std::size_t>(1, chunk / std::max<std::size_t>(1, network_.dim()))) {  // rows per call
     if (convention_.parametrisation == Parametrisation::flow && convention_.process != "flow")
         throw InputError(fmt::format("parametrisation 'flow' needs process 'flow', not '{}'", convention_.process));
     if (convention_.parametrisation == Parametrisation::edm && !(convention_.sigma_data > 0.0))

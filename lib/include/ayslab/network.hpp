@@ -106,14 +106,16 @@ struct ModelConvention {
 };
 
 // A network behind the Denoiser interface: the solver state stays float64, the network runs in float32
-// on batches of at most `chunk` rows with LibTorch's intra-op threads set to `threads` (0 = as is).
+// on batches of at most `chunk` input values (chunk / d rows, at least 1: whole sampler batches of
+// low-d data in one call, ~1300 Fashion-MNIST images) with LibTorch's intra-op threads set to
+// `threads` (0 = as is).
 // jacobian_trace is the network's own by autograd (float32; exact_divergence() is true): with the
 // conventions above D = a x~ + b F(k x~, c) per row, so tr dD/dx~ = a d + b k tr dF/dx.
 class NetworkDenoiser final : public Denoiser {
   public:
     NetworkDenoiser(Network network, ModelConvention convention = {}, std::size_t threads = 1,
-                    std::size_t chunk = 4096);
-    NetworkDenoiser(Network network, std::size_t threads, std::size_t chunk = 4096)
+                    std::size_t chunk = std::size_t{1} << 20);
+    NetworkDenoiser(Network network, std::size_t threads, std::size_t chunk = std::size_t{1} << 20)
         : NetworkDenoiser(std::move(network), ModelConvention{}, threads, chunk) {}
     std::size_t dim() const override;
     void denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
