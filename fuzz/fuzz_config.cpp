@@ -4,11 +4,16 @@
 #include <string>
 
 #include "ayslab/error.hpp"
+#include "ayslab/io/json_input.hpp"
 #include "registry.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const auto doc =
-        nlohmann::json::parse(std::string(reinterpret_cast<const char*>(data), size), nullptr, false);
+    nlohmann::json doc;
+    try {  // the reader run-experiment uses for config files (depth bounded)
+        doc = ayslab::parse_json_input(std::string(reinterpret_cast<const char*>(data), size), "fuzz");
+    } catch (const ayslab::InputError&) {
+        return 0;
+    }
     if (doc.is_discarded()) return 0;
     for (const auto& e : ayslab::app::experiments()) {
         try {

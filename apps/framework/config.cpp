@@ -6,6 +6,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "ayslab/io/json_input.hpp"
 #include "ayslab/error.hpp"
 
 namespace ayslab::app {
@@ -110,14 +111,14 @@ void check_value(const KeySpec& spec, nlohmann::json& v, const std::string& wher
 }  // namespace
 
 nlohmann::json parse_set_value(const KeySpec& spec, const std::string& text) {
-    auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    auto parsed = parse_json_input(text, fmt::format("--set {}", spec.name));
     if (parsed.is_discarded()) parsed = text;
     if (is_list(spec.type) && parsed.is_number()) return nlohmann::json::array({parsed});
     if (is_list(spec.type) && parsed.is_string()) {
         nlohmann::json arr = nlohmann::json::array();
         std::stringstream ss(text);
         for (std::string item; std::getline(ss, item, ',');) {
-            auto e = nlohmann::json::parse(item, nullptr, false);
+            auto e = parse_json_input(item, fmt::format("--set {}", spec.name));
             arr.push_back(e.is_discarded() ? nlohmann::json(item) : e);
         }
         return arr;

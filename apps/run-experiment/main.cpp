@@ -10,6 +10,7 @@
 #include <iostream>
 #include <thread>
 
+#include "ayslab/io/json_input.hpp"
 #include "ayslab/cluster.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/io/atomic_file.hpp"
@@ -56,7 +57,7 @@ std::pair<const Experiment*, nlohmann::json> resolve(const std::string& target) 
     if (target.size() > 5 && target.ends_with(".json")) {
         std::ifstream in(target);
         if (!in) throw InputError(fmt::format("cannot open config file '{}'", target));
-        auto doc = nlohmann::json::parse(in, nullptr, false);
+        auto doc = parse_json_input(in, target);
         if (doc.is_discarded()) throw InputError(fmt::format("{}: not valid JSON", target));
         if (!doc.is_object() || !doc.contains("experiment") || !doc["experiment"].is_string())
             throw InputError(

@@ -9,6 +9,7 @@
 
 #include "ayslab/error.hpp"
 #include "ayslab/published.hpp"
+#include "ayslab/io/json_input.hpp"
 
 namespace ayslab {
 
@@ -78,7 +79,7 @@ Schedule read_schedule_file(const std::filesystem::path& path) {
 
 Schedule parse_schedule_text(const std::string& text, const std::string& where) {
     std::vector<double> sigmas;
-    const auto doc = nlohmann::json::parse(text, nullptr, false);
+    const auto doc = parse_json_input(text, where);
     if (!doc.is_discarded() && (doc.is_array() || doc.is_object())) {
         const nlohmann::json* list = &doc;
         if (doc.is_object()) {

@@ -6,6 +6,7 @@
 
 #include "ayslab/error.hpp"
 #include "ayslab/io/atomic_file.hpp"
+#include "ayslab/io/json_input.hpp"
 
 namespace ayslab {
 
@@ -16,7 +17,7 @@ std::optional<nlohmann::json> Checkpoint::load() const {
     if (!enabled() || !std::filesystem::exists(path_, ec)) return std::nullopt;
     std::ifstream in(path_);
     if (!in) throw InputError(fmt::format("cannot open the {} '{}' to resume", kind_, path_.string()));
-    auto doc = nlohmann::json::parse(in, nullptr, false);
+    auto doc = parse_json_input(in, path_.string());
     if (doc.is_discarded() || !doc.is_object())
         throw InputError(fmt::format("'{}' is not an {}", path_.string(), kind_));
     return doc;
