@@ -6,6 +6,8 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/divergence/klub.hpp"
@@ -106,5 +108,48 @@ TEST_CASE("an interrupted AYS run resumed from its checkpoint ends exactly where
     CHECK_THROWS_WITH_AS(optimise_ays(data, data, start, o),
                          doctest::Contains(R"('config/data' was "ring8" then, "moons" now)"), InputError);
     CHECK(std::filesystem::exists(o.checkpoint));
+    std::filesystem::remove(o.checkpoint);
+}
+
+TEST_CASE("a damaged AYS checkpoint is refused naming the field, and left where it is") {
+    // The edits that crashed --resume (or were accepted silently) before fields were validated.
+    const auto data = DiagonalGaussian::isotropic(2, 0.0, 0.5);
+    AysOptions o;
+    o.samples = o.validation_samples = 64;
+    o.max_sweeps = 3;
+    o.patience = 3;
+    o.subdivisions = 1;
+    o.seed = 3;
+    const auto start = karras(4, 0.01, 20.0);
+    o.checkpoint = std::filesystem::temp_directory_path() / "ayslab-test-damaged.checkpoint";
+    std::filesystem::remove(o.checkpoint);
+    struct Interrupt {};
+    int seen = 0;
+    CHECK_THROWS_AS(optimise_ays(data, data, start, o,
+                                 [&](const AysTraceEntry&) {
+                                     if (++seen == 3) throw Interrupt{};
+                                 }),
+                    Interrupt);
+    REQUIRE(std::filesystem::exists(o.checkpoint));
+    nlohmann::json good;
+    std::ifstream(o.checkpoint) >> good;
+    const std::pair<std::string, nlohmann::json> edits[] = {
+        {"level", 5},       {"level", -1},     {"level", 0.5},     {"current", nlohmann::json::array()},
+        {"stale", -5},      {"sweep", 1e18},   {"level_started", "yes"}, {"best_klub", {1.0, -2.0}},
+        {"best", {20.0, 1.0, 2.0, 0.5, 0.01}}, {"stages", {1, 2}},
+    };
+    o.resume = true;
+    for (const auto& [field, value] : edits) {
+        CAPTURE(field);
+        CAPTURE(value.dump());
+        auto doc = good;
+        doc[field] = value;
+        std::ofstream(o.checkpoint) << doc.dump();
+        CHECK_THROWS_WITH_AS(optimise_ays(data, data, start, o), doctest::Contains(doctest::String(("'" + field + "'").c_str())), InputError);
+        CHECK(std::filesystem::exists(o.checkpoint));
+    }
+    // The undamaged one still resumes.
+    std::ofstream(o.checkpoint) << good.dump();
+    CHECK_NOTHROW(optimise_ays(data, data, start, o));
     std::filesystem::remove(o.checkpoint);
 }

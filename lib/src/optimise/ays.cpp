@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -112,7 +113,6 @@ nlohmann::json settings_json(const Schedule& start, const AysOptions& o, std::si
 }
 
 nlohmann::json estimate_json(const KlubEstimate& e) { return {e.value, e.standard_error}; }
-KlubEstimate estimate_from(const nlohmann::json& j) { return {j.at(0).get<double>(), j.at(1).get<double>()}; }
 
 void save(const State& st, const nlohmann::json& settings, const Checkpoint& checkpoint) {
     nlohmann::json trace = nlohmann::json::array(), stages = nlohmann::json::array();
@@ -172,20 +172,72 @@ State load(const nlohmann::json& doc, const nlohmann::json& settings, const std:
         throw InputError(fmt::format("checkpoint '{}' was made with a different '{}'", path.string(), key));
     }
     State st;
+    // Every field is checked against the run's settings before anything uses it: a damaged or edited
+    // checkpoint is one InputError naming the field, never a crash, and it is left where it is.
+    auto damaged = [&](const std::string& field, const std::string& why) {
+        return InputError(fmt::format("checkpoint '{}' is damaged: '{}' {}", path.string(), field, why));
+    };
+    auto count = [&](const nlohmann::json& j, const std::string& field, std::uint64_t max) {
+        if (!j.is_number_unsigned() || j.get<std::uint64_t>() > max)
+            throw damaged(field, fmt::format("must be an integer from 0 to {}, is {}", max, j.dump().substr(0, 40)));
+        return j.get<std::uint64_t>();
+    };
+    auto number = [&](const nlohmann::json& j, const std::string& field) {
+        if (!j.is_number() || !std::isfinite(j.get<double>())) throw damaged(field, "must be a finite number");
+        return j.get<double>();
+    };
+    auto estimate = [&](const nlohmann::json& j, const std::string& field) {
+        if (!j.is_array() || j.size() != 2) throw damaged(field, "must be [value, standard error]");
+        const KlubEstimate e{number(j[0], field), number(j[1], field)};
+        if (e.standard_error < 0.0) throw damaged(field, "has a negative standard error");
+        return e;
+    };
+    const auto start = settings.at("start").get<std::vector<double>>();
+    const std::size_t n0 = start.size() - 1;
+    auto schedule = [&](const nlohmann::json& j, const std::string& field, std::size_t steps) {
+        if (!j.is_array() || j.size() != steps + 1)
+            throw damaged(field, fmt::format("must be a list of {} sigmas", steps + 1));
+        std::vector<double> v;
+        for (const auto& x : j) v.push_back(number(x, field));
+        if (v.front() != start.front() || v.back() != start.back())
+            throw damaged(field, "does not keep the start schedule's end points");
+        for (std::size_t i = 1; i < v.size(); ++i)
+            if (!(v[i] < v[i - 1])) throw damaged(field, "is not strictly decreasing");
+        return v;
+    };
+    const auto subdivisions = settings.at("subdivisions").get<std::uint64_t>();
+    const auto max_sweeps = settings.at("max_sweeps").get<std::uint64_t>();
+    const auto patience = settings.at("patience").get<std::uint64_t>();
     try {
-        st.level = doc.at("level");
-        st.sweep = doc.at("sweep");
-        st.stale = doc.at("stale");
-        st.level_started = doc.at("level_started");
-        st.sweep_seed = doc.at("sweep_seed");
-        st.current = doc.at("current").get<std::vector<double>>();
-        st.best = doc.at("best").get<std::vector<double>>();
-        st.best_klub = estimate_from(doc.at("best_klub"));
-        for (const auto& e : doc.at("trace"))
-            st.result.trace.push_back({e.at(0), e.at(1), e.at(2), e.at(3), e.at(4)});
-        for (const auto& s : doc.at("stages"))
-            st.result.stages.push_back({Schedule(s.at("sigmas").get<std::vector<double>>()), estimate_from(s.at("klub")),
-                                        s.at("stopped_at_max_sweeps").get<bool>()});
+        st.level = count(doc.at("level"), "level", subdivisions);
+        st.sweep = count(doc.at("sweep"), "sweep", max_sweeps);
+        st.stale = count(doc.at("stale"), "stale", std::min(patience, static_cast<std::uint64_t>(st.sweep)));
+        if (!doc.at("level_started").is_boolean()) throw damaged("level_started", "must be true or false");
+        st.level_started = doc.at("level_started").get<bool>();
+        if (!doc.at("sweep_seed").is_number_unsigned()) throw damaged("sweep_seed", "must be an unsigned integer");
+        st.sweep_seed = doc.at("sweep_seed").get<std::uint64_t>();
+        // The level's schedule size: before a level starts, current is the previous level's best.
+        const std::size_t steps = st.level_started || st.level == 0 ? n0 << st.level : n0 << (st.level - 1);
+        st.current = schedule(doc.at("current"), "current", steps);
+        st.best = schedule(doc.at("best"), "best", steps);
+        st.best_klub = estimate(doc.at("best_klub"), "best_klub");
+        if (!doc.at("trace").is_array()) throw damaged("trace", "must be a list");
+        for (const auto& e : doc.at("trace")) {
+            if (!e.is_array() || e.size() != 5 || !e[4].is_boolean()) throw damaged("trace", "has a malformed entry");
+            st.result.trace.push_back({static_cast<std::size_t>(count(e[0], "trace", std::uint64_t{1} << 40)),
+                                       static_cast<std::size_t>(count(e[1], "trace", max_sweeps)), number(e[2], "trace"),
+                                       number(e[3], "trace"), e[4].get<bool>()});
+        }
+        const auto& stages = doc.at("stages");
+        if (!stages.is_array() || stages.size() != st.level)
+            throw damaged("stages", fmt::format("must list the {} finished stages", st.level));
+        for (std::size_t k = 0; k < stages.size(); ++k) {
+            const auto& s = stages[k];
+            if (!s.is_object() || !s.contains("stopped_at_max_sweeps") || !s["stopped_at_max_sweeps"].is_boolean())
+                throw damaged("stages", "has a malformed entry");
+            st.result.stages.push_back({Schedule(schedule(s.at("sigmas"), "stages", n0 << k)),
+                                        estimate(s.at("klub"), "stages"), s["stopped_at_max_sweeps"].get<bool>()});
+        }
     } catch (const nlohmann::json::exception& e) {
         throw InputError(fmt::format("checkpoint '{}' is damaged: {}", path.string(), e.what()));
     }
