@@ -23,6 +23,19 @@ using namespace ayslab::app;
 
 namespace {
 
+// Whether text is well-formed UTF-8 (the result JSON can hold nothing else).
+bool valid_utf8(const std::string& text) {
+    for (std::size_t i = 0; i < text.size();) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+        if (n == 0 || i + n > text.size()) return false;
+        for (std::size_t k = 1; k < n; ++k)
+            if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) return false;
+        i += n;
+    }
+    return true;
+}
+
 // --threads: an integer in [0, 4096] (0 = the machine's cores); "-1" is not read as 2^64 - 1.
 std::size_t parse_threads(const std::string& text) {
     std::size_t used = 0;
@@ -117,6 +130,8 @@ int run(int argc, char** argv) {
     if (vm.count("set")) {
         for (const auto& item : vm["set"].as<std::vector<std::string>>()) {
             const auto eq = item.find('=');
+            if (!valid_utf8(item))
+                throw InputError("--set: an argument is not valid UTF-8 (results are JSON, which holds UTF-8 only)");
             if (eq == std::string::npos || eq == 0)
                 throw InputError(fmt::format("--set '{}': expected key=value", item));
             const std::string key = item.substr(0, eq);
