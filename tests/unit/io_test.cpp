@@ -121,3 +121,28 @@ TEST_CASE("toy sets are seeded, the right size, and in range") {
     }
     CHECK_THROWS_AS(make_dataset("mnist", o), InputError);
 }
+
+TEST_CASE("malformed input that used to load as something else is refused (shapes, BOM, typos, CR)") {
+    auto npy = [](const std::string& shape) {
+        std::string h = "{'descr': '<f8', 'fortran_order': False, 'shape': " + shape + ", }";
+        while ((10 + h.size() + 1) % 64) h += ' ';
+        h += '\n';
+        std::string f = std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(h.size()) + '\0' + h;
+        f.append(16, '\0');  // two float64 zeros
+        return f;
+    };
+    CHECK(parse_npy(npy("(2, 1)"), "ok").n == 2);
+    // The product wrapped to 2 (a 1 x 2 array); a missing ')' and non-integer sizes loaded as 1 row.
+    CHECK_THROWS_WITH_AS(parse_npy(npy("(1, 239075442, 77158673929)"), "w"), doctest::Contains("too large"), InputError);
+    CHECK_THROWS_WITH_AS(parse_npy(npy("(2, 1"), "w"), doctest::Contains("not a tuple"), InputError);
+    CHECK_THROWS_WITH_AS(parse_npy(npy("(10.5, 2)"), "w"), doctest::Contains("'10.5' is not a size"), InputError);
+    CHECK_THROWS_WITH_AS(parse_npy(npy("(1 0, 2)"), "w"), doctest::Contains("'1 0' is not a size"), InputError);
+    // CSV: a byte-order mark no longer swallows the first row; a typo in the first row is reported, not
+    // taken for a header; a real header (no number in it) is still skipped; CR-only line ends work.
+    CHECK(parse_csv("\xEF\xBB\xBF" "1,2\n3,4\n5,6\n", "bom").n == 3);
+    CHECK_THROWS_WITH_AS(parse_csv("1,2x\n3,4\n", "typo"), doctest::Contains("typo:1: column 2: '2x'"), InputError);
+    CHECK(parse_csv("x,y\n1,2\n3,4\n", "header").n == 2);
+    const auto cr = parse_csv("x,y\r1,2\r3,4\r", "cr");
+    CHECK(cr.n == 2);
+    CHECK(cr.values == std::vector<double>{1, 2, 3, 4});
+}

@@ -58,8 +58,13 @@ static std::string read_all(const std::filesystem::path& path) {
 
 PointSet load_csv(const std::filesystem::path& path) { return parse_csv(read_all(path), name(path)); }
 
-PointSet parse_csv(std::string_view text, const std::string& where) {
-    std::istringstream in{std::string(text)};
+PointSet parse_csv(std::string_view raw, const std::string& where) {
+    // A UTF-8 byte-order mark is not part of the first cell; CR-only (old Mac) line ends are line ends.
+    if (raw.starts_with("\xEF\xBB\xBF")) raw.remove_prefix(3);
+    std::string text(raw);
+    for (std::size_t i = 0; i < text.size(); ++i)
+        if (text[i] == '\r' && (i + 1 == text.size() || text[i + 1] != '\n')) text[i] = '\n';
+    std::istringstream in{text};
     PointSet ps;
     std::string line;
     std::size_t line_no = 0;
@@ -76,7 +81,14 @@ PointSet parse_csv(std::string_view text, const std::string& where) {
         for (std::size_t c = 0; c < cells.size() && numeric; ++c)
             if (!parse_number(cells[c], row[c]) || !std::isfinite(row[c])) numeric = false, bad = c;
         if (!numeric) {
-            if (first_content) {  // a header line
+            // A header is a first line with no number in it at all; a first line with some numbers and
+            // a bad cell is a data row with a typo, reported as such (it used to vanish as a "header").
+            bool any_number = false;
+            for (const auto& cell : cells) {
+                double v = 0.0;
+                any_number = any_number || parse_number(cell, v);
+            }
+            if (first_content && !any_number) {
                 first_content = false;
                 continue;
             }
@@ -151,27 +163,37 @@ PointSet parse_npy(std::string_view bytes, const std::string& where) {
         throw InputError(fmt::format("{}: .npy in Fortran order is not supported (save in C order)", where));
     if (header.find("shape") == std::string::npos || header.find('(') == std::string::npos)
         throw InputError(fmt::format("{}: .npy header has no 'shape'", where));
+    // The shape is a tuple of decimal integers, "(n, d)", "(n,)" or "()": anything else is refused (a
+    // missing ')' or "(10.5, 2)" used to load as something else).
+    {
+        const auto at = header.find("shape");
+        const auto open = header.find('(', at);
+        const auto close = open == std::string::npos ? open : header.find(')', open);
+        if (open == std::string::npos || close == std::string::npos || header.find(':', at) > open)
+            throw InputError(fmt::format("{}: .npy 'shape' is not a tuple (n, d)", where));
+    }
     const std::string shape_text = value_after("shape");
     std::vector<std::size_t> shape;
     std::stringstream dims(shape_text);
     for (std::string tok; std::getline(dims, tok, ',');) {
-        tok.erase(0, tok.find_first_not_of(" "));
+        tok.erase(0, tok.find_first_not_of(' '));
+        tok.erase(tok.find_last_not_of(' ') + 1);
         if (tok.empty()) continue;
-        std::size_t used = 0;
-        unsigned long long v = 0;
-        try {
-            v = std::stoull(tok, &used);
-        } catch (const std::exception&) {
-            used = 0;
-        }
-        if (used == 0 || v > (1ULL << 40))
-            throw InputError(fmt::format("{}: .npy shape entry '{}' is not a size", where, tok));
+        const bool digits = tok.size() <= 13 && tok.find_first_not_of("0123456789") == std::string::npos;
+        const unsigned long long v = digits ? std::stoull(tok) : 0;
+        if (!digits || v > (1ULL << 40))
+            throw InputError(fmt::format("{}: .npy shape entry '{}' is not a size", where, tok.substr(0, 40)));
         shape.push_back(static_cast<std::size_t>(v));
     }
     PointSet ps;
     ps.n = shape.empty() ? 1 : shape[0];
     ps.d = 1;
-    for (std::size_t k = 1; k < shape.size(); ++k) ps.d *= shape[k];
+    for (std::size_t k = 1; k < shape.size(); ++k) {
+        // Checked arithmetic: (1, 239075442, 77158673929) must not wrap to a 1 x 2 array.
+        if (shape[k] != 0 && ps.d > (1ULL << 40) / shape[k])
+            throw InputError(fmt::format("{}: .npy shape is too large", where));
+        ps.d *= shape[k];
+    }
     if (ps.n == 0 || ps.d == 0) throw InputError(fmt::format("{}: .npy array is empty", where));
     if (ps.d > (1ULL << 40) / ps.n) throw InputError(fmt::format("{}: .npy shape is too large", where));
     const std::size_t count = ps.n * ps.d;
