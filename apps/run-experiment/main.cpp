@@ -186,6 +186,27 @@ extern "C" void on_signal(int sig) {
 namespace {
 // Errors are the same on every MPI rank (the same deterministic run, or shared by cluster.hpp):
 // rank 0 prints them.
+// An error message as one line of bounded length: control characters (a newline or NUL inside a
+// value or path) escaped, and anything past 500 characters cut with a count (a 100 KB value made a
+// 100 KB line).
+std::string one_line(std::string_view message) {
+    std::string out;
+    for (const char ch : message) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c == '\n') out += "\\n";
+        else if (c == '\r') out += "\\r";
+        else if (c == '\t') out += "\\t";
+        else if (c < 0x20 || c == 0x7f) out += fmt::format("\\x{:02x}", c);
+        else out += ch;
+    }
+    if (out.size() > 500) {
+        std::size_t cut = 480;
+        while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+        out = fmt::format("{}... ({} more characters)", out.substr(0, cut), out.size() - cut);
+    }
+    return out;
+}
+
 template <class... Args>
 void report(fmt::format_string<Args...> format, Args&&... args) {
     if (cluster::rank() == 0) fmt::print(stderr, format, std::forward<Args>(args)...);
@@ -202,13 +223,14 @@ int main(int argc, char** argv) {
         report("run-experiment: error: {}\n", e.what());
         return exit_bad_input;
     } catch (const InputError& e) {
-        report("run-experiment: error: {}\n", e.what());
+        report("run-experiment: error: {}\n", one_line(e.what()));
         return exit_bad_input;
     } catch (const NumericalError& e) {
-        report("run-experiment: numerical breakdown: {}\n", e.what());
+        report("run-experiment: numerical breakdown: {}\n", one_line(e.what()));
         return exit_numerical;
     } catch (const std::exception& e) {
-        report("run-experiment: internal error: {}\n", e.what());
+        report("run-experiment: internal error (please report it with the command that caused it): {}\n",
+               one_line(e.what()));
         return 4;
     }
 }
