@@ -140,3 +140,13 @@ TEST_CASE("AYS checkpoints into a folder that does not exist yet (the README's f
     CHECK(leftovers(dir) == 0);
     fs::remove_all(dir);
 }
+
+TEST_CASE("a target name of 255 characters (NAME_MAX) is written: its temporary gets a short name") {
+    const auto d = fresh_dir("long");
+    const auto target = d / (std::string(250, 'r') + ".json");
+    REQUIRE(target.filename().string().size() == 255);
+    write_text_atomically(target, "result", "{}\n");  // NAME.tmp-PID-N would be 270 characters
+    CHECK(read(target) == "{}\n");
+    CHECK(leftovers(d) == 0);
+    fs::remove_all(d);
+}

@@ -1,6 +1,7 @@
 #include "ayslab/io/atomic_file.hpp"
 
 #include <fmt/format.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -62,7 +63,11 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view w
         if (ec)
             throw InputError(fmt::format("cannot resolve the {} path {}: {}", what, quoted(path), ec.message()));
     }
-    const fs::path tmp = target.string() + fmt::format(".tmp-{}-{}", ::getpid(), write_counter++);
+    // NAME.tmp-PID-N beside the target; a name too long for that (NAME_MAX 255) gets a short hidden one.
+    const auto suffix = fmt::format(".tmp-{}-{}", ::getpid(), write_counter++);
+    const fs::path tmp = target.filename().string().size() + suffix.size() <= 255
+                             ? fs::path(target.string() + suffix)
+                             : target.parent_path() / (".ayslab" + suffix);
     const std::string tmp_name = tmp.string();
     if (tmp_name.size() < sizeof(pending_tmp))
         std::copy(tmp_name.c_str(), tmp_name.c_str() + tmp_name.size() + 1, pending_tmp);
@@ -86,8 +91,20 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view w
         out.flush();
         if (!out) fail(fmt::format("writing the {} {} failed (disk full?)", what, quoted(path)));
     }
+    // On disk before the rename (a crash then leaves the old file or the new one, never an empty one),
+    // and the directory entry after it.
+    if (!sync_path(tmp, false)) fail(fmt::format("writing the {} {} failed (fsync)", what, quoted(path)));
     fs::rename(tmp, target, ec);
     if (ec) fail(fmt::format("cannot move the {} into {}: {}", what, quoted(path), ec.message()));
+    sync_path(target.has_parent_path() ? target.parent_path() : fs::path("."), true);
+}
+
+bool sync_path(const std::filesystem::path& path, bool directory) {
+    const int fd = ::open(path.c_str(), directory ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);
+    if (fd < 0) return false;
+    const bool ok = ::fsync(fd) == 0;
+    ::close(fd);
+    return ok;
 }
 
 void write_text_atomically(const std::filesystem::path& path, std::string_view what, std::string_view text) {

@@ -19,6 +19,9 @@ namespace ayslab {
 // `what` names the file in errors ("result", "AYS checkpoint", "samples"); `write` fills the stream.
 void write_file_atomically(const std::filesystem::path& path, std::string_view what,
                            const std::function<void(std::ostream&)>& write);
+// fsync a file (or, with directory, a folder's entries); false when it cannot be opened or synced.
+bool sync_path(const std::filesystem::path& path, bool directory);
+
 void write_text_atomically(const std::filesystem::path& path, std::string_view what, std::string_view text);
 
 // Throws the InputError a write would for a target that exists and is not a regular file; lets a
