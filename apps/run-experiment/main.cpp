@@ -6,6 +6,7 @@
 #include <boost/program_options.hpp>
 #include <csignal>
 #include <filesystem>
+#include <new>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -68,6 +69,9 @@ void print_keys(const Experiment& e) {
 // A NAME or a FILE.json whose "experiment" member names the experiment.
 std::pair<const Experiment*, nlohmann::json> resolve(const std::string& target) {
     if (target.size() > 5 && target.ends_with(".json")) {
+        std::error_code ec;
+        if (std::filesystem::exists(target, ec) && !std::filesystem::is_regular_file(target, ec))
+            throw InputError(fmt::format("config file '{}' is not a regular file", target));
         std::ifstream in(target);
         if (!in) throw InputError(fmt::format("cannot open config file '{}'", target));
         auto doc = parse_json_input(in, target);
@@ -228,6 +232,11 @@ int main(int argc, char** argv) {
     } catch (const NumericalError& e) {
         report("run-experiment: numerical breakdown: {}\n", one_line(e.what()));
         return exit_numerical;
+    } catch (const std::bad_alloc&) {
+        report("run-experiment: error: {}\n",
+               "the configuration needs more memory than this machine has; reduce its sizes (particles, samples, "
+               "dims, points, subset, batch)");
+        return exit_bad_input;
     } catch (const std::exception& e) {
         report("run-experiment: internal error (please report it with the command that caused it): {}\n",
                one_line(e.what()));

@@ -49,6 +49,10 @@ std::vector<std::string> split_cells(const std::string& line) {
 }  // namespace
 
 static std::string read_all(const std::filesystem::path& path) {
+    // Only regular files (after links): a link to /dev/zero or a FIFO would be read forever.
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+        throw InputError(fmt::format("data file '{}' is not a regular file", name(path)));
     std::ifstream in(path, std::ios::binary);
     if (!in) throw InputError(fmt::format("cannot open data file '{}'", name(path)));
     std::stringstream buffer;
