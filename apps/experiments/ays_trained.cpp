@@ -45,26 +45,7 @@ Network trained_or_loaded(const Config& cfg, const Dataset& ds, const RunContext
     if (!torch_available())
         throw InputError("ays-trained trains its network with LibTorch: this ayslab was built without LibTorch "
                          "(install libtorch-dev)");
-    const std::size_t dim = ds.data->dim();
-    Network initial = [&] {
-        if (cfg.string("network") == "unet") {
-            UnetOptions u;
-            u.side = static_cast<std::size_t>(std::lround(std::sqrt(static_cast<double>(dim))));
-            if (u.side * u.side != dim)
-                throw InputError(fmt::format("network=unet needs square one-channel images; data '{}' has d = {}",
-                                             ds.name, dim));
-            u.base_channels = static_cast<std::size_t>(cfg.integer("channels"));
-            u.levels = static_cast<std::size_t>(cfg.integer("levels"));
-            u.seed = cfg.seed();
-            return Network::unet(u);
-        }
-        MlpOptions m;
-        m.dim = dim;
-        m.width = static_cast<std::size_t>(cfg.integer("width"));
-        m.depth = static_cast<std::size_t>(cfg.integer("depth"));
-        m.seed = cfg.seed();
-        return Network::mlp(m);
-    }();
+    const Network initial = make_network(read_network(cfg, ds.data->dim(), ds.name));
     TrainOptions t;  // EDM loss, Adam, the seeds' EMA (train.hpp defaults)
     t.loss.kind = LossKind::edm;
     t.steps = static_cast<std::size_t>(cfg.integer("train_steps"));
@@ -83,10 +64,7 @@ Network trained_or_loaded(const Config& cfg, const Dataset& ds, const RunContext
 
 Result run(const Config& cfg, const RunContext& ctx) {
     Result r;
-    DatasetOptions dopt = read_dataset_options(cfg, ctx);
-    dopt.subset = static_cast<std::size_t>(cfg.integer("subset"));
-    dopt.fashion_mnist_dir = cfg.string("directory");
-    const Dataset ds = make_dataset(cfg.string("data"), dopt);
+    const Dataset ds = make_dataset(cfg.string("data"), read_dataset_options(cfg, ctx));
     const double lo = cfg.number("sigma_min"), hi = cfg.number("sigma_max");
     const auto process = make_process(cfg.string("process"));
     const NetworkDenoiser network(trained_or_loaded(cfg, ds, ctx, r), ctx.threads);
@@ -193,15 +171,7 @@ Experiment ays_trained_experiment() {
             "sampled with the network, judged by the exact data",
             Schema{seed_key(),
                    {"model", KeyType::string, "a model file (k-diffusion denoiser convention); empty = train an MLP"},
-                   {"network", KeyType::string, "mlp (any d) or unet (square one-channel images)", {}, {},
-                    {"mlp", "unet"}},
-                   {"width", KeyType::integer, "MLP width", 1, 4096},
-                   {"channels", KeyType::integer, "U-Net base channels (level k has channels * 2^k)", 1, 1024},
-                   {"levels", KeyType::integer, "U-Net resolution levels", 1, 6},
                    {"lr", KeyType::number, "Adam learning rate", 1e-8, 1},
-                   {"subset", KeyType::integer, "data=fashion-mnist: training images used (the first N)", 1, 60000},
-                   {"directory", KeyType::string, "data=fashion-mnist: directory (Debian's dataset-fashion-mnist)"},
-                   {"depth", KeyType::integer, "MLP hidden layers", 1, 64},
                    {"train_steps", KeyType::integer, "optimiser steps", 1, 1e8},
                    {"batch", KeyType::integer, "minibatch size", 1, 1e6},
                    {"claimed_samplers", KeyType::string_list,
@@ -210,7 +180,8 @@ Experiment ays_trained_experiment() {
                    {"claim_metric", KeyType::string, "metric of the paired comparisons: nll or sliced_w2", {}, {},
                     {"nll", "sliced_w2"}},
                    {"reference_steps", KeyType::integer, "EDM rho=7 steps of the network's reference run", 2, 1e6}} +
-                shared_keys({"data", "points", "held_out", "process", "steps", "sigma_min", "sigma_max", "samplers",
+                shared_keys({"network", "width", "depth", "channels", "levels", "subset", "directory", "data", "points",
+                             "held_out", "process", "steps", "sigma_min", "sigma_max", "samplers",
                              "eval_particles", "eval_seeds", "projections", "subdivisions", "samples",
                              "validation_samples", "golden_iterations", "max_sweeps", "patience"}),
             run};

@@ -60,10 +60,7 @@ BandError band_error(const Data& data, const Denoiser& net, const Denoiser& untr
 }
 
 Result run(const Config& cfg, const RunContext& ctx) {
-    DatasetOptions dopt = read_dataset_options(cfg, ctx);
-    dopt.subset = static_cast<std::size_t>(cfg.integer("subset"));
-    dopt.fashion_mnist_dir = cfg.string("directory");
-    const Dataset ds = make_dataset(cfg.string("data"), dopt);
+    const Dataset ds = make_dataset(cfg.string("data"), read_dataset_options(cfg, ctx));
     LossOptions lo;
     lo.kind = parse_loss(cfg.string("loss"));
     lo.process = cfg.string("process");
@@ -73,28 +70,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
     lo.sigma_data = cfg.number("sigma_data");
     const DenoisingLoss loss(lo);  // validates the loss against the process before any training
     const std::size_t dim = ds.data->dim();
-    const std::string network = cfg.string("network");
-    MlpOptions mo;
-    mo.dim = dim;
-    mo.width = static_cast<std::size_t>(cfg.integer("width"));
-    mo.depth = static_cast<std::size_t>(cfg.integer("depth"));
-    mo.frequencies = static_cast<std::size_t>(cfg.integer("frequencies"));
-    mo.sigma_data = cfg.number("sigma_data");
-    mo.seed = cfg.seed();
-    UnetOptions uo;
-    uo.side = static_cast<std::size_t>(std::lround(std::sqrt(static_cast<double>(dim))));
-    uo.base_channels = static_cast<std::size_t>(cfg.integer("channels"));
-    uo.levels = static_cast<std::size_t>(cfg.integer("levels"));
-    uo.frequencies = mo.frequencies;
-    uo.sigma_data = mo.sigma_data;
-    uo.seed = mo.seed;
-    if (network == "unet") {
-        if (uo.side * uo.side != dim)
-            throw InputError(fmt::format("network=unet needs square one-channel images; data '{}' has d = {}", ds.name, dim));
-        if (uo.side % (std::size_t{1} << (uo.levels - 1)) != 0)
-            throw InputError(fmt::format("key 'levels': {} levels need the image side ({}) divisible by 2^{}", uo.levels,
-                                         uo.side, uo.levels - 1));
-    }
+    const NetworkChoice network = read_network(cfg, dim, ds.name);  // validated before any training
     const std::string model_out = cfg.string("model_out");
     check_writable_target(model_out, "model");
     // Input errors above read the same in every build; this one only where LibTorch is missing.
@@ -116,7 +92,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
     to.threads = ctx.threads;
     to.checkpoint = ctx.checkpoint;
     to.resume = ctx.resume;
-    const auto initial = network == "unet" ? Network::unet(uo) : Network::mlp(mo);
+    const auto initial = make_network(network);
     const bool show = ctx.progress && ::isatty(2);
     const auto trained = train_network(initial, *ds.data, to, [&](const TrainPoint& p, double rate) {
         if (!show) return;
@@ -181,21 +157,15 @@ Experiment train_experiment() {
     return {"train",
             "train an MLP or U-Net denoiser (LibTorch) with one of the seeds' losses; TorchScript model + loss curve "
             "+ held-out error vs the exact denoiser",
-            Schema{seed_key(), {"subset", KeyType::integer, "data=fashion-mnist: training images used (the first N)", 1, 60000},
-                   {"directory", KeyType::string, "data=fashion-mnist: directory (Debian's dataset-fashion-mnist)"}} +
-                shared_keys({"data", "points", "file", "held_out"}) +
+            Schema{seed_key()} +
+                shared_keys({"subset", "directory", "data", "points", "file", "held_out", "network", "width", "depth",
+                             "channels", "levels"}) +
                 Schema{{"loss", KeyType::string, "training loss (MATH §8)", {}, {}, loss_names()},
                        {"process", KeyType::string, "process the loss belongs to (score-sde: vp, subvp, ve)", {}, {},
                         process_names()},
                        {"likelihood_weighting", KeyType::boolean, "score-sde: weight g^2 (Song et al. 2021)"},
                        {"reduce_mean", KeyType::boolean, "score-sde, smld, ddpm: mean over dimensions (else half sum)"},
                        {"l1", KeyType::boolean, "ddpm-simple: l1 instead of l2"},
-                       {"network", KeyType::string, "mlp (any d) or unet (square one-channel images)", {}, {},
-                        {"mlp", "unet"}},
-                       {"width", KeyType::integer, "MLP width", 1, 4096},
-                       {"depth", KeyType::integer, "MLP hidden layers", 1, 64},
-                       {"channels", KeyType::integer, "U-Net base channels (level k has channels * 2^k)", 1, 1024},
-                       {"levels", KeyType::integer, "U-Net resolution levels", 1, 6},
                        {"frequencies", KeyType::integer, "Fourier features of c_noise", 1, 1024},
                        {"sigma_data", KeyType::number, "EDM preconditioning's sigma_data", 1e-6, 1e6},
                        {"train_steps", KeyType::integer, "optimiser steps", 1, 1e8},

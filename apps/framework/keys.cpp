@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 
 #include "ayslab/error.hpp"
@@ -46,6 +47,8 @@ Schema make_table() {
         {"points", KeyType::integer, "points of the generated 2-D sets", 10, 1e7},
         {"held_out", KeyType::integer, "held-out points (test images for Fashion-MNIST) for sliced W2", 1, 1e7},
         precision_key(),
+        {"subset", KeyType::integer, "data=fashion-mnist: training images used (the first N)", 1, 60000},
+        {"directory", KeyType::string, "data=fashion-mnist: directory (Debian's dataset-fashion-mnist)"},
         {"data_shards", KeyType::integer,
          "point sets: split the data into this many shards over the MPI ranks (1 = every rank holds all)", 1, 1e6},
         // denoiser group: the data's exact denoiser, or a model (network.hpp, docs/your-model.md)
@@ -56,6 +59,12 @@ Schema make_table() {
         {"model_process", KeyType::string, "the model's process (s(t), sigma(t) for its inputs)", {}, {}, process_names()},
         {"model_time", KeyType::string, "the model's second input: the process's t, or sigma", {}, {}, {"t", "sigma"}},
         {"model_sigma_data", KeyType::number, "parametrisation=edm: sigma_data", 1e-6, 1e6},
+        // network group (train, ays-trained): network.hpp's MLP and U-Net
+        {"network", KeyType::string, "mlp (any d) or unet (square one-channel images)", {}, {}, {"mlp", "unet"}},
+        {"width", KeyType::integer, "MLP width", 1, 4096},
+        {"depth", KeyType::integer, "MLP hidden layers", 1, 64},
+        {"channels", KeyType::integer, "U-Net base channels (level k has channels * 2^k)", 1, 1024},
+        {"levels", KeyType::integer, "U-Net resolution levels", 1, 6},
         // evaluation group
         {"eval_particles", KeyType::integer, "particles per evaluation seed", 10, 1e8},
         {"eval_seeds", KeyType::integer, "evaluation seeds (standard errors over seeds)", 2, 1000},
@@ -171,7 +180,40 @@ DatasetOptions read_dataset_options(const Config& cfg, const RunContext& ctx) {
     if (has(cfg, "file")) o.file = cfg.string("file");
     if (has(cfg, "precision")) o.precision = parse_precision(cfg.string("precision"));
     if (has(cfg, "data_shards")) o.shards = static_cast<std::size_t>(cfg.integer("data_shards"));
+    if (has(cfg, "subset")) o.subset = static_cast<std::size_t>(cfg.integer("subset"));
+    if (has(cfg, "directory")) o.fashion_mnist_dir = cfg.string("directory");
     return o;
+}
+
+NetworkChoice read_network(const Config& cfg, std::size_t dim, const std::string& data_name) {
+    NetworkChoice c;
+    c.unet = cfg.string("network") == "unet";
+    c.mlp.dim = dim;
+    c.mlp.width = static_cast<std::size_t>(cfg.integer("width"));
+    c.mlp.depth = static_cast<std::size_t>(cfg.integer("depth"));
+    if (has(cfg, "frequencies")) c.mlp.frequencies = static_cast<std::size_t>(cfg.integer("frequencies"));
+    if (has(cfg, "sigma_data")) c.mlp.sigma_data = cfg.number("sigma_data");
+    c.mlp.seed = cfg.seed();
+    c.unet_options.side = static_cast<std::size_t>(std::lround(std::sqrt(static_cast<double>(dim))));
+    c.unet_options.base_channels = static_cast<std::size_t>(cfg.integer("channels"));
+    c.unet_options.levels = static_cast<std::size_t>(cfg.integer("levels"));
+    c.unet_options.frequencies = c.mlp.frequencies;
+    c.unet_options.sigma_data = c.mlp.sigma_data;
+    c.unet_options.seed = c.mlp.seed;
+    if (c.unet) {
+        const auto& u = c.unet_options;
+        if (u.side * u.side != dim)
+            throw InputError(
+                fmt::format("network=unet needs square one-channel images; data '{}' has d = {}", data_name, dim));
+        if (u.side % (std::size_t{1} << (u.levels - 1)) != 0)
+            throw InputError(fmt::format("key 'levels': {} levels need the image side ({}) divisible by 2^{}", u.levels,
+                                         u.side, u.levels - 1));
+    }
+    return c;
+}
+
+Network make_network(const NetworkChoice& choice) {
+    return choice.unet ? Network::unet(choice.unet_options) : Network::mlp(choice.mlp);
 }
 
 std::unique_ptr<Denoiser> read_model_denoiser(const Config& cfg, const Data& data, const RunContext& ctx) {

@@ -21,6 +21,7 @@
 #include "ayslab/process.hpp"
 #include "ayslab/schedule_factory.hpp"
 #include "ayslab/solver/solver.hpp"
+#include "ayslab/network.hpp"
 #include "config.hpp"
 #include "registry.hpp"
 
@@ -57,6 +58,17 @@ DatasetOptions read_dataset_options(const Config& config, const RunContext& cont
 std::unique_ptr<Denoiser> read_model_denoiser(const Config& config, const Data& data, const RunContext& context);
 
 // The AYS group, with the seed, threads and checkpoint of the run.
+// The network group (network, width, depth, channels, levels; frequencies and sigma_data where the
+// experiment has them), validated against the data's dimension without LibTorch, so the errors read the
+// same in every build; make_network builds it (needs LibTorch).
+struct NetworkChoice {
+    bool unet = false;
+    MlpOptions mlp;
+    UnetOptions unet_options;
+};
+NetworkChoice read_network(const Config& config, std::size_t dim, const std::string& data_name);
+Network make_network(const NetworkChoice& choice);
+
 // Everything a checkpointed result depends on: the whole config and hashes of the files it names.
 std::string run_fingerprint(const Config& config);
 AysOptions read_ays_options(const Config& config, const RunContext& context);
