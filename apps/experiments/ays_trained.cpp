@@ -27,15 +27,6 @@ namespace ayslab::app {
 
 namespace {
 
-// Per-seed differences a - b of the metric (the same start points per seed).
-Moments paired(const SampleQuality& a, const SampleQuality& b, const std::string& metric) {
-    const auto& x = metric == "nll" ? a.nll_per_seed : a.sw2_per_seed;
-    const auto& y = metric == "nll" ? b.nll_per_seed : b.sw2_per_seed;
-    Moments m;
-    for (std::size_t s = 0; s < x.size() && s < y.size(); ++s) m.add(x[s] - y[s]);
-    return m;
-}
-
 Network trained_or_loaded(const Config& cfg, const Dataset& ds, const RunContext& ctx, Result& r) {
     const std::string file = cfg.string("model");
     if (!file.empty()) {
@@ -138,8 +129,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
                                n, sampler, plus_minus(with_exact.nll), cfg.integer("reference_steps"),
                                plus_minus(reference.nll)));
             // Claims, each a paired comparison over seeds (the same start points per seed):
-            const auto vs_karras = paired(q[0], q[2], metric);
-            const auto vs_exact_ays = paired(q[0], q[1], metric);
+            const auto vs_karras = paired_difference(q[0], q[2], metric);
+            const auto vs_exact_ays = paired_difference(q[0], q[1], metric);
             out[sampler]["metric"] = metric;
             out[sampler]["ays_network_minus_karras"] = {{"mean", vs_karras.mean()}, {"se", vs_karras.se_mean()}};
             out[sampler]["ays_network_minus_ays_exact"] = {{"mean", vs_exact_ays.mean()},

@@ -78,9 +78,7 @@ void ays_compare(const Dataset& dataset, const Config& cfg, const RunContext& ct
             // rho=7's: at most 5% above it, beyond 2 SE of the paired per-seed difference (the same start
             // points). Measured (ays-toy default): worse than rho=7 by more than 2 SE only on ring8 at 20
             // steps with Euler/DDIM, by 1.4%; a broken schedule (time-uniform) is tens of percent worse.
-            Moments diff;
-            for (std::size_t k = 0; k < qs[0].sw2_per_seed.size() && k < qs[1].sw2_per_seed.size(); ++k)
-                diff.add(qs[0].sw2_per_seed[k] - qs[1].sw2_per_seed[k]);
+            const Moments diff = paired_difference(qs[0], qs[1], "sliced_w2");
             if (diff.count() > 1) {
                 out[std::to_string(n)][sampler]["ays_minus_karras_sliced_w2"] = {{"mean", diff.mean()},
                                                                                {"se", diff.se_mean()}};

@@ -60,6 +60,14 @@ std::string plus_minus(const Moments& m, int precision) {
     return fmt::format("{:.{}g} ± {:.2g}", m.mean(), precision, m.count() > 1 ? m.se_mean() : 0.0);
 }
 
+Moments paired_difference(const SampleQuality& a, const SampleQuality& b, const std::string& metric) {
+    const auto& x = metric == "nll" ? a.nll_per_seed : a.sw2_per_seed;
+    const auto& y = metric == "nll" ? b.nll_per_seed : b.sw2_per_seed;
+    Moments m;
+    for (std::size_t s = 0; s < x.size() && s < y.size(); ++s) m.add(x[s] - y[s]);
+    return m;
+}
+
 void report_max_sweeps(const AysResult& ays, std::size_t max_sweeps, Result& result, const std::string& key) {
     nlohmann::json steps = nlohmann::json::array();
     for (const auto& stage : ays.stages)

@@ -43,6 +43,10 @@ SampleQuality evaluate_samples(const Dataset& dataset, const Denoiser& denoiser,
 
 std::string plus_minus(const Moments& m, int precision = 4);
 
+// Per-seed differences a - b of a metric ("nll" or "sliced_w2") between two evaluations that used the
+// same start points per seed: the moments of a paired comparison.
+Moments paired_difference(const SampleQuality& a, const SampleQuality& b, const std::string& metric);
+
 // Says in stdout (one line per stage) and in values[key] (the step counts) which AYS stages stopped at
 // max_sweeps while still improving.
 void report_max_sweeps(const AysResult& ays, std::size_t max_sweeps, Result& result,
