@@ -116,7 +116,14 @@ Experiment klub_bound_experiment() {
                 shared_keys({"process"}) +
                 Schema{{"mc_samples", KeyType::integer, "Monte Carlo samples per interval", 2, 1e8}} +
                 shared_keys({"n_se"}),
-            run};
+            run,
+            // One interval's draws: mc_samples x (3 d + 1) doubles (klub_draws) at the largest d.
+            [](const Config& cfg) {
+                std::int64_t d = 1;
+                for (const auto v : cfg.integers("dims")) d = std::max(d, v);
+                return MemoryNeed{8.0 * static_cast<double>(cfg.integer("mc_samples")) * (3.0 * static_cast<double>(d) + 1.0),
+                                  fmt::format("mc_samples = {} x dims up to {}", cfg.integer("mc_samples"), d)};
+            }};
 }
 
 }  // namespace ayslab::app

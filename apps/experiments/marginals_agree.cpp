@@ -138,7 +138,12 @@ Experiment marginals_agree_experiment() {
                {"ode_solver", KeyType::string, "probability-flow solver (those with an exact affine law)", {}, {},
                 solver_names_with_law(ExactLaw::affine)},
                shared_key("n_se")},
-        run};
+        run,
+        // The particles (n x d doubles) and the sampler's per-chunk workspace beside them.
+        [](const Config& cfg) {
+            return MemoryNeed{8.0 * static_cast<double>(cfg.integer("particles")) * static_cast<double>(cfg.integer("dim")),
+                              fmt::format("particles = {} x dim = {}", cfg.integer("particles"), cfg.integer("dim"))};
+        }};
 }
 
 }  // namespace ayslab::app

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <chrono>
+#include <fstream>
 #include <cmath>
 #include <map>
 
@@ -59,7 +60,24 @@ std::string first_non_finite(const nlohmann::json& j, const std::string& path) {
 }
 }  // namespace
 
+double physical_memory_bytes() {
+    std::ifstream meminfo("/proc/meminfo");
+    std::string key, unit;
+    double kib = 0.0;
+    while (meminfo >> key >> kib >> unit)
+        if (key == "MemTotal:") return kib * 1024.0;
+    return 0.0;
+}
+
+void check_memory(const std::string& experiment, const MemoryNeed& need, double available) {
+    if (available <= 0.0 || need.bytes <= available) return;
+    constexpr double gib = 1024.0 * 1024.0 * 1024.0;
+    throw InputError(fmt::format("{}: {} needs about {:.3g} GiB of memory, this machine has {:.3g} GiB; reduce them",
+                                 experiment, need.keys, need.bytes / gib, available / gib));
+}
+
 nlohmann::json run_experiment(const Experiment& experiment, const Config& config, const RunContext& context) {
+    if (experiment.memory) check_memory(experiment.name, experiment.memory(config), physical_memory_bytes());
     const auto start = std::chrono::steady_clock::now();
     Result result = experiment.run(config, context);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

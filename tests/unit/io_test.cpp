@@ -89,6 +89,33 @@ TEST_CASE("IDX: plain and gzipped, bytes scaled to [-1, 1], truncation") {
     CHECK_THROWS_WITH_AS(load_idx(p), doctest::Contains("truncated IDX data"), InputError);
     write(p, std::string("\x01\x02\x08\x03", 4));
     CHECK_THROWS_WITH_AS(load_idx(p), doctest::Contains("bad magic"), InputError);
+    // Row cap: only the first row is read.
+    CHECK(load_idx(gz, true, 1).values == std::vector<double>(ps.values.begin(), ps.values.begin() + 6));
+}
+
+TEST_CASE("IDX gzip: corrupt data and checksum are 'corrupt', not 'truncated', and a huge declared size is refused before reading") {
+    const auto gz = temp("b.idx.gz");
+    auto gzip = [&](const std::string& bytes) {
+        gzFile g = gzopen(gz.c_str(), "wb");
+        gzwrite(g, bytes.data(), static_cast<unsigned>(bytes.size()));
+        gzclose(g);
+        std::ifstream in(gz, std::ios::binary);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    const std::string good = gzip(idx_bytes());
+    // The CRC-32 is the trailer's first 4 bytes: a flipped bit there is caught at the end of the stream.
+    std::string bad_crc = good;
+    bad_crc[bad_crc.size() - 8] = static_cast<char>(bad_crc[bad_crc.size() - 8] ^ 1);
+    write(gz, bad_crc);
+    CHECK_THROWS_WITH_AS(load_idx(gz), doctest::Contains("corrupt gzip data"), InputError);
+    // A broken deflate stream (bytes after the 10-byte gzip header overwritten).
+    std::string bad_data = good;
+    for (std::size_t k = 10; k < 16; ++k) bad_data[k] = '\xff';
+    write(gz, bad_data);
+    CHECK_THROWS_WITH_AS(load_idx(gz), doctest::Contains("corrupt gzip data"), InputError);
+    // A header declaring 2^31 x 2^9 bytes (1 TiB of doubles) with no data behind it.
+    gzip(std::string("\x00\x00\x08\x02\x80\x00\x00\x00\x00\x00\x02\x00", 12));
+    CHECK_THROWS_WITH_AS(load_idx(gz), doctest::Contains("more than this machine's memory"), InputError);
 }
 
 TEST_CASE("Fashion-MNIST from the Debian package, when installed") {

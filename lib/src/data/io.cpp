@@ -8,7 +8,10 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <sstream>
+
+#include <unistd.h>
 
 #include "ayslab/error.hpp"
 #include "ayslab/io/atomic_file.hpp"
@@ -242,72 +245,130 @@ void save_npy(const std::filesystem::path& path, const PointSet& ps) {
     });
 }
 
-PointSet load_idx(const std::filesystem::path& path, bool scale_bytes, std::size_t max_rows) {
-    // gzread reads gzip and plain files alike; decompress whole, then parse.
-    gzFile f = gzopen(path.c_str(), "rb");
-    if (!f) throw InputError(fmt::format("cannot open data file '{}'", name(path)));
-    std::string bytes;
+namespace {
+
+// Up to `bytes` more bytes from a gzip (or plain) file; a zlib error (bad data, bad checksum) is
+// "corrupt gzip data", distinct from a short read.
+void gz_append(gzFile f, std::string& out, std::size_t bytes, const std::string& where) {
     char buf[1 << 16];
-    for (int got; (got = gzread(f, buf, sizeof(buf))) > 0;) bytes.append(buf, static_cast<std::size_t>(got));
-    const bool failed = gzclose(f) != Z_OK;
-    if (failed) throw InputError(fmt::format("{}: corrupt gzip data", name(path)));
-    return parse_idx(bytes, name(path), scale_bytes, max_rows);
+    while (bytes > 0) {
+        const int got = gzread(f, buf, static_cast<unsigned>(std::min(bytes, sizeof(buf))));
+        if (got < 0) {
+            int code = 0;
+            const char* msg = gzerror(f, &code);
+            throw InputError(fmt::format("{}: corrupt gzip data ({})", where, msg ? msg : "zlib error"));
+        }
+        if (got == 0) return;
+        out.append(buf, static_cast<std::size_t>(got));
+        bytes -= static_cast<std::size_t>(got);
+    }
+}
+
+double physical_memory() {
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    return pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 0.0;
+}
+
+struct IdxHeader {
+    int type = 0;
+    std::size_t width = 0, n = 0, d = 0, bytes = 0;  // bytes: the header's own length
+};
+
+// The magic, type and dimensions (rows capped at max_rows); sizes checked before any product.
+IdxHeader parse_idx_header(std::string_view raw, const std::string& where, std::size_t max_rows) {
+    auto take = [&](std::size_t pos, std::size_t bytes, const char* what) {
+        if (raw.size() < pos + bytes)
+            throw InputError(fmt::format("{}: truncated IDX {}: expected {} bytes, got {}", where, what, bytes,
+                                         raw.size() - std::min(raw.size(), pos)));
+        return reinterpret_cast<const unsigned char*>(raw.data() + pos);
+    };
+    const unsigned char* magic = take(0, 4, "header");
+    if (magic[0] != 0 || magic[1] != 0)
+        throw InputError(fmt::format("{}: not an IDX file (bad magic {:02x}{:02x})", where, magic[0], magic[1]));
+    IdxHeader h;
+    h.type = magic[2];
+    switch (h.type) {
+        case 0x08:
+        case 0x09:
+            h.width = 1;
+            break;
+        case 0x0B:
+            h.width = 2;
+            break;
+        case 0x0C:
+        case 0x0D:
+            h.width = 4;
+            break;
+        case 0x0E:
+            h.width = 8;
+            break;
+        default:
+            throw InputError(fmt::format("{}: unknown IDX data type 0x{:02x}", where, h.type));
+    }
+    const int ndim = magic[3];
+    if (ndim < 1) throw InputError(fmt::format("{}: IDX file with {} dimensions", where, ndim));
+    const unsigned char* b = take(4, 4 * static_cast<std::size_t>(ndim), "dimensions");
+    auto dim = [&](int k) {
+        const unsigned char* q = b + 4 * k;
+        return (std::size_t(q[0]) << 24) | (std::size_t(q[1]) << 16) | (std::size_t(q[2]) << 8) | q[3];
+    };
+    h.n = dim(0);
+    h.d = 1;
+    for (int k = 1; k < ndim; ++k) {
+        if (dim(k) != 0 && h.d > (1ULL << 40) / dim(k)) throw InputError(fmt::format("{}: IDX shape is too large", where));
+        h.d *= dim(k);
+    }
+    if (max_rows > 0) h.n = std::min(h.n, max_rows);
+    if (h.n == 0 || h.d == 0) throw InputError(fmt::format("{}: IDX array is empty", where));
+    if (h.d > (1ULL << 40) / h.n / h.width) throw InputError(fmt::format("{}: IDX shape is too large", where));
+    h.bytes = 4 + 4 * static_cast<std::size_t>(ndim);
+    return h;
+}
+
+}  // namespace
+
+PointSet load_idx(const std::filesystem::path& path, bool scale_bytes, std::size_t max_rows) {
+    // gzread reads gzip and plain files alike. The header comes first, so that no more than the
+    // declared (and affordable) data is decompressed: a small gzip can declare gigabytes.
+    const std::string where = name(path);
+    gzFile f = gzopen(path.c_str(), "rb");
+    if (!f) throw InputError(fmt::format("cannot open data file '{}'", where));
+    std::unique_ptr<gzFile_s, int (*)(gzFile)> closer(f, gzclose);
+    std::string bytes;
+    gz_append(f, bytes, 4, where);
+    if (bytes.size() == 4 && bytes[0] == 0 && bytes[1] == 0)
+        gz_append(f, bytes, 4 * static_cast<std::size_t>(static_cast<unsigned char>(bytes[3])), where);
+    const IdxHeader h = parse_idx_header(bytes, where, max_rows);
+    const std::size_t data = h.n * h.d * h.width;
+    const double need = static_cast<double>(h.n * h.d) * 8.0 + static_cast<double>(data);
+    if (const double have = physical_memory(); have > 0.0 && need > have)
+        throw InputError(fmt::format("{}: the IDX header declares {} x {} values ({:.3g} GiB to read), more than "
+                                     "this machine's memory ({:.3g} GiB)",
+                                     where, h.n, h.d, need / 1073741824.0, have / 1073741824.0));
+    bytes.reserve(h.bytes + data);
+    gz_append(f, bytes, data, where);
+    // One more byte reaches the gzip trailer, so a bad checksum is found (only when the whole file is
+    // wanted: a row cap stops early on purpose).
+    if (max_rows == 0 && bytes.size() == h.bytes + data) {
+        std::string rest;
+        gz_append(f, rest, 1, where);
+    }
+    return parse_idx(bytes, where, scale_bytes, max_rows);
 }
 
 PointSet parse_idx(std::string_view raw_bytes, const std::string& where, bool scale_bytes,
                    std::size_t max_rows) {
-    std::size_t pos = 0;
-    auto take = [&](std::size_t bytes, const char* what) {
-        if (raw_bytes.size() - pos < bytes)
-            throw InputError(fmt::format("{}: truncated IDX {}: expected {} bytes, got {}", where, what,
-                                         bytes, raw_bytes.size() - pos));
-        const auto* p = reinterpret_cast<const unsigned char*>(raw_bytes.data() + pos);
-        pos += bytes;
-        return p;
-    };
-    const unsigned char* magic = take(4, "header");
-    if (magic[0] != 0 || magic[1] != 0)
-        throw InputError(
-            fmt::format("{}: not an IDX file (bad magic {:02x}{:02x})", where, magic[0], magic[1]));
-    const int type = magic[2], ndim = magic[3];
-    std::size_t width = 0;
-    switch (type) {
-        case 0x08:
-        case 0x09:
-            width = 1;
-            break;
-        case 0x0B:
-            width = 2;
-            break;
-        case 0x0C:
-        case 0x0D:
-            width = 4;
-            break;
-        case 0x0E:
-            width = 8;
-            break;
-        default:
-            throw InputError(fmt::format("{}: unknown IDX data type 0x{:02x}", where, type));
-    }
-    if (ndim < 1) throw InputError(fmt::format("{}: IDX file with {} dimensions", where, ndim));
-    std::vector<std::size_t> dims(static_cast<std::size_t>(ndim));
-    for (auto& dim : dims) {
-        const unsigned char* b = take(4, "dimensions");
-        dim = (std::size_t(b[0]) << 24) | (std::size_t(b[1]) << 16) | (std::size_t(b[2]) << 8) | b[3];
-    }
+    const IdxHeader h = parse_idx_header(raw_bytes, where, max_rows);
+    const std::size_t bytes = h.n * h.d * h.width;
+    if (raw_bytes.size() - h.bytes < bytes)
+        throw InputError(fmt::format("{}: truncated IDX data: expected {} bytes, got {}", where, bytes,
+                                     raw_bytes.size() - h.bytes));
+    const auto* raw = reinterpret_cast<const unsigned char*>(raw_bytes.data() + h.bytes);
+    const int type = h.type;
+    const std::size_t width = h.width;
     PointSet ps;
-    ps.n = dims[0];
-    ps.d = 1;
-    for (std::size_t k = 1; k < dims.size(); ++k) {
-        if (dims[k] != 0 && ps.d > (1ULL << 40) / dims[k])
-            throw InputError(fmt::format("{}: IDX shape is too large", where));
-        ps.d *= dims[k];
-    }
-    if (max_rows > 0) ps.n = std::min(ps.n, max_rows);
-    if (ps.n == 0 || ps.d == 0) throw InputError(fmt::format("{}: IDX array is empty", where));
-    if (ps.d > (1ULL << 40) / ps.n / width)
-        throw InputError(fmt::format("{}: IDX shape is too large", where));
-    const unsigned char* raw = take(ps.n * ps.d * width, "data");
+    ps.n = h.n;
+    ps.d = h.d;
     ps.values.resize(ps.n * ps.d);
     auto be = [&](std::size_t k) {
         std::uint64_t v = 0;
