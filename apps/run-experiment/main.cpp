@@ -178,12 +178,19 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-// SIGINT / SIGTERM: leave no partial result file (the previous complete one, if any, stays).
+// Under MPI every rank receives the signal (mpirun forwards it, a terminal signals the group); only
+// rank 0 says so, once. Set after MPI starts; read in the handler (sig_atomic_t: async-signal-safe).
+volatile std::sig_atomic_t print_on_signal = 1;
+
+// SIGINT / SIGTERM: leave no partial result file (the previous complete one, if any, stays); exit
+// 128 + signal (130, 143) on every rank.
 extern "C" void on_signal(int sig) {
     const char* tmp = ayslab::pending_temporary_file();
     if (tmp[0] != '\0') ::unlink(tmp);
     constexpr char msg[] = "run-experiment: interrupted; no result file written\n";
-    [[maybe_unused]] auto n = ::write(2, msg, sizeof(msg) - 1);
+    if (print_on_signal) {
+        [[maybe_unused]] auto n = ::write(2, msg, sizeof(msg) - 1);
+    }
     ::_exit(128 + sig);
 }
 
@@ -221,6 +228,7 @@ int main(int argc, char** argv) {
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     cluster::Session mpi(argc, argv);
+    print_on_signal = cluster::rank() == 0;
     try {
         return run(argc, argv);
     } catch (const po::error& e) {
