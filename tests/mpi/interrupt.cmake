@@ -1,4 +1,4 @@
-# SIGINT to the ranks of a 2-rank run (as a terminal's Ctrl-C reaches them): mpirun exits 130, the
+# SIGINT to the ranks of a 2-rank run (not to mpirun): mpirun exits 130, the
 # message is printed once (rank 0), and no result file is left. The ranks are found by their
 # command line, which starts with the executable (mpirun's and bash's do not): mpirun receiving the
 # SIGINT itself exits with its own code, 1 for Open MPI 4.1, which no rank can change.
