@@ -1,5 +1,7 @@
 #include "evaluate.hpp"
 
+#include "ayslab/cluster.hpp"
+
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -91,9 +93,18 @@ EvaluationOptions read_evaluation(const Config& cfg, const RunContext& ctx) {
 }
 
 ProgressPrinter::ProgressPrinter(const RunContext& context, std::size_t total_sweeps)
-    : enabled_(context.progress && ::isatty(2)),
+    : enabled_(context.progress && cluster::rank() == 0),
+      tty_(::isatty(2) != 0),
       total_(total_sweeps),
       start_(std::chrono::steady_clock::now()) {}
+
+namespace {
+// Progress never ends a run: a closed or full stderr is ignored (fmt::print would throw).
+void write_stderr(const std::string& text) {
+    [[maybe_unused]] const auto n = std::fwrite(text.data(), 1, text.size(), stderr);
+    std::fflush(stderr);
+}
+}  // namespace
 
 void ProgressPrinter::operator()(const AysTraceEntry& e) {
     if (!enabled_) return;
@@ -102,14 +113,15 @@ void ProgressPrinter::operator()(const AysTraceEntry& e) {
     const double left = done_ > 0 && total_ > done_
                             ? elapsed / static_cast<double>(done_) * static_cast<double>(total_ - done_)
                             : 0.0;
-    fmt::print(stderr, "\r[ays] {} steps, sweep {}: KLUB {:.5g} ± {:.2g}{}, at most ~{:.0f} s left   ",
-               e.steps, e.sweep, e.klub, e.klub_standard_error, e.improved ? " (improved)" : "", left);
-    std::fflush(stderr);
+    // A terminal gets one line rewritten in place; a log file or pipe one line per sweep.
+    write_stderr(fmt::format("{}[ays] {} steps, sweep {}: KLUB {:.5g} ± {:.2g}{}, at most ~{:.0f} s left{}",
+                             tty_ ? "\r" : "", e.steps, e.sweep, e.klub, e.klub_standard_error,
+                             e.improved ? " (improved)" : "", left, tty_ ? "   " : "\n"));
     printed_ = true;
 }
 
 ProgressPrinter::~ProgressPrinter() {
-    if (printed_) fmt::print(stderr, "\n");
+    if (printed_ && tty_) write_stderr("\n");
 }
 
 }  // namespace ayslab::app

@@ -56,8 +56,8 @@ void report_max_sweeps(const AysResult& ays, std::size_t max_sweeps, Result& res
 // and threads of the run.
 EvaluationOptions read_evaluation(const Config& config, const RunContext& context);
 
-// Prints "[ays] 20 steps, sweep 3: KLUB 0.123 ± 0.002 (best), ~12 s left" on stderr when it is a
-// terminal and progress is on.
+// Prints "[ays] 20 steps, sweep 3: KLUB 0.123 ± 0.002 (improved), at most ~12 s left" on stderr when
+// progress is on (not --quiet): rewritten in place on a terminal, one line per sweep otherwise.
 class ProgressPrinter {
   public:
     ProgressPrinter(const RunContext& context, std::size_t total_sweeps);
@@ -65,7 +65,7 @@ class ProgressPrinter {
     void operator()(const AysTraceEntry& entry);
 
   private:
-    bool enabled_, printed_ = false;
+    bool enabled_, tty_, printed_ = false;
     std::size_t total_, done_ = 0;
     std::chrono::steady_clock::time_point start_;
 };

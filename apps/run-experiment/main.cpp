@@ -218,9 +218,17 @@ std::string one_line(std::string_view message) {
     return out;
 }
 
+// Never throws: with stderr closed or full (2>/dev/full) the exit code must still be the error's
+// (fmt::print would throw from inside the catch handler and abort with 134).
 template <class... Args>
 void report(fmt::format_string<Args...> format, Args&&... args) {
-    if (cluster::rank() == 0) fmt::print(stderr, format, std::forward<Args>(args)...);
+    if (cluster::rank() != 0) return;
+    try {
+        const std::string line = fmt::format(format, std::forward<Args>(args)...);
+        [[maybe_unused]] const auto n = std::fwrite(line.data(), 1, line.size(), stderr);
+        std::fflush(stderr);
+    } catch (...) {
+    }
 }
 }  // namespace
 
