@@ -40,12 +40,25 @@ void check_writable_target(const std::filesystem::path& path, std::string_view w
     namespace fs = std::filesystem;
     if (path.empty()) throw InputError(fmt::format("no file name given for the {}", what));
     std::error_code ec;
-    if (!fs::exists(fs::symlink_status(path, ec))) return;
-    // A symbolic link is followed to what it names: that must be a regular file too.
-    const auto followed = fs::status(path, ec);
-    if (ec || !fs::is_regular_file(followed))
-        throw InputError(fmt::format("will not write the {} over {}: it exists and is not a regular file", what,
-                                     quoted(path)));
+    if (fs::exists(fs::symlink_status(path, ec))) {
+        // A symbolic link is followed to what it names: that must be a regular file too.
+        const auto followed = fs::status(path, ec);
+        if (ec || !fs::is_regular_file(followed))
+            throw InputError(fmt::format("will not write the {} over {}: it exists and is not a regular file",
+                                         what, quoted(path)));
+    }
+    // The write goes to a temporary file beside the target: probe that folder with one now.
+    create_parent_folders(path, what);
+    const fs::path folder = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+    const fs::path probe = folder / fmt::format(".ayslab-probe-{}-{}", ::getpid(), write_counter++);
+    const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        const std::error_code why(errno, std::generic_category());
+        throw InputError(fmt::format("cannot write the {} {}: its folder '{}' is not writable ({})", what,
+                                     quoted(path), folder.string(), why.message()));
+    }
+    ::close(fd);
+    ::unlink(probe.c_str());
 }
 
 void write_file_atomically(const std::filesystem::path& path, std::string_view what,

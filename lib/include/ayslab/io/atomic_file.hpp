@@ -24,8 +24,9 @@ bool sync_path(const std::filesystem::path& path, bool directory);
 
 void write_text_atomically(const std::filesystem::path& path, std::string_view what, std::string_view text);
 
-// Throws the InputError a write would for a target that exists and is not a regular file; lets a
-// program refuse a bad output path before it computes anything.
+// Throws the InputError a write would for a target that exists and is not a regular file, or whose
+// folder cannot be created or written (probed by creating and removing a file there): lets a program
+// refuse a bad output path before it computes or writes anything.
 void check_writable_target(const std::filesystem::path& path, std::string_view what);
 
 // Creates the missing parent folders of `path` (InputError naming `what` if that is impossible).
