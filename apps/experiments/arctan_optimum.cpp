@@ -82,6 +82,12 @@ Result run(const Config& cfg, const RunContext& ctx) {
                 const double c2 = c * c, v_hat = euler_output_variance_1d(arctan, c);
                 r.check({fmt::format("n={}: Euler KL by solver probe vs MATH §4 product formula", n),
                          kl_gaussian(0.0, lo * lo + c2, 0.0, v_hat), kls[0], 1e-9, Criterion::relative});
+                // Closed form of the optimum (MATH §4): KL* = (r - 1 - ln r)/2, ln r = -2n ln cos(step),
+                // step = (arctan(hi/c) - arctan(lo/c))/n; expm1 keeps the digits when r is near 1.
+                const double step = (std::atan(hi / c) - std::atan(lo / c)) / static_cast<double>(n);
+                const double log_r = -2.0 * static_cast<double>(n) * std::log(std::cos(step));
+                r.check({fmt::format("n={}: arctan Euler KL vs closed form (r - 1 - ln r)/2, r = cos^(-2n)(step)", n),
+                         0.5 * (std::expm1(log_r) - log_r), kls[0], 1e-9, Criterion::relative});
                 for (std::size_t k = 1; k < kls.size(); ++k)
                     r.check({fmt::format("n={}: arctan KL <= {} KL", n, schedules[k].first), kls[k], kls[0],
                              0.0, Criterion::at_most});
