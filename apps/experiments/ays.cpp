@@ -45,6 +45,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const auto ays = optimise_ays(*dataset.data, denoiser, start, o, std::ref(progress));
 
     Result r;
+    describe_dataset(dataset, r);
     r.values["denoiser"] = model ? cfg.string("model") : "exact";
     r.values["trace"] = trace_json(ays.trace);
     r.values["stages"] = nlohmann::json::array();
@@ -67,7 +68,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
                        cfg.string("schedule"), process->name(), model ? cfg.string("model") : "exact"));
     for (const auto& line : format_schedule(best, *process, "list")) r.line("  " + line);
     std::string header = fmt::format("{:<8} {:>22}", "schedule", "KLUB");
-    for (const auto& s : cfg.strings("samplers")) header += fmt::format(" | {:^44}", s + ": NLL, sliced W2");
+    for (const auto& s : cfg.strings("samplers"))
+        header += fmt::format(" | {:^56}", s + ": NLL (median), sliced W2");
     r.line(header);
     double klubs[2] = {};
     for (std::size_t q = 0; q < 2; ++q) {
@@ -81,7 +83,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
         for (const auto& s : cfg.strings("samplers")) {
             const auto quality = evaluate_samples(dataset, denoiser, *make_solver(s), *sched, eo);
             entry["samples"][s] = quality.to_json();
-            line += fmt::format(" | {:>21} {:>21}", plus_minus(quality.nll), plus_minus(quality.sw2));
+            line += fmt::format(" | {:>21} ({:>9.4g}) {:>21}", plus_minus(quality.nll), quality.nll_median.mean(),
+                                plus_minus(quality.sw2));
         }
         r.values["comparison"][name] = entry;
         r.line(line);
@@ -96,7 +99,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
 Experiment ays_experiment() {
     return {"ays", "Align Your Steps: KLUB-optimised schedule for a data set, against EDM rho=7 (MATH §5)",
             Schema{seed_key()} +
-                shared_keys({"data", "points", "file", "precision", "process", "steps", "subdivisions", "sigma_min",
+                shared_keys({"data", "points", "file", "held_out_file", "held_out_fraction", "precision", "process", "steps", "subdivisions", "sigma_min",
                              "sigma_max", "schedule", "schedule_file", "rho", "samples", "validation_samples",
                              "golden_iterations", "max_sweeps", "patience", "min_improvement", "eval_particles",
                              "eval_seeds", "projections", "samplers", "denoiser", "model", "parametrisation",

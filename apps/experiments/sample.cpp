@@ -13,6 +13,7 @@
 #include "ayslab/sampler.hpp"
 #include "ayslab/schedule_factory.hpp"
 #include "ayslab/solver/registry.hpp"
+#include "evaluate.hpp"
 #include "keys.hpp"
 #include "list.hpp"
 #include "schedule_format.hpp"
@@ -48,6 +49,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const Denoiser& denoiser = model ? *model : ds.data->denoiser();
     const auto stats = sample(denoiser, *solver, schedule, x, n, {cfg.seed(), ctx.threads, 256});
     Result r;
+    describe_dataset(ds, r);
     r.values["schedule"] = schedule_json(schedule, *process);
     r.values["nfe"] = stats.nfe;
     r.values["particles"] = n;
@@ -77,7 +79,7 @@ Experiment sample_experiment() {
     return {
         "sample",
         "one sampler run from p_sigma_max or a .npy of start points; end points to .npy",
-        Schema{seed_key()} + shared_keys({"data", "file", "precision", "solver", "schedule", "schedule_file", "steps",
+        Schema{seed_key()} + shared_keys({"data", "file", "held_out_file", "held_out_fraction", "precision", "solver", "schedule", "schedule_file", "steps",
                                           "sigma_min", "sigma_max", "rho", "process"}) +
             Schema{described(shared_key("particles"), "particles (ignored with start)"),
                    {"start", KeyType::string, ".npy of start points at sigma_max (n x d); empty: exact p_sigma_max"},

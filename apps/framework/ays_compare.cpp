@@ -64,8 +64,8 @@ void ays_compare(const Dataset& dataset, const Config& cfg, const RunContext& ct
                     out["samples"]["dim"] = dataset.data->dim();
                     out["samples"][name] = q.first_samples;
                 }
-                r.line(fmt::format("{:>3} steps {:<15} {:<13} NLL {:>20}  SW2 {:>18}{}", n, sampler, name,
-                                   plus_minus(q.nll), plus_minus(q.sw2),
+                r.line(fmt::format("{:>3} steps {:<15} {:<13} NLL {:>20} (median {:.5g})  SW2 {:>18}{}", n, sampler,
+                                   name, plus_minus(q.nll), q.nll_median.mean(), plus_minus(q.sw2),
                                    has_nearest ? "  nearest " + plus_minus(q.nearest) : ""));
                 if (name == "ays")
                     ays_nll = q.nll.mean();

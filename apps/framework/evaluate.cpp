@@ -19,8 +19,27 @@ nlohmann::json SampleQuality::to_json() const {
         if (m.count() < 1) return nullptr;
         return {{"mean", m.mean()}, {"se", m.count() > 1 ? m.se_mean() : 0.0}, {"seeds", m.count()}};
     };
-    return {{"nll", entry(nll)}, {"sliced_w2", entry(sw2)}, {"nearest_distance", entry(nearest)}};
+    nlohmann::json j = {{"nll", entry(nll)},
+                        {"nll_median", entry(nll_median)},
+                        {"sliced_w2", entry(sw2)},
+                        {"nearest_distance", entry(nearest)}};
+    if (near_share.count() > 0) {
+        j["near_data_share"] = entry(near_share);
+        j["near_data_radius"] = near_radius;
+    }
+    return j;
 }
+
+namespace {
+// The median distance from a held-out point to its nearest training point: the scale at which a
+// sample counts as "near the data". Computed once per data set (the held-out set is fixed).
+double held_out_near_radius(const Dataset& dataset, std::size_t threads) {
+    if (!dataset.near_radius)
+        dataset.near_radius =
+            median(nearest_distances(*dataset.data, dataset.held_out.values, dataset.held_out.n, threads));
+    return *dataset.near_radius;
+}
+}  // namespace
 
 SampleQuality evaluate_samples(const Dataset& dataset, const Denoiser& denoiser, const Solver& solver,
                                const Schedule& schedule, const EvaluationOptions& o) {
@@ -37,10 +56,14 @@ SampleQuality evaluate_samples(const Dataset& dataset, const Denoiser& denoiser,
         sample_marginal(data, schedule.sigma_max(), x, n, seed, o.threads);
         sample(denoiser, solver, schedule, x, n, {seed, o.threads, 64});
         if (s == 0 && o.keep > 0) q.first_samples.assign(x.begin(), x.begin() + std::min(o.keep, n) * d);
-        const auto nll = negative_log_likelihood(data, x, n, schedule.sigma_min(), o.threads);
+        const auto nlls = negative_log_likelihoods(data, x, n, schedule.sigma_min(), o.threads);
+        const auto nll = moments_of(nlls);
         if (s == 0) q.nll = Moments(nll.mean());
         q.nll.add(nll.mean());
         q.nll_per_seed.push_back(nll.mean());
+        const double nll_median = median(nlls);
+        if (s == 0) q.nll_median = Moments(nll_median);
+        q.nll_median.add(nll_median);
         if (dataset.held_out.n > 0) {
             const double w = sliced_wasserstein2(x, n, dataset.held_out.values, dataset.held_out.n, d,
                                                  o.projections, o.seed + 77);
@@ -49,12 +72,30 @@ SampleQuality evaluate_samples(const Dataset& dataset, const Denoiser& denoiser,
             q.sw2_per_seed.push_back(w);
         }
         if (points) {
-            const auto near = nearest_distance(data, x, n, o.threads);
+            const auto distances = nearest_distances(data, x, n, o.threads);
+            const auto near = moments_of(distances);
             if (s == 0) q.nearest = Moments(near.mean());
             q.nearest.add(near.mean());
+            if (dataset.held_out.n > 0) {
+                q.near_radius = held_out_near_radius(dataset, o.threads);
+                const double share =
+                    static_cast<double>(std::count_if(distances.begin(), distances.end(),
+                                                      [&](double v) { return v <= q.near_radius; })) /
+                    static_cast<double>(n);
+                if (s == 0) q.near_share = Moments(share);
+                q.near_share.add(share);
+            }
         }
     }
     return q;
+}
+
+void describe_dataset(const Dataset& dataset, Result& r) {
+    const std::size_t d = dataset.data->dim();
+    r.values["data"] = {{"name", dataset.name}, {"dim", d}, {"points", dataset.points}, {"held_out", dataset.held_out.n}};
+    r.line(fmt::format("data: {}, {}d = {}, {} held out", dataset.name,
+                       dataset.points > 0 ? fmt::format("{} points, ", dataset.points) : std::string(), d,
+                       dataset.held_out.n));
 }
 
 std::string plus_minus(const Moments& m, int precision) {

@@ -50,8 +50,8 @@ double sliced_wasserstein2(std::span<const double> a, std::size_t na, std::span<
     return std::sqrt(total / static_cast<double>(projections));
 }
 
-Moments negative_log_likelihood(const Data& data, std::span<const double> x, std::size_t n, double sigma,
-                                std::size_t threads) {
+std::vector<double> negative_log_likelihoods(const Data& data, std::span<const double> x, std::size_t n, double sigma,
+                                             std::size_t threads) {
     const std::size_t d = data.dim();
     if (x.size() != n * d) throw InputError("NLL: wrong buffer size");
     std::vector<double> lp(n);
@@ -63,13 +63,17 @@ Moments negative_log_likelihood(const Data& data, std::span<const double> x, std
             data.log_density_rows(x.subspan(first * d, count * d), count, sigma,
                                   std::span(lp).subspan(first, count));
         });
-    Moments m(n > 0 ? -lp[0] : 0.0);
-    for (double v : lp) m.add(-v);
-    return m;
+    for (double& v : lp) v = -v;
+    return lp;
 }
 
-Moments nearest_distance(const Data& data, std::span<const double> x, std::size_t n,
-                         std::size_t threads) {
+Moments negative_log_likelihood(const Data& data, std::span<const double> x, std::size_t n, double sigma,
+                                std::size_t threads) {
+    return moments_of(negative_log_likelihoods(data, x, n, sigma, threads));
+}
+
+std::vector<double> nearest_distances(const Data& data, std::span<const double> x, std::size_t n,
+                                      std::size_t threads) {
     const auto* points = data.nearest_points();
     if (!points) throw InputError("nearest distance needs a data set of points");
     const std::size_t d = data.dim();
@@ -83,9 +87,28 @@ Moments nearest_distance(const Data& data, std::span<const double> x, std::size_
             points->nearest_squared_distance(x.subspan(first * d, count * d), count,
                                              std::span(d2).subspan(first, count));
         });
-    Moments m(n > 0 ? std::sqrt(d2[0]) : 0.0);
-    for (double v : d2) m.add(std::sqrt(v));
+    for (double& v : d2) v = std::sqrt(v);
+    return d2;
+}
+
+Moments nearest_distance(const Data& data, std::span<const double> x, std::size_t n,
+                         std::size_t threads) {
+    return moments_of(nearest_distances(data, x, n, threads));
+}
+
+Moments moments_of(std::span<const double> values) {
+    Moments m(values.empty() ? 0.0 : values[0]);
+    for (double v : values) m.add(v);
     return m;
+}
+
+double median(std::vector<double> values) {
+    if (values.empty()) throw InputError("median of no values");
+    const std::size_t k = values.size() / 2;
+    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(k), values.end());
+    const double upper = values[k];
+    if (values.size() % 2 == 1) return upper;
+    return 0.5 * (*std::max_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(k)) + upper);
 }
 
 }  // namespace ayslab

@@ -4,12 +4,16 @@
 #include <doctest/doctest.h>
 #include <zlib.h>
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 
 #include "ayslab/data/datasets.hpp"
+#include "ayslab/data/nearest.hpp"
 #include "ayslab/error.hpp"
 
 using namespace ayslab;
@@ -172,4 +176,44 @@ TEST_CASE("malformed input that used to load as something else is refused (shape
     const auto cr = parse_csv("x,y\r1,2\r3,4\r", "cr");
     CHECK(cr.n == 2);
     CHECK(cr.values == std::vector<double>{1, 2, 3, 4});
+}
+
+TEST_CASE("data=file: .csv.gz reads as its .csv; held-out split and held-out file") {
+    std::string csv;
+    for (int i = 0; i < 10; ++i) csv += fmt::format("{},{}\n", i, 10 * i);
+    const auto plain = temp("split.csv"), gz = temp("split.csv.gz");
+    write(plain, csv);
+    gzFile g = gzopen(gz.c_str(), "wb");
+    gzwrite(g, csv.data(), static_cast<unsigned>(csv.size()));
+    gzclose(g);
+    CHECK(load_points(gz).values == load_points(plain).values);
+
+    DatasetOptions o;
+    o.file = plain;
+    o.held_out_fraction = 0.25;  // ceil(2.5) = 3 rows held out
+    const Dataset a = make_dataset("file", o), b = make_dataset("file", o);
+    CHECK(a.points == 7);
+    CHECK(a.held_out.n == 3);
+    CHECK(a.held_out.values == b.held_out.values);  // the split depends on the seed only
+    // Held-out and kept rows partition the file: each row i = (i, 10 i) is in exactly one of them.
+    std::vector<int> seen(10, 0);
+    for (std::size_t k = 0; k < a.held_out.n; ++k) ++seen[static_cast<std::size_t>(a.held_out.values[2 * k])];
+    const auto* points = a.data->nearest_points();
+    REQUIRE(points != nullptr);
+    for (int i = 0; i < 10; ++i) {
+        double x[2] = {static_cast<double>(i), 10.0 * i}, d2 = -1.0;
+        points->nearest_squared_distance(x, 1, {&d2, 1});
+        if (d2 == 0.0) ++seen[static_cast<std::size_t>(i)];
+    }
+    CHECK(std::count(seen.begin(), seen.end(), 1) == 10);
+    o.seed = 1;
+    CHECK(make_dataset("file", o).held_out.values != a.held_out.values);  // another seed, another split
+    o.held_out_fraction = 0.9;  // 9 of 10 leaves 1 row
+    CHECK_THROWS_WITH_AS(make_dataset("file", o), doctest::Contains("fewer than 2 to train on"), InputError);
+    o.held_out_fraction = 0.0;
+    o.held_out_file = temp("split-3d.csv");
+    write(o.held_out_file, "1,2,3\n");
+    CHECK_THROWS_WITH_AS(make_dataset("file", o), doctest::Contains("has dimension 3, the data file 2"), InputError);
+    write(o.held_out_file, "1,2\n3,4\n");
+    CHECK(make_dataset("file", o).held_out.n == 2);
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ayslab/data/gaussian.hpp"
+#include "ayslab/error.hpp"
 #include "ayslab/published.hpp"
 #include "ayslab/rng.hpp"
 
@@ -54,4 +55,12 @@ TEST_CASE("published AYS: SD 1.5 sigmas from timesteps, log-linear interpolation
     CHECK(two.size() == 3);
     CHECK(two[2] == 0.0);
     CHECK(published_ays_schedule(PublishedAys::sd15, 10)[10] == 0.0);
+}
+
+TEST_CASE("median: odd and even counts, unsorted input; a far outlier moves the mean, not the median") {
+    CHECK(median({3.0, 1.0, 2.0}) == 2.0);
+    CHECK(median({4.0, 1.0, 3.0, 2.0}) == 2.5);
+    CHECK(median({1.0, 2.0, 3.0, 3e4}) == 2.5);
+    CHECK(moments_of(std::vector<double>{1.0, 2.0, 3.0, 3e4}).mean() == doctest::Approx(7501.5));
+    CHECK_THROWS_AS(median({}), InputError);
 }

@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "ayslab/data/data.hpp"
 #include "ayslab/stats.hpp"
@@ -17,6 +18,17 @@ double sliced_wasserstein2(std::span<const double> a, std::size_t na, std::span<
 // Moments of -log p_sigma(x) over the rows of x.
 Moments negative_log_likelihood(const Data& data, std::span<const double> x, std::size_t n, double sigma,
                                 std::size_t threads = 1);
+
+// Per-sample values of the above: -log p_sigma(x_i), for a median or a share.
+std::vector<double> negative_log_likelihoods(const Data& data, std::span<const double> x, std::size_t n, double sigma,
+                                             std::size_t threads = 1);
+// The distance from each row of x to its nearest data point (point-set data).
+std::vector<double> nearest_distances(const Data& data, std::span<const double> x, std::size_t n,
+                                      std::size_t threads = 1);
+// Moments of values (shifted by the first, for accuracy).
+Moments moments_of(std::span<const double> values);
+// The median (mean of the two middle values for an even count).
+double median(std::vector<double> values);
 
 // Moments of the distance from each row of x to its nearest data point.
 Moments nearest_distance(const Data& data, std::span<const double> x, std::size_t n,

@@ -110,6 +110,7 @@ template <PointSet (*generate)(std::size_t, std::uint64_t, std::uint64_t)>
 Dataset make_generated(const DatasetOptions& o) {
     Dataset ds;
     ds.data = empirical(generate(o.points, o.seed, 0), o);
+    ds.points = o.points;
     ds.held_out = generate(o.held_out, o.seed, held_out_offset);
     return ds;
 }
@@ -127,6 +128,7 @@ Dataset make_fashion_mnist(const DatasetOptions& o) {
     auto images = load_idx(train, true, o.subset);
     if (images.n < o.subset)
         throw InputError(fmt::format("Fashion-MNIST has {} training images, asked for {}", images.n, o.subset));
+    ds.points = images.n;
     ds.data = empirical(std::move(images), o);
     ds.held_out = load_idx(test, true, o.held_out);
     if (ds.held_out.n < o.held_out)
@@ -159,10 +161,45 @@ Dataset make_mixture(const DatasetOptions& o) {
     return exact_set(std::move(mix), o);
 }
 
+// A user's point set. Held-out rows for sliced W2 come from a second file (same d) or from a seeded
+// split of this one: a random held_out_fraction of the rows (at least 1), which the data then lacks.
 Dataset make_file(const DatasetOptions& o) {
     if (o.file.empty()) throw InputError("data set 'file' needs a file path");
     Dataset ds;
-    ds.data = empirical(load_points(o.file), o);
+    PointSet ps = load_points(o.file);
+    if (!o.held_out_file.empty()) {
+        ds.held_out = load_points(o.held_out_file);
+        if (ds.held_out.d != ps.d)
+            throw InputError(fmt::format("held_out_file '{}' has dimension {}, the data file {}", o.held_out_file.string(),
+                                         ds.held_out.d, ps.d));
+    } else if (o.held_out_fraction > 0.0) {
+        const std::size_t m = std::max<std::size_t>(
+            1, static_cast<std::size_t>(std::ceil(o.held_out_fraction * static_cast<double>(ps.n))));
+        if (ps.n < m + 2)
+            throw InputError(fmt::format("held_out_fraction = {} of {} rows leaves fewer than 2 to train on",
+                                         o.held_out_fraction, ps.n));
+        // Fisher-Yates on row indices with uniforms addressed by (seed, data stream, row): the split
+        // depends only on the seed and n.
+        std::vector<std::size_t> order(ps.n);
+        for (std::size_t i = 0; i < ps.n; ++i) order[i] = i;
+        std::vector<double> u(ps.n);
+        fill_uniform({o.seed, static_cast<std::uint64_t>(Stream::data), held_out_offset, 1}, u);
+        for (std::size_t i = ps.n - 1; i > 0; --i)
+            std::swap(order[i], order[std::min(i, static_cast<std::size_t>(u[i] * static_cast<double>(i + 1)))]);
+        std::vector<bool> held(ps.n, false);
+        for (std::size_t k = 0; k < m; ++k) held[order[k]] = true;
+        PointSet kept{0, ps.d, {}};
+        ds.held_out = {0, ps.d, {}};
+        for (std::size_t i = 0; i < ps.n; ++i) {
+            auto& to = held[i] ? ds.held_out : kept;
+            to.values.insert(to.values.end(), ps.values.begin() + static_cast<std::ptrdiff_t>(i * ps.d),
+                             ps.values.begin() + static_cast<std::ptrdiff_t>((i + 1) * ps.d));
+            ++to.n;
+        }
+        ps = std::move(kept);
+    }
+    ds.points = ps.n;
+    ds.data = empirical(std::move(ps), o);
     return ds;
 }
 

@@ -406,9 +406,23 @@ PointSet parse_idx(std::string_view raw_bytes, const std::string& where, bool sc
 PointSet load_points(const std::filesystem::path& path) {
     const std::string s = path.string();
     if (s.ends_with(".npy")) return load_npy(path);
+    if (s.ends_with(".csv.gz") || s.ends_with(".txt.gz")) {
+        // gzip-compressed text: decompressed whole (up to the machine's memory), then parsed as CSV.
+        gzFile f = gzopen(path.c_str(), "rb");
+        if (!f) throw InputError(fmt::format("cannot open data file '{}'", s));
+        std::unique_ptr<gzFile_s, int (*)(gzFile)> closer(f, gzclose);
+        std::string text;
+        const double have = physical_memory();
+        const auto cap = have > 0.0 ? static_cast<std::size_t>(have / 4.0) : std::size_t{1} << 34;
+        gz_append(f, text, cap, s);
+        if (text.size() == cap)
+            throw InputError(fmt::format("{}: decompresses to more than a quarter of this machine's memory", s));
+        return parse_csv(text, s);
+    }
     if (s.ends_with(".gz") || s.ends_with(".idx") || s.ends_with("-ubyte")) return load_idx(path);
     if (s.ends_with(".csv") || s.ends_with(".txt")) return load_csv(path);
-    throw InputError(fmt::format("{}: unknown data file type (use .csv, .txt, .npy, .idx or .gz)", s));
+    throw InputError(
+        fmt::format("{}: unknown data file type (use .csv, .txt, .csv.gz, .txt.gz, .npy, or IDX: .idx, .gz)", s));
 }
 
 }  // namespace ayslab

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,8 @@ struct DatasetOptions {
     std::size_t subset = 10000;  // Fashion-MNIST training images used
     std::filesystem::path fashion_mnist_dir = "/usr/share/datasets/fashion-mnist";
     std::filesystem::path file{};              // for "file"
+    std::filesystem::path held_out_file{};     // for "file": held-out rows from this file (same d), or
+    double held_out_fraction = 0.0;            // a seeded split of `file` (0: no held-out set)
     Precision precision = Precision::float64;  // of the denoiser evaluations (mixtures, point sets)
     // Point sets: > 1 splits the data into this many shards over the MPI ranks (ShardedEmpiricalData,
     // data/sharded.hpp); threads is then the thread count of each rank's shard evaluations.
@@ -33,6 +36,10 @@ struct Dataset {
     std::string name;
     std::unique_ptr<Data> data;  // the distribution (data->denoiser() is its exact denoiser)
     PointSet held_out;               // independent draws (test images for Fashion-MNIST)
+    std::size_t points = 0;          // rows of a point set (0 for a distribution such as ring8)
+    // The median distance from a held-out point to its nearest data point, filled by the first sample
+    // evaluation that needs it (point-set data; apps/framework/evaluate.cpp).
+    mutable std::optional<double> near_radius{};
 };
 
 // The data sets, one registration each (lib/src/data/datasets.cpp): ring8, moons, swiss-roll,
