@@ -21,8 +21,11 @@ Result run(const Config& cfg, const RunContext&) {
     const std::string kind = cfg.string("schedule");
     // Published AYS lists belong to their model's process unless the user names another.
     std::string process_name = cfg.string("process");
+    const bool published_sigmas = kind.starts_with("ays-") && kind.ends_with("-sigmas");
+    const std::string model_name =
+        kind.starts_with("ays-") ? kind.substr(4, kind.size() - 4 - (published_sigmas ? 7 : 0)) : "";
     if (kind.starts_with("ays-") && process_name == "edm")
-        process_name = published_ays_process(parse_published_ays(kind.substr(4)));
+        process_name = published_ays_process(parse_published_ays(model_name));
     const auto process = make_process(process_name);
     const Schedule schedule = read_schedule(cfg, process.get(), cfg.number("c"));
     Result r;
@@ -34,8 +37,8 @@ Result run(const Config& cfg, const RunContext&) {
     // What --quiet prints, bare (run-experiment prints results.paste): the pasteable line.
     r.values["paste"] = lines.front();
     // Published SD lists: our timesteps must give back NVIDIA's integers at 10 steps.
-    if (kind.starts_with("ays-") && schedule.steps() == 10) {
-        const auto model = parse_published_ays(kind.substr(4));
+    if (kind.starts_with("ays-") && !published_sigmas && schedule.steps() == 10) {
+        const auto model = parse_published_ays(model_name);
         const auto published = published_ays_timesteps(model);
         if (!published.empty() && process_name == published_ays_process(model)) {
             const auto ts = schedule_timesteps(schedule, *process);
@@ -57,7 +60,7 @@ Experiment schedule_experiment() {
         "print a schedule (any family, a published AYS list, or a file) for diffusers / k-diffusion / "
         "ComfyUI",
         Schema{seed_key()} +
-            shared_keys({"schedule", "steps", "sigma_min", "sigma_max", "rho", "c", "process", "schedule_file"}) +
+            shared_keys({"schedule", "steps", "sigma_min", "sigma_max", "rho", "c", "process", "schedule_file", "denoise"}) +
             Schema{{"format", KeyType::string, "printed form", {}, {}, schedule_formats()}},
         run};
 }

@@ -22,6 +22,8 @@ Schema make_table() {
     return {
         // schedule group
         {"schedule", KeyType::string, "schedule family", {}, {}, schedule_kinds()},
+        {"denoise", KeyType::number,
+         "img2img strength: run the tail of the schedule as the peer that takes it does (docs/schedule.md)", 1e-6, 1},
         {"schedule_file", KeyType::string, "schedule file for schedule=file (JSON, text list, or a result)"},
         {"steps", KeyType::integer, "sampling steps (intervals of the schedule)", 1, 1e6},
         {"sigma_min", KeyType::number, "smallest sigma of the schedule (> 0)", 1e-8, 1e8},
@@ -43,7 +45,10 @@ Schema make_table() {
         {"kdiffusion_3m", KeyType::boolean, "DPM-Solver++(3M) with k-diffusion's weighting"},
         // data group
         {"data", KeyType::string, "data set", {}, {}, dataset_names()},
-        {"file", KeyType::string, "point set for data=file (.csv, .txt, .npy, .idx, .gz)"},
+        {"file", KeyType::string, "point set for data=file (.csv, .txt, .csv.gz, .txt.gz, .npy, IDX .idx/.gz)"},
+        {"held_out_file", KeyType::string, "data=file: held-out points (same d) for sliced W2; empty: none or a split"},
+        {"held_out_fraction", KeyType::number,
+         "data=file without held_out_file: hold out this seeded random share of the rows (0: none)", 0, 0.9},
         {"points", KeyType::integer, "points of the generated 2-D sets", 10, 1e7},
         {"held_out", KeyType::integer, "held-out points (test images for Fashion-MNIST) for sliced W2", 1, 1e7},
         precision_key(),
@@ -146,6 +151,7 @@ ScheduleSpec read_schedule_spec(const Config& cfg, const Process* process, doubl
     if (has(cfg, "sigma_max")) spec.sigma_max = cfg.number("sigma_max");
     if (has(cfg, "rho")) spec.rho = cfg.number("rho");
     if (has(cfg, "schedule_file")) spec.file = cfg.string("schedule_file");
+    if (has(cfg, "denoise")) spec.denoise = cfg.number("denoise");
     spec.c = c;
     spec.process = process;
     return spec;
@@ -178,6 +184,8 @@ DatasetOptions read_dataset_options(const Config& cfg, const RunContext& ctx) {
     if (has(cfg, "points")) o.points = static_cast<std::size_t>(cfg.integer("points"));
     if (has(cfg, "held_out")) o.held_out = static_cast<std::size_t>(cfg.integer("held_out"));
     if (has(cfg, "file")) o.file = cfg.string("file");
+    if (has(cfg, "held_out_file")) o.held_out_file = cfg.string("held_out_file");
+    if (has(cfg, "held_out_fraction")) o.held_out_fraction = cfg.number("held_out_fraction");
     if (has(cfg, "precision")) o.precision = parse_precision(cfg.string("precision"));
     if (has(cfg, "data_shards")) o.shards = static_cast<std::size_t>(cfg.integer("data_shards"));
     if (has(cfg, "subset")) o.subset = static_cast<std::size_t>(cfg.integer("subset"));
@@ -269,7 +277,7 @@ std::string file_hash(const std::string& path) {
 std::string run_fingerprint(const Config& cfg) {
     nlohmann::json j = {{"config", cfg.json()}};
     // The contents of every file the config names (a data file, a schedule file, a model).
-    for (const char* key : {"file", "schedule_file", "model"})
+    for (const char* key : {"file", "held_out_file", "schedule_file", "model"})
         if (has(cfg, key) && !cfg.string(key).empty()) j["files"][key] = file_hash(cfg.string(key));
     return j.dump();
 }

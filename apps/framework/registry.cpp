@@ -11,6 +11,7 @@
 #include "ayslab/cluster.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/precision.hpp"
+#include "ayslab/process.hpp"
 #include "ayslab/version.hpp"
 
 namespace ayslab::app {
@@ -76,8 +77,30 @@ void check_memory(const std::string& experiment, const MemoryNeed& need, double 
                                  experiment, need.keys, need.bytes / gib, available / gib));
 }
 
+namespace {
+// A sigma range the process cannot express (VE's sigma starts at 0.01, SD's table ends at 14.6) fails
+// when the schedule is converted to the process's t: refuse it before any work, naming the keys.
+void check_sigma_range(const Config& config) {
+    for (const char* key : {"process", "sigma_min", "sigma_max"})
+        if (!config.json().contains(key)) return;
+    const auto process = make_process(config.string("process"));
+    const double lo = config.number("sigma_min"), hi = config.number("sigma_max");
+    for (const double sigma : {lo, hi}) {
+        try {
+            (void)process->t_of_sigma(sigma);
+        } catch (const InputError&) {
+            throw InputError(fmt::format(
+                "sigma_min = {}, sigma_max = {} do not fit process '{}', whose sigma range is [{:.10g}, {:.10g}]; "
+                "set sigma_min and sigma_max inside it",
+                lo, hi, config.string("process"), process->sigma(process->t_min()), process->sigma(process->t_max())));
+        }
+    }
+}
+}  // namespace
+
 nlohmann::json run_experiment(const Experiment& experiment, const Config& config, const RunContext& context) {
     if (experiment.memory) check_memory(experiment.name, experiment.memory(config), physical_memory_bytes());
+    check_sigma_range(config);
     const auto start = std::chrono::steady_clock::now();
     Result result = experiment.run(config, context);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

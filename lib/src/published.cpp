@@ -41,6 +41,18 @@ std::vector<double> published_ays_sigmas(PublishedAys model) {
     return s;
 }
 
+std::vector<double> published_ays_page_sigmas(PublishedAys model) {
+    switch (model) {
+        case PublishedAys::sd15:
+            return {14.615, 6.475, 3.861, 2.697, 1.886, 1.396, 0.963, 0.652, 0.399, 0.152, 0.029};
+        case PublishedAys::sdxl:
+            return {14.615, 6.315, 3.771, 2.181, 1.342, 0.862, 0.555, 0.380, 0.234, 0.113, 0.029};
+        case PublishedAys::svd:
+            return published_ays_sigmas(model);
+    }
+    return {};
+}
+
 std::vector<double> loglinear_interpolate(std::span<const double> sigmas, std::size_t count) {
     if (sigmas.size() < 2) throw InputError("log-linear interpolation needs at least 2 points");
     if (count < 2)
@@ -65,12 +77,37 @@ std::vector<double> loglinear_interpolate(std::span<const double> sigmas, std::s
     return out;
 }
 
-Schedule published_ays_schedule(PublishedAys model, std::size_t steps) {
-    if (steps < 1) throw InputError("an AYS schedule needs at least 1 step");
-    const auto published = published_ays_sigmas(model);
+namespace {
+// The published list interpolated to steps + 1 values; the last `run` steps kept, the last value 0.
+Schedule published_tail(std::vector<double> published, std::size_t steps, std::size_t run) {
     auto s = steps + 1 == published.size() ? published : loglinear_interpolate(published, steps + 1);
-    s.back() = 0.0;
-    return Schedule(std::move(s));
+    std::vector<double> kept(s.end() - static_cast<std::ptrdiff_t>(run + 1), s.end());
+    kept.back() = 0.0;
+    return Schedule(std::move(kept));
+}
+
+void check_published(std::size_t steps, double denoise) {
+    if (steps < 1) throw InputError("an AYS schedule needs at least 1 step");
+    if (!(denoise > 0.0 && denoise <= 1.0)) throw InputError(fmt::format("denoise = {} must be in (0, 1]", denoise));
+}
+
+std::size_t steps_to_run(double run, std::size_t steps, double denoise) {
+    if (run < 1.0) throw InputError(fmt::format("denoise = {} of {} steps leaves no step to run", denoise, steps));
+    return static_cast<std::size_t>(run);
+}
+}  // namespace
+
+Schedule published_ays_schedule(PublishedAys model, std::size_t steps, double denoise) {
+    check_published(steps, denoise);
+    // Python's round(): to nearest, halves to even (std::nearbyint in the default rounding mode).
+    const double run = std::nearbyint(static_cast<double>(steps) * denoise);
+    return published_tail(published_ays_sigmas(model), steps, steps_to_run(run, steps, denoise));
+}
+
+Schedule published_ays_page_schedule(PublishedAys model, std::size_t steps, double denoise) {
+    check_published(steps, denoise);
+    const double run = std::floor(static_cast<double>(steps) * denoise);
+    return published_tail(published_ays_page_sigmas(model), steps, steps_to_run(run, steps, denoise));
 }
 
 }  // namespace ayslab

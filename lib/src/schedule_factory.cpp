@@ -14,10 +14,38 @@
 namespace ayslab {
 
 std::vector<std::string> schedule_kinds() {
-    return {"karras", "karras-kdiffusion", "loguniform", "uniform-t", "arctan", "ays-sd15", "ays-sdxl", "ays-svd", "file"};
+    return {"karras",   "karras-kdiffusion", "loguniform",      "uniform-t",       "arctan", "ays-sd15",
+            "ays-sdxl", "ays-svd",           "ays-sd15-sigmas", "ays-sdxl-sigmas", "file"};
 }
 
+namespace {
+Schedule make_full_schedule(std::string_view kind, const ScheduleSpec& spec);
+
+// The last `steps` steps (steps + 1 values) of a schedule.
+Schedule tail(const Schedule& s, std::size_t steps) {
+    const auto& v = s.sigmas();
+    return Schedule(std::vector<double>(v.end() - static_cast<std::ptrdiff_t>(steps + 1), v.end()));
+}
+}  // namespace
+
 Schedule make_schedule(std::string_view kind, const ScheduleSpec& spec) {
+    if (!(spec.denoise > 0.0 && spec.denoise <= 1.0))
+        throw InputError(fmt::format("denoise = {} must be in (0, 1]", spec.denoise));
+    if (spec.denoise == 1.0) return make_full_schedule(kind, spec);
+    if (kind == "file") throw InputError("denoise < 1 does not apply to a schedule file (cut the file instead)");
+    if (kind.starts_with("ays-") && kind.ends_with("-sigmas"))
+        return published_ays_page_schedule(parse_published_ays(kind.substr(4, kind.size() - 4 - 7)), spec.steps,
+                                           spec.denoise);
+    if (kind.starts_with("ays-"))
+        return published_ays_schedule(parse_published_ays(kind.substr(4)), spec.steps, spec.denoise);
+    // ComfyUI's BasicScheduler: a schedule of int(steps / denoise) steps, of which the last `steps` run.
+    ScheduleSpec longer = spec;
+    longer.steps = static_cast<std::size_t>(std::floor(static_cast<double>(spec.steps) / spec.denoise));
+    return tail(make_full_schedule(kind, longer), spec.steps);
+}
+
+namespace {
+Schedule make_full_schedule(std::string_view kind, const ScheduleSpec& spec) {
     if (kind == "karras") return karras(spec.steps, spec.sigma_min, spec.sigma_max, spec.rho);
     // k-diffusion's get_sigmas_karras(n): n sigmas rho-spaced from sigma_max to sigma_min, then 0 —
     // n steps, the last from sigma_min to the clean sample.
@@ -36,12 +64,15 @@ Schedule make_schedule(std::string_view kind, const ScheduleSpec& spec) {
         return uniform_t(spec.steps, spec.sigma_min, spec.sigma_max, *spec.process);
     }
     if (kind == "arctan") return arctan_optimal(spec.steps, spec.sigma_min, spec.sigma_max, spec.c);
+    if (kind.starts_with("ays-") && kind.ends_with("-sigmas"))
+        return published_ays_page_schedule(parse_published_ays(kind.substr(4, kind.size() - 4 - 7)), spec.steps);
     if (kind.starts_with("ays-"))
         return published_ays_schedule(parse_published_ays(kind.substr(4)), spec.steps);
     if (kind == "file") return read_schedule_file(spec.file);
     throw InputError(
         fmt::format("unknown schedule kind '{}' (known: {})", kind, fmt::join(schedule_kinds(), ", ")));
 }
+}  // namespace
 
 namespace {
 

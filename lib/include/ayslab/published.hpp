@@ -18,6 +18,11 @@ std::string published_ays_process(PublishedAys model);
 // The published 11 values, sigma_max first. SD lists come from the published timesteps through the
 // scaled-linear DDPM process (sigma(t) of the 1000-step table at diffusers index t).
 std::vector<double> published_ays_sigmas(PublishedAys model);
+// NVIDIA's sigma lists as printed on the AYS "how to" page, 3 decimals (what A1111's
+// align_your_steps scheduler and diffusers' AysSchedules use). SD 1.5 / SDXL differ from sigma(t) of
+// the published timesteps (published_ays_sigmas, ComfyUI's 10-digit list) by up to 0.12% (1.396 vs
+// 1.39438); SVD is the same list.
+std::vector<double> published_ays_page_sigmas(PublishedAys model);
 // The published timesteps (SD 1.5 and SDXL); empty for SVD, which was published in sigmas.
 std::vector<int> published_ays_timesteps(PublishedAys model);
 
@@ -27,6 +32,11 @@ std::vector<double> loglinear_interpolate(std::span<const double> sigmas_descend
 
 // The AYS schedule for `steps` steps: the published list interpolated to steps + 1 values with the
 // last set to 0 (a final step to the clean data). steps >= 1.
-Schedule published_ays_schedule(PublishedAys model, std::size_t steps);
+// With denoise < 1, ComfyUI's AlignYourStepsScheduler rule: of those steps + 1 values keep the last
+// round(steps * denoise) + 1 (Python's round: halves to even), the last set to 0.
+Schedule published_ays_schedule(PublishedAys model, std::size_t steps, double denoise = 1.0);
+// The same from the page's 3-decimal lists; denoise < 1 keeps the last floor(steps * denoise) steps
+// (diffusers' strength: int(num_inference_steps * strength)).
+Schedule published_ays_page_schedule(PublishedAys model, std::size_t steps, double denoise = 1.0);
 
 }  // namespace ayslab

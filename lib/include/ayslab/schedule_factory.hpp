@@ -19,9 +19,16 @@ struct ScheduleSpec {
     double c = 0.5;                    // arctan
     const Process* process = nullptr;  // uniform-t
     std::filesystem::path file{};      // file
+    // img2img strength, as the peer that takes the list applies it (docs/schedule.md): 1 = the whole
+    // schedule. ays-* (ComfyUI's AlignYourStepsScheduler): the last round(steps * denoise) steps of the
+    // steps-step list; ays-*-sigmas (diffusers' strength): the last floor(steps * denoise); every other
+    // kind (ComfyUI's BasicScheduler): the last `steps` steps of a floor(steps / denoise)-step schedule.
+    double denoise = 1.0;
 };
 
-// kinds: karras, loguniform, uniform-t, arctan, ays-sd15, ays-sdxl, ays-svd, file.
+// kinds: karras, karras-kdiffusion, loguniform, uniform-t, arctan, ays-sd15, ays-sdxl, ays-svd (from
+// the published timesteps / SVD sigmas: ComfyUI's lists), ays-sd15-sigmas, ays-sdxl-sigmas (the AYS
+// page's 3-decimal lists: A1111's and diffusers' AysSchedules), file.
 Schedule make_schedule(std::string_view kind, const ScheduleSpec& spec);
 std::vector<std::string> schedule_kinds();
 
