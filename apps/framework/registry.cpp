@@ -126,7 +126,11 @@ nlohmann::json run_experiment(const Experiment& experiment, const Config& config
         {"checks", checks},
         {"passed", result.passed()},
         {"summary", result.summary},
-        {"run", {{"threads", context.threads}, {"mpi_ranks", cluster::ranks()}, {"wall_time_s", wall}}},
+        {"run",
+         {{"threads", context.threads},
+          {"mpi_ranks", cluster::ranks()},
+          {"wall_time_s", wall},
+          {"timings_s", result.timings}}},
     };
 }
 

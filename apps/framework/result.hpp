@@ -33,6 +33,9 @@ class Result {
     nlohmann::json values = nlohmann::json::object();
     std::vector<Check> checks;
     std::vector<std::string> summary;
+    // Wall-clock measurements (seconds) an experiment reports: written under "run" with the run's own
+    // wall time, outside the results, which stay bit-identical for any thread count.
+    nlohmann::json timings = nlohmann::json::object();
 
     const Check& check(Check c);
     // Shorthand for a Monte Carlo check at `n_se` standard errors.

@@ -100,12 +100,28 @@ std::vector<double> parse_text(const std::string& text, const std::string& where
 }  // namespace
 
 Schedule read_schedule_file(const std::filesystem::path& path) {
-    const std::string where = path.string();
-    std::ifstream in(path);
+    // FILE.json#/json/pointer picks one schedule out of a result holding many (e.g. the optimiser
+    // league's results/ring8/nfe=10/euler/oss): the node is a list or an object with "sigmas".
+    std::string where = path.string(), pointer;
+    if (const auto hash = where.rfind("#/"); hash != std::string::npos && !std::filesystem::exists(path)) {
+        pointer = where.substr(hash + 1);
+        where = where.substr(0, hash);
+    }
+    std::ifstream in(where);
     if (!in) throw InputError(fmt::format("cannot open schedule file '{}'", where));
     std::stringstream buffer;
     buffer << in.rdbuf();
-    return parse_schedule_text(buffer.str(), where);
+    if (pointer.empty()) return parse_schedule_text(buffer.str(), where);
+    const auto doc = parse_json_input(buffer.str(), where);
+    if (doc.is_discarded()) throw InputError(fmt::format("{}: not valid JSON (needed for '#{}')", where, pointer));
+    nlohmann::json::json_pointer ptr;
+    try {
+        ptr = nlohmann::json::json_pointer(pointer);
+    } catch (const nlohmann::json::exception&) {
+        throw InputError(fmt::format("{}: '#{}' is not a JSON pointer", where, pointer));
+    }
+    if (!doc.contains(ptr)) throw InputError(fmt::format("{}: no '#{}' in the file", where, pointer));
+    return parse_schedule_text(doc.at(ptr).dump(), where + "#" + pointer);
 }
 
 Schedule parse_schedule_text(const std::string& text, const std::string& where) {

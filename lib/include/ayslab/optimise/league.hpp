@@ -1,0 +1,103 @@
+// Schedule optimisers beside AYS, behind one interface (docs/optimiser-league.md): a problem (data, a
+// denoiser, the sigma range, a step count) and a solver give a schedule and the optimiser's cost in
+// denoiser evaluations and seconds. What each one minimises, in the project's sigma convention:
+//   ays-dp   the summed KLUB (MATH §5) over schedules whose sigmas lie on a candidate grid: the KLUB is
+//            separable over intervals, so dynamic programming finds its global optimum on the grid.
+//   ays-grid coordinate descent on the same grid and the same interval costs (what AYS does, on a grid):
+//            its KLUB can only be >= ays-dp's.
+//   gits     GITS (Chen et al. 2024): DP over the grid with the cost of a step i -> j the teacher's local
+//            error, E |step(x_teacher(sigma_i); sigma_i -> sigma_j) - x_teacher(sigma_j)|^2.
+//   oss      OSS (Pei et al. 2025): DP whose cells hold the student's own path: the best predecessor of
+//            (k steps, sigma_j) is the one whose student, run over its path and on to sigma_j, lands
+//            nearest the teacher there (the whole path is re-run, so multistep solvers keep their history).
+//   ld3      LD3 (Tong et al. 2025): gradient descent on the final teacher-student distance
+//            E |student(x_T; schedule) - teacher(x_T)|^2 over the interior log sigmas (parametrised by
+//            softmax gap logits, so the schedule stays decreasing); gradient by central finite
+//            differences; no slack term (r = 0).
+// Every step of gits restarts the solver from the teacher (a multistep solver takes its first-order step
+// there, as in GITS's local-error cost).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ayslab/data/data.hpp"
+#include "ayslab/data/gaussian.hpp"
+#include "ayslab/schedule.hpp"
+#include "ayslab/solver/solver.hpp"
+
+namespace ayslab {
+
+struct ScheduleProblem {
+    const Data* data = nullptr;
+    const Denoiser* denoiser = nullptr;
+    const DiagonalGaussian* gaussian = nullptr;  // set for Gaussian data: closed-form interval KLUB
+    double sigma_min = 0.002, sigma_max = 80.0;
+    std::size_t steps = 10;
+    std::size_t grid = 60;            // candidate sigmas, log-uniform, both ends included
+    std::size_t klub_samples = 512;   // Monte Carlo samples per grid interval (non-Gaussian data)
+    std::uint64_t seed = 0;
+    std::size_t threads = 1;
+};
+
+struct OptimisedSchedule {
+    Schedule schedule;
+    double objective = 0.0;        // the optimiser's own objective at its result
+    std::size_t evaluations = 0;   // denoiser evaluations (rows) it spent
+    double seconds = 0.0;
+};
+
+// Descending log-uniform grid of n >= 2 sigmas from hi to lo.
+std::vector<double> log_grid(double lo, double hi, std::size_t n);
+
+// The cheapest path grid[0] -> grid[G-1] with exactly `steps` hops i -> j (i < j), cost(i, j) each;
+// returns the grid indices (steps + 1 of them) and the total in *total.
+std::vector<std::size_t> dp_min_path(std::size_t grid, std::size_t steps,
+                                     const std::function<double(std::size_t, std::size_t)>& cost, double* total);
+
+// Teacher trajectories: `particles` draws of the exact p_sigma_max run by Heun with `teacher_steps`
+// log-uniform steps through every grid sigma; states[g] holds them at grid[g] (n x d).
+struct Teacher {
+    std::vector<double> grid;
+    std::size_t n = 0, d = 0;
+    std::vector<std::vector<double>> states;
+    std::size_t evaluations = 0;
+};
+Teacher make_teacher(const ScheduleProblem& problem, std::size_t particles, std::size_t teacher_steps,
+                     std::uint64_t seed);
+
+// Mean over particles of |student(x_T; schedule) - teacher(x_T)|^2 at sigma_min (the teacher's
+// particles and start points); *evaluations gets the denoiser rows spent.
+double teacher_distance(const ScheduleProblem& problem, const Teacher& teacher, const Solver& solver,
+                        const Schedule& schedule, std::size_t* evaluations = nullptr);
+
+// Interval KLUB costs over the grid (closed form for Gaussian data, else Monte Carlo with the same
+// draws for every interval: common random numbers), computed once and cached.
+class GridKlub {
+  public:
+    GridKlub(const ScheduleProblem& problem, std::uint64_t seed);
+    double operator()(std::size_t i, std::size_t j);  // interval grid[i] -> grid[j], i < j
+    double total(const std::vector<std::size_t>& path);
+    const std::vector<double>& grid() const { return grid_; }
+    std::size_t evaluations() const { return evaluations_; }
+
+  private:
+    const ScheduleProblem& p_;
+    std::uint64_t seed_;
+    std::vector<double> grid_, cache_;
+    std::size_t evaluations_ = 0;
+};
+
+// The grid indices nearest (in log sigma) to a schedule's sigmas, made strictly increasing.
+std::vector<std::size_t> snap_to_grid(const Schedule& schedule, const std::vector<double>& grid);
+Schedule grid_schedule(const std::vector<std::size_t>& path, const std::vector<double>& grid);
+
+OptimisedSchedule optimise_ays_dp(const ScheduleProblem& problem, GridKlub& klub);
+OptimisedSchedule optimise_ays_grid_descent(const ScheduleProblem& problem, GridKlub& klub, const Schedule& start);
+OptimisedSchedule optimise_gits(const ScheduleProblem& problem, const Teacher& teacher, const Solver& solver);
+OptimisedSchedule optimise_oss(const ScheduleProblem& problem, const Teacher& teacher, const Solver& solver);
+OptimisedSchedule optimise_ld3(const ScheduleProblem& problem, const Teacher& teacher, const Solver& solver,
+                               const Schedule& start, std::size_t iterations);
+
+}  // namespace ayslab

@@ -1,0 +1,303 @@
+#include "ayslab/optimise/league.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include "ayslab/divergence/klub.hpp"
+#include "ayslab/error.hpp"
+#include "ayslab/sampler.hpp"
+#include "ayslab/solver/registry.hpp"
+
+namespace ayslab {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+double seconds_since(clock_type::time_point start) {
+    return std::chrono::duration<double>(clock_type::now() - start).count();
+}
+
+// One step of the solver from sigma_from to sigma_to for every row of x (in place).
+std::size_t one_step(const ScheduleProblem& p, const Solver& solver, std::vector<double>& x, std::size_t n,
+                     double sigma_from, double sigma_to) {
+    const auto stats = sample(*p.denoiser, solver, Schedule({sigma_from, sigma_to}), x, n, {p.seed, p.threads, 64});
+    return stats.nfe * n;
+}
+
+double mean_squared_distance(const std::vector<double>& a, const std::vector<double>& b, std::size_t n) {
+    double s = 0.0;
+    for (std::size_t k = 0; k < a.size(); ++k) s += (a[k] - b[k]) * (a[k] - b[k]);
+    return s / static_cast<double>(n);
+}
+
+}  // namespace
+
+std::vector<double> log_grid(double lo, double hi, std::size_t n) {
+    if (n < 2 || !(lo > 0.0 && hi > lo)) throw InputError("a sigma grid needs >= 2 points and 0 < lo < hi");
+    std::vector<double> g(n);
+    for (std::size_t k = 0; k < n; ++k)
+        g[k] = std::exp(std::log(hi) + (std::log(lo) - std::log(hi)) * static_cast<double>(k) / static_cast<double>(n - 1));
+    g.front() = hi;
+    g.back() = lo;
+    return g;
+}
+
+std::vector<std::size_t> dp_min_path(std::size_t grid, std::size_t steps,
+                                     const std::function<double(std::size_t, std::size_t)>& cost, double* total) {
+    if (steps < 1 || steps > grid - 1)
+        throw InputError(fmt::format("{} steps do not fit a grid of {} sigmas", steps, grid));
+    constexpr double inf = std::numeric_limits<double>::infinity();
+    // f[k][j]: cheapest k hops from 0 to j; from[k][j] the predecessor.
+    std::vector<std::vector<double>> f(steps + 1, std::vector<double>(grid, inf));
+    std::vector<std::vector<std::size_t>> from(steps + 1, std::vector<std::size_t>(grid, 0));
+    f[0][0] = 0.0;
+    for (std::size_t k = 1; k <= steps; ++k)
+        for (std::size_t j = k; j < grid; ++j)
+            for (std::size_t i = k - 1; i < j; ++i) {
+                if (f[k - 1][i] == inf) continue;
+                const double v = f[k - 1][i] + cost(i, j);
+                if (v < f[k][j]) {
+                    f[k][j] = v;
+                    from[k][j] = i;
+                }
+            }
+    std::vector<std::size_t> path(steps + 1);
+    path[steps] = grid - 1;
+    for (std::size_t k = steps; k > 0; --k) path[k - 1] = from[k][path[k]];
+    if (total) *total = f[steps][grid - 1];
+    return path;
+}
+
+Teacher make_teacher(const ScheduleProblem& p, std::size_t particles, std::size_t teacher_steps, std::uint64_t seed) {
+    Teacher t;
+    t.grid = log_grid(p.sigma_min, p.sigma_max, p.grid);
+    t.n = particles;
+    t.d = p.data->dim();
+    // Log-uniform substeps between consecutive grid sigmas, the grid sigmas hit exactly.
+    const std::size_t sub = std::max<std::size_t>(1, teacher_steps / (p.grid - 1));
+    std::vector<double> s = {t.grid.front()};
+    for (std::size_t g = 0; g + 1 < t.grid.size(); ++g) {
+        for (std::size_t k = 1; k < sub; ++k)
+            s.push_back(t.grid[g] * std::pow(t.grid[g + 1] / t.grid[g], static_cast<double>(k) / static_cast<double>(sub)));
+        s.push_back(t.grid[g + 1]);
+    }
+    std::vector<double> x(t.n * t.d);
+    sample_marginal(*p.data, p.sigma_max, x, t.n, seed, p.threads);
+    t.states.assign(t.grid.size(), std::vector<double>(t.n * t.d));
+    t.states[0] = x;
+    // Grid sigma -> index, for the observer (sigmas are hit exactly).
+    const auto heun = make_solver("heun");
+    const StepObserver observe = [&](std::size_t, std::size_t first, std::size_t, double sigma,
+                                     std::span<const double> chunk) {
+        const auto it = std::find(t.grid.begin(), t.grid.end(), sigma);
+        if (it == t.grid.end()) return;
+        std::copy(chunk.begin(), chunk.end(), t.states[static_cast<std::size_t>(it - t.grid.begin())].begin() +
+                                                  static_cast<std::ptrdiff_t>(first * t.d));
+    };
+    const auto stats = sample(*p.denoiser, *heun, Schedule(std::move(s)), x, t.n, {seed, p.threads, 64}, observe);
+    t.evaluations = stats.nfe * t.n;
+    return t;
+}
+
+double teacher_distance(const ScheduleProblem& p, const Teacher& t, const Solver& solver, const Schedule& schedule,
+                        std::size_t* evaluations) {
+    std::vector<double> x = t.states.front();
+    const auto stats = sample(*p.denoiser, solver, schedule, x, t.n, {p.seed, p.threads, 64});
+    if (evaluations) *evaluations += stats.nfe * t.n;
+    return mean_squared_distance(x, t.states.back(), t.n);
+}
+
+GridKlub::GridKlub(const ScheduleProblem& p, std::uint64_t seed)
+    : p_(p), seed_(seed), grid_(log_grid(p.sigma_min, p.sigma_max, p.grid)),
+      cache_(p.grid * p.grid, std::numeric_limits<double>::quiet_NaN()) {}
+
+double GridKlub::operator()(std::size_t i, std::size_t j) {
+    double& c = cache_[i * grid_.size() + j];
+    if (!std::isnan(c)) return c;
+    if (p_.gaussian) {
+        c = klub_interval_gaussian(p_.gaussian->variance(), grid_[j], grid_[i]);
+    } else {
+        // Slot 0 for every interval: the same draws for all (common random numbers).
+        const KlubMonteCarlo mc{p_.klub_samples, seed_, 0.0, p_.threads};
+        c = klub_interval_mc(*p_.data, *p_.denoiser, grid_[j], grid_[i], 0, mc).value;
+        evaluations_ += 2 * p_.klub_samples;
+    }
+    return c;
+}
+
+double GridKlub::total(const std::vector<std::size_t>& path) {
+    double s = 0.0;
+    for (std::size_t k = 0; k + 1 < path.size(); ++k) s += (*this)(path[k], path[k + 1]);
+    return s;
+}
+
+std::vector<std::size_t> snap_to_grid(const Schedule& schedule, const std::vector<double>& grid) {
+    const std::size_t m = schedule.size(), g = grid.size();
+    if (m > g) throw InputError(fmt::format("a {}-step schedule does not fit a grid of {} sigmas", m - 1, g));
+    std::vector<std::size_t> idx(m);
+    for (std::size_t k = 0; k < m; ++k) {
+        std::size_t best = 0;
+        for (std::size_t q = 1; q < g; ++q)
+            if (std::abs(std::log(grid[q] / schedule[k])) < std::abs(std::log(grid[best] / schedule[k]))) best = q;
+        idx[k] = best;
+    }
+    // Strictly increasing with the ends fixed: knot k lies in [idx[k-1] + 1, g - 1 - (m - 1 - k)], an
+    // interval that is never empty since idx[k-1] obeys the same bound.
+    idx.front() = 0;
+    for (std::size_t k = 1; k < m; ++k) idx[k] = std::clamp(idx[k], idx[k - 1] + 1, g - m + k);
+    idx.back() = g - 1;
+    return idx;
+}
+
+Schedule grid_schedule(const std::vector<std::size_t>& path, const std::vector<double>& grid) {
+    std::vector<double> s;
+    for (const auto i : path) s.push_back(grid[i]);
+    return Schedule(std::move(s));
+}
+
+OptimisedSchedule optimise_ays_dp(const ScheduleProblem& p, GridKlub& klub) {
+    const auto start = clock_type::now();
+    const std::size_t before = klub.evaluations();
+    double total = 0.0;
+    const auto path = dp_min_path(klub.grid().size(), p.steps, std::ref(klub), &total);
+    return {grid_schedule(path, klub.grid()), total, klub.evaluations() - before, seconds_since(start)};
+}
+
+OptimisedSchedule optimise_ays_grid_descent(const ScheduleProblem& p, GridKlub& klub, const Schedule& start_schedule) {
+    const auto start = clock_type::now();
+    const std::size_t before = klub.evaluations();
+    auto path = snap_to_grid(start_schedule, klub.grid());
+    (void)p;
+    for (bool moved = true; moved;) {
+        moved = false;
+        for (std::size_t k = 1; k + 1 < path.size(); ++k) {
+            std::size_t best = path[k];
+            double best_cost = klub(path[k - 1], best) + klub(best, path[k + 1]);
+            for (std::size_t q = path[k - 1] + 1; q < path[k + 1]; ++q) {
+                const double c = klub(path[k - 1], q) + klub(q, path[k + 1]);
+                if (c < best_cost) {
+                    best_cost = c;
+                    best = q;
+                }
+            }
+            if (best != path[k]) {
+                path[k] = best;
+                moved = true;
+            }
+        }
+    }
+    return {grid_schedule(path, klub.grid()), klub.total(path), klub.evaluations() - before, seconds_since(start)};
+}
+
+OptimisedSchedule optimise_gits(const ScheduleProblem& p, const Teacher& t, const Solver& solver) {
+    const auto start = clock_type::now();
+    const std::size_t g = t.grid.size();
+    std::size_t evaluations = 0;
+    std::vector<double> cost(g * g, 0.0), x;
+    for (std::size_t i = 0; i + 1 < g; ++i)
+        for (std::size_t j = i + 1; j < g; ++j) {
+            x = t.states[i];
+            evaluations += one_step(p, solver, x, t.n, t.grid[i], t.grid[j]);
+            cost[i * g + j] = mean_squared_distance(x, t.states[j], t.n);
+        }
+    double total = 0.0;
+    const auto path = dp_min_path(g, p.steps, [&](std::size_t i, std::size_t j) { return cost[i * g + j]; }, &total);
+    const Schedule s = grid_schedule(path, t.grid);
+    return {s, teacher_distance(p, t, solver, s, &evaluations), evaluations, seconds_since(start)};
+}
+
+OptimisedSchedule optimise_oss(const ScheduleProblem& p, const Teacher& t, const Solver& solver) {
+    const auto start = clock_type::now();
+    const std::size_t g = t.grid.size(), steps = p.steps;
+    if (steps < 1 || steps > g - 1) throw InputError(fmt::format("{} steps do not fit a grid of {} sigmas", steps, g));
+    std::size_t evaluations = 0;
+    constexpr double inf = std::numeric_limits<double>::infinity();
+    // Cells (k, j): the best k-step path from grid[0] to grid[j] (the one whose student lands nearest
+    // the teacher there) and that distance. A candidate is scored by running the solver over the whole
+    // candidate path from the teacher's start points, so a multistep solver keeps its history.
+    std::vector<std::vector<double>> dist(steps + 1, std::vector<double>(g, inf));
+    std::vector<std::vector<std::vector<std::size_t>>> path(steps + 1, std::vector<std::vector<std::size_t>>(g));
+    dist[0][0] = 0.0;
+    path[0][0] = {0};
+    std::vector<double> x;
+    for (std::size_t k = 1; k <= steps; ++k) {
+        // The last step must land on sigma_min; earlier ones leave room for the steps after them.
+        const std::size_t j_lo = k == steps ? g - 1 : k, j_hi = g - 1 - (steps - k);
+        for (std::size_t j = j_lo; j <= j_hi; ++j)
+            for (std::size_t i = k - 1; i < j; ++i) {
+                if (dist[k - 1][i] == inf) continue;
+                auto candidate = path[k - 1][i];
+                candidate.push_back(j);
+                x = t.states[0];
+                const auto stats = sample(*p.denoiser, solver, grid_schedule(candidate, t.grid), x, t.n,
+                                          {p.seed, p.threads, 64});
+                evaluations += stats.nfe * t.n;
+                const double d = mean_squared_distance(x, t.states[j], t.n);
+                if (d < dist[k][j]) {
+                    dist[k][j] = d;
+                    path[k][j] = std::move(candidate);
+                }
+            }
+    }
+    return {grid_schedule(path[steps][g - 1], t.grid), dist[steps][g - 1], evaluations, seconds_since(start)};
+}
+
+OptimisedSchedule optimise_ld3(const ScheduleProblem& p, const Teacher& t, const Solver& solver,
+                               const Schedule& start_schedule, std::size_t iterations) {
+    const auto start = clock_type::now();
+    const std::size_t n = start_schedule.steps();
+    const double L = std::log(p.sigma_max / p.sigma_min);
+    std::size_t evaluations = 0;
+    // Gap logits u: gaps in log sigma = L softmax(u), so every u gives a decreasing schedule.
+    std::vector<double> u(n);
+    for (std::size_t k = 0; k < n; ++k) u[k] = std::log(std::log(start_schedule[k] / start_schedule[k + 1]) / L);
+    auto schedule_of = [&](const std::vector<double>& logits) {
+        const double m = *std::max_element(logits.begin(), logits.end());
+        double z = 0.0;
+        for (double v : logits) z += std::exp(v - m);
+        std::vector<double> s = {p.sigma_max};
+        double logs = std::log(p.sigma_max);
+        for (std::size_t k = 0; k < n; ++k) {
+            logs -= L * std::exp(logits[k] - m) / z;
+            s.push_back(std::exp(logs));
+        }
+        s.back() = p.sigma_min;
+        return Schedule(std::move(s));
+    };
+    auto loss = [&](const std::vector<double>& logits) {
+        return teacher_distance(p, t, solver, schedule_of(logits), &evaluations);
+    };
+    double current = loss(u), rate = 0.5;
+    constexpr double h = 1e-4;
+    std::vector<double> grad(n), trial(n);
+    for (std::size_t it = 0; it < iterations; ++it) {
+        for (std::size_t k = 0; k < n; ++k) {
+            trial = u;
+            trial[k] += h;
+            const double up = loss(trial);
+            trial[k] = u[k] - h;
+            grad[k] = (up - loss(trial)) / (2.0 * h);
+        }
+        // Backtracking: halve the rate until the loss falls (at most 20 halvings).
+        bool improved = false;
+        for (int b = 0; b < 20 && !improved; ++b, rate *= 0.5) {
+            for (std::size_t k = 0; k < n; ++k) trial[k] = u[k] - rate * grad[k];
+            const double v = loss(trial);
+            if (v < current) {
+                u = trial;
+                current = v;
+                improved = true;
+                rate *= 4.0;  // undo this halving and try a larger step next time
+            }
+        }
+        if (!improved) break;
+    }
+    return {schedule_of(u), current, evaluations, seconds_since(start)};
+}
+
+}  // namespace ayslab

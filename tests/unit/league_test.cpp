@@ -1,0 +1,115 @@
+// The schedule optimisers of the league (optimise/league.hpp) against independent routes: the grid DP
+// against brute-force enumeration, the grid KLUB against the closed-form schedule KLUB, OSS's
+// objective against re-running its schedule, GITS's forced full grid, LD3 never ending above its start.
+#include "ayslab/optimise/league.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <functional>
+#include <limits>
+
+#include "ayslab/data/gaussian.hpp"
+#include "ayslab/divergence/klub.hpp"
+#include "ayslab/rng.hpp"
+#include "ayslab/schedule.hpp"
+#include "ayslab/solver/registry.hpp"
+
+using namespace ayslab;
+
+namespace {
+// The cheapest path with exactly `steps` hops by enumerating every increasing index set.
+double brute_force(std::size_t g, std::size_t steps, const std::function<double(std::size_t, std::size_t)>& cost) {
+    double best = std::numeric_limits<double>::infinity();
+    std::vector<std::size_t> path(steps + 1);
+    path.front() = 0;
+    path.back() = g - 1;
+    std::function<void(std::size_t)> rec = [&](std::size_t k) {
+        if (k == steps) {
+            double s = 0.0;
+            for (std::size_t q = 0; q < steps; ++q) s += cost(path[q], path[q + 1]);
+            best = std::min(best, s);
+            return;
+        }
+        for (std::size_t j = path[k - 1] + 1; j + (steps - k) < g; ++j) {
+            path[k] = j;
+            rec(k + 1);
+        }
+    };
+    if (steps == 1) return cost(0, g - 1);
+    rec(1);
+    return best;
+}
+}  // namespace
+
+TEST_CASE("league: grid DP equals brute-force enumeration on random costs (seed 3)") {
+    const std::size_t g = 10;
+    std::vector<double> c(g * g);
+    fill_uniform({3, 7, 0, 0}, c);
+    const auto cost = [&](std::size_t i, std::size_t j) { return c[i * g + j]; };
+    for (std::size_t steps = 1; steps < g; ++steps) {
+        double total = 0.0;
+        const auto path = dp_min_path(g, steps, cost, &total);
+        REQUIRE(path.size() == steps + 1);
+        CHECK(path.front() == 0);
+        CHECK(path.back() == g - 1);
+        double sum = 0.0;
+        for (std::size_t q = 0; q < steps; ++q) {
+            CHECK(path[q] < path[q + 1]);
+            sum += cost(path[q], path[q + 1]);
+        }
+        CHECK(sum == doctest::Approx(total).epsilon(1e-14));
+        CHECK(total == doctest::Approx(brute_force(g, steps, cost)).epsilon(1e-14));
+    }
+    CHECK_THROWS(dp_min_path(g, g, cost, nullptr));
+}
+
+TEST_CASE("league: grid KLUB is the closed-form schedule KLUB; DP <= grid coordinate descent") {
+    const auto data = DiagonalGaussian::isotropic(3, 0.0, 0.5);
+    ScheduleProblem p;
+    p.data = &data;
+    p.denoiser = &data;
+    p.gaussian = &data;
+    p.grid = 16;
+    p.steps = 5;
+    GridKlub klub(p, 0);
+    const std::vector<std::size_t> path = {0, 3, 7, 9, 12, 15};
+    double closed = 0.0;
+    for (double v : klub_schedule_gaussian(grid_schedule(path, klub.grid()), data.variance())) closed += v;
+    CHECK(klub.total(path) == doctest::Approx(closed).epsilon(1e-13));
+    const auto dp = optimise_ays_dp(p, klub);
+    const auto descent = optimise_ays_grid_descent(p, klub, karras(5, p.sigma_min, p.sigma_max));
+    CHECK(dp.objective <= descent.objective * (1 + 1e-14));
+    CHECK(dp.objective == doctest::Approx(brute_force(16, 5, std::ref(klub))).epsilon(1e-14));
+    // snap_to_grid: strictly increasing indices, ends fixed, even when sigmas crowd one grid cell.
+    const auto idx = snap_to_grid(Schedule({80.0, 79.0, 78.0, 0.0021, 0.002}), klub.grid());
+    CHECK(idx.front() == 0);
+    CHECK(idx.back() == 15);
+    for (std::size_t k = 1; k < idx.size(); ++k) CHECK(idx[k] > idx[k - 1]);
+}
+
+TEST_CASE("league: GITS with every grid step is the grid; OSS's objective is its schedule's teacher distance; LD3 "
+          "does not end above its start") {
+    const auto data = DiagonalGaussian::isotropic(2, 0.0, 0.5);
+    ScheduleProblem p;
+    p.data = &data;
+    p.denoiser = &data;
+    p.gaussian = &data;
+    p.grid = 8;
+    const Teacher t = make_teacher(p, 32, 200, 1);
+    CHECK(t.states.size() == 8);
+    const auto euler = make_solver("euler"), dpm = make_solver("dpmpp-2m");
+    p.steps = 7;
+    const auto gits = optimise_gits(p, t, *euler);
+    for (std::size_t k = 0; k < 8; ++k) CHECK(gits.schedule[k] == t.grid[k]);
+    p.steps = 4;
+    for (const Solver* s : {euler.get(), dpm.get()}) {
+        const auto oss = optimise_oss(p, t, *s);
+        CHECK(oss.schedule.steps() == 4);
+        CHECK(teacher_distance(p, t, *s, oss.schedule) == doctest::Approx(oss.objective).epsilon(1e-12));
+        const Schedule start = karras(4, p.sigma_min, p.sigma_max);
+        const auto ld3 = optimise_ld3(p, t, *s, start, 5);
+        CHECK(ld3.objective <= teacher_distance(p, t, *s, start));
+        CHECK(teacher_distance(p, t, *s, ld3.schedule) == doctest::Approx(ld3.objective).epsilon(1e-12));
+    }
+}
