@@ -79,6 +79,8 @@ class GridKlub {
     GridKlub(const ScheduleProblem& problem, std::uint64_t seed);
     double operator()(std::size_t i, std::size_t j);  // interval grid[i] -> grid[j], i < j
     double total(const std::vector<std::size_t>& path);
+    // Any schedule's summed KLUB with the same estimator (same draws), e.g. continuous AYS's result.
+    double total(const Schedule& schedule);
     const std::vector<double>& grid() const { return grid_; }
     std::size_t evaluations() const { return evaluations_; }
 
@@ -93,6 +95,7 @@ class GridKlub {
 std::vector<std::size_t> snap_to_grid(const Schedule& schedule, const std::vector<double>& grid);
 Schedule grid_schedule(const std::vector<std::size_t>& path, const std::vector<double>& grid);
 
+// evaluations: the whole interval table's (shared by every step count).
 OptimisedSchedule optimise_ays_dp(const ScheduleProblem& problem, GridKlub& klub);
 OptimisedSchedule optimise_ays_grid_descent(const ScheduleProblem& problem, GridKlub& klub, const Schedule& start);
 OptimisedSchedule optimise_gits(const ScheduleProblem& problem, const Teacher& teacher, const Solver& solver);
