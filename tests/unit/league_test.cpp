@@ -14,6 +14,7 @@
 #include "ayslab/rng.hpp"
 #include "ayslab/schedule.hpp"
 #include "ayslab/solver/registry.hpp"
+#include "ayslab/stats.hpp"
 
 using namespace ayslab;
 
@@ -112,4 +113,45 @@ TEST_CASE("league: GITS with every grid step is the grid; OSS's objective is its
         CHECK(ld3.objective <= teacher_distance(p, t, *s, start));
         CHECK(teacher_distance(p, t, *s, ld3.schedule) == doctest::Approx(ld3.objective).epsilon(1e-12));
     }
+}
+
+TEST_CASE("league: Watson's per-step ELBO term against Monte Carlo of the Gaussian KL (1-D, seed 5, 4 SE)") {
+    // Data N(0, c^2): x_t = x0 + t eps; q(x_s | x_t, x0) = N(r x_t + (1 - r) x0, s^2 (1 - r)), r = s^2/t^2;
+    // the model replaces x0 by the exact D(x_t) = c^2 x_t / (c^2 + t^2). Per draw, the KL of two
+    // Gaussians with equal variance is (mean difference)^2 / (2 v).
+    const double c = 0.7, t = 1.3, s = 0.4, r = s * s / (t * t), v = s * s * (1 - r);
+    const std::size_t n = 200000;
+    std::vector<double> z(2 * n);
+    fill_normal({5, 9, 0, 0}, z);
+    Moments m;
+    for (std::size_t i = 0; i < n; ++i) {
+        const double x0 = c * z[2 * i], xt = x0 + t * z[2 * i + 1], den = c * c * xt / (c * c + t * t);
+        const double diff = (1 - r) * (x0 - den);
+        m.add(diff * diff / (2 * v));
+    }
+    const double exact = ancestral_step_elbo(t, s, c * c * t * t / (c * c + t * t));
+    CHECK(std::abs(m.mean() - exact) < 4 * m.se_mean());
+    // The denoising error: closed form (Gaussian problem) against the Monte Carlo route (same data,
+    // no closed form), 4 SE of 4096 draws.
+    const auto data = DiagonalGaussian::isotropic(2, 0.0, c);
+    ScheduleProblem p;
+    p.data = &data;
+    p.denoiser = &data;
+    p.klub_samples = 4096;
+    const std::vector<double> grid = {5.0, 1.0, 0.1};
+    const auto mc = denoising_errors(p, grid, 11);
+    p.gaussian = &data;
+    const auto closed = denoising_errors(p, grid, 11);
+    for (std::size_t g = 0; g < grid.size(); ++g) {
+        // |x0 - D|^2 is a sum of 2 scaled chi-square(1): relative SD sqrt(2 / 2) / sqrt(4096).
+        CHECK(std::abs(mc[g] - closed[g]) < 4 * closed[g] / std::sqrt(4096.0));
+    }
+    // Watson's DP is the global optimum of its own objective over the grid (brute force).
+    p.grid = 12;
+    p.steps = 4;
+    const auto w = optimise_watson(p, 0);
+    const auto g12 = log_grid(p.sigma_min, p.sigma_max, 12);
+    const auto err = denoising_errors(p, g12, 0);
+    const double best = brute_force(12, 4, [&](std::size_t i, std::size_t j) { return ancestral_step_elbo(g12[i], g12[j], err[i]); });
+    CHECK(w.objective == doctest::Approx(best).epsilon(1e-13));
 }

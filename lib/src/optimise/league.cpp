@@ -9,6 +9,7 @@
 
 #include "ayslab/divergence/klub.hpp"
 #include "ayslab/error.hpp"
+#include "ayslab/rng.hpp"
 #include "ayslab/sampler.hpp"
 #include "ayslab/solver/registry.hpp"
 
@@ -206,6 +207,50 @@ OptimisedSchedule optimise_ays_grid_descent(const ScheduleProblem& p, GridKlub& 
         }
     }
     return {grid_schedule(path, klub.grid()), klub.total(path), klub.evaluations() - before, seconds_since(start)};
+}
+
+std::vector<double> denoising_errors(const ScheduleProblem& p, const std::vector<double>& grid, std::uint64_t seed,
+                                     std::size_t* evaluations) {
+    std::vector<double> err(grid.size(), 0.0);
+    if (p.gaussian) {
+        // Var[x0 | x_sigma] per coordinate: c^2 sigma^2 / (c^2 + sigma^2).
+        for (std::size_t g = 0; g < grid.size(); ++g)
+            for (double v : p.gaussian->variance()) err[g] += v * grid[g] * grid[g] / (v + grid[g] * grid[g]);
+        return err;
+    }
+    const std::size_t n = p.klub_samples, d = p.data->dim();
+    std::vector<double> x0(n * d), eps(n * d), x(n * d), den(n * d);
+    sample_marginal(*p.data, 0.0, x0, n, seed, p.threads);
+    for (std::size_t i = 0; i < n; ++i)
+        fill_normal({seed, static_cast<std::uint64_t>(Stream::metrics), i, 17}, {eps.data() + i * d, d});
+    for (std::size_t g = 0; g < grid.size(); ++g) {
+        for (std::size_t k = 0; k < n * d; ++k) x[k] = x0[k] + grid[g] * eps[k];
+        p.denoiser->denoise(x, n, grid[g], den);
+        double s = 0.0;
+        for (std::size_t k = 0; k < n * d; ++k) s += (x0[k] - den[k]) * (x0[k] - den[k]);
+        err[g] = s / static_cast<double>(n);
+        if (evaluations) *evaluations += n;
+    }
+    return err;
+}
+
+double ancestral_step_elbo(double sigma_from, double sigma_to, double denoising_error) {
+    // Posterior and model share the variance v = s^2 (1 - s^2/t^2); their means differ by
+    // (1 - s^2/t^2)(x0 - D): E|.|^2 / (2 v) = (t^2 - s^2) / (2 s^2 t^2) E|x0 - D|^2.
+    const double t2 = sigma_from * sigma_from, s2 = sigma_to * sigma_to;
+    return (t2 - s2) / (2.0 * s2 * t2) * denoising_error;
+}
+
+OptimisedSchedule optimise_watson(const ScheduleProblem& p, std::uint64_t seed) {
+    const auto start = clock_type::now();
+    const auto grid = log_grid(p.sigma_min, p.sigma_max, p.grid);
+    std::size_t evaluations = 0;
+    const auto err = denoising_errors(p, grid, seed, &evaluations);
+    double total = 0.0;
+    const auto path = dp_min_path(
+        grid.size(), p.steps, [&](std::size_t i, std::size_t j) { return ancestral_step_elbo(grid[i], grid[j], err[i]); },
+        &total);
+    return {grid_schedule(path, grid), total, evaluations, seconds_since(start)};
 }
 
 OptimisedSchedule optimise_gits(const ScheduleProblem& p, const Teacher& t, const Solver& solver) {

@@ -5,6 +5,12 @@
 //            separable over intervals, so dynamic programming finds its global optimum on the grid.
 //   ays-grid coordinate descent on the same grid and the same interval costs (what AYS does, on a grid):
 //            its KLUB can only be >= ays-dp's.
+//   watson   Watson et al. 2021: DP over the grid on the per-step ELBO terms of the ancestral (DDPM /
+//            linearised-SDE) step, L(sigma_i -> sigma_j) = E KL(q(x_j | x_i, x0) || p(x_j | x_i)) =
+//            (sigma_i^2 - sigma_j^2) / (2 sigma_j^2 sigma_i^2) E|x0 - D(x_i; sigma_i)|^2 (MATH §6 in the
+//            sigma convention), closed form on Gaussian data, else Monte Carlo (common draws). With the
+//            exact denoiser this is the KLUB plus a schedule-independent constant (MATH §5): the same
+//            optimum as ays-dp.
 //   gits     GITS (Chen et al. 2024): DP over the grid with the cost of a step i -> j the teacher's local
 //            error, E |step(x_teacher(sigma_i); sigma_i -> sigma_j) - x_teacher(sigma_j)|^2.
 //   oss      OSS (Pei et al. 2025): DP whose cells hold the student's own path: the best predecessor of
@@ -98,6 +104,13 @@ Schedule grid_schedule(const std::vector<std::size_t>& path, const std::vector<d
 // evaluations: the whole interval table's (shared by every step count).
 OptimisedSchedule optimise_ays_dp(const ScheduleProblem& problem, GridKlub& klub);
 OptimisedSchedule optimise_ays_grid_descent(const ScheduleProblem& problem, GridKlub& klub, const Schedule& start);
+// E|x0 - D(x; sigma)|^2 at each grid sigma (x ~ p_sigma): closed form on Gaussian data, else the mean
+// over `samples` draws (the same x0 and noise for every sigma). *evaluations gets the denoiser rows.
+std::vector<double> denoising_errors(const ScheduleProblem& problem, const std::vector<double>& grid,
+                                     std::uint64_t seed, std::size_t* evaluations = nullptr);
+// The per-step ELBO term of the ancestral step sigma_from -> sigma_to given E|x0 - D|^2 at sigma_from.
+double ancestral_step_elbo(double sigma_from, double sigma_to, double denoising_error);
+OptimisedSchedule optimise_watson(const ScheduleProblem& problem, std::uint64_t seed);
 OptimisedSchedule optimise_gits(const ScheduleProblem& problem, const Teacher& teacher, const Solver& solver);
 OptimisedSchedule optimise_oss(const ScheduleProblem& problem, const Teacher& teacher, const Solver& solver);
 OptimisedSchedule optimise_ld3(const ScheduleProblem& problem, const Teacher& teacher, const Solver& solver,
