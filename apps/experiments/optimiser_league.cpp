@@ -54,9 +54,15 @@ Result run(const Config& cfg, const RunContext& ctx) {
         else if (problem_name == "gaussian-64") gaussian = gaussian_spectrum(64, c, cfg.number("spectrum_exponent"));
         else dataset = make_dataset(problem_name, read_dataset_options(cfg, ctx));
         const Data& data = gaussian ? static_cast<const Data&>(*gaussian) : *dataset.data;
+        // The denoiser every optimiser and sampler calls: the data's exact one, or a model file (a
+        // trained network, docs/your-model.md); the judges (exact KL, NLL under the exact density, the
+        // teacher) stay with the exact data. Gaussian problems keep their exact denoiser: their judge
+        // is the exact law of an affine sampler map, which a network does not have.
+        const auto model = gaussian ? nullptr : read_model_denoiser(cfg, data, ctx);
+        const Denoiser& denoiser = model ? *model : data.denoiser();
         ScheduleProblem p;
         p.data = &data;
-        p.denoiser = &data.denoiser();
+        p.denoiser = &denoiser;
         p.gaussian = gaussian ? &*gaussian : nullptr;
         p.sigma_min = lo;
         p.sigma_max = hi;
@@ -71,7 +77,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
         out["dim"] = data.dim();
         out["teacher_evaluations"] = teacher.evaluations;
         const bool exact = gaussian.has_value();
-        r.line(fmt::format("== {} (d = {}): {}", problem_name, data.dim(),
+        out["denoiser"] = model ? cfg.string("model") : "exact";
+        r.line(fmt::format("== {} (d = {}, denoiser {}): {}", problem_name, data.dim(), model ? cfg.string("model") : "exact",
                            exact ? "exact KL of each solver's output law (nats)"
                                  : "NLL under the exact p_sigma_min (mean over seeds) | distance^2 to a fresh teacher"));
         // Solver-independent schedules per step count: AYS (early-stopped coordinate descent), its grid
@@ -91,7 +98,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
             o.seed = cfg.seed();
             o.threads = ctx.threads;
             const auto t0 = std::chrono::steady_clock::now();
-            const auto ays = optimise_ays(data, data.denoiser(), start, o);
+            const auto ays = optimise_ays(data, denoiser, start, o);
             // AYS's cost: golden-section candidates x 2 intervals x samples x 2 evaluations per sweep and
             // knot, plus validation; counted from its settings.
             const std::size_t sweeps = ays.trace.size();
@@ -130,8 +137,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
             // AYS-DP's own objective on fresh draws: below EDM rho=7's beyond n_se combined SE.
             if (!exact) {
                 const KlubMonteCarlo fresh{2 * p.klub_samples, cfg.seed() + 7919, 0.0, ctx.threads};
-                const auto k_dp = klub_schedule_mc(data, data.denoiser(), dp.schedule, fresh);
-                const auto k_start = klub_schedule_mc(data, data.denoiser(), start, fresh);
+                const auto k_dp = klub_schedule_mc(data, denoiser, dp.schedule, fresh);
+                const auto k_start = klub_schedule_mc(data, denoiser, start, fresh);
                 r.check({fmt::format("{} {} steps: AYS-DP KLUB below EDM rho=7's on fresh draws by > {} SE",
                                      problem_name, steps, n_se),
                          k_start.value - n_se * std::hypot(k_dp.standard_error, k_start.standard_error), k_dp.value, 0.0,
@@ -235,7 +242,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
                         table[name][solver_name] = kl;
                     } else {
                         EvaluationOptions eo = read_evaluation(cfg, ctx);
-                        const auto q = evaluate_samples(dataset, data.denoiser(), *solver, e.schedule, eo);
+                        const auto q = evaluate_samples(dataset, denoiser, *solver, e.schedule, eo);
                         j["samples"] = q.to_json();
                         table[name][solver_name] = q.nll.mean();
                     }
@@ -280,11 +287,12 @@ Experiment optimiser_league_experiment() {
         "optimiser-league",
         "schedule optimisers (AYS, its grid DP optimum, GITS, OSS, LD3, exact-KL optimum) judged exactly",
         Schema{seed_key(),
-               {"problems", KeyType::string_list, "test problems", {}, {}, {"gaussian-1d", "gaussian-64", "ring8", "moons"}},
+               {"problems", KeyType::string_list, "test problems", {}, {}, {"gaussian-1d", "gaussian-64", "ring8", "moons", "gaussian"}},
                shared_key("samplers"),
                {"nfe", KeyType::integer_list, "denoiser evaluations per sample (steps = NFE / per-step NFE)", 1, 100000}} +
             shared_keys({"sigma_min", "sigma_max", "c", "spectrum_exponent", "samples", "max_sweeps", "eval_particles",
-                         "eval_seeds", "projections", "n_se"}) +
+                         "eval_seeds", "projections", "n_se", "points", "denoiser", "model", "parametrisation",
+                         "model_process", "model_time", "model_sigma_data"}) +
             Schema{{"grid", KeyType::integer, "candidate sigmas of the DP methods (log-uniform)", 3, 400},
                    described(shared_key("particles"), "teacher trajectories (GITS, OSS, LD3)"),
                    {"teacher_steps", KeyType::integer, "Heun steps of the teacher", 10, 1e6},

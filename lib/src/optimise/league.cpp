@@ -319,10 +319,12 @@ OptimisedSchedule optimise_ld3(const ScheduleProblem& p, const Teacher& t, const
         const double m = *std::max_element(logits.begin(), logits.end());
         double z = 0.0;
         for (double v : logits) z += std::exp(v - m);
+        // Each gap keeps at least 1e-6 of the log length, so no two sigmas coincide whatever the logits.
+        constexpr double floor = 1e-6;
         std::vector<double> s = {p.sigma_max};
         double logs = std::log(p.sigma_max);
         for (std::size_t k = 0; k < n; ++k) {
-            logs -= L * std::exp(logits[k] - m) / z;
+            logs -= L * (floor + (1.0 - floor * static_cast<double>(n)) * std::exp(logits[k] - m) / z);
             s.push_back(std::exp(logs));
         }
         s.back() = p.sigma_min;
