@@ -16,6 +16,7 @@
 #include "ayslab/optimise/ays.hpp"
 #include "ayslab/optimise/exact.hpp"
 #include "ayslab/optimise/league.hpp"
+#include "ayslab/published.hpp"
 #include "ayslab/rng.hpp"
 #include "ayslab/solver/registry.hpp"
 #include "evaluate.hpp"
@@ -91,6 +92,21 @@ Result run(const Config& cfg, const RunContext& ctx) {
             const Schedule start = karras(steps, lo, hi, 7.0);
             m.insert_or_assign("karras", Entry{start, 0, 0.0});
             m.insert_or_assign("arctan", Entry{arctan_optimal(steps, lo, hi, std::sqrt(data.data_variance())), 0, 0.0});
+            // NVIDIA's published AYS tables as baselines where the problem has their sigma range (SD 1.5 /
+            // SDXL: [0.0291672, 14.6146], the last sigma kept rather than replaced by 0; SVD: [0.002, 700]),
+            // log-linearly interpolated to the step count as NVIDIA's rule does.
+            for (const auto table_model : {PublishedAys::sd15, PublishedAys::sdxl, PublishedAys::svd}) {
+                const auto table = published_ays_sigmas(table_model);
+                if (std::abs(table.front() / hi - 1.0) < 1e-4 && std::abs(table.back() / lo - 1.0) < 1e-4) {
+                    auto v = steps + 1 == table.size() ? table : loglinear_interpolate(table, steps + 1);
+                    v.front() = hi;
+                    v.back() = lo;
+                    const char* name = table_model == PublishedAys::sd15 ? "published-ays-sd15"
+                                       : table_model == PublishedAys::sdxl ? "published-ays-sdxl"
+                                                                     : "published-ays-svd";
+                    m.insert_or_assign(name, Entry{Schedule(std::move(v)), 0, 0.0});
+                }
+            }
             AysOptions o;
             o.samples = p.klub_samples;
             o.validation_samples = 2 * p.klub_samples;

@@ -263,6 +263,21 @@ double GaussianMixture::log_density(std::span<const double> x, double sigma) con
     return log_responsibilities(x, sigma, log_r);
 }
 
+void GaussianMixture::moments(std::vector<double>& mean, std::vector<double>& cov) const {
+    // mean = sum_k w_k mu_k; cov = sum_k w_k (diag(var_k) + mu_k mu_k^T) - mean mean^T.
+    mean.assign(dim_, 0.0);
+    cov.assign(dim_ * dim_, 0.0);
+    for (std::size_t c = 0; c < components(); ++c)
+        for (std::size_t a = 0; a < dim_; ++a) {
+            const double ma = means_[c * dim_ + a];
+            mean[a] += weights_[c] * ma;
+            cov[a * dim_ + a] += weights_[c] * var_[c * dim_ + a];
+            for (std::size_t b = 0; b < dim_; ++b) cov[a * dim_ + b] += weights_[c] * ma * means_[c * dim_ + b];
+        }
+    for (std::size_t a = 0; a < dim_; ++a)
+        for (std::size_t b = 0; b < dim_; ++b) cov[a * dim_ + b] -= mean[a] * mean[b];
+}
+
 double GaussianMixture::data_variance() const {
     double acc = 0.0;
     for (std::size_t j = 0; j < dim_; ++j) {

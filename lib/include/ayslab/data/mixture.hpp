@@ -32,6 +32,9 @@ class GaussianMixture final : public Data, public Denoiser {
     void set_precision(Precision p);
     Precision precision() const { return precision_; }
 
+    // The exact mean (d) and covariance (d x d, row-major) of the data (sigma = 0).
+    void moments(std::vector<double>& mean, std::vector<double>& covariance) const;
+
     // Log responsibilities plus normaliser for one point: fills log_r (K) and returns log p_sigma(x).
     double log_responsibilities(std::span<const double> x, double sigma, std::span<double> log_r) const;
 
