@@ -14,6 +14,7 @@
 #include "ayslab/error.hpp"
 #include "ayslab/forward_sde.hpp"
 #include "ayslab/parallel.hpp"
+#include "ayslab/rng.hpp"
 #include "ayslab/stats.hpp"
 #include "keys.hpp"
 #include "list.hpp"
@@ -84,6 +85,14 @@ Result run(const Config& cfg, const RunContext& ctx) {
             const std::size_t first = b * per_batch;
             std::vector<double> x0(per_batch), fine(per_batch * R), coarse(per_batch * R);
             data.sample(per_batch, cfg.seed(), first, x0);
+            // VE starts at sigma(0) = sigma_min > 0: x(0) = data + sigma_min z, the marginal p_sigma_min
+            // (score_sde's VE marginal std sigma(t) holds only from there; from the raw data the SDE
+            // gives variance c^2 + sigma(t)^2 - sigma_min^2). VP / sub-VP have sigma(0) = 0: unchanged.
+            if (const double s0 = process->sigma(0.0); s0 > 0.0) {
+                std::vector<double> z(per_batch);
+                fill_normal_flat(cfg.seed(), static_cast<std::uint64_t>(Stream::user) + 7, 0, first, z);
+                for (std::size_t i = 0; i < per_batch; ++i) x0[i] += s0 * z[i];
+            }
             const ForwardSdeRun runs[] = {{1, fine}, {2, coarse}};
             forward_sde_paths(*process, x0, per_batch, 1, {0.0, 1.0, steps}, record, cfg.seed(), first, runs);
             for (std::size_t q = 0; q < R; ++q) {
@@ -102,7 +111,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
         for (std::size_t q = 0; q < R; ++q) {
             const double t = times[q];
             const double mean = process->marginal_mean(t, mu0), var = process->marginal_variance(t, c0 * c0);
-            const auto ode = moments_by_ode(*process, mu0, c0 * c0, t);
+            const double s0 = process->sigma(0.0);
+            const auto ode = moments_by_ode(*process, mu0, c0 * c0 + s0 * s0, t);
             std::vector<double> m_fine, m_rich, v_fine, v_rich;
             for (std::size_t b = 0; b < batches; ++b) {
                 const auto& [f, c] = stats[b * R + q];
@@ -152,7 +162,7 @@ Experiment vp_marginals_experiment() {
             {"paths", KeyType::integer, "forward SDE paths", 1000, 1e9},
             shared_key("steps"),  // Euler-Maruyama steps on [0, 1], even
             {"times", KeyType::number_list, "times t in (0, 1] to report", 1e-6, 1},
-            {"processes", KeyType::string_list, "processes", {}, {}, {"vp", "subvp"}},
+            {"processes", KeyType::string_list, "processes", {}, {}, {"vp", "subvp", "ve"}},
             {"data_mean", KeyType::number, "x0 mean", -1e3, 1e3},
             {"data_std", KeyType::number, "x0 std", 1e-6, 1e3},
             shared_key("batches"),
