@@ -233,6 +233,26 @@ TEST_CASE("EDM churn with S_churn > 0 and predictor-corrector, by hand") {
     CHECK(run("pc-langevin", Schedule({s, t}), {x})[0] == doctest::Approx(expected).epsilon(1e-12));
 }
 
+TEST_CASE("predictor-corrector: score_sde's step size, 2 (snr mean|z| / mean|score|)^2 over the batch") {
+    // Two particles in one chunk: the step size is shared and uses the batch means of the norms
+    // (score_sde's LangevinCorrector), not each row's own ratio.
+    const double s = 2.0, t = 1.5, xa = 0.8, xb = -2.5;
+    auto z = [](std::size_t draw, std::size_t particle) {
+        double v = 0.0;
+        fill_normal_flat(7, static_cast<std::uint64_t>(Stream::step_noise), draw, particle, {&v, 1});
+        return v;
+    };
+    const double ga = (D(xa, s) - xa) / (s * s), gb = (D(xb, s) - xb) / (s * s);
+    const double ratio = 0.16 * (std::abs(z(1, 0)) + std::abs(z(1, 1))) / (std::abs(ga) + std::abs(gb));
+    const double eps = 2 * ratio * ratio;
+    const double ca = xa + eps * ga + std::sqrt(2 * eps) * z(1, 0), cb = xb + eps * gb + std::sqrt(2 * eps) * z(1, 1);
+    const auto out = run("pc-langevin", Schedule({s, t}), {xa, xb});
+    CHECK(out[0] == doctest::Approx(ca + 2 * (s - t) / s * (D(ca, s) - ca) + std::sqrt(2 * s * (s - t)) * z(0, 0))
+                        .epsilon(1e-12));
+    CHECK(out[1] == doctest::Approx(cb + 2 * (s - t) / s * (D(cb, s) - cb) + std::sqrt(2 * s * (s - t)) * z(0, 1))
+                        .epsilon(1e-12));
+}
+
 namespace {
 // A 1-D "denoiser" with a constant score g = 1 (D = x + sigma^2) that records every input row. With a
 // constant score the Langevin increment is f(z) = 2 snr^2 z^2 + 2 snr |z| z, strictly increasing in z

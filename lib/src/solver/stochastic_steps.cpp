@@ -150,8 +150,11 @@ std::size_t EdmChurnSolver::step(std::span<double> x, std::size_t n, double sigm
     return 2;
 }
 
-// score-SDE predictor-corrector: corrector_steps Langevin steps targeting p_sigma with step
-// 2 (snr |z| / |score|)^2 per sample, then an Euler-Maruyama predictor step to sigma_next.
+// score-SDE predictor-corrector: corrector_steps Langevin steps targeting p_sigma, then an
+// Euler-Maruyama predictor step to sigma_next. The Langevin step is score_sde's LangevinCorrector:
+// eps = 2 (snr mean|z| / mean|score|)^2 with the norms of each row averaged over the batch — here the
+// sampler's chunk (SamplerOptions::chunk), so results depend on the chunk size as score_sde's depend on
+// its batch size. (A per-row ratio is heavy-tailed in low dimension and diverged in d = 1.)
 std::size_t PcLangevinSolver::step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
                                    const StepContext& ctx) {
     const std::size_t m = x.size(), dim = n > 0 ? m / n : 0;
@@ -161,20 +164,21 @@ std::size_t PcLangevinSolver::step(std::span<double> x, std::size_t n, double si
         ctx.denoiser.denoise(x, n, sigma, d);
         ++nfe;
         noise(ctx, n, 1 + c, z);  // every corrector its own draw (draw 0: the predictor)
+        double gnorm = 0.0, znorm = 0.0;  // sums over rows of each row's norm
         for (std::size_t i = 0; i < n; ++i) {
-            double gnorm = 0.0, znorm = 0.0;
+            double g2 = 0.0, z2 = 0.0;
             for (std::size_t j = 0; j < dim; ++j) {
                 const double g = (d[i * dim + j] - x[i * dim + j]) / (sigma * sigma);
-                gnorm += g * g;
-                znorm += z[i * dim + j] * z[i * dim + j];
+                g2 += g * g;
+                z2 += z[i * dim + j] * z[i * dim + j];
             }
-            if (gnorm == 0.0) continue;
-            const double eps = 2.0 * o_.snr * o_.snr * znorm / gnorm;
-            for (std::size_t j = 0; j < dim; ++j) {
-                const std::size_t k = i * dim + j;
-                x[k] += eps * (d[k] - x[k]) / (sigma * sigma) + std::sqrt(2.0 * eps) * z[k];
-            }
+            gnorm += std::sqrt(g2);
+            znorm += std::sqrt(z2);
         }
+        if (gnorm == 0.0) continue;
+        const double ratio = o_.snr * znorm / gnorm;  // the batch means' ratio (the 1/n cancels)
+        const double eps = 2.0 * ratio * ratio;
+        for (std::size_t k = 0; k < m; ++k) x[k] += eps * (d[k] - x[k]) / (sigma * sigma) + std::sqrt(2.0 * eps) * z[k];
     }
     ctx.denoiser.denoise(x, n, sigma, d);
     ++nfe;
