@@ -44,10 +44,29 @@ Result run(const Config& cfg, const RunContext& ctx) {
         x.resize(n * d);
         sample_marginal(*ds.data, schedule.sigma_max(), x, n, cfg.seed(), ctx.threads);
     }
+    // Noise from a file, for a draw-by-draw comparison with a peer: (steps, n, d) for one draw per step,
+    // or (steps, draws, n, d).
+    NpyArray noise_file;
+    NoiseTable table;
+    if (const auto path = cfg.string("noise"); !path.empty()) {
+        noise_file = load_npy_array(path);
+        const auto& sh = noise_file.shape;
+        if (sh.size() != 3 && sh.size() != 4)
+            throw InputError(fmt::format(
+                "{}: noise must have shape (steps, particles, dim) or (steps, draws, particles, dim), not {} dimensions",
+                path, sh.size()));
+        table = {sh[0], sh.size() == 4 ? sh[1] : 1, sh[sh.size() - 2], sh.back(), noise_file.values};
+        if (table.particles != n || table.dim != d)
+            throw InputError(fmt::format("{}: noise is for {} particles of dimension {}; the run has {} of dimension {}",
+                                         path, table.particles, table.dim, n, d));
+        if (table.steps < schedule.steps())
+            throw InputError(fmt::format("{}: noise has {} steps; the schedule has {}", path, table.steps, schedule.steps()));
+    }
     // The sampler calls the data's exact denoiser, or a model (metrics stay against the exact data).
     const auto model = read_model_denoiser(cfg, *ds.data, ctx);
     const Denoiser& denoiser = model ? *model : ds.data->denoiser();
-    const auto stats = sample(denoiser, *solver, schedule, x, n, {cfg.seed(), ctx.threads, 256});
+    const auto stats =
+        sample(denoiser, *solver, schedule, x, n, {cfg.seed(), ctx.threads, 256, table.steps > 0 ? &table : nullptr});
     Result r;
     describe_dataset(ds, r);
     r.values["schedule"] = schedule_json(schedule, *process);
@@ -83,8 +102,11 @@ Experiment sample_experiment() {
                                           "sigma_min", "sigma_max", "rho", "process"}) +
             Schema{described(shared_key("particles"), "particles (ignored with start)"),
                    {"start", KeyType::string, ".npy of start points at sigma_max (n x d); empty: exact p_sigma_max"},
-                   {"output", KeyType::string, ".npy for the end points (float64); empty: not saved"}} +
-            shared_keys({"eta", "s_churn", "s_tmin", "s_tmax", "s_noise", "snr", "corrector_steps", "kdiffusion_3m",
+                   {"output", KeyType::string, ".npy for the end points (float64); empty: not saved"},
+                   {"noise", KeyType::string,
+                    ".npy of the stochastic samplers' N(0,1) draws, (steps, n, d) or (steps, draws, n, d); empty: "
+                    "seeded"}} +
+            shared_keys({"eta", "s_churn", "s_tmin", "s_tmax", "s_noise", "snr", "corrector_steps", "kdiffusion_3m", "brownian",
                          "denoiser", "model", "parametrisation", "model_process", "model_time", "model_sigma_data"}),
         run};
 }

@@ -43,6 +43,8 @@ Schema make_table() {
         {"snr", KeyType::number, "predictor-corrector Langevin SNR", 0, 10},
         {"corrector_steps", KeyType::integer, "predictor-corrector Langevin steps per step", 0, 1000},
         {"kdiffusion_3m", KeyType::boolean, "DPM-Solver++(3M) with k-diffusion's weighting"},
+        {"brownian", KeyType::boolean,
+         "dpmpp-sde: the step's two draws from one Brownian path, as k-diffusion's default BrownianTreeNoiseSampler"},
         // data group
         {"data", KeyType::string, "data set", {}, {}, dataset_names()},
         {"file", KeyType::string, "point set for data=file (.csv, .txt, .csv.gz, .txt.gz, .npy, IDX .idx/.gz)"},
@@ -174,6 +176,7 @@ SolverOptions read_solver_options(const Config& cfg) {
     if (has(cfg, "snr")) o.snr = cfg.number("snr");
     if (has(cfg, "corrector_steps")) o.corrector_steps = static_cast<std::size_t>(cfg.integer("corrector_steps"));
     if (has(cfg, "kdiffusion_3m")) o.kdiffusion_3m = cfg.boolean("kdiffusion_3m");
+    if (has(cfg, "brownian")) o.brownian = cfg.boolean("brownian");
     return o;
 }
 

@@ -43,8 +43,16 @@ SampleStats sample(const Denoiser& denoiser, const Solver& solver, const Schedul
         const std::span<double> xc = x.subspan(first * d, count * d);
         auto local = solver.clone();
         local->prepare(count, d);
+        if (local->own_steps()) {  // dpm-fast / dpm-adaptive: one call over the schedule's ends
+            const StepContext ctx{denoiser, options.seed, first, 0, schedule.sigmas(), options.noise};
+            nfe[c] += local->run(xc, count, ctx);
+            const double end = schedule.ends_at_zero() ? schedule[schedule.size() - 2] : schedule.sigma_min();
+            check_finite(xc, d, first, schedule.steps(), end);
+            if (observer) observer(c, first, schedule.steps(), end, xc);
+            return;
+        }
         for (std::size_t i = 0; i + 1 < schedule.size(); ++i) {
-            const StepContext ctx{denoiser, options.seed, first, i, schedule.sigmas()};
+            const StepContext ctx{denoiser, options.seed, first, i, schedule.sigmas(), options.noise};
             nfe[c] += local->step(xc, count, schedule[i], schedule[i + 1], ctx);
             check_finite(xc, d, first, i + 1, schedule[i + 1]);
             if (observer) observer(c, first, i + 1, schedule[i + 1], xc);

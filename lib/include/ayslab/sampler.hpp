@@ -16,6 +16,7 @@ struct SamplerOptions {
     std::uint64_t seed = 0;
     std::size_t threads = 1;  // 0 = all hardware threads
     std::size_t chunk = 512;  // particles per chunk
+    const NoiseTable* noise = nullptr;  // set: every noise draw is read from it (solver/solver.hpp)
 };
 
 // Called after each step with the chunk's particles (from worker threads; it must only touch

@@ -115,7 +115,23 @@ PointSet parse_csv(std::string_view raw, const std::string& where) {
 
 PointSet load_npy(const std::filesystem::path& path) { return parse_npy(read_all(path), name(path)); }
 
+namespace {
+PointSet parse_npy_shaped(std::string_view bytes, const std::string& where, std::vector<std::size_t>* shape_out);
+}
+
 PointSet parse_npy(std::string_view bytes, const std::string& where) {
+    return parse_npy_shaped(bytes, where, nullptr);
+}
+
+NpyArray load_npy_array(const std::filesystem::path& path) {
+    NpyArray a;
+    auto ps = parse_npy_shaped(read_all(path), name(path), &a.shape);
+    a.values = std::move(ps.values);
+    return a;
+}
+
+namespace {
+PointSet parse_npy_shaped(std::string_view bytes, const std::string& where, std::vector<std::size_t>* shape_out) {
     std::istringstream in{std::string(bytes)};
     char magic[8] = {};
     in.read(magic, 8);
@@ -203,6 +219,7 @@ PointSet parse_npy(std::string_view bytes, const std::string& where) {
     }
     if (ps.n == 0 || ps.d == 0) throw InputError(fmt::format("{}: .npy array is empty", where));
     if (ps.d > (1ULL << 40) / ps.n) throw InputError(fmt::format("{}: .npy shape is too large", where));
+    if (shape_out) *shape_out = shape;
     const std::size_t count = ps.n * ps.d;
     if (count * width > bytes.size())
         throw InputError(fmt::format("{}: truncated .npy data: expected {} bytes, got {}", where,
@@ -228,6 +245,8 @@ PointSet parse_npy(std::string_view bytes, const std::string& where) {
     }
     return ps;
 }
+
+}  // namespace
 
 void save_npy(const std::filesystem::path& path, const PointSet& ps) {
     std::string header =

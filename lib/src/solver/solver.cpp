@@ -1,7 +1,13 @@
 // The one solver base: buffers, the multistep history, addressed noise.
 #include "ayslab/solver/solver.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "ayslab/error.hpp"
 
 #include "ayslab/rng.hpp"
 
@@ -36,9 +42,37 @@ std::span<double> Solver::buffer(std::size_t k, std::size_t size) {
 
 void Solver::noise(const StepContext& ctx, std::size_t n, std::size_t draw, std::span<double> z) {
     const std::size_t d = n > 0 ? z.size() / n : 0;
+    if (const NoiseTable* t = ctx.noise) {
+        if (ctx.step >= t->steps || draw >= t->draws)
+            throw InputError(fmt::format("the noise file has {} steps x {} draws; the sampler needs draw {} of step {}",
+                                         t->steps, t->draws, draw, ctx.step));
+        if (t->dim != d || ctx.first_particle + n > t->particles)
+            throw InputError(fmt::format("the noise file is for {} particles of dimension {}; the run has more or another",
+                                         t->particles, t->dim));
+        const std::size_t from = ((ctx.step * t->draws + draw) * t->particles + ctx.first_particle) * d;
+        std::copy_n(t->values.begin() + static_cast<std::ptrdiff_t>(from), z.size(), z.begin());
+        return;
+    }
     const auto a = step_noise_address(ctx.step, draw);
     fill_normal_flat(ctx.seed, static_cast<std::uint64_t>(Stream::step_noise), a.step_word, ctx.first_particle * d,
                      z, a.sub_word);
+}
+
+std::size_t Solver::run(std::span<double>, std::size_t, const StepContext&) {
+    throw std::logic_error(fmt::format("solver {} steps through a schedule; run() is for solvers with own steps", name()));
+}
+
+double Solver::churn(std::span<double> x, std::size_t n, double sigma, const StepContext& ctx,
+                     std::span<double> z) const {
+    const double steps = ctx.schedule.empty() ? 1.0 : static_cast<double>(ctx.schedule.size() - 1);
+    const double gamma =
+        (sigma >= o_.s_tmin && sigma <= o_.s_tmax) ? std::min(o_.s_churn / steps, std::sqrt(2.0) - 1.0) : 0.0;
+    if (!(gamma > 0.0)) return sigma;
+    const double hat = sigma * (1.0 + gamma);
+    noise(ctx, n, 0, z);
+    const double add = o_.s_noise * std::sqrt(hat * hat - sigma * sigma);
+    for (std::size_t k = 0; k < x.size(); ++k) x[k] += add * z[k];
+    return hat;
 }
 
 }  // namespace ayslab

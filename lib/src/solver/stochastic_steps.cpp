@@ -70,7 +70,18 @@ std::size_t DpmppSdeSolver::step(std::span<double> x, std::size_t n, double sigm
     // Step 2: to sigma_next with the combined denoised value.
     std::tie(sd, su) = ancestral_step(sigma, sigma_next, o_.eta);
     const double tn_ = -std::log(sd);
-    noise(ctx, n, 1, z);
+    if (o_.brownian) {
+        // W(sigma_next) - W(sigma) = [W(sigma_s) - W(sigma)] + an independent increment, each
+        // normalised by the square root of its length as k-diffusion's BrownianTreeNoiseSampler does;
+        // z still holds step 1's draw (the first bracket).
+        auto z1 = buffer(1, m);  // x2 is no longer needed
+        noise(ctx, n, 1, z1);
+        const double a = std::sqrt((sigma - sigma_s) / (sigma - sigma_next)),
+                     b = std::sqrt((sigma_s - sigma_next) / (sigma - sigma_next));
+        for (std::size_t k = 0; k < m; ++k) z[k] = a * z[k] + b * z1[k];
+    } else {
+        noise(ctx, n, 1, z);
+    }
     for (std::size_t k = 0; k < m; ++k) {
         const double dd = (1.0 - fac) * d[k] + fac * d2[k];
         x[k] = (std::exp(-tn_) / sigma) * x[k] - std::expm1(t - tn_) * dd + o_.s_noise * su * z[k];
@@ -78,31 +89,40 @@ std::size_t DpmppSdeSolver::step(std::span<double> x, std::size_t n, double sigm
     return 2;
 }
 
-std::size_t Dpmpp2mSdeSolver::step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
-                                   const StepContext& ctx) {
+template <bool Heun>
+std::size_t Dpmpp2mSdeStep<Heun>::step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
+                                       const StepContext& ctx) {
     const std::size_t m = x.size();
-    auto d = buffer(0, m), z = buffer(1, m);
+    auto d = this->buffer(0, m), z = this->buffer(1, m);
+    auto& history = this->history_;
+    const double eta = this->o_.eta;
     ctx.denoiser.denoise(x, n, sigma, d);
     if (sigma_next == 0.0) {
         std::copy(d.begin(), d.end(), x.begin());
     } else {
-        const double h = std::log(sigma / sigma_next), eta_h = o_.eta * h;
+        const double h = std::log(sigma / sigma_next), eta_h = eta * h;
         const double a = sigma_next / sigma * std::exp(-eta_h), b = -std::expm1(-h - eta_h);
         for (std::size_t k = 0; k < m; ++k) x[k] = a * x[k] + b * d[k];
-        if (history_.size() > 0) {  // midpoint correction
-            const double r = std::log(history_.sigma(0) / sigma) / h;
-            const auto old = history_.values(0);
-            for (std::size_t k = 0; k < m; ++k) x[k] += 0.5 * b * (1.0 / r) * (d[k] - old[k]);
+        if (history.size() > 0) {  // second-order correction, r = h_last / h
+            const double r = std::log(history.sigma(0) / sigma) / h;
+            // k-diffusion's solver_type: 'heun' weighs the difference by 1 - b / (h + eta h) (the
+            // exponential integrator's phi_2 form), 'midpoint' by b / 2.
+            const double w = Heun ? (1.0 - b / (h + eta_h)) : 0.5 * b;
+            const auto old = history.values(0);
+            for (std::size_t k = 0; k < m; ++k) x[k] += w * (1.0 / r) * (d[k] - old[k]);
         }
-        if (o_.eta > 0.0) {
-            noise(ctx, n, 0, z);
-            const double sd = sigma_next * std::sqrt(-std::expm1(-2.0 * eta_h)) * o_.s_noise;
+        if (eta > 0.0) {
+            this->noise(ctx, n, 0, z);
+            const double sd = sigma_next * std::sqrt(-std::expm1(-2.0 * eta_h)) * this->o_.s_noise;
             for (std::size_t k = 0; k < m; ++k) x[k] += sd * z[k];
         }
     }
-    history_.push(sigma, d, 1);
+    history.push(sigma, d, 1);
     return 1;
 }
+
+template class Dpmpp2mSdeStep<false>;
+template class Dpmpp2mSdeStep<true>;
 
 std::size_t Dpmpp3mSdeSolver::step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
                                    const StepContext& ctx) {
@@ -130,15 +150,7 @@ std::size_t EdmChurnSolver::step(std::span<double> x, std::size_t n, double sigm
                                  const StepContext& ctx) {
     const std::size_t m = x.size();
     auto d = buffer(0, m), x2 = buffer(1, m), d2 = buffer(2, m), z = buffer(3, m);
-    const double steps = ctx.schedule.empty() ? 1.0 : static_cast<double>(ctx.schedule.size() - 1);
-    const double gamma =
-        (sigma >= o_.s_tmin && sigma <= o_.s_tmax) ? std::min(o_.s_churn / steps, std::sqrt(2.0) - 1.0) : 0.0;
-    const double hat = sigma * (1.0 + gamma);
-    if (gamma > 0.0) {
-        noise(ctx, n, 0, z);
-        const double add = o_.s_noise * std::sqrt(hat * hat - sigma * sigma);
-        for (std::size_t k = 0; k < m; ++k) x[k] += add * z[k];
-    }
+    const double hat = churn(x, n, sigma, ctx, z);
     ctx.denoiser.denoise(x, n, hat, d);
     if (sigma_next == 0.0) {
         for (std::size_t k = 0; k < m; ++k) x[k] = update::euler(x[k], d[k], hat, sigma_next);
@@ -147,6 +159,59 @@ std::size_t EdmChurnSolver::step(std::span<double> x, std::size_t n, double sigm
     for (std::size_t k = 0; k < m; ++k) x2[k] = update::euler(x[k], d[k], hat, sigma_next);
     ctx.denoiser.denoise(x2, n, sigma_next, d2);
     for (std::size_t k = 0; k < m; ++k) x[k] = update::heun(x[k], d[k], x2[k], d2[k], hat, sigma_next);
+    return 2;
+}
+
+// k-diffusion's sample_euler with s_churn: churn to hat, then one Euler step hat -> sigma_next.
+std::size_t EulerChurnSolver::step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
+                                   const StepContext& ctx) {
+    const std::size_t m = x.size();
+    auto d = buffer(0, m), z = buffer(1, m);
+    const double hat = churn(x, n, sigma, ctx, z);
+    ctx.denoiser.denoise(x, n, hat, d);
+    for (std::size_t k = 0; k < m; ++k) x[k] = update::euler(x[k], d[k], hat, sigma_next);
+    return 1;
+}
+
+// k-diffusion's sample_dpm_2 with s_churn: churn to hat, then DPM-Solver-2 from hat (midpoint in log
+// sigma between hat and sigma_next; Euler on the last step to 0).
+std::size_t Dpm2ChurnSolver::step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
+                                  const StepContext& ctx) {
+    const std::size_t m = x.size();
+    auto d = buffer(0, m), x2 = buffer(1, m), d2 = buffer(2, m), z = buffer(3, m);
+    const double hat = churn(x, n, sigma, ctx, z);
+    ctx.denoiser.denoise(x, n, hat, d);
+    if (sigma_next == 0.0) {
+        for (std::size_t k = 0; k < m; ++k) x[k] = update::euler(x[k], d[k], hat, sigma_next);
+        return 1;
+    }
+    const double mid = std::exp(0.5 * (std::log(hat) + std::log(sigma_next)));
+    for (std::size_t k = 0; k < m; ++k) x2[k] = update::euler(x[k], d[k], hat, mid);
+    ctx.denoiser.denoise(x2, n, mid, d2);
+    for (std::size_t k = 0; k < m; ++k) x[k] += (x2[k] - d2[k]) / mid * (sigma_next - hat);
+    return 2;
+}
+
+// k-diffusion's sample_dpm_2_ancestral: DPM-Solver-2 to sigma_down, then sigma_up noise (none on a
+// step whose sigma_down is 0, which is plain Euler, as in k-diffusion).
+std::size_t Dpm2AncestralSolver::step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
+                                      const StepContext& ctx) {
+    const std::size_t m = x.size();
+    auto d = buffer(0, m), x2 = buffer(1, m), d2 = buffer(2, m), z = buffer(3, m);
+    ctx.denoiser.denoise(x, n, sigma, d);
+    const auto [down, up] = ancestral_step(sigma, sigma_next, o_.eta);
+    if (down == 0.0) {
+        for (std::size_t k = 0; k < m; ++k) x[k] = update::euler(x[k], d[k], sigma, 0.0);
+        return 1;
+    }
+    const double mid = std::exp(0.5 * (std::log(sigma) + std::log(down)));
+    for (std::size_t k = 0; k < m; ++k) x2[k] = update::euler(x[k], d[k], sigma, mid);
+    ctx.denoiser.denoise(x2, n, mid, d2);
+    for (std::size_t k = 0; k < m; ++k) x[k] += (x2[k] - d2[k]) / mid * (down - sigma);
+    if (up > 0.0) {
+        noise(ctx, n, 0, z);
+        for (std::size_t k = 0; k < m; ++k) x[k] += o_.s_noise * up * z[k];
+    }
     return 2;
 }
 

@@ -20,6 +20,12 @@ PointSet load_points(const std::filesystem::path& path);
 // line is a header.
 PointSet load_csv(const std::filesystem::path& path);
 PointSet load_npy(const std::filesystem::path& path);
+// A .npy of any number of dimensions: its shape and values (C order), by the same strict reader.
+struct NpyArray {
+    std::vector<std::size_t> shape;
+    std::vector<double> values;
+};
+NpyArray load_npy_array(const std::filesystem::path& path);
 // IDX (the MNIST format); dims after the first are flattened. Unsigned-byte data are scaled to
 // [-1, 1] (v / 127.5 - 1) when scale_bytes is set. Reads gzip or plain files.
 PointSet load_idx(const std::filesystem::path& path, bool scale_bytes = true, std::size_t max_rows = 0);

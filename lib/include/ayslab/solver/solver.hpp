@@ -14,12 +14,21 @@
 
 namespace ayslab {
 
+// Noise read from a file instead of drawn: values[((step * draws + draw) * particles + i) * dim + j] is
+// draw `draw` of step `step` for particle i, coordinate j, so a peer's run can be matched draw by draw
+// (the draw numbers are the solver's: 0 for the one draw of most steps, docs/samplers.md).
+struct NoiseTable {
+    std::size_t steps = 0, draws = 0, particles = 0, dim = 0;
+    std::span<const double> values;
+};
+
 struct StepContext {
     const Denoiser& denoiser;
     std::uint64_t seed;                     // for stochastic solvers
     std::uint64_t first_particle;           // global index of the batch's first row (random addressing)
     std::size_t step;                       // index of this step in the schedule, 0 = the first step
     std::span<const double> schedule = {};  // the whole sigma list, when a solver needs it
+    const NoiseTable* noise = nullptr;      // set: noise comes from this table, not the generator
 };
 
 // Parameters of the samplers that have them (k-diffusion / EDM / score-SDE names).
@@ -37,6 +46,13 @@ struct SolverOptions {
     bool kdiffusion_3m = false;
     double rtol = 1e-8;  // adaptive Dormand-Prince
     double atol = 1e-10;
+    double dpm_rtol = 0.05;  // dpm-adaptive: k-diffusion's sample_dpm_adaptive defaults
+    double dpm_atol = 0.0078;
+    // dpmpp-sde: k-diffusion's default BrownianTreeNoiseSampler makes the step's two draws increments
+    // of one Brownian path in sigma (correlated, sqrt((sigma - sigma_mid) / (sigma - sigma_next)));
+    // false draws them independently (a different sampler). Other solvers draw once per step over
+    // disjoint intervals, where the tree's increments are independent anyway.
+    bool brownian = false;
 };
 
 // Which exact output law a solver has on Gaussian data (MATH §4), i.e. which exact judge applies:
@@ -101,13 +117,23 @@ class Solver {
     // Advances x in place; returns the number of denoiser evaluations used.
     virtual std::size_t step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
                              const StepContext& ctx) = 0;
+    // A solver that places its own steps (k-diffusion's dpm_fast and dpm_adaptive) takes only the
+    // schedule's ends and length: the sampler calls run() once, over ctx.schedule, instead of step().
+    virtual bool own_steps() const { return false; }
+    virtual std::size_t run(std::span<double> x, std::size_t n, const StepContext& ctx);
 
   protected:
     // Buffer k of `size` values (sized in prepare()).
     std::span<double> buffer(std::size_t k, std::size_t size);
     // Fills z with N(0,1) noise number `draw` (0, 1, 2, ...) of this step for the batch: every
     // (step, draw) pair has its own address (rng.hpp, step_noise_address).
+    // With ctx.noise set, the values come from that table (InputError if it has no such draw).
     static void noise(const StepContext& ctx, std::size_t n, std::size_t draw, std::span<double> z);
+    // k-diffusion's / EDM's churn (sample_euler, sample_heun, sample_dpm_2 with s_churn): gamma =
+    // min(s_churn / (schedule size - 1), sqrt 2 - 1) when s_tmin <= sigma <= s_tmax; x gains
+    // s_noise sqrt(hat^2 - sigma^2) z (noise draw 0) and the step starts from hat = sigma (1 + gamma).
+    // Returns hat (sigma when gamma = 0: nothing is added). z: a work buffer of x's size.
+    double churn(std::span<double> x, std::size_t n, double sigma, const StepContext& ctx, std::span<double> z) const;
 
     const SolverTraits* traits_;
     SolverOptions o_;

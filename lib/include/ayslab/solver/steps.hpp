@@ -38,9 +38,21 @@ AYSLAB_STEP(Dopri5Solver, 0)
 AYSLAB_STEP(EulerAncestralSolver, 2)
 AYSLAB_STEP(Dpmpp2sAncestralSolver, 4)
 AYSLAB_STEP(DpmppSdeSolver, 4)
-AYSLAB_STEP(Dpmpp2mSdeSolver, 2)
 AYSLAB_STEP(Dpmpp3mSdeSolver, 2)
 AYSLAB_STEP(EdmChurnSolver, 4)    // EDM Algorithm 2 (S_churn, S_tmin, S_tmax, S_noise)
+AYSLAB_STEP(EulerChurnSolver, 2)  // k-diffusion's sample_euler with s_churn
+AYSLAB_STEP(Dpm2ChurnSolver, 4)   // k-diffusion's sample_dpm_2 with s_churn
+AYSLAB_STEP(Dpm2AncestralSolver, 4)
+// DPM-Solver++(2M) SDE with k-diffusion's solver_type 'midpoint' (Heun = false) or 'heun'.
+template <bool Heun>
+class Dpmpp2mSdeStep final : public SolverWith<Dpmpp2mSdeStep<Heun>, 2> {
+  public:
+    using SolverWith<Dpmpp2mSdeStep<Heun>, 2>::SolverWith;
+    std::size_t step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
+                     const StepContext& ctx) override;
+};
+using Dpmpp2mSdeSolver = Dpmpp2mSdeStep<false>;
+using Dpmpp2mSdeHeunSolver = Dpmpp2mSdeStep<true>;
 // Langevin correctors at sigma, then Euler-Maruyama: 1 + corrector_steps evaluations per step.
 class PcLangevinSolver final : public SolverWith<PcLangevinSolver, 2> {
   public:
@@ -48,6 +60,27 @@ class PcLangevinSolver final : public SolverWith<PcLangevinSolver, 2> {
     std::size_t nfe_per_step() const override { return 1 + o_.corrector_steps; }
     std::size_t step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
                      const StepContext& ctx) override;
+};
+// k-diffusion's DPMSolver (Lu et al. 2022, noise-prediction form in t = -log sigma) with its own steps
+// between the schedule's sigma_max and smallest positive sigma (dpm_solver_steps.cpp; eta = 0):
+//  dpm-fast      sample_dpm_fast(n = the schedule's steps): floor(n/3) + 1 steps uniform in t, orders
+//                3, ..., 3 then (2, 1) or n mod 3 — n evaluations in all;
+//  dpm-adaptive  sample_dpm_adaptive (order 3: DPM-Solver-2 with r1 = 1/3 against DPM-Solver-3, PID
+//                step control with k-diffusion's defaults; the error norm is over the chunk, as
+//                k-diffusion's is over its batch).
+class DpmFastSolver final : public SolverWith<DpmFastSolver, 6> {
+  public:
+    using SolverWith::SolverWith;
+    bool own_steps() const override { return true; }
+    std::size_t run(std::span<double> x, std::size_t n, const StepContext& ctx) override;
+    std::size_t step(std::span<double>, std::size_t, double, double, const StepContext&) override;
+};
+class DpmAdaptiveSolver final : public SolverWith<DpmAdaptiveSolver, 8> {
+  public:
+    using SolverWith::SolverWith;
+    bool own_steps() const override { return true; }
+    std::size_t run(std::span<double> x, std::size_t n, const StepContext& ctx) override;
+    std::size_t step(std::span<double>, std::size_t, double, double, const StepContext&) override;
 };
 // Every "x_next = mean(x, D) + noise_std z" solver (gaussian_steps.cpp, MATH §3, §6): the two maps
 // come from its traits (euler-maruyama, linearised-sde, ddpm-ancestral), so the exact judge reads the
