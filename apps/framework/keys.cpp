@@ -47,7 +47,8 @@ Schema make_table() {
          "dpmpp-sde: the step's two draws from one Brownian path, as k-diffusion's default BrownianTreeNoiseSampler"},
         // data group
         {"data", KeyType::string, "data set", {}, {}, dataset_names()},
-        {"file", KeyType::string, "point set for data=file (.csv, .txt, .csv.gz, .txt.gz, .npy, IDX .idx/.gz)"},
+        {"file", KeyType::string,
+         "data=file: a point set (.csv, .txt, .csv.gz, .txt.gz, .npy, IDX .idx/.gz); data=mixture-file: a mixture .json"},
         {"held_out_file", KeyType::string, "data=file: held-out points (same d) for sliced W2; empty: none or a split"},
         {"held_out_fraction", KeyType::number,
          "data=file without held_out_file: hold out this seeded random share of the rows (0: none)", 0, 0.9},

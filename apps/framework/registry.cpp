@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <cmath>
@@ -97,6 +98,25 @@ void check_sigma_range(const Config& config) {
     }
 }
 }  // namespace
+
+nlohmann::json sigma_range_from_process(const Config& merged, const nlohmann::json& given) {
+    nlohmann::json moved = nlohmann::json::object();
+    for (const char* key : {"process", "sigma_min", "sigma_max"})
+        if (!merged.json().contains(key)) return moved;
+    const auto process = make_process(merged.string("process"));
+    const double a = process->sigma(process->t_min()), b = process->sigma(process->t_max());
+    const double lo = std::min(a, b), hi = std::max(a, b);
+    for (const char* key : {"sigma_min", "sigma_max"}) {
+        if (given.contains(key)) continue;
+        const double v = merged.number(key);
+        try {
+            (void)process->t_of_sigma(v);  // fits (vp and flow extrapolate below t_min): kept
+        } catch (const InputError&) {
+            moved[key] = std::clamp(v, lo, hi);
+        }
+    }
+    return moved;
+}
 
 nlohmann::json run_experiment(const Experiment& experiment, const Config& config, const RunContext& context) {
     if (experiment.memory) check_memory(experiment.name, experiment.memory(config), physical_memory_bytes());

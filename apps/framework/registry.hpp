@@ -52,6 +52,13 @@ nlohmann::json default_config(const std::string& name);
 // The "run" member (wall time, threads) is the only part that may differ between identical runs.
 nlohmann::json run_experiment(const Experiment& experiment, const Config& config, const RunContext& context);
 
+// The sigma range follows the process when not given: of sigma_min / sigma_max, each key absent from
+// `given` (what the user's config file and --set named) whose default the process cannot express is
+// clamped into the process's own sigma range [sigma(t_min), sigma(t_max)] — so
+// process=ddpm-scaled-linear alone runs on SD's [0.0292, 14.6] and process=ve on [0.01, 50]. Returns
+// those keys with their new values (empty: nothing moved).
+nlohmann::json sigma_range_from_process(const Config& merged, const nlohmann::json& given);
+
 // The common "seed" key every schema starts with.
 KeySpec seed_key();
 // "precision": float64 | float32, the arithmetic of the denoiser evaluations (ayslab/precision.hpp).

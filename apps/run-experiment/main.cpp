@@ -150,7 +150,15 @@ int run(int argc, char** argv) {
         sets["seed"] = spec ? parse_set_value(*spec, vm["seed"].as<std::string>())
                             : nlohmann::json(vm["seed"].as<std::string>());
     }
-    const Config config = make_config(experiment->schema, from_file.json(), sets, "--set");
+    Config config = make_config(experiment->schema, from_file.json(), sets, "--set");
+    {
+        nlohmann::json given = overrides.is_object() ? overrides : nlohmann::json::object();
+        given.update(sets);
+        if (const auto moved = sigma_range_from_process(config, given); !moved.empty()) {
+            for (const auto& [key, value] : moved.items()) sets[key] = value;
+            config = make_config(experiment->schema, from_file.json(), sets, "--set");
+        }
+    }
 
     // Under mpirun every rank computes its share and receives the rest; rank 0 alone prints and writes.
     const bool writer = cluster::rank() == 0;

@@ -136,3 +136,28 @@ TEST_CASE("schedule group: sample's arctan schedule uses the data's standard dev
     REQUIRE(got.size() == want.size());
     for (std::size_t k = 0; k < got.size(); ++k) CHECK(got[k] == doctest::Approx(want[k]).epsilon(1e-12));
 }
+
+TEST_CASE("the sigma range follows the process when not given, and only then") {
+    const Schema schema = shared_keys({"process", "sigma_min", "sigma_max"});
+    const nlohmann::json defaults = {{"process", "edm"}, {"sigma_min", 0.002}, {"sigma_max", 80.0}};
+    auto moved = [&](const nlohmann::json& given) {
+        return sigma_range_from_process(make_config(schema, defaults, given, "t"), given);
+    };
+    CHECK(moved(nlohmann::json::object()).empty());  // EDM: the defaults are its range
+    // Stable Diffusion's discrete table: sigma in [0.0292, 14.6] (diffusers' scaled_linear betas).
+    const auto sd = moved({{"process", "ddpm-scaled-linear"}});
+    CHECK(sd["sigma_min"].get<double>() == doctest::Approx(0.02916715815).epsilon(1e-9));
+    CHECK(sd["sigma_max"].get<double>() == doctest::Approx(14.61464123).epsilon(1e-9));
+    // score_sde's VE: [0.01, 50]; a key the user gave is never moved (a misfit is refused later).
+    const auto ve = moved({{"process", "ve"}, {"sigma_max", 80.0}});
+    CHECK(ve["sigma_min"].get<double>() == doctest::Approx(0.01).epsilon(1e-12));
+    CHECK_FALSE(ve.contains("sigma_max"));
+    CHECK(moved({{"process", "ve"}, {"sigma_min", 0.5}, {"sigma_max", 10.0}}).empty());
+}
+
+TEST_CASE("a default the process can express is kept (vp extrapolates below its t_min)") {
+    const Schema schema = shared_keys({"process", "sigma_min", "sigma_max"});
+    const nlohmann::json defaults = {{"process", "edm"}, {"sigma_min", 0.002}, {"sigma_max", 80.0}};
+    const nlohmann::json given = {{"process", "vp"}};
+    CHECK(sigma_range_from_process(make_config(schema, defaults, given, "t"), given).empty());
+}

@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <numbers>
 #include <vector>
 
@@ -164,7 +166,7 @@ TEST_CASE("every data set in the table has an exact denoiser: Tweedie against it
     o.held_out = 10;
     o.subset = 50;  // Fashion-MNIST: 50 images keep the test fast
     for (const auto& entry : dataset_registry()) {
-        if (entry.name == "file") continue;  // needs a file: covered by io_test
+        if (entry.name == "file" || entry.name == "mixture-file") continue;  // need a file: tests of their own
         CAPTURE(entry.name);
         const auto ds = make_dataset(entry.name, o);
         CHECK(ds.name == entry.name);
@@ -220,4 +222,59 @@ TEST_CASE("mixture moments: the ring of 8 has mean 0 and covariance (0.01 + 2) I
     CHECK(std::abs(m1.variance() - cov[3]) < 4 * m1.se_variance());
     CHECK(std::abs(c01.mean() - cov[1]) < 4 * c01.se_mean());
     CHECK(cov[1] == doctest::Approx(0.3 * 0.7 * 2.0 * 1.5));  // w1 w2 (mu1 - mu2)_0 (mu1 - mu2)_1
+}
+
+namespace {
+std::filesystem::path write_mixture(const std::string& name, const std::string& text) {
+    const auto path = std::filesystem::temp_directory_path() / ("ayslab-mixture-" + name + ".json");
+    std::ofstream(path) << text;
+    return path;
+}
+}  // namespace
+
+TEST_CASE("mixture-file: the built-in mixture written as JSON is the same distribution; bad files name the field") {
+    // The `mixture` data set's parameters (datasets.cpp), written out as a user would.
+    const auto path = write_mixture("builtin", R"({"weights": [0.5, 0.3, 0.2],
+        "means": [[-1.5, 0.0], [1.0, 1.2], [1.0, -1.0]],
+        "variances": [[0.04, 0.25], [0.09, 0.01], [0.16, 0.04]]})");
+    DatasetOptions o;
+    o.file = path;
+    o.held_out = 5;
+    const auto from_file = make_dataset("mixture-file", o);
+    const auto builtin = make_dataset("mixture", o);
+    CHECK(from_file.data->dim() == 2);
+    CHECK(from_file.held_out.values == builtin.held_out.values);  // same draws from the same law
+    std::vector<double> x = {0.3, -0.7, 1.5, 2.0}, a(4), b(4);
+    for (double sigma : {0.05, 0.7, 4.0}) {
+        from_file.data->denoiser().denoise(x, 2, sigma, a);
+        builtin.data->denoiser().denoise(x, 2, sigma, b);
+        CHECK(a == b);
+    }
+    // Isotropic variances (one number per component) in d = 3: the same as the constructor's.
+    const auto iso = write_mixture("iso", R"({"weights": [1, 3], "means": [[0, 1, 2], [1, -1, 0.5]], "variances": [0.2, 1.5]})");
+    const auto mix = load_mixture(iso);
+    const GaussianMixture direct({1, 3}, {0, 1, 2, 1, -1, 0.5}, {0.2, 1.5}, 3);
+    std::vector<double> y = {0.1, 0.2, 0.3}, c(3), d(3);
+    mix->denoise(y, 1, 0.8, c);
+    direct.denoise(y, 1, 0.8, d);
+    CHECK(c == d);
+    CHECK(mix->log_density(y, 0.8) == direct.log_density(y, 0.8));
+    const std::pair<const char*, const char*> bad[] = {
+        {R"({"weights": [1], "means": [[0, 1]], "variances": [[1]]})", "variances[0] must be a list of 2 values"},
+        {R"({"weights": [1, 2], "means": [[0, 1]], "variances": [1, 1]})", "2 weights, 1 means, 2 variances"},
+        {R"({"weights": [-1], "means": [[0]], "variances": [1]})", "weights[0] = -1 is not a positive finite number"},
+        {R"({"weights": [1], "means": [[0]], "variances": [0]})", "variances[0] = 0 is not a positive finite number"},
+        {R"({"weights": [1, 1], "means": [[0], [0, 1]], "variances": [1, 1]})", "means[1] has 2 values, means[0] 1"},
+        {R"({"weights": [1], "means": [["a"]], "variances": [1]})", "means[0][0] is not a number"},
+        {R"({"weights": [1], "means": [[0]], "variances": [1], "covariances": []})", "unknown field 'covariances'"},
+        {R"({"weights": [1], "means": [[0]]})", "'variances' must be a non-empty list"},
+        {R"([1, 2])", "a mixture is an object"},
+        {R"({"weights": [1)", "not valid JSON"},
+    };
+    for (const auto& [text, message] : bad) {
+        CAPTURE(text);
+        CHECK_THROWS_WITH_AS(load_mixture(write_mixture("bad", text)), doctest::Contains(message), InputError);
+    }
+    o.file = "";
+    CHECK_THROWS_WITH_AS(make_dataset("mixture-file", o), doctest::Contains("needs file=MIXTURE.json"), InputError);
 }

@@ -161,6 +161,14 @@ Dataset make_mixture(const DatasetOptions& o) {
     return exact_set(std::move(mix), o);
 }
 
+// A user's Gaussian mixture (JSON: weights, means, variances; any d): exact denoiser, score and density.
+Dataset make_mixture_file(const DatasetOptions& o) {
+    if (o.file.empty()) throw InputError("data set 'mixture-file' needs file=MIXTURE.json (weights, means, variances)");
+    auto mix = load_mixture(o.file);
+    mix->set_precision(o.precision);
+    return exact_set(std::move(mix), o);
+}
+
 // A user's point set. Held-out rows for sliced W2 come from a second file (same d) or from a seeded
 // split of this one: a random held_out_fraction of the rows (at least 1), which the data then lacks.
 Dataset make_file(const DatasetOptions& o) {
@@ -214,6 +222,8 @@ const std::vector<DatasetEntry>& dataset_registry() {
         {"checkerboard", "4x4 checkerboard, `points` uniform samples", true, make_generated<board>},
         {"gaussian", "a 2-D Gaussian N((0.5, -0.3), diag(0.16, 1)): everything closed form", true, make_gaussian},
         {"mixture", "3 anisotropic 2-D Gaussians, weights 0.5 / 0.3 / 0.2: an exact mixture", true, make_mixture},
+        {"mixture-file", "a Gaussian mixture from `file` (JSON: weights, means, variances; any d): exact", false,
+         make_mixture_file},
         {"fashion-mnist", "Fashion-MNIST training images (`subset`), d = 784", false, make_fashion_mnist},
         {"file", "a point set from `file` (.csv, .txt, .npy, .idx, .gz)", false, make_file},
     };

@@ -63,6 +63,8 @@ static std::string read_all(const std::filesystem::path& path) {
     return buffer.str();
 }
 
+std::string read_data_file(const std::filesystem::path& path) { return read_all(path); }
+
 PointSet load_csv(const std::filesystem::path& path) { return parse_csv(read_all(path), name(path)); }
 
 PointSet parse_csv(std::string_view raw, const std::string& where) {

@@ -36,6 +36,9 @@ PointSet parse_npy(std::string_view bytes, const std::string& where);
 PointSet parse_idx(std::string_view bytes, const std::string& where, bool scale_bytes = true,
                    std::size_t max_rows = 0);
 
+// A data file's bytes (regular files only; InputError naming the file otherwise).
+std::string read_data_file(const std::filesystem::path& path);
+
 // Writes n x d float64 values as .npy (C order).
 void save_npy(const std::filesystem::path& path, const PointSet& points);
 

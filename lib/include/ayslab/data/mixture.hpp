@@ -1,6 +1,8 @@
 // Gaussian mixture sum_k w_k N(mu_k, diag(v_k)) (MATH.md §2): responsibilities by log-sum-exp,
 // D = sum_k r_k (mu_k + v_k/(v_k + sigma^2) (x - mu_k)), exact log p_sigma.
 #pragma once
+#include <filesystem>
+#include <memory>
 #include <vector>
 
 #include "ayslab/data/data.hpp"
@@ -55,5 +57,11 @@ class GaussianMixture final : public Data, public Denoiser {
     Precision precision_ = Precision::float64;
     std::vector<float> means_f_;  // float32 copy of means_ (set_precision)
 };
+
+// A mixture from a JSON file, so a peer's test problem runs as is:
+//   {"weights": [w_1, ...], "means": [[...], ...], "variances": [[...], ...] or [v_1, ...]}
+// weights positive (normalised), means K rows of one length d >= 1, variances K rows of d (diagonal)
+// or K numbers (isotropic), all finite and positive. InputError names the file and the field.
+std::unique_ptr<GaussianMixture> load_mixture(const std::filesystem::path& path);
 
 }  // namespace ayslab
