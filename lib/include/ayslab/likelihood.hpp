@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "ayslab/data/data.hpp"
 
@@ -21,13 +22,18 @@ struct LikelihoodOptions {
     Divergence divergence = Divergence::exact;
     std::uint64_t seed = 0;   // Hutchinson probe
     std::uint64_t probe = 0;  // which probe (independent for different values)
+    // Hutchinson: probes probe, probe + 1, ... accumulated along the one trajectory (the path x(u)
+    // does not depend on the probe, so each probe's log p is an independent unbiased estimate; their
+    // perturbed points go to the denoiser as one batch of 2 x probes rows).
+    std::size_t probes = 1;
     // Prior term: the exact log p_{sigma_max} of the data (true; the data must be given) or
     // N(0, sigma_max^2 I) (false).
     bool exact_prior = true;
 };
 
 struct LikelihoodResult {
-    double log_p = 0.0;       // log p_{sigma_min}(x)
+    double log_p = 0.0;       // log p_{sigma_min}(x) (Hutchinson: the mean over the probes)
+    std::vector<double> log_p_probes;  // Hutchinson: each probe's estimate
     double prior_term = 0.0;  // log p_{sigma_max}(x(sigma_max))
     double divergence_integral = 0.0;
     std::size_t nfe = 0;  // denoiser evaluations (D and, for Hutchinson, its two probes)
