@@ -107,6 +107,14 @@ Result run(const Config& cfg, const RunContext& ctx) {
                     m.insert_or_assign(name, Entry{Schedule(std::move(v)), 0, 0.0});
                 }
             }
+            // ComfyUI's GITS table (GITSScheduler, coeff 1.20: SD 1.5 sigmas) likewise, for 2 steps or more.
+            if (const auto gits = comfyui_gits_sigmas(std::max<std::size_t>(steps, 2));
+                steps >= 2 && std::abs(gits.front() / hi - 1.0) < 1e-4 && std::abs(gits.back() / lo - 1.0) < 1e-4) {
+                auto v = gits;
+                v.front() = hi;
+                v.back() = lo;
+                m.insert_or_assign("comfyui-gits-sd15", Entry{Schedule(std::move(v)), 0, 0.0});
+            }
             AysOptions o;
             o.samples = p.klub_samples;
             o.validation_samples = 2 * p.klub_samples;

@@ -14,8 +14,9 @@
 namespace ayslab {
 
 std::vector<std::string> schedule_kinds() {
-    return {"karras",   "karras-kdiffusion", "loguniform",      "uniform-t",       "arctan", "ays-sd15",
-            "ays-sdxl", "ays-svd",           "ays-sd15-sigmas", "ays-sdxl-sigmas", "file"};
+    return {"karras",          "karras-kdiffusion", "loguniform", "uniform-t", "arctan",     "ays-sd15",
+            "ays-sdxl",        "ays-svd",           "ays-sd15-sigmas", "ays-sdxl-sigmas", "gits-sd15",
+            "oss-flux",        "oss-chroma",        "file"};
 }
 
 namespace {
@@ -38,6 +39,8 @@ Schedule make_schedule(std::string_view kind, const ScheduleSpec& spec) {
                                            spec.denoise);
     if (kind.starts_with("ays-"))
         return published_ays_schedule(parse_published_ays(kind.substr(4)), spec.steps, spec.denoise);
+    if (kind == "gits-sd15") return comfyui_gits_schedule(spec.steps, spec.denoise);
+    if (kind.starts_with("oss-")) return comfyui_oss_schedule(kind.substr(4), spec.steps, spec.denoise);
     // ComfyUI's BasicScheduler: a schedule of int(steps / denoise) steps, of which the last `steps` run.
     ScheduleSpec longer = spec;
     longer.steps = static_cast<std::size_t>(std::floor(static_cast<double>(spec.steps) / spec.denoise));
@@ -68,6 +71,8 @@ Schedule make_full_schedule(std::string_view kind, const ScheduleSpec& spec) {
         return published_ays_page_schedule(parse_published_ays(kind.substr(4, kind.size() - 4 - 7)), spec.steps);
     if (kind.starts_with("ays-"))
         return published_ays_schedule(parse_published_ays(kind.substr(4)), spec.steps);
+    if (kind == "gits-sd15") return comfyui_gits_schedule(spec.steps);
+    if (kind.starts_with("oss-")) return comfyui_oss_schedule(kind.substr(4), spec.steps);
     if (kind == "file") return read_schedule_file(spec.file);
     throw InputError(
         fmt::format("unknown schedule kind '{}' (known: {})", kind, fmt::join(schedule_kinds(), ", ")));

@@ -1,4 +1,5 @@
 // Schedules: each family against its defining formula, and validation.
+#include "ayslab/published.hpp"
 #include "ayslab/schedule.hpp"
 
 #include <doctest/doctest.h>
@@ -61,4 +62,36 @@ TEST_CASE("invalid schedules are input errors with the position named") {
     CHECK_THROWS_AS(karras(5, 1.0, 0.1), InputError);
     CHECK_THROWS_AS(karras(5, 0.0, 1.0), InputError);
     CHECK_THROWS_AS(arctan_optimal(5, 0.1, 1.0, -1.0), InputError);
+}
+
+TEST_CASE("ComfyUI's GITS and OSS tables, applied as its nodes apply them (numbers from its own rule in numpy)") {
+    // GITSScheduler(coeff 1.20, steps 10): the tabulated row with its last sigma replaced by 0.
+    const auto g10 = comfyui_gits_schedule(10);
+    const std::vector<double> row10 = {14.61464119, 5.85520077, 2.84484982, 1.67050016, 1.08895338, 0.74807048,
+                                       0.50118381,  0.32104823, 0.19894916, 0.09824532, 0.0};
+    CHECK(std::vector<double>(g10.sigmas().begin(), g10.sigmas().end()) == row10);
+    // 25 steps: the 20-step row log-linearly interpolated (ComfyUI's loglinear_interp, run in numpy).
+    const auto g25 = comfyui_gits_schedule(25);
+    REQUIRE(g25.size() == 26);
+    const double want25[] = {14.61464119, 8.561381485204283, 5.630276071006637, 3.942295272121796,
+                             2.8741216479628275, 2.19988537};
+    for (std::size_t i = 0; i < 6; ++i) CHECK(g25[i] == doctest::Approx(want25[i]).epsilon(1e-13));
+    CHECK(g25.sigma_min() == 0.0);
+    // denoise 0.45 of 10 steps: round(4.5) = 4 (halves to even), so the last 4 steps.
+    const auto gd = comfyui_gits_schedule(10, 0.45);
+    const std::vector<double> tail = {0.50118381, 0.32104823, 0.19894916, 0.09824532, 0.0};
+    CHECK(std::vector<double>(gd.sigmas().begin(), gd.sigmas().end()) == tail);
+    CHECK_THROWS_AS(comfyui_gits_schedule(1), InputError);
+    // OptimalStepsScheduler FLUX at 20 steps, interpolated in t; sigma = t / (1 - t).
+    const auto f20 = comfyui_oss_schedule("flux", 20);
+    REQUIRE(f20.size() == 21);
+    const double t20[] = {0.9968, 0.9926915331561966, 0.9886, 0.9852443047285279, 0.9819, 0.9784439176570112};
+    for (std::size_t i = 0; i < 6; ++i) CHECK(f20[i] == doctest::Approx(t20[i] / (1 - t20[i])).epsilon(1e-12));
+    CHECK(f20[19] == doctest::Approx(0.016757088052522736 / (1 - 0.016757088052522736)).epsilon(1e-12));
+    const auto f10 = comfyui_oss_schedule("flux", 10, 0.25);  // round(2.5) = 2 steps: t 0.5512, 0.2808, 0
+    REQUIRE(f10.size() == 3);
+    CHECK(f10[0] == doctest::Approx(0.5512 / (1 - 0.5512)).epsilon(1e-14));
+    CHECK(f10[1] == doctest::Approx(0.2808 / (1 - 0.2808)).epsilon(1e-14));
+    CHECK(comfyui_oss_schedule("chroma", 40).sigma_max() == doctest::Approx(0.992 / 0.008).epsilon(1e-14));
+    CHECK_THROWS_WITH_AS(comfyui_oss_schedule("wan", 10), doctest::Contains("unknown OSS table 'wan'"), InputError);
 }

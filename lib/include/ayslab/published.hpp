@@ -39,4 +39,16 @@ Schedule published_ays_schedule(PublishedAys model, std::size_t steps, double de
 // (diffusers' strength: int(num_inference_steps * strength)).
 Schedule published_ays_page_schedule(PublishedAys model, std::size_t steps, double denoise = 1.0);
 
+// ComfyUI's fixed tables for two other schedule optimisers (sources in published.cpp), applied as its
+// nodes apply them: the list for `steps` (steps + 1 values; longer step counts log-linearly
+// interpolated from the longest list as above), the last `round(steps * denoise)` steps kept, the last
+// value set to 0.
+//  GITS: GITSScheduler's default table (coeff 1.20), SD 1.5 sigmas, 2..20 steps tabulated.
+std::vector<double> comfyui_gits_sigmas(std::size_t steps);
+Schedule comfyui_gits_schedule(std::size_t steps, double denoise = 1.0);
+//  OSS: OptimalStepsScheduler's FLUX and Chroma lists, in flow-matching t (interpolated in t); the
+//  schedule is in this project's sigma = t / (1 - t).
+std::vector<double> comfyui_oss_flow_times(std::string_view model, std::size_t steps);
+Schedule comfyui_oss_schedule(std::string_view model, std::size_t steps, double denoise = 1.0);
+
 }  // namespace ayslab

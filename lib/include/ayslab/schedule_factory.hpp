@@ -21,14 +21,15 @@ struct ScheduleSpec {
     std::filesystem::path file{};      // file
     // img2img strength, as the peer that takes the list applies it (docs/schedule.md): 1 = the whole
     // schedule. ays-* (ComfyUI's AlignYourStepsScheduler): the last round(steps * denoise) steps of the
-    // steps-step list; ays-*-sigmas (diffusers' strength): the last floor(steps * denoise); every other
+    // steps-step list (so do gits-sd15 and oss-*, ComfyUI's rule); ays-*-sigmas (diffusers' strength): the last floor(steps * denoise); every other
     // kind (ComfyUI's BasicScheduler): the last `steps` steps of a floor(steps / denoise)-step schedule.
     double denoise = 1.0;
 };
 
 // kinds: karras, karras-kdiffusion, loguniform, uniform-t, arctan, ays-sd15, ays-sdxl, ays-svd (from
 // the published timesteps / SVD sigmas: ComfyUI's lists), ays-sd15-sigmas, ays-sdxl-sigmas (the AYS
-// page's 3-decimal lists: A1111's and diffusers' AysSchedules), file.
+// page's 3-decimal lists: A1111's and diffusers' AysSchedules), gits-sd15, oss-flux, oss-chroma
+// (ComfyUI's GITSScheduler / OptimalStepsScheduler tables, published.hpp), file.
 Schedule make_schedule(std::string_view kind, const ScheduleSpec& spec);
 std::vector<std::string> schedule_kinds();
 
