@@ -113,6 +113,20 @@ double teacher_distance(const ScheduleProblem& p, const Teacher& t, const Solver
     return mean_squared_distance(x, t.states.back(), t.n);
 }
 
+std::vector<double> teacher_distances(const ScheduleProblem& p, const Teacher& t, const Solver& solver,
+                                      const Schedule& schedule) {
+    std::vector<double> x = t.states.front();
+    sample(*p.denoiser, solver, schedule, x, t.n, {p.seed, p.threads, 64});
+    const std::size_t d = t.n > 0 ? x.size() / t.n : 0;
+    std::vector<double> out(t.n, 0.0);
+    for (std::size_t i = 0; i < t.n; ++i)
+        for (std::size_t k = 0; k < d; ++k) {
+            const double e = x[i * d + k] - t.states.back()[i * d + k];
+            out[i] += e * e;
+        }
+    return out;
+}
+
 GridKlub::GridKlub(const ScheduleProblem& p, std::uint64_t seed)
     : p_(p), seed_(seed), grid_(log_grid(p.sigma_min, p.sigma_max, p.grid)),
       cache_(p.grid * p.grid, std::numeric_limits<double>::quiet_NaN()) {}

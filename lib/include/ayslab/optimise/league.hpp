@@ -77,6 +77,10 @@ Teacher make_teacher(const ScheduleProblem& problem, std::size_t particles, std:
 // particles and start points); *evaluations gets the denoiser rows spent.
 double teacher_distance(const ScheduleProblem& problem, const Teacher& teacher, const Solver& solver,
                         const Schedule& schedule, std::size_t* evaluations = nullptr);
+// The same per particle (|student_i - teacher_i|^2, i < teacher.n): for standard errors, and paired
+// differences between schedules on the same teacher.
+std::vector<double> teacher_distances(const ScheduleProblem& problem, const Teacher& teacher, const Solver& solver,
+                                      const Schedule& schedule);
 
 // Interval KLUB costs over the grid (closed form for Gaussian data, else Monte Carlo with the same
 // draws for every interval: common random numbers), computed once and cached.
