@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "ayslab/data/empirical.hpp"
 #include "ayslab/divergence/klub.hpp"
 #include "ayslab/optimise/ays.hpp"
 #include "ayslab/schedule_factory.hpp"
@@ -85,6 +86,40 @@ void ays_compare(const Dataset& dataset, const Config& cfg, const RunContext& ct
                 r.check({fmt::format("{} {} steps, {}: AYS sliced W2 at most 5% above EDM rho=7's (beyond 2 paired SE)",
                                      dataset.name, n, sampler),
                          0.05 * qs[1].sw2.mean() + 2.0 * diff.se_mean(), diff.mean(), 0.0, Criterion::at_most});
+            }
+        }
+        // Ground truth beside the kept samples (figures): held-out data points for the 2-D sets; for
+        // images, each kept AYS sample's nearest training image (what a memorising denoiser returns).
+        if (out.contains("samples") && out["samples"].contains("ays") && !out["samples"].contains("ground_truth")) {
+            const std::size_t d = dataset.data->dim();
+            const auto ays_rows = out["samples"]["ays"].get<std::vector<double>>();
+            const auto* points = dynamic_cast<const EmpiricalData*>(dataset.data.get());
+            if (has_nearest && points) {
+                const auto& p = points->points();
+                const std::size_t m = p.size() / d;
+                std::vector<double> nearest;
+                for (std::size_t i = 0; i * d < ays_rows.size(); ++i) {
+                    std::size_t best = 0;
+                    double best_d2 = INFINITY;
+                    for (std::size_t j = 0; j < m; ++j) {
+                        double d2 = 0.0;
+                        for (std::size_t k = 0; k < d; ++k) {
+                            const double e = ays_rows[i * d + k] - p[j * d + k];
+                            d2 += e * e;
+                        }
+                        if (d2 < best_d2) best_d2 = d2, best = j;
+                    }
+                    nearest.insert(nearest.end(), p.begin() + static_cast<std::ptrdiff_t>(best * d),
+                                   p.begin() + static_cast<std::ptrdiff_t>((best + 1) * d));
+                }
+                out["samples"]["ground_truth"] = "nearest training image to each AYS sample";
+                out["samples"]["nearest_training_to_ays"] = nearest;
+            } else if (!has_nearest) {
+                const std::size_t rows = std::min(dataset.held_out.n, ays_rows.size() / d);
+                out["samples"]["ground_truth"] = "held-out data points";
+                out["samples"]["data"] = std::vector<double>(dataset.held_out.values.begin(),
+                                                             dataset.held_out.values.begin() +
+                                                                 static_cast<std::ptrdiff_t>(rows * d));
             }
         }
         // Claim: AYS lowers the KLUB it optimises, measured on fresh draws (not the optimiser's own
