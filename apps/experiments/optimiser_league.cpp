@@ -326,11 +326,12 @@ Experiment optimiser_league_experiment() {
         "optimiser-league",
         "schedule optimisers (AYS, its grid DP optimum, GITS, OSS, LD3, exact-KL optimum) judged exactly",
         Schema{seed_key(),
-               {"problems", KeyType::string_list, "test problems", {}, {}, {"gaussian-1d", "gaussian-64", "ring8", "moons", "gaussian"}},
+               {"problems", KeyType::string_list, "test problems (fashion-mnist: the ideal denoiser of `subset` images, costly)",
+                {}, {}, {"gaussian-1d", "gaussian-64", "ring8", "moons", "gaussian", "fashion-mnist"}},
                shared_key("samplers"),
                {"nfe", KeyType::integer_list, "denoiser evaluations per sample (steps = NFE / per-step NFE)", 1, 100000}} +
             shared_keys({"sigma_min", "sigma_max", "c", "spectrum_exponent", "samples", "max_sweeps", "eval_particles",
-                         "eval_seeds", "projections", "n_se", "points", "denoiser", "model", "parametrisation",
+                         "eval_seeds", "projections", "n_se", "points", "subset", "directory", "denoiser", "model", "parametrisation",
                          "model_process", "model_time", "model_sigma_data"}) +
             Schema{{"grid", KeyType::integer, "candidate sigmas of the DP methods (log-uniform)", 3, 400},
                    described(shared_key("particles"), "teacher trajectories (GITS, OSS, LD3)"),
