@@ -93,6 +93,9 @@ Result run(const Config& cfg, const RunContext& ctx) {
             const Schedule start = karras(steps, lo, hi, 7.0);
             m.insert_or_assign("karras", Entry{start, 0, 0.0});
             m.insert_or_assign("arctan", Entry{arctan_optimal(steps, lo, hi, std::sqrt(data.data_variance())), 0, 0.0});
+            // ComfyUI's kl_optimal scheduler is the arctan spacing with c = 1 whatever the data (its final 0
+            // replaced by sigma_min here, as for the tables below).
+            m.insert_or_assign("comfyui-kl-optimal", Entry{arctan_optimal(steps, lo, hi, 1.0), 0, 0.0});
             // NVIDIA's published AYS tables as baselines where the problem has their sigma range (SD 1.5 /
             // SDXL: [0.0291672, 14.6146], the last sigma kept rather than replaced by 0; SVD: [0.002, 700]),
             // log-linearly interpolated to the step count as NVIDIA's rule does.
@@ -227,7 +230,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
                     // reported is never above any of them unless the Newton or KL code is wrong; where
                     // the best came from another optimiser, the fixed starts had missed it (reported).
                     for (const auto& [name, e] : entries)
-                        if (name != "karras" && name != "arctan") {
+                        if (name != "karras" && name != "arctan" && name != "comfyui-kl-optimal") {
                             starts.push_back(e.schedule);
                             start_names.push_back(name);
                         }

@@ -15,7 +15,7 @@ namespace ayslab {
 
 std::vector<std::string> schedule_kinds() {
     return {"karras",          "karras-kdiffusion", "loguniform", "uniform-t", "arctan",     "ays-sd15",
-            "ays-sdxl",        "ays-svd",           "ays-sd15-sigmas", "ays-sdxl-sigmas", "gits-sd15",
+            "ays-sdxl",        "ays-svd",           "ays-sd15-sigmas", "ays-sdxl-sigmas", "gits-sd15", "kl-optimal",
             "oss-flux",        "oss-chroma",        "file"};
 }
 
@@ -58,6 +58,15 @@ Schedule make_full_schedule(std::string_view kind, const ScheduleSpec& spec) {
             const auto k = karras(spec.steps - 1, spec.sigma_min, spec.sigma_max, spec.rho);
             v.assign(k.sigmas().begin(), k.sigmas().end());
         }
+        v.push_back(0.0);
+        return Schedule(std::move(v));
+    }
+    // ComfyUI's kl_optimal scheduler (comfy/samplers.py, from A1111 PR 15608): `steps` sigmas with
+    // arctan(sigma) equally spaced from sigma_max to sigma_min — the arctan schedule with c = 1 — then 0.
+    if (kind == "kl-optimal") {
+        if (spec.steps < 2) throw InputError("kl-optimal needs at least 2 steps (ComfyUI divides by steps - 1)");
+        const auto a = arctan_optimal(spec.steps - 1, spec.sigma_min, spec.sigma_max, 1.0);
+        std::vector<double> v(a.sigmas().begin(), a.sigmas().end());
         v.push_back(0.0);
         return Schedule(std::move(v));
     }

@@ -1,5 +1,6 @@
 // Schedules: each family against its defining formula, and validation.
 #include "ayslab/published.hpp"
+#include "ayslab/schedule_factory.hpp"
 #include "ayslab/schedule.hpp"
 
 #include <doctest/doctest.h>
@@ -94,4 +95,21 @@ TEST_CASE("ComfyUI's GITS and OSS tables, applied as its nodes apply them (numbe
     CHECK(f10[1] == doctest::Approx(0.2808 / (1 - 0.2808)).epsilon(1e-14));
     CHECK(comfyui_oss_schedule("chroma", 40).sigma_max() == doctest::Approx(0.992 / 0.008).epsilon(1e-14));
     CHECK_THROWS_WITH_AS(comfyui_oss_schedule("wan", 10), doctest::Contains("unknown OSS table 'wan'"), InputError);
+}
+
+TEST_CASE("kl-optimal is ComfyUI's kl_optimal_scheduler: arctan spacing with c = 1, steps sigmas then 0") {
+    // comfy/samplers.py's formula evaluated in float64 torch (ComfyUI itself runs it in float32, which
+    // rounds these to ~1e-7 relative: 14.614632606 for the first).
+    ScheduleSpec spec;
+    spec.steps = 10;
+    spec.sigma_min = 0.0291675;
+    spec.sigma_max = 14.614642;
+    const auto s = make_schedule("kl-optimal", spec);
+    const double want[] = {14.614642000000018, 4.232351272659622,   2.3937194171915257, 1.5970665958391215,
+                           1.1329972189922748, 0.8152448441661853,  0.5729145327197993, 0.37248448627566494,
+                           0.1952886616119694, 0.0291675,           0.0};
+    REQUIRE(s.size() == 11);
+    for (std::size_t i = 0; i < 11; ++i) CHECK(s[i] == doctest::Approx(want[i]).epsilon(1e-13));
+    spec.steps = 1;
+    CHECK_THROWS_AS(make_schedule("kl-optimal", spec), InputError);
 }

@@ -28,7 +28,8 @@ struct ScheduleSpec {
 
 // kinds: karras, karras-kdiffusion, loguniform, uniform-t, arctan, ays-sd15, ays-sdxl, ays-svd (from
 // the published timesteps / SVD sigmas: ComfyUI's lists), ays-sd15-sigmas, ays-sdxl-sigmas (the AYS
-// page's 3-decimal lists: A1111's and diffusers' AysSchedules), gits-sd15, oss-flux, oss-chroma
+// page's 3-decimal lists: A1111's and diffusers' AysSchedules), gits-sd15, oss-flux, oss-chroma,
+// kl-optimal (ComfyUI's kl_optimal: arctan with c = 1, steps sigmas and a final 0)
 // (ComfyUI's GITSScheduler / OptimalStepsScheduler tables, published.hpp), file.
 Schedule make_schedule(std::string_view kind, const ScheduleSpec& spec);
 std::vector<std::string> schedule_kinds();
