@@ -9,6 +9,7 @@
 #include "ayslab/solver/steps.hpp"
 #include "ayslab/solver/updates.hpp"
 #include "dpmpp_3m.hpp"
+#include "two_stage.hpp"
 
 namespace ayslab {
 
@@ -26,15 +27,7 @@ std::size_t Dpm2Solver::step(std::span<double> x, std::size_t n, double sigma, d
     const std::size_t m = x.size();
     auto d = buffer(0, m), x2 = buffer(1, m), d2 = buffer(2, m);
     ctx.denoiser.denoise(x, n, sigma, d);
-    if (sigma_next == 0.0) {
-        for (std::size_t k = 0; k < m; ++k) x[k] = update::euler(x[k], d[k], sigma, sigma_next);
-        return 1;
-    }
-    const double mid = std::exp(0.5 * (std::log(sigma) + std::log(sigma_next)));
-    for (std::size_t k = 0; k < m; ++k) x2[k] = update::euler(x[k], d[k], sigma, mid);
-    ctx.denoiser.denoise(x2, n, mid, d2);
-    for (std::size_t k = 0; k < m; ++k) x[k] += (x2[k] - d2[k]) / mid * (sigma_next - sigma);
-    return 2;
+    return 1 + detail::dpm2_from(x, n, d, sigma, sigma_next, ctx.denoiser, x2, d2);
 }
 
 // LMS: x += sum_j c_j slope_{i-j}, c_j the integral over [sigma, sigma_next] of the Lagrange basis

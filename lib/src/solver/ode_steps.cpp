@@ -2,6 +2,7 @@
 #include "ayslab/solver/steps.hpp"
 
 #include "ayslab/solver/updates.hpp"
+#include "two_stage.hpp"
 
 namespace ayslab {
 
@@ -26,14 +27,7 @@ std::size_t HeunSolver::step(std::span<double> x, std::size_t n, double sigma, d
     const std::size_t m = x.size();
     auto d = buffer(0, m), xp = buffer(1, m), dp = buffer(2, m);
     ctx.denoiser.denoise(x, n, sigma, d);
-    if (sigma_next == 0.0) {  // EDM Algorithm 1: the last step to sigma = 0 is an Euler step
-        for (std::size_t k = 0; k < m; ++k) x[k] = update::euler(x[k], d[k], sigma, sigma_next);
-        return 1;
-    }
-    for (std::size_t k = 0; k < m; ++k) xp[k] = update::euler(x[k], d[k], sigma, sigma_next);
-    ctx.denoiser.denoise(xp, n, sigma_next, dp);
-    for (std::size_t k = 0; k < m; ++k) x[k] = update::heun(x[k], d[k], xp[k], dp[k], sigma, sigma_next);
-    return 2;
+    return 1 + detail::heun_from(x, n, d, sigma, sigma_next, ctx.denoiser, xp, dp);
 }
 
 }  // namespace ayslab

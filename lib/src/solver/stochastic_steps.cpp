@@ -7,6 +7,7 @@
 #include "ayslab/solver/steps.hpp"
 #include "ayslab/solver/updates.hpp"
 #include "dpmpp_3m.hpp"
+#include "two_stage.hpp"
 
 namespace ayslab {
 
@@ -152,14 +153,7 @@ std::size_t EdmChurnSolver::step(std::span<double> x, std::size_t n, double sigm
     auto d = buffer(0, m), x2 = buffer(1, m), d2 = buffer(2, m), z = buffer(3, m);
     const double hat = churn(x, n, sigma, ctx, z);
     ctx.denoiser.denoise(x, n, hat, d);
-    if (sigma_next == 0.0) {
-        for (std::size_t k = 0; k < m; ++k) x[k] = update::euler(x[k], d[k], hat, sigma_next);
-        return 1;
-    }
-    for (std::size_t k = 0; k < m; ++k) x2[k] = update::euler(x[k], d[k], hat, sigma_next);
-    ctx.denoiser.denoise(x2, n, sigma_next, d2);
-    for (std::size_t k = 0; k < m; ++k) x[k] = update::heun(x[k], d[k], x2[k], d2[k], hat, sigma_next);
-    return 2;
+    return 1 + detail::heun_from(x, n, d, hat, sigma_next, ctx.denoiser, x2, d2);
 }
 
 // k-diffusion's sample_euler with s_churn: churn to hat, then one Euler step hat -> sigma_next.
@@ -173,46 +167,30 @@ std::size_t EulerChurnSolver::step(std::span<double> x, std::size_t n, double si
     return 1;
 }
 
-// k-diffusion's sample_dpm_2 with s_churn: churn to hat, then DPM-Solver-2 from hat (midpoint in log
-// sigma between hat and sigma_next; Euler on the last step to 0).
+// k-diffusion's sample_dpm_2 with s_churn: churn to hat, then DPM-Solver-2 from hat.
 std::size_t Dpm2ChurnSolver::step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
                                   const StepContext& ctx) {
     const std::size_t m = x.size();
     auto d = buffer(0, m), x2 = buffer(1, m), d2 = buffer(2, m), z = buffer(3, m);
     const double hat = churn(x, n, sigma, ctx, z);
     ctx.denoiser.denoise(x, n, hat, d);
-    if (sigma_next == 0.0) {
-        for (std::size_t k = 0; k < m; ++k) x[k] = update::euler(x[k], d[k], hat, sigma_next);
-        return 1;
-    }
-    const double mid = std::exp(0.5 * (std::log(hat) + std::log(sigma_next)));
-    for (std::size_t k = 0; k < m; ++k) x2[k] = update::euler(x[k], d[k], hat, mid);
-    ctx.denoiser.denoise(x2, n, mid, d2);
-    for (std::size_t k = 0; k < m; ++k) x[k] += (x2[k] - d2[k]) / mid * (sigma_next - hat);
-    return 2;
+    return 1 + detail::dpm2_from(x, n, d, hat, sigma_next, ctx.denoiser, x2, d2);
 }
 
-// k-diffusion's sample_dpm_2_ancestral: DPM-Solver-2 to sigma_down, then sigma_up noise (none on a
-// step whose sigma_down is 0, which is plain Euler, as in k-diffusion).
+// k-diffusion's sample_dpm_2_ancestral: DPM-Solver-2 to sigma_down, then sigma_up noise (sigma_up is 0
+// exactly when sigma_down is, on the last step to 0, which is plain Euler as in k-diffusion).
 std::size_t Dpm2AncestralSolver::step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
                                       const StepContext& ctx) {
     const std::size_t m = x.size();
     auto d = buffer(0, m), x2 = buffer(1, m), d2 = buffer(2, m), z = buffer(3, m);
     ctx.denoiser.denoise(x, n, sigma, d);
     const auto [down, up] = ancestral_step(sigma, sigma_next, o_.eta);
-    if (down == 0.0) {
-        for (std::size_t k = 0; k < m; ++k) x[k] = update::euler(x[k], d[k], sigma, 0.0);
-        return 1;
-    }
-    const double mid = std::exp(0.5 * (std::log(sigma) + std::log(down)));
-    for (std::size_t k = 0; k < m; ++k) x2[k] = update::euler(x[k], d[k], sigma, mid);
-    ctx.denoiser.denoise(x2, n, mid, d2);
-    for (std::size_t k = 0; k < m; ++k) x[k] += (x2[k] - d2[k]) / mid * (down - sigma);
-    if (up > 0.0) {
+    const std::size_t nfe = 1 + detail::dpm2_from(x, n, d, sigma, down, ctx.denoiser, x2, d2);
+    if (up > 0.0 && down > 0.0) {
         noise(ctx, n, 0, z);
         for (std::size_t k = 0; k < m; ++k) x[k] += o_.s_noise * up * z[k];
     }
-    return 2;
+    return nfe;
 }
 
 // score-SDE predictor-corrector: corrector_steps Langevin steps targeting p_sigma, then an
