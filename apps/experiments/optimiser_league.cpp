@@ -198,7 +198,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
                     const auto oss = optimise_oss(p, teacher, *solver);
                     entries.insert_or_assign("oss", Entry{oss.schedule, oss.evaluations + teacher.evaluations, oss.seconds});
                     if (steps > 1) {
-                        const auto ld3 = optimise_ld3(p, teacher, *solver, start, ld3_iterations);
+                        const auto ld3 = optimise_ld3(p, teacher, *solver, start, ld3_iterations, cfg.number("ld3_slack"));
                         entries.insert_or_assign("ld3", Entry{ld3.schedule, ld3.evaluations + teacher.evaluations, ld3.seconds});
                     }
                 }
@@ -339,7 +339,9 @@ Experiment optimiser_league_experiment() {
             Schema{{"grid", KeyType::integer, "candidate sigmas of the DP methods (log-uniform)", 3, 400},
                    described(shared_key("particles"), "teacher trajectories (GITS, OSS, LD3)"),
                    {"teacher_steps", KeyType::integer, "Heun steps of the teacher", 10, 1e6},
-                   {"ld3_iterations", KeyType::integer, "LD3 gradient steps", 0, 1000}},
+                   {"ld3_iterations", KeyType::integer, "LD3 gradient steps", 0, 1000},
+                   {"ld3_slack", KeyType::number,
+                    "LD3's slack r: student starts may move within r sigma_max of the teacher's (0: none)", 0, 10}},
         run};
 }
 

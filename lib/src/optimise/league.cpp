@@ -321,7 +321,7 @@ OptimisedSchedule optimise_oss(const ScheduleProblem& p, const Teacher& t, const
 }
 
 OptimisedSchedule optimise_ld3(const ScheduleProblem& p, const Teacher& t, const Solver& solver,
-                               const Schedule& start_schedule, std::size_t iterations) {
+                               const Schedule& start_schedule, std::size_t iterations, double slack) {
     const auto start = clock_type::now();
     const std::size_t n = start_schedule.steps();
     const double L = std::log(p.sigma_max / p.sigma_min);
@@ -344,12 +344,31 @@ OptimisedSchedule optimise_ld3(const ScheduleProblem& p, const Teacher& t, const
         s.back() = p.sigma_min;
         return Schedule(std::move(s));
     };
-    auto loss = [&](const std::vector<double>& logits) {
-        return teacher_distance(p, t, solver, schedule_of(logits), &evaluations);
+    // The students' starts (the teacher's own, moved within the slack ball below).
+    std::vector<double> starts = t.states.front();
+    const std::size_t d = t.d;
+    auto distances = [&](const Schedule& schedule, const std::vector<double>& from) {
+        std::vector<double> x = from;
+        const auto stats = sample(*p.denoiser, solver, schedule, x, t.n, {p.seed, p.threads, 64});
+        evaluations += stats.nfe * t.n;
+        std::vector<double> out(t.n, 0.0);
+        for (std::size_t i = 0; i < t.n; ++i)
+            for (std::size_t k = 0; k < d; ++k) {
+                const double e = x[i * d + k] - t.states.back()[i * d + k];
+                out[i] += e * e;
+            }
+        return out;
     };
+    auto mean = [](const std::vector<double>& v) {
+        double s = 0.0;
+        for (double x : v) s += x;
+        return s / static_cast<double>(v.size());
+    };
+    auto loss = [&](const std::vector<double>& logits) { return mean(distances(schedule_of(logits), starts)); };
     double current = loss(u), rate = 0.5;
     constexpr double h = 1e-4;
     std::vector<double> grad(n), trial(n);
+    const double radius = slack * p.sigma_max;
     for (std::size_t it = 0; it < iterations; ++it) {
         for (std::size_t k = 0; k < n; ++k) {
             trial = u;
@@ -369,6 +388,48 @@ OptimisedSchedule optimise_ld3(const ScheduleProblem& p, const Teacher& t, const
                 improved = true;
                 rate *= 4.0;  // undo this halving and try a larger step next time
             }
+        }
+        if (radius > 0.0) {
+            // Each particle's distance depends on its own start only (a deterministic solver runs the
+            // rows independently), so one batch run per perturbed coordinate gives every particle's
+            // central difference. Step of radius / 4 along the negative gradient, projected onto the
+            // ball, kept where the particle's distance falls.
+            const Schedule sched = schedule_of(u);
+            const auto base = distances(sched, starts);
+            std::vector<double> g(starts.size()), moved = starts;
+            const double eps = 1e-6 * p.sigma_max;
+            for (std::size_t k = 0; k < d; ++k) {
+                std::vector<double> plus = starts, minus = starts;
+                for (std::size_t i = 0; i < t.n; ++i) {
+                    plus[i * d + k] += eps;
+                    minus[i * d + k] -= eps;
+                }
+                const auto dp = distances(sched, plus), dm = distances(sched, minus);
+                for (std::size_t i = 0; i < t.n; ++i) g[i * d + k] = (dp[i] - dm[i]) / (2.0 * eps);
+            }
+            for (std::size_t i = 0; i < t.n; ++i) {
+                double gn = 0.0, off = 0.0;
+                for (std::size_t k = 0; k < d; ++k) gn += g[i * d + k] * g[i * d + k];
+                gn = std::sqrt(gn);
+                if (gn == 0.0) continue;
+                for (std::size_t k = 0; k < d; ++k) {
+                    moved[i * d + k] -= 0.25 * radius * g[i * d + k] / gn;
+                    const double e = moved[i * d + k] - t.states.front()[i * d + k];
+                    off += e * e;
+                }
+                if (off > radius * radius) {  // project onto the ball
+                    const double f = radius / std::sqrt(off);
+                    for (std::size_t k = 0; k < d; ++k)
+                        moved[i * d + k] = t.states.front()[i * d + k] + f * (moved[i * d + k] - t.states.front()[i * d + k]);
+                }
+            }
+            const auto after = distances(sched, moved);
+            for (std::size_t i = 0; i < t.n; ++i)
+                if (after[i] < base[i])
+                    std::copy_n(moved.begin() + static_cast<std::ptrdiff_t>(i * d), d,
+                                starts.begin() + static_cast<std::ptrdiff_t>(i * d));
+            current = loss(u);
+            improved = true;  // the starts moved: the schedule may improve again
         }
         if (!improved) break;
     }

@@ -117,7 +117,12 @@ double ancestral_step_elbo(double sigma_from, double sigma_to, double denoising_
 OptimisedSchedule optimise_watson(const ScheduleProblem& problem, std::uint64_t seed);
 OptimisedSchedule optimise_gits(const ScheduleProblem& problem, const Teacher& teacher, const Solver& solver);
 OptimisedSchedule optimise_oss(const ScheduleProblem& problem, const Teacher& teacher, const Solver& solver);
+// LD3 with its slack (soft teacher forcing): slack = r > 0 lets each student start x'_i move within
+// the ball |x'_i - x_T,i| <= r sigma_max around the teacher's start (LD3's B(x_T, r sigma_T)); each
+// iteration takes a gradient step on the schedule with the current starts, then a projected step on
+// each start, kept only where it lowers that particle's distance (as LD3's code does). slack = 0: the
+// plain teacher-student distance. The returned objective is the surrogate's.
 OptimisedSchedule optimise_ld3(const ScheduleProblem& problem, const Teacher& teacher, const Solver& solver,
-                               const Schedule& start, std::size_t iterations);
+                               const Schedule& start, std::size_t iterations, double slack = 0.0);
 
 }  // namespace ayslab
