@@ -16,6 +16,7 @@
 #include "ayslab/optimise/ays.hpp"
 #include "ayslab/optimise/exact.hpp"
 #include "ayslab/optimise/league.hpp"
+#include "ayslab/error.hpp"
 #include "ayslab/published.hpp"
 #include "ayslab/stats.hpp"
 #include "ayslab/rng.hpp"
@@ -44,6 +45,16 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const auto teacher_steps = static_cast<std::size_t>(cfg.integer("teacher_steps"));
     const auto ld3_iterations = static_cast<std::size_t>(cfg.integer("ld3_iterations"));
     const double n_se = cfg.number("n_se");
+    // Gaussian problems are judged by the exact law of each sampler's output: refuse, before any work,
+    // a sampler that has none (adaptive or own-step ones, ancestral samplers with non-linear noise).
+    for (const auto& problem_name : cfg.strings("problems"))
+        if (problem_name.starts_with("gaussian-"))
+            for (const auto& solver_name : cfg.strings("samplers"))
+                if (find_solver(solver_name).traits.law == ExactLaw::none)
+                    throw InputError(fmt::format(
+                        "sampler '{}' has no exact output law on Gaussian data, which problem '{}' is judged by "
+                        "(use it on ring8, moons, gaussian or fashion-mnist)",
+                        solver_name, problem_name));
     Result r;
     r.line(fmt::format("sigma in [{}, {}], grid of {} log-uniform sigmas for the DP methods, {} teacher trajectories "
                        "(Heun, {} steps)",
