@@ -107,29 +107,24 @@ Result run(const Config& cfg, const RunContext& ctx) {
             // ComfyUI's kl_optimal scheduler is the arctan spacing with c = 1 whatever the data (its final 0
             // replaced by sigma_min here, as for the tables below).
             m.insert_or_assign("comfyui-kl-optimal", Entry{arctan_optimal(steps, lo, hi, 1.0), 0, 0.0});
-            // NVIDIA's published AYS tables as baselines where the problem has their sigma range (SD 1.5 /
-            // SDXL: [0.0291672, 14.6146], the last sigma kept rather than replaced by 0; SVD: [0.002, 700]),
-            // log-linearly interpolated to the step count as NVIDIA's rule does.
-            for (const auto table_model : {PublishedAys::sd15, PublishedAys::sdxl, PublishedAys::svd}) {
+            // Published tables as baselines where the problem has their sigma range, the last sigma kept
+            // rather than replaced by 0: NVIDIA's AYS (SD 1.5 / SDXL: [0.0291672, 14.6146]; SVD: [0.002,
+            // 700]), log-linearly interpolated to the step count as NVIDIA's rule does, and ComfyUI's GITS
+            // table (GITSScheduler, coeff 1.20: SD 1.5 sigmas; 2 steps or more), as its node reads it.
+            std::vector<std::pair<const char*, std::vector<double>>> tables;
+            for (const auto& [name, table_model] : {std::pair{"published-ays-sd15", PublishedAys::sd15},
+                                             std::pair{"published-ays-sdxl", PublishedAys::sdxl},
+                                             std::pair{"published-ays-svd", PublishedAys::svd}}) {
                 const auto table = published_ays_sigmas(table_model);
-                if (std::abs(table.front() / hi - 1.0) < 1e-4 && std::abs(table.back() / lo - 1.0) < 1e-4) {
-                    auto v = steps + 1 == table.size() ? table : loglinear_interpolate(table, steps + 1);
+                tables.emplace_back(name, steps + 1 == table.size() ? table : loglinear_interpolate(table, steps + 1));
+            }
+            if (steps >= 2) tables.emplace_back("comfyui-gits-sd15", comfyui_gits_sigmas(steps));
+            for (auto& [name, v] : tables)
+                if (std::abs(v.front() / hi - 1.0) < 1e-4 && std::abs(v.back() / lo - 1.0) < 1e-4) {
                     v.front() = hi;
                     v.back() = lo;
-                    const char* name = table_model == PublishedAys::sd15 ? "published-ays-sd15"
-                                       : table_model == PublishedAys::sdxl ? "published-ays-sdxl"
-                                                                     : "published-ays-svd";
                     m.insert_or_assign(name, Entry{Schedule(std::move(v)), 0, 0.0});
                 }
-            }
-            // ComfyUI's GITS table (GITSScheduler, coeff 1.20: SD 1.5 sigmas) likewise, for 2 steps or more.
-            if (const auto gits = comfyui_gits_sigmas(std::max<std::size_t>(steps, 2));
-                steps >= 2 && std::abs(gits.front() / hi - 1.0) < 1e-4 && std::abs(gits.back() / lo - 1.0) < 1e-4) {
-                auto v = gits;
-                v.front() = hi;
-                v.back() = lo;
-                m.insert_or_assign("comfyui-gits-sd15", Entry{Schedule(std::move(v)), 0, 0.0});
-            }
             AysOptions o;
             o.samples = p.klub_samples;
             o.validation_samples = 2 * p.klub_samples;

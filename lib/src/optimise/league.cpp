@@ -114,9 +114,11 @@ double teacher_distance(const ScheduleProblem& p, const Teacher& t, const Solver
 }
 
 std::vector<double> teacher_distances(const ScheduleProblem& p, const Teacher& t, const Solver& solver,
-                                      const Schedule& schedule) {
-    std::vector<double> x = t.states.front();
-    sample(*p.denoiser, solver, schedule, x, t.n, {p.seed, p.threads, 64});
+                                      const Schedule& schedule, std::span<const double> starts,
+                                      std::size_t* evaluations) {
+    std::vector<double> x = starts.empty() ? t.states.front() : std::vector<double>(starts.begin(), starts.end());
+    const auto stats = sample(*p.denoiser, solver, schedule, x, t.n, {p.seed, p.threads, 64});
+    if (evaluations) *evaluations += stats.nfe * t.n;
     const std::size_t d = t.n > 0 ? x.size() / t.n : 0;
     std::vector<double> out(t.n, 0.0);
     for (std::size_t i = 0; i < t.n; ++i)
@@ -348,16 +350,7 @@ OptimisedSchedule optimise_ld3(const ScheduleProblem& p, const Teacher& t, const
     std::vector<double> starts = t.states.front();
     const std::size_t d = t.d;
     auto distances = [&](const Schedule& schedule, const std::vector<double>& from) {
-        std::vector<double> x = from;
-        const auto stats = sample(*p.denoiser, solver, schedule, x, t.n, {p.seed, p.threads, 64});
-        evaluations += stats.nfe * t.n;
-        std::vector<double> out(t.n, 0.0);
-        for (std::size_t i = 0; i < t.n; ++i)
-            for (std::size_t k = 0; k < d; ++k) {
-                const double e = x[i * d + k] - t.states.back()[i * d + k];
-                out[i] += e * e;
-            }
-        return out;
+        return teacher_distances(p, t, solver, schedule, from, &evaluations);
     };
     auto mean = [](const std::vector<double>& v) {
         double s = 0.0;

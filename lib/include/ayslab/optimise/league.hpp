@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <span>
 #include <vector>
 
 #include "ayslab/data/data.hpp"
@@ -78,9 +79,11 @@ Teacher make_teacher(const ScheduleProblem& problem, std::size_t particles, std:
 double teacher_distance(const ScheduleProblem& problem, const Teacher& teacher, const Solver& solver,
                         const Schedule& schedule, std::size_t* evaluations = nullptr);
 // The same per particle (|student_i - teacher_i|^2, i < teacher.n): for standard errors, and paired
-// differences between schedules on the same teacher.
+// differences between schedules on the same teacher. The student starts from `starts` (n x d) when
+// given, else from the teacher's own start points (LD3's slack moves them).
 std::vector<double> teacher_distances(const ScheduleProblem& problem, const Teacher& teacher, const Solver& solver,
-                                      const Schedule& schedule);
+                                      const Schedule& schedule, std::span<const double> starts = {},
+                                      std::size_t* evaluations = nullptr);
 
 // Interval KLUB costs over the grid (closed form for Gaussian data, else Monte Carlo with the same
 // draws for every interval: common random numbers), computed once and cached.
