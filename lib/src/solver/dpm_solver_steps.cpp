@@ -95,6 +95,11 @@ std::size_t DpmFastSolver::run(std::span<double> x, std::size_t n, const StepCon
     const double t_start = -std::log(sigma_max), t_end = -std::log(sigma_min);
     Stages st{ctx, n, buffer(1, size), buffer(2, size), buffer(3, size)};
     auto e0 = buffer(0, size), out = buffer(4, size);
+    // torch.linspace(t_start, t_end, m + 1): the first half from the start, the second from the end.
+    const double step = (t_end - t_start) / static_cast<double>(m);
+    auto grid = [&](std::size_t j) {
+        return j < (m + 1) / 2 ? t_start + step * static_cast<double>(j) : t_end - step * static_cast<double>(m - j);
+    };
     std::size_t used = 0;
     for (std::size_t i = 0; i < m; ++i) {
         std::size_t order = 3;
@@ -104,12 +109,6 @@ std::size_t DpmFastSolver::run(std::span<double> x, std::size_t n, const StepCon
         } else if (i == m - 1) {
             order = nfe % 3;
         }
-        // torch.linspace(t_start, t_end, m + 1): the first half from the start, the second from the end.
-        const double step = (t_end - t_start) / static_cast<double>(m);
-        auto grid = [&](std::size_t j) {
-            return j < (m + 1) / 2 ? t_start + step * static_cast<double>(j)
-                                   : t_end - step * static_cast<double>(m - j);
-        };
         const double t = grid(i), t_next = grid(i + 1);
         eps_at(ctx, x, n, t, e0);
         ++used;
