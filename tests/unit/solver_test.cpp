@@ -72,17 +72,10 @@ TEST_CASE("DDPM ancestral (MATH §6) in sigma: its mean is the posterior mean an
           doctest::Approx(std::sqrt(beta_tilde) / std::sqrt(ab_prev)).epsilon(1e-13));
 }
 
-TEST_CASE("names, and the NFE a run reports is what each step used") {
+TEST_CASE("every registered name makes a solver of that name") {
     for (const auto& name : solver_names()) {
         CAPTURE(name);
-        const auto s = make_solver(name);
-        CHECK(s->name() == name);
-        std::vector<double> x = {0.5, -1.0};
-        const auto stats = sample(data, *s, karras(5, 0.01, 10.0), x, 2, {});
-        if (s->nfe_per_step() == 0)  // adaptive: dopri5, dpm-adaptive
-            CHECK(stats.nfe > 5u);
-        else
-            CHECK(stats.nfe == 5 * s->nfe_per_step());
+        CHECK(make_solver(name)->name() == name);
     }
 }
 

@@ -1,18 +1,15 @@
 // Every "x_next = mean(x, D) + noise_std z" solver (MATH §3, §6): the two maps are the solver's
 // traits (registry.cpp), so the exact Gaussian judge (divergence/kl.cpp) reads what is run here.
-#include "ayslab/rng.hpp"
 #include "ayslab/solver/steps.hpp"
 
 namespace ayslab {
 
 std::size_t GaussianStepSolver::step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
                                      const StepContext& ctx) {
-    const std::size_t m = x.size(), dim = n > 0 ? m / n : 0;
+    const std::size_t m = x.size();
     auto d = buffer(0, m), z = buffer(1, m);
     ctx.denoiser.denoise(x, n, sigma, d);
-    // One draw per step, at the step's own address (these solvers predate step_noise_address and
-    // keep their draws: draw 0 of step k is addressed k, not k << 2; no other draw exists here).
-    fill_normal_flat(ctx.seed, static_cast<std::uint64_t>(Stream::step_noise), ctx.step, ctx.first_particle * dim, z);
+    noise(ctx, n, 0, z);  // through the one injection point: a noise table reaches this solver too
     const auto& maps = traits().gaussian_step;
     // The means are linear in (x, D): mean = a x + b D.
     const double a = maps.mean(1.0, 0.0, sigma, sigma_next), b = maps.mean(0.0, 1.0, sigma, sigma_next);

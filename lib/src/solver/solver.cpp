@@ -40,7 +40,11 @@ std::span<double> Solver::buffer(std::size_t k, std::size_t size) {
     return {buffers_[k].data(), size};
 }
 
-void Solver::noise(const StepContext& ctx, std::size_t n, std::size_t draw, std::span<double> z) {
+StepNoiseAddress Solver::noise_address(std::size_t step, std::size_t draw) const {
+    return step_noise_address(step, draw);
+}
+
+void Solver::noise(const StepContext& ctx, std::size_t n, std::size_t draw, std::span<double> z) const {
     const std::size_t d = n > 0 ? z.size() / n : 0;
     if (const NoiseTable* t = ctx.noise) {
         if (ctx.step >= t->steps || draw >= t->draws)
@@ -53,7 +57,7 @@ void Solver::noise(const StepContext& ctx, std::size_t n, std::size_t draw, std:
         std::copy_n(t->values.begin() + static_cast<std::ptrdiff_t>(from), z.size(), z.begin());
         return;
     }
-    const auto a = step_noise_address(ctx.step, draw);
+    const auto a = noise_address(ctx.step, draw);
     fill_normal_flat(ctx.seed, static_cast<std::uint64_t>(Stream::step_noise), a.step_word, ctx.first_particle * d,
                      z, a.sub_word);
 }

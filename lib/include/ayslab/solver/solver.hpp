@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ayslab/denoiser.hpp"
+#include "ayslab/rng.hpp"
 
 namespace ayslab {
 
@@ -128,7 +129,13 @@ class Solver {
     // Fills z with N(0,1) noise number `draw` (0, 1, 2, ...) of this step for the batch: every
     // (step, draw) pair has its own address (rng.hpp, step_noise_address).
     // With ctx.noise set, the values come from that table (InputError if it has no such draw).
-    static void noise(const StepContext& ctx, std::size_t n, std::size_t draw, std::span<double> z);
+    // This is the one place a solver's noise enters: no solver draws from the generator itself, so a
+    // noise table reaches every stochastic solver (unit test: solver_noise_test.cpp).
+    void noise(const StepContext& ctx, std::size_t n, std::size_t draw, std::span<double> z) const;
+    // The generator address of draw `draw` of step `step` (rng.hpp, step_noise_address); a solver
+    // family that predates that layout keeps its own addresses by overriding this (the Gaussian-step
+    // solvers), so its seeded results are unchanged.
+    virtual StepNoiseAddress noise_address(std::size_t step, std::size_t draw) const;
     // k-diffusion's / EDM's churn (sample_euler, sample_heun, sample_dpm_2 with s_churn): gamma =
     // min(s_churn / (schedule size - 1), sqrt 2 - 1) when s_tmin <= sigma <= s_tmax; x gains
     // s_noise sqrt(hat^2 - sigma^2) z (noise draw 0) and the step starts from hat = sigma (1 + gamma).

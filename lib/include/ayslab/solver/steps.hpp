@@ -84,8 +84,15 @@ class DpmAdaptiveSolver final : public SolverWith<DpmAdaptiveSolver, 8> {
 };
 // Every "x_next = mean(x, D) + noise_std z" solver (gaussian_steps.cpp, MATH §3, §6): the two maps
 // come from its traits (euler-maruyama, linearised-sde, ddpm-ancestral), so the exact judge reads the
-// same maps the sampler runs.
-AYSLAB_STEP(GaussianStepSolver, 2)
+// same maps the sampler runs. Their one draw per step keeps the address it had before
+// step_noise_address (step k, not k << 2), so seeded results are unchanged.
+class GaussianStepSolver final : public SolverWith<GaussianStepSolver, 2> {
+  public:
+    using SolverWith::SolverWith;
+    std::size_t step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
+                     const StepContext& ctx) override;
+    StepNoiseAddress noise_address(std::size_t step, std::size_t draw) const override { return {step, draw}; }
+};
 
 #undef AYSLAB_STEP
 
