@@ -36,8 +36,9 @@ Result run(const Config& cfg, const RunContext&) {
     for (const auto& line : lines) r.line(line);
     // What --quiet prints, bare (run-experiment prints results.paste): the pasteable line.
     r.values["paste"] = lines.front();
-    // Published SD lists: our timesteps must give back NVIDIA's integers at 10 steps.
-    if (kind.starts_with("ays-") && !published_sigmas && schedule.steps() == 10) {
+    // Published SD lists: our timesteps must give back NVIDIA's integers at 10 steps (the whole list:
+    // a denoise < 1 tail of 10 steps is a different list).
+    if (kind.starts_with("ays-") && !published_sigmas && schedule.steps() == 10 && cfg.number("denoise") == 1.0) {
         const auto model = parse_published_ays(model_name);
         const auto published = published_ays_timesteps(model);
         if (!published.empty() && process_name == published_ays_process(model)) {

@@ -41,10 +41,21 @@ std::vector<double> in_units(std::vector<double> v, const Process& p) {
 
 std::vector<std::string> schedule_formats() { return {"json", "list", "diffusers", "kdiffusion", "comfyui"}; }
 
+// A sigma printed to three decimals (NVIDIA's published lists: 14.615 for SD's 14.6146, 0.029 for
+// 0.02917) can round just outside a DDPM process's range; within half a unit of that third decimal it
+// is the range's end, whose timestep is 999 or 0. Anything further out is refused by t_of_sigma.
+static double timestep_sigma(double s, const Process& process) {
+    constexpr double printed_rounding = 5e-4;
+    const double lo = process.sigma(process.t_min()), hi = process.sigma(process.t_max());
+    if (s > hi && s - hi <= printed_rounding) return hi;
+    if (s < lo && lo - s <= printed_rounding) return lo;
+    return s;
+}
+
 std::vector<long> schedule_timesteps(const Schedule& schedule, const Process& process) {
     std::vector<long> ts;
     for (double s : schedule.sigmas())
-        if (s > 0.0) ts.push_back(std::lround(process.t_of_sigma(s)));
+        if (s > 0.0) ts.push_back(std::lround(process.t_of_sigma(timestep_sigma(s, process))));
     return ts;
 }
 
