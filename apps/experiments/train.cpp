@@ -164,7 +164,7 @@ Experiment train_experiment() {
                        {"process", KeyType::string, "process the loss belongs to (score-sde: vp, subvp, ve)", {}, {},
                         process_names()},
                        {"likelihood_weighting", KeyType::boolean, "score-sde: weight g^2 (Song et al. 2021)"},
-                       {"reduce_mean", KeyType::boolean, "score-sde, smld, ddpm: mean over dimensions (else half sum)"},
+                       {"reduce_mean", KeyType::boolean, "score-sde, smld, ddpm: mean over dimensions (else half the sum); when not given it follows score_sde's configs: half the sum for smld and score-sde, the mean for ddpm"},
                        {"l1", KeyType::boolean, "ddpm-simple: l1 instead of l2"},
                        {"frequencies", KeyType::integer, "Fourier features of c_noise", 1, 1024},
                        {"sigma_data", KeyType::number, "EDM preconditioning's sigma_data", 1e-6, 1e6},

@@ -118,6 +118,19 @@ nlohmann::json sigma_range_from_process(const Config& merged, const nlohmann::js
     return moved;
 }
 
+nlohmann::json defaults_that_follow(const Config& merged, const nlohmann::json& given) {
+    nlohmann::json moved = sigma_range_from_process(merged, given);
+    // train: the per-sample reduction follows score_sde's configs for its losses unless given:
+    // half the sum for smld and score-sde (default_*_configs: training.reduce_mean = False), the mean
+    // for ddpm (configs/vp/ddpm/*.py: reduce_mean = True). ddpm-simple and edm ignore the key.
+    if (merged.json().contains("reduce_mean") && merged.json().contains("loss") && !given.contains("reduce_mean")) {
+        const std::string loss = merged.string("loss");
+        const bool mean = !(loss == "smld" || loss == "score-sde");
+        if (merged.boolean("reduce_mean") != mean) moved["reduce_mean"] = mean;
+    }
+    return moved;
+}
+
 nlohmann::json run_experiment(const Experiment& experiment, const Config& config, const RunContext& context) {
     if (experiment.memory) check_memory(experiment.name, experiment.memory(config), physical_memory_bytes());
     check_sigma_range(config);

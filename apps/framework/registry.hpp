@@ -58,6 +58,9 @@ nlohmann::json run_experiment(const Experiment& experiment, const Config& config
 // process=ddpm-scaled-linear alone runs on SD's [0.0292, 14.6] and process=ve on [0.01, 50]. Returns
 // those keys with their new values (empty: nothing moved).
 nlohmann::json sigma_range_from_process(const Config& merged, const nlohmann::json& given);
+// Every default that follows another key's value (the sigma range above; train's reduce_mean follows
+// its loss as score_sde's configs do): the keys to set, none of them given by the user.
+nlohmann::json defaults_that_follow(const Config& merged, const nlohmann::json& given);
 
 // The common "seed" key every schema starts with.
 KeySpec seed_key();

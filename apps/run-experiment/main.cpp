@@ -154,7 +154,7 @@ int run(int argc, char** argv) {
     {
         nlohmann::json given = overrides.is_object() ? overrides : nlohmann::json::object();
         given.update(sets);
-        if (const auto moved = sigma_range_from_process(config, given); !moved.empty()) {
+        if (const auto moved = defaults_that_follow(config, given); !moved.empty()) {
             for (const auto& [key, value] : moved.items()) sets[key] = value;
             config = make_config(experiment->schema, from_file.json(), sets, "--set");
         }

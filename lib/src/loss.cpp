@@ -45,8 +45,10 @@ DenoisingLoss::DenoisingLoss(const LossOptions& o) : o_(o) {
         case LossKind::ddpm_simple:
         case LossKind::ddpm: {
             need_process({"vp"});
-            // DDPM's linear betas 1e-4 .. 0.02 over 1000 steps (score_sde's discrete VPSDE: the same
-            // beta_min/N .. beta_max/N), sigma_t = sqrt((1 - alpha_bar_t) / alpha_bar_t).
+            // DDPM's linear betas linspace(1e-4, 0.02, N), sigma_t = sqrt((1 - alpha_bar_t) / alpha_bar_t).
+            // score_sde's discrete VPSDE uses linspace(beta_min / N, beta_max / N, N) = linspace(0.1 / N,
+            // 20 / N, N): the same table only at N = 1000 (its configs' num_scales); at other N ayslab
+            // keeps DDPM's paper range, as seed 003's DDPM code does.
             const DdpmTable table(BetaSchedule::linear, o.steps);
             for (int t = 1; t <= o.steps; ++t) discrete_.push_back(table.sigma(t));
             break;

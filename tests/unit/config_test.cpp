@@ -161,3 +161,17 @@ TEST_CASE("a default the process can express is kept (vp extrapolates below its 
     const nlohmann::json given = {{"process", "vp"}};
     CHECK(sigma_range_from_process(make_config(schema, defaults, given, "t"), given).empty());
 }
+
+TEST_CASE("train's reduce_mean follows the loss as score_sde's configs do, unless given") {
+    const auto& train = find_experiment("train");
+    auto moved = [&](const nlohmann::json& given) {
+        return defaults_that_follow(make_config(train.schema, default_config("train"), given, "t"), given);
+    };
+    // smld and score-sde: half the sum (score_sde's default_*_configs: reduce_mean = False).
+    CHECK(moved({{"loss", "smld"}, {"process", "ve"}}).value("reduce_mean", true) == false);
+    CHECK(moved({{"loss", "score-sde"}, {"process", "vp"}}).value("reduce_mean", true) == false);
+    // ddpm: the mean (configs/vp/ddpm/*.py: reduce_mean = True) — the default already.
+    CHECK_FALSE(moved({{"loss", "ddpm"}, {"process", "vp"}}).contains("reduce_mean"));
+    // Given by the user: kept.
+    CHECK_FALSE(moved({{"loss", "smld"}, {"process", "ve"}, {"reduce_mean", true}}).contains("reduce_mean"));
+}
