@@ -66,7 +66,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const auto model = read_model_denoiser(cfg, *ds.data, ctx);
     const Denoiser& denoiser = model ? *model : ds.data->denoiser();
     const auto stats =
-        sample(denoiser, *solver, schedule, x, n, {cfg.seed(), ctx.threads, 256, table.steps > 0 ? &table : nullptr});
+        sample(denoiser, *solver, schedule, x, n,
+               {cfg.seed(), ctx.threads, static_cast<std::size_t>(cfg.integer("chunk")), table.steps > 0 ? &table : nullptr});
     Result r;
     describe_dataset(ds, r);
     r.values["schedule"] = schedule_json(schedule, *process);
@@ -105,7 +106,12 @@ Experiment sample_experiment() {
                    {"output", KeyType::string, ".npy for the end points (float64); empty: not saved"},
                    {"noise", KeyType::string,
                     ".npy of the stochastic samplers' N(0,1) draws, (steps, n, d) or (steps, draws, n, d); empty: "
-                    "seeded"}} +
+                    "seeded"},
+                   {"chunk", KeyType::integer,
+                    "particles per sampler batch: dpm-adaptive's error norm and pc-langevin's step size are taken over a "
+                    "batch, as k-diffusion's and score_sde's are over one call; set it >= particles to match one peer call "
+                    "on all of them (every other solver gives the same points for any chunk)",
+                    1, 1e9}} +
             shared_keys({"eta", "s_churn", "s_tmin", "s_tmax", "s_noise", "snr", "corrector_steps", "kdiffusion_3m", "brownian",
                          "denoiser", "model", "parametrisation", "model_process", "model_time", "model_sigma_data"}),
         run};

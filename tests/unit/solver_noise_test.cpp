@@ -114,3 +114,24 @@ TEST_CASE("the NFE a run reports is the number of denoiser calls made") {
         }
     }
 }
+
+TEST_CASE("dpm-adaptive, dopri5 and pc-langevin depend on the batch (as the peers' do), every other solver does not") {
+    // k-diffusion's dpm_adaptive takes one error norm over its whole batch, score_sde's Langevin step
+    // size batch-averaged norms: ayslab's chunk is that batch (sample's `chunk` key), so a run matches
+    // a peer's call on the same rows only chunk for batch.
+    auto run_chunked = [](const std::string& name, std::size_t chunk) {
+        std::vector<double> x(12 * 2);
+        for (std::size_t k = 0; k < x.size(); ++k) x[k] = 6.0 * std::sin(3.0 + static_cast<double>(k));
+        sample(gauss, *make_solver(name), karras(6, 0.02, 10.0), x, 12, {5, 1, chunk, nullptr});
+        return x;
+    };
+    for (const auto& name : solver_names()) {
+        CAPTURE(name);
+        const double diff = max_difference(run_chunked(name, 4), run_chunked(name, 12));
+        // dopri5's error norm is over the chunk too (the difference stays inside its rtol: 8e-10 here).
+        if (name == "dpm-adaptive" || name == "pc-langevin" || name == "dopri5")
+            CHECK(diff > 1e-9);
+        else
+            CHECK(diff == 0.0);
+    }
+}
