@@ -56,6 +56,10 @@ class Network {
     // A TorchScript file (ours or a user's with the same calling convention). InputError with one line
     // for a missing, unreadable or non-TorchScript file.
     static Network load(const std::filesystem::path& path, std::size_t dim);
+    // A model written as TorchScript source: `source` defines forward(self, x, sigma) with the same
+    // calling convention (and may define helpers). Checked by the same probe call as load(); InputError
+    // for source that does not compile. Tests build hostile models with it; a user can wrap a formula.
+    static Network from_source(const std::string& source, std::size_t dim);
     // Written through the atomic writer (whole or not at all).
     void save(const std::filesystem::path& path) const;
 

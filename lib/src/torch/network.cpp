@@ -2,6 +2,7 @@
 #include "ayslab/network.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/script.h>
 #include <torch/csrc/jit/python/update_graph_executor_opt.h>
 #include <torch/torch.h>
@@ -122,6 +123,54 @@ def forward(self, x, sigma):
     return Network(std::move(impl));
 }
 
+namespace {
+std::string shape_of(const torch::Tensor& t) {
+    std::vector<std::int64_t> sizes(t.sizes().begin(), t.sizes().end());
+    return fmt::format("[{}]", fmt::join(sizes, ", "));
+}
+
+// A model's output as the dense real [rows, cols] tensor the denoiser needs, or an InputError naming
+// what it is instead (its whole shape; a sparse, meta, complex or non-floating tensor is refused, not
+// read through data_ptr or cast with its imaginary part dropped).
+torch::Tensor checked_output(const torch::Tensor& y, std::int64_t rows, std::int64_t cols, const std::string& who) {
+    if (!y.defined()) throw InputError(fmt::format("{}: forward returned an undefined tensor", who));
+    if (y.layout() != torch::kStrided)
+        throw InputError(fmt::format("{}: forward returned a sparse tensor (layout {}); return a dense one", who,
+                                     c10::str(y.layout())));
+    if (!y.device().is_cpu())
+        throw InputError(fmt::format("{}: forward returned a tensor on device '{}'; ayslab reads a CPU tensor", who,
+                                     y.device().str()));
+    if (y.is_complex())
+        throw InputError(fmt::format("{}: forward returned a complex tensor ({}); a denoiser's output is real", who,
+                                     c10::toString(y.scalar_type())));
+    if (!y.is_floating_point())
+        throw InputError(fmt::format("{}: forward returned a {} tensor; expected floating point", who,
+                                     c10::toString(y.scalar_type())));
+    if (y.dim() != 2 || y.size(0) != rows || y.size(1) != cols)
+        throw InputError(fmt::format("{}: forward returned shape {}; expected [{}, {}]", who, shape_of(y), rows, cols));
+    return y;
+}
+
+// The calling convention forward(x [N x d], sigma [N]) -> [N x d], checked on a call with N = 2.
+void probe(Network::Impl& impl, std::size_t dim, const std::string& who) {
+    impl.module.eval();
+    impl.dim = dim;
+    try {
+        torch::NoGradGuard no_grad;
+        const auto out = impl.module.forward({torch::zeros({2, static_cast<std::int64_t>(dim)}), torch::ones({2})});
+        if (!out.isTensor())
+            throw InputError(fmt::format("{}: forward(x [2, {}], sigma [2]) returned a {}, not a tensor", who, dim,
+                                         out.tagKind()));
+        (void)checked_output(out.toTensor(), 2, static_cast<std::int64_t>(dim),
+                             fmt::format("{} (probe forward(x [2, {}], sigma [2]))", who, dim));
+    } catch (const InputError&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw InputError(fmt::format("{}: forward(x [N, {}], sigma [N]) failed: {}", who, dim, error_line(e.what())));
+    }
+}
+}  // namespace
+
 Network Network::load(const std::filesystem::path& path, std::size_t dim) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
@@ -134,24 +183,22 @@ Network Network::load(const std::filesystem::path& path, std::size_t dim) {
         throw InputError(fmt::format("model file '{}' is not TorchScript that LibTorch {} can read: {}", path.string(),
                                      TORCH_VERSION, first_line(e.what())));
     }
-    impl->module.eval();
-    impl->dim = dim;
     impl->description = fmt::format("TorchScript model '{}'", path.string());
-    // A probe call: the calling convention forward(x [N x d], sigma [N]) -> [N x d].
+    probe(*impl, dim, fmt::format("model file '{}'", path.string()));
+    return Network(std::move(impl));
+}
+
+Network Network::from_source(const std::string& source, std::size_t dim) {
+    deterministic_torchscript();
+    auto impl = std::make_shared<Impl>();
+    impl->module = torch::jit::Module("ayslab_source_model");
     try {
-        torch::NoGradGuard no_grad;
-        const auto out = impl->module.forward({torch::zeros({2, static_cast<std::int64_t>(dim)}), torch::ones({2})}).toTensor();
-        if (out.dim() != 2 || out.size(0) != 2 || out.size(1) != static_cast<std::int64_t>(dim))
-            throw InputError(fmt::format("model file '{}': forward(x [2, {}], sigma [2]) returned {} dimensions of "
-                                         "sizes {}, {}; expected [2, {}]",
-                                         path.string(), dim, out.dim(), out.dim() > 0 ? out.size(0) : 0,
-                                         out.dim() > 1 ? out.size(1) : 0, dim));
-    } catch (const InputError&) {
-        throw;
+        impl->module.define(source);
     } catch (const std::exception& e) {
-        throw InputError(fmt::format("model file '{}': forward(x [N, {}], sigma [N]) failed: {}", path.string(), dim,
-                                     error_line(e.what())));
+        throw InputError(fmt::format("TorchScript source does not compile: {}", first_line(e.what())));
     }
+    impl->description = "TorchScript source model";
+    probe(*impl, dim, impl->description);
     return Network(std::move(impl));
 }
 
@@ -209,17 +256,17 @@ void Network::forward(std::span<const float> x, std::span<const float> c, std::s
     const auto rows = static_cast<std::int64_t>(n), cols = static_cast<std::int64_t>(d);
     auto xs = torch::from_blob(const_cast<float*>(x.data()), {rows, cols}, torch::kFloat32);
     auto cs = torch::from_blob(const_cast<float*>(c.data()), {rows}, torch::kFloat32);
-    torch::Tensor y;
     try {
-        y = impl_->module.forward({xs, cs}).toTensor();
+        const auto result = impl_->module.forward({xs, cs});
+        if (!result.isTensor())
+            throw InputError(fmt::format("{}: forward returned a {}, not a tensor", impl_->description, result.tagKind()));
+        const auto y = checked_output(result.toTensor(), rows, cols, impl_->description).to(torch::kFloat32).contiguous();
+        std::copy_n(y.data_ptr<float>(), n * d, out.data());
+    } catch (const InputError&) {
+        throw;
     } catch (const std::exception& e) {
         throw InputError(fmt::format("{}: forward failed: {}", impl_->description, error_line(e.what())));
     }
-    if (y.dim() != 2 || y.size(0) != rows || y.size(1) != cols)
-        throw InputError(fmt::format("{}: forward returned the wrong shape (expected [{}, {}])", impl_->description,
-                                     rows, cols));
-    y = y.to(torch::kFloat32).contiguous();
-    std::copy_n(y.data_ptr<float>(), n * d, out.data());
 }
 
 void Network::jacobian_trace(std::span<const float> x, std::span<const float> c, std::size_t n,
@@ -234,10 +281,15 @@ void Network::jacobian_trace(std::span<const float> x, std::span<const float> c,
     auto xs = torch::from_blob(const_cast<float*>(x.data()), {rows, cols}, torch::kFloat32).clone().requires_grad_(true);
     auto cs = torch::from_blob(const_cast<float*>(c.data()), {rows}, torch::kFloat32);
     try {
-        const auto y = impl_->module.forward({xs, cs}).toTensor();
-        if (y.dim() != 2 || y.size(0) != rows || y.size(1) != cols)
-            throw InputError(fmt::format("{}: forward returned the wrong shape (expected [{}, {}])",
-                                         impl_->description, rows, cols));
+        const auto result = impl_->module.forward({xs, cs});
+        if (!result.isTensor())
+            throw InputError(fmt::format("{}: forward returned a {}, not a tensor", impl_->description, result.tagKind()));
+        const auto y = checked_output(result.toTensor(), rows, cols, impl_->description);
+        // A model whose output does not depend on x (a constant) has divergence 0: nothing to differentiate.
+        if (!y.requires_grad()) {
+            std::fill(out.begin(), out.end(), 0.0);
+            return;
+        }
         // Rows are independent, so the gradient of column j summed over rows holds dF_ij/dx_i in row i;
         // its j-th entry is the diagonal element.
         auto trace = torch::zeros({rows}, torch::kFloat64);

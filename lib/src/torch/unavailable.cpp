@@ -17,6 +17,7 @@ bool torch_available() { return false; }
 Network Network::mlp(const MlpOptions&) { unavailable(); }
 Network Network::unet(const UnetOptions&) { unavailable(); }
 Network Network::load(const std::filesystem::path&, std::size_t) { unavailable(); }
+Network Network::from_source(const std::string&, std::size_t) { unavailable(); }
 void Network::save(const std::filesystem::path&) const { unavailable(); }
 std::size_t Network::dim() const { unavailable(); }
 std::string Network::description() const { unavailable(); }
