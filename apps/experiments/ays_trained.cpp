@@ -54,6 +54,12 @@ Network trained_or_loaded(const Config& cfg, const Dataset& ds, const RunContext
 }
 
 Result run(const Config& cfg, const RunContext& ctx) {
+    // Keys that only matter after both AYS runs are checked before any work (this was after them).
+    for (const auto& c : cfg.strings("claimed_samplers")) {
+        const auto samplers = cfg.strings("samplers");
+        if (std::find(samplers.begin(), samplers.end(), c) == samplers.end())
+            throw InputError(fmt::format("key 'claimed_samplers': '{}' is not one of the samplers", c));
+    }
     Result r;
     const Dataset ds = make_dataset(cfg.string("data"), read_dataset_options(cfg, ctx));
     const double lo = cfg.number("sigma_min"), hi = cfg.number("sigma_max");
@@ -91,9 +97,6 @@ Result run(const Config& cfg, const RunContext& ctx) {
     // The judged metric: the NLL under the exact density where it means something (2-D sets); sliced W2
     // for images, where the exact density is the training set's memorising mixture.
     const std::string metric = cfg.string("claim_metric");
-    for (const auto& c : claimed)
-        if (std::find(samplers.begin(), samplers.end(), c) == samplers.end())
-            throw InputError(fmt::format("key 'claimed_samplers': '{}' is not one of the samplers", c));
     for (std::size_t stage = 0; stage < ays_net.stages.size(); ++stage) {
         const std::size_t n = ays_net.stages[stage].schedule.steps();
         const std::string at_n = std::to_string(n);

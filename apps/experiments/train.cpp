@@ -73,6 +73,11 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const NetworkChoice network = read_network(cfg, dim, ds.name);  // validated before any training
     const std::string model_out = cfg.string("model_out");
     check_writable_target(model_out, "model");
+    const auto edges = cfg.numbers("bands");  // checked before any training (it was after, model written)
+    for (std::size_t k = 0; k + 1 < edges.size(); ++k)
+        if (!(edges[k + 1] > edges[k]))
+            throw InputError(fmt::format("key 'bands' must be increasing: {} follows {}", edges[k + 1], edges[k]));
+    if (edges.size() < 2) throw InputError("key 'bands' needs at least 2 edges (one sigma band)");
     // Input errors above read the same in every build; this one only where LibTorch is missing.
     if (!torch_available())
         throw InputError("the train experiment needs LibTorch: this ayslab was built without LibTorch (install libtorch-dev)");
@@ -92,6 +97,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
     to.threads = ctx.threads;
     to.checkpoint = ctx.checkpoint;
     to.resume = ctx.resume;
+    // Where the model goes and what is evaluated afterwards do not change the training state.
+    to.fingerprint = run_fingerprint(cfg, {"model_out", "eval_samples", "bands"});
     const auto initial = make_network(network);
     const bool show = ctx.progress && ::isatty(2);
     const auto trained = train_network(initial, *ds.data, to, [&](const TrainPoint& p, double rate) {
@@ -118,12 +125,10 @@ Result run(const Config& cfg, const RunContext& ctx) {
     // network on the same draws.
     const NetworkDenoiser net(trained.ema, ctx.threads), untrained(initial, ctx.threads);
     const auto n = static_cast<std::size_t>(cfg.integer("eval_samples"));
-    const auto edges = cfg.numbers("bands");
     r.line(fmt::format("{:>18} {:>22} {:>22} {:>14}", "sigma band", "E|D - D*|^2/d (EMA)", "untrained",
                        "irreducible"));
     for (std::size_t k = 0; k + 1 < edges.size(); ++k) {
         const double a = edges[k], b = edges[k + 1];
-        if (!(b > a)) throw InputError("key 'bands' must be increasing");
         const auto e = band_error(*ds.data, net, untrained, a, b, n, cfg.seed() + 1);
         const std::string at = fmt::format("sigma in [{}, {}]", a, b);
         r.values["bands"][at] = {{"excess", e.excess.mean()},

@@ -264,6 +264,8 @@ AysOptions read_ays_options(const Config& cfg, const RunContext& ctx) {
 namespace {
 // FNV-1a, 64 bits, over a file's bytes ("" when it cannot be read: the run itself reports that).
 std::string file_hash(const std::string& path) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) return "";  // a FIFO would block here
     std::ifstream in(path, std::ios::binary);
     if (!in) return "";
     std::uint64_t h = 14695981039346656037ULL;
@@ -278,8 +280,9 @@ std::string file_hash(const std::string& path) {
 }
 }  // namespace
 
-std::string run_fingerprint(const Config& cfg) {
+std::string run_fingerprint(const Config& cfg, std::initializer_list<const char*> not_state) {
     nlohmann::json j = {{"config", cfg.json()}};
+    for (const char* key : not_state) j["config"].erase(key);
     // The contents of every file the config names (a data file, a schedule file, a model).
     for (const char* key : {"file", "held_out_file", "schedule_file", "model"})
         if (has(cfg, key) && !cfg.string(key).empty()) j["files"][key] = file_hash(cfg.string(key));

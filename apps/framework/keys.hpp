@@ -70,7 +70,9 @@ NetworkChoice read_network(const Config& config, std::size_t dim, const std::str
 Network make_network(const NetworkChoice& choice);
 
 // Everything a checkpointed result depends on: the whole config and hashes of the files it names.
-std::string run_fingerprint(const Config& config);
+// `not_state`: keys that do not change the checkpointed state (where the result goes, what is evaluated
+// afterwards), left out so that changing them does not refuse a resume.
+std::string run_fingerprint(const Config& config, std::initializer_list<const char*> not_state = {});
 AysOptions read_ays_options(const Config& config, const RunContext& context);
 
 }  // namespace ayslab::app

@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
+#include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <new>
 #include <fstream>
@@ -17,6 +19,13 @@
 #include "ayslab/io/atomic_file.hpp"
 #include "output.hpp"
 #include "registry.hpp"
+
+// Under MPI every rank receives the signal (mpirun forwards it, a terminal signals the group); only
+// rank 0 says so, once. Set after MPI starts; read in the handler (sig_atomic_t: async-signal-safe).
+volatile std::sig_atomic_t print_on_signal = 1;
+// The run's exit code once its result file is in place (-1 before): a signal after that point ends
+// the run with that code, the result being complete (the teardown after the rename took ~100 ms).
+volatile std::sig_atomic_t complete_exit_code = -1;
 
 namespace po = boost::program_options;
 using namespace ayslab;
@@ -150,11 +159,21 @@ int run(int argc, char** argv) {
         sets["seed"] = spec ? parse_set_value(*spec, vm["seed"].as<std::string>())
                             : nlohmann::json(vm["seed"].as<std::string>());
     }
+    const std::filesystem::path out =
+        vm.count("out") ? vm["out"].as<std::string>() : "results/" + experiment->name + ".json";
     Config config = make_config(experiment->schema, from_file.json(), sets, "--set");
     {
         nlohmann::json given = overrides.is_object() ? overrides : nlohmann::json::object();
         given.update(sets);
-        if (const auto moved = defaults_that_follow(config, given); !moved.empty()) {
+        auto moved = defaults_that_follow(config, given);
+        // Files a run writes besides its result (sample's end points, train's model) go beside --out
+        // unless given: the default names keep their file name in --out's folder.
+        for (const char* key : {"output", "model_out"})
+            if (config.json().contains(key) && !given.contains(key) && !config.string(key).empty())
+                if (const auto beside = out.parent_path() / std::filesystem::path(config.string(key)).filename();
+                    beside.string() != config.string(key))
+                    moved[key] = beside.string();
+        if (!moved.empty()) {
             for (const auto& [key, value] : moved.items()) sets[key] = value;
             config = make_config(experiment->schema, from_file.json(), sets, "--set");
         }
@@ -167,8 +186,6 @@ int run(int argc, char** argv) {
     if (context.threads == 0)
         context.threads = std::max<std::size_t>(
             1, std::max(1u, std::thread::hardware_concurrency()) / cluster::ranks_on_this_node());
-    const std::filesystem::path out =
-        vm.count("out") ? vm["out"].as<std::string>() : "results/" + experiment->name + ".json";
 
     // Refuse an output path that cannot be written before computing anything.
     check_writable_target(out, "result");
@@ -176,23 +193,38 @@ int run(int argc, char** argv) {
     check_writable_target(context.checkpoint, "checkpoint");
     context.resume = vm.count("resume") > 0;
     const auto document = run_experiment(*experiment, config, context);
-    if (writer) write_json_atomically(out, document);
+    const int code = document.at("passed").get<bool>() ? 0 : exit_check_failed;
+    if (writer) {
+        write_json_atomically(out, document);
+        complete_exit_code = code;
+        // Test hook (tests/CMakeLists.txt): hold here so that a signal lands after the rename.
+        if (const char* pause = std::getenv("AYSLAB_TEST_PAUSE_AFTER_RESULT_MS"))
+            std::this_thread::sleep_for(std::chrono::milliseconds(std::atol(pause)));
+        // The run is complete once its result is in place: a checkpoint kept until now (train keeps
+        // its own through evaluation, so an interruption there can still resume) is not needed.
+        std::error_code ec;
+        std::filesystem::remove(context.checkpoint, ec);
+    }
     if (!quiet) fmt::print("{}result: {}\n", human_report(document), out.string());
     // An experiment with a pasteable answer (schedule) gives it, bare, under --quiet.
     if (quiet && writer && document.contains("results") && document["results"].contains("paste"))
         fmt::print("{}\n", document["results"]["paste"].get<std::string>());
-    return document.at("passed").get<bool>() ? 0 : exit_check_failed;
+    return code;
 }
 
 }  // namespace
 
-// Under MPI every rank receives the signal (mpirun forwards it, a terminal signals the group); only
-// rank 0 says so, once. Set after MPI starts; read in the handler (sig_atomic_t: async-signal-safe).
-volatile std::sig_atomic_t print_on_signal = 1;
 
 // SIGINT / SIGTERM: leave no partial result file (the previous complete one, if any, stays); exit
 // 128 + signal (130, 143) on every rank.
 extern "C" void on_signal(int sig) {
+    if (complete_exit_code >= 0) {
+        constexpr char done[] = "run-experiment: interrupted after the result file was written; it is complete\n";
+        if (print_on_signal) {
+            [[maybe_unused]] auto n = ::write(2, done, sizeof(done) - 1);
+        }
+        ::_exit(complete_exit_code);
+    }
     const char* tmp = ayslab::pending_temporary_file();
     if (tmp[0] != '\0') ::unlink(tmp);
     constexpr char msg[] = "run-experiment: interrupted; no result file written\n";
@@ -248,7 +280,7 @@ int main(int argc, char** argv) {
     try {
         return run(argc, argv);
     } catch (const po::error& e) {
-        report("run-experiment: error: {}\n", e.what());
+        report("run-experiment: error: {}\n", one_line(e.what()));
         return exit_bad_input;
     } catch (const InputError& e) {
         report("run-experiment: error: {}\n", one_line(e.what()));

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "ayslab/error.hpp"
+#include "ayslab/io/read_file.hpp"
 #include "ayslab/published.hpp"
 #include "ayslab/io/json_input.hpp"
 
@@ -121,12 +122,9 @@ Schedule read_schedule_file(const std::filesystem::path& path) {
         pointer = where.substr(hash + 1);
         where = where.substr(0, hash);
     }
-    std::ifstream in(where);
-    if (!in) throw InputError(fmt::format("cannot open schedule file '{}'", where));
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    if (pointer.empty()) return parse_schedule_text(buffer.str(), where);
-    const auto doc = parse_json_input(buffer.str(), where);
+    const std::string text = read_regular_file(where, "schedule file");
+    if (pointer.empty()) return parse_schedule_text(text, where);
+    const auto doc = parse_json_input(text, where);
     if (doc.is_discarded()) throw InputError(fmt::format("{}: not valid JSON (needed for '#{}')", where, pointer));
     nlohmann::json::json_pointer ptr;
     try {
@@ -134,8 +132,16 @@ Schedule read_schedule_file(const std::filesystem::path& path) {
     } catch (const nlohmann::json::exception&) {
         throw InputError(fmt::format("{}: '#{}' is not a JSON pointer", where, pointer));
     }
-    if (!doc.contains(ptr)) throw InputError(fmt::format("{}: no '#{}' in the file", where, pointer));
-    return parse_schedule_text(doc.at(ptr).dump(), where + "#" + pointer);
+    // contains() and at() throw for a token they cannot read as an index (out_of_range.404 for an
+    // index past 2^64): every such pointer is one that is not in the file.
+    std::string node;
+    try {
+        if (!doc.contains(ptr)) throw InputError(fmt::format("{}: no '#{}' in the file", where, pointer));
+        node = doc.at(ptr).dump();
+    } catch (const nlohmann::json::exception&) {
+        throw InputError(fmt::format("{}: no '#{}' in the file", where, pointer));
+    }
+    return parse_schedule_text(node, where + "#" + pointer);
 }
 
 Schedule parse_schedule_text(const std::string& text, const std::string& where) {

@@ -153,7 +153,26 @@ TEST_CASE("training is bit-identical for a seed, and a resumed run ends where an
     CHECK(resumed.ema.parameters() == full.ema.parameters());
     REQUIRE(resumed.curve.size() == full.curve.size());
     for (std::size_t k = 0; k < full.curve.size(); ++k) CHECK(resumed.curve[k].loss == full.curve[k].loss);
-    CHECK_FALSE(fs::exists(t.checkpoint));  // removed when complete
+    CHECK(fs::exists(t.checkpoint));  // kept: the caller removes it once its result is written
+    // Another run (another fingerprint) is refused, naming the key; a damaged step is named too.
+    t.fingerprint = R"({"config":{"seed":1}})";
+    auto other = t;
+    other.fingerprint = R"({"config":{"seed":2}})";
+    fs::remove(t.checkpoint);
+    t.resume = false;
+    CHECK_THROWS_AS(train_network(initial, data, t,
+                                  [](const TrainPoint& p, double) {
+                                      if (p.step == 30) throw Stop{};
+                                  }),
+                    Stop);
+    CHECK_THROWS_WITH_AS(train_network(initial, data, other),
+                         doctest::Contains("made for another run: 'config/seed' was 1 then, 2 now"), InputError);
+    t.resume = true;
+    auto fewer = t;
+    fewer.steps = 20;  // the checkpoint's step 20 is not before the end any more
+    CHECK_THROWS_WITH_AS(train_network(initial, data, fewer), doctest::Contains("'step' = 20 is not in [1, 20)"),
+                         InputError);
+    fs::remove(t.checkpoint);
 }
 
 TEST_CASE("a non-finite training loss stops with the step; bad options are refused") {

@@ -29,9 +29,14 @@ struct TrainOptions {
     std::size_t threads = 1;  // LibTorch intra-op threads
     // Checkpoints: the whole state (weights, EMA, Adam moments, step) every `checkpoint_every` steps to
     // this path (empty = none); with resume, a run continues from it bit for bit.
+    // The checkpoint is kept when training ends: the caller removes it once its own result is safe
+    // (an interruption between the two must not lose it).
     std::filesystem::path checkpoint{};
     std::size_t checkpoint_every = 500;
     bool resume = false;
+    // What the run depends on (the app's whole config and file hashes): stored in the checkpoint, and
+    // a resume with another fingerprint is refused, naming the first key that differs.
+    std::string fingerprint{};
     std::size_t record_every = 50;  // loss-curve resolution
 };
 

@@ -7,6 +7,7 @@
 #include "ayslab/error.hpp"
 #include "ayslab/io/atomic_file.hpp"
 #include "ayslab/io/json_input.hpp"
+#include "ayslab/io/read_file.hpp"
 
 namespace ayslab {
 
@@ -15,9 +16,9 @@ Checkpoint::Checkpoint(std::filesystem::path path, std::string kind) : path_(std
 std::optional<nlohmann::json> Checkpoint::load() const {
     std::error_code ec;
     if (!enabled() || !std::filesystem::exists(path_, ec)) return std::nullopt;
-    std::ifstream in(path_);
-    if (!in) throw InputError(fmt::format("cannot open the {} '{}' to resume", kind_, path_.string()));
-    auto doc = parse_json_input(in, path_.string());
+    // A FIFO or device in the checkpoint's place would block or never end: refused before open().
+    const auto text = read_regular_file(path_, kind_);
+    auto doc = parse_json_input(text, path_.string());
     if (doc.is_discarded() || !doc.is_object())
         throw InputError(fmt::format("'{}' is not an {}", path_.string(), kind_));
     return doc;

@@ -9,6 +9,7 @@
 #include "ayslab/cluster.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/io/checkpoint.hpp"
+#include "ayslab/io/fingerprint.hpp"
 
 namespace ayslab {
 
@@ -137,28 +138,6 @@ void save(const State& st, const nlohmann::json& settings, const Checkpoint& che
     checkpoint.save(doc);
 }
 
-// The first leaf where two JSON fingerprints differ, "config/data: \"ring8\" then, \"moons\" now".
-std::string first_difference(const nlohmann::json& a, const nlohmann::json& b, const std::string& path) {
-    if (a.is_object() && b.is_object()) {
-        for (const auto& [key, value] : b.items()) {
-            const auto sub = path.empty() ? key : path + "/" + key;
-            if (!a.contains(key)) return fmt::format("'{}' was not set then", sub);
-            if (auto d = first_difference(a[key], value, sub); !d.empty()) return d;
-        }
-        for (const auto& [key, value] : a.items())
-            if (!b.contains(key)) return fmt::format("'{}' is not set now", path.empty() ? key : path + "/" + key);
-        return "";
-    }
-    if (a == b) return "";
-    return fmt::format("'{}' was {} then, {} now", path, a.dump(), b.dump());
-}
-
-std::string fingerprint_difference(const std::string& then, const std::string& now) {
-    const auto a = nlohmann::json::parse(then, nullptr, false), b = nlohmann::json::parse(now, nullptr, false);
-    if (a.is_discarded() || b.is_discarded()) return "its data, files or settings differ";
-    const auto d = first_difference(a, b, "");
-    return d.empty() ? "its data, files or settings differ" : d;
-}
 
 State load(const nlohmann::json& doc, const nlohmann::json& settings, const std::filesystem::path& path) {
     if (!doc.contains("ayslab_ays_checkpoint") || !doc.contains("settings"))

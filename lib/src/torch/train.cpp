@@ -11,6 +11,8 @@
 
 #include "ayslab/error.hpp"
 #include "ayslab/io/atomic_file.hpp"
+#include "ayslab/io/fingerprint.hpp"
+#include "ayslab/io/read_file.hpp"
 #include "ayslab/rng.hpp"
 #include "network_impl.hpp"
 
@@ -55,10 +57,17 @@ struct Adam {
     }
 };
 
-void save_checkpoint(const std::filesystem::path& path, std::size_t step, const std::vector<TrainPoint>& curve,
-                     const std::vector<torch::Tensor>& params, const std::vector<torch::Tensor>& ema,
-                     const Adam& adam) {
+torch::Tensor bytes_tensor(const std::string& s) {
+    auto t = torch::empty({static_cast<std::int64_t>(s.size())}, torch::kUInt8);
+    std::copy(s.begin(), s.end(), reinterpret_cast<char*>(t.data_ptr<std::uint8_t>()));
+    return t;
+}
+
+void save_checkpoint(const std::filesystem::path& path, const std::string& fingerprint, std::size_t step,
+                     const std::vector<TrainPoint>& curve, const std::vector<torch::Tensor>& params,
+                     const std::vector<torch::Tensor>& ema, const Adam& adam) {
     torch::serialize::OutputArchive archive;
+    archive.write("fingerprint", bytes_tensor(fingerprint));
     archive.write("step", torch::tensor(static_cast<std::int64_t>(step)));
     std::vector<double> flat;
     for (const auto& p : curve) {
@@ -78,36 +87,81 @@ void save_checkpoint(const std::filesystem::path& path, std::size_t step, const 
     write_file_atomically(path, "training checkpoint", [&](std::ostream& out) { archive.save_to(out); });
 }
 
-std::size_t load_checkpoint(const std::filesystem::path& path, std::vector<TrainPoint>& curve,
+// Every field is checked before anything is used (a damaged file is one InputError naming the field,
+// never a crash): the fingerprint, then the step, the loss curve, each tensor's shape and finiteness.
+std::size_t load_checkpoint(const std::filesystem::path& path, const TrainOptions& o, std::vector<TrainPoint>& curve,
                             const std::vector<torch::Tensor>& params, const std::vector<torch::Tensor>& ema,
                             Adam& adam) {
+    refuse_non_regular(path, "training checkpoint");
     torch::serialize::InputArchive archive;
     try {
         archive.load_from(path.string());
         auto get = [&](const std::string& key) {
             torch::Tensor t;  // undefined: read() assigns rather than resizing
-            archive.read(key, t);
+            if (!archive.try_read(key, t) || !t.defined()) throw InputError(fmt::format("'{}' is missing", key));
+            if (t.layout() != torch::kStrided || !t.device().is_cpu())
+                throw InputError(fmt::format("'{}' is not a dense CPU tensor", key));
             return t;
         };
-        const auto step = static_cast<std::size_t>(get("step").item<std::int64_t>());
-        const auto c = get("curve").contiguous();
+        auto damaged = [](const std::string& field, const std::string& why) {
+            return std::runtime_error(fmt::format("'{}' {}", field, why));
+        };
+        {
+            torch::Tensor f;
+            if (!archive.try_read("fingerprint", f) || !f.defined() || f.scalar_type() != torch::kUInt8 || f.dim() != 1)
+                throw InputError("it has no run fingerprint (written by an older ayslab): delete it to start again");
+            f = f.contiguous();
+            const std::string then(reinterpret_cast<const char*>(f.data_ptr<std::uint8_t>()),
+                                   static_cast<std::size_t>(f.numel()));
+            if (const auto diff = fingerprint_difference(then, o.fingerprint); !diff.empty())
+                throw InputError(fmt::format("it was made for another run: {}", diff));
+        }
+        auto scalar = [&](const std::string& key) {
+            const auto t = get(key);
+            if (t.numel() != 1 || t.scalar_type() != torch::kInt64) throw damaged(key, "is not one integer");
+            return t.item<std::int64_t>();
+        };
+        const std::int64_t step = scalar("step");
+        if (step < 1 || static_cast<std::uint64_t>(step) >= o.steps)
+            throw damaged("step", fmt::format("= {} is not in [1, {})", step, o.steps));
+        const auto c = get("curve");
+        const auto points = static_cast<std::int64_t>(static_cast<std::size_t>(step) / o.record_every);
+        if (c.scalar_type() != torch::kFloat64 || c.dim() != 1 || c.numel() != 2 * points)
+            throw damaged("curve", fmt::format("does not hold the {} points of {} steps", points, step));
+        const auto cc = c.contiguous();
+        const double* cv = cc.data_ptr<double>();
         curve.clear();
-        for (std::int64_t k = 0; k + 1 < c.numel(); k += 2)
-            curve.push_back({static_cast<std::size_t>(c[k].item<double>()), c[k + 1].item<double>()});
+        for (std::int64_t k = 0; k < points; ++k) {
+            const double at = cv[2 * k], loss = cv[2 * k + 1];
+            if (at != static_cast<double>((static_cast<std::size_t>(k) + 1) * o.record_every) || !std::isfinite(loss))
+                throw damaged("curve", fmt::format("point {} is ({}, {})", k, at, loss));
+            curve.push_back({static_cast<std::size_t>(at), loss});
+        }
+        if (scalar("adam_t") != step) throw damaged("adam_t", fmt::format("is not the step {}", step));
+        auto tensor_like = [&](const std::string& key, const torch::Tensor& like) {
+            const auto t = get(key);
+            if (!t.sizes().equals(like.sizes()) || t.scalar_type() != like.scalar_type())
+                throw InputError(fmt::format("'{}' has another shape or type than this network's", key));
+            if (!torch::isfinite(t).all().item<bool>()) throw damaged(key, "holds a non-finite value");
+            return t;
+        };
+        std::vector<torch::Tensor> p(params.size()), e(params.size()), m(params.size()), v(params.size());
+        for (std::size_t k = 0; k < params.size(); ++k) {
+            p[k] = tensor_like(fmt::format("param{}", k), params[k]);
+            e[k] = tensor_like(fmt::format("ema{}", k), ema[k]);
+            m[k] = tensor_like(fmt::format("adam_m{}", k), adam.m[k]);
+            v[k] = tensor_like(fmt::format("adam_v{}", k), adam.v[k]);
+        }
+        // All checked: only now is the state changed.
         torch::NoGradGuard no_grad;
         for (std::size_t k = 0; k < params.size(); ++k) {
-            const auto p = get(fmt::format("param{}", k)), e = get(fmt::format("ema{}", k));
-            if (!p.sizes().equals(params[k].sizes()) || !e.sizes().equals(ema[k].sizes()))
-                throw InputError("a parameter has another shape");
-            params[k].copy_(p);
-            ema[k].copy_(e);
+            params[k].copy_(p[k]);
+            ema[k].copy_(e[k]);
+            adam.m[k].copy_(m[k]);
+            adam.v[k].copy_(v[k]);
         }
-        adam.t = get("adam_t").item<std::int64_t>();
-        for (std::size_t k = 0; k < params.size(); ++k) {
-            adam.m[k].copy_(get(fmt::format("adam_m{}", k)));
-            adam.v[k].copy_(get(fmt::format("adam_v{}", k)));
-        }
-        return step;
+        adam.t = step;
+        return static_cast<std::size_t>(step);
     } catch (const InputError& e) {
         throw InputError(fmt::format("training checkpoint '{}' does not fit this run: {}", path.string(), e.what()));
     } catch (const std::exception& e) {
@@ -138,7 +192,7 @@ TrainResult train_network(const Network& initial, const Data& data, const TrainO
     std::size_t step = 0;
     std::error_code ec;
     if (o.resume && !o.checkpoint.empty() && std::filesystem::exists(o.checkpoint, ec))
-        step = load_checkpoint(o.checkpoint, r.curve, params, ema, adam);
+        step = load_checkpoint(o.checkpoint, o, r.curve, params, ema, adam);
 
     const std::size_t d = data.dim(), b = o.batch;
     std::vector<double> x0(b * d), eps(b * d), u(b), z(b), sig(b), w(b);
@@ -217,12 +271,11 @@ TrainResult train_network(const Network& initial, const Data& data, const TrainO
             }
         }
         if (!o.checkpoint.empty() && o.checkpoint_every > 0 && counter % o.checkpoint_every == 0 && counter < o.steps)
-            save_checkpoint(o.checkpoint, counter, r.curve, params, ema, adam);
+            save_checkpoint(o.checkpoint, o.fingerprint, counter, r.curve, params, ema, adam);
     }
     module.eval();
     r.ema.impl().module.eval();
-    if (!o.checkpoint.empty()) std::filesystem::remove(o.checkpoint, ec);
-    return r;
+    return r;  // the checkpoint stays: the caller removes it once its result is written
 }
 
 }  // namespace ayslab
