@@ -187,7 +187,25 @@ Experiment train_experiment() {
                        {"model_out", KeyType::string, "TorchScript file for the EMA model"},
                        {"eval_samples", KeyType::integer, "held-out draws per sigma band", 2, 1e8},
                        {"bands", KeyType::number_list, "sigma band edges, increasing", 1e-8, 1e8}},
-            run};
+            run,
+            // LibTorch's training step holds, per minibatch row, every layer's activations and their
+            // gradients (float32): ~6 values per unit of the MLP's width x depth, ~40 per pixel and
+            // channel of the U-Net's levels (28 x 28 images); the weights cost 5 copies (weights, EMA,
+            // gradient, two Adam moments). A rough bound, meant to refuse what cannot run, not to plan.
+            [](const Config& cfg) {
+                const double batch = static_cast<double>(cfg.integer("batch"));
+                if (cfg.string("network") == "unet") {
+                    const double c = static_cast<double>(cfg.integer("channels")),
+                                 levels = static_cast<double>(cfg.integer("levels"));
+                    return MemoryNeed{4.0 * batch * 40.0 * c * 784.0 * levels,
+                                      fmt::format("batch = {} x channels = {} x levels = {}", cfg.integer("batch"),
+                                                  cfg.integer("channels"), cfg.integer("levels"))};
+                }
+                const double w = static_cast<double>(cfg.integer("width")), depth = static_cast<double>(cfg.integer("depth"));
+                return MemoryNeed{4.0 * (6.0 * batch * w * (depth + 1.0) + 5.0 * w * w * depth),
+                                  fmt::format("batch = {} x width = {} x depth = {}", cfg.integer("batch"),
+                                              cfg.integer("width"), cfg.integer("depth"))};
+            }};
 }
 
 }  // namespace ayslab::app

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <sys/resource.h>
 #include <cmath>
 #include <map>
 
@@ -63,12 +64,31 @@ std::string first_non_finite(const nlohmann::json& j, const std::string& path) {
 }  // namespace
 
 double physical_memory_bytes() {
-    std::ifstream meminfo("/proc/meminfo");
-    std::string key, unit;
-    double kib = 0.0;
-    while (meminfo >> key >> kib >> unit)
-        if (key == "MemTotal:") return kib * 1024.0;
-    return 0.0;
+    // The least of the machine's memory, this process's address-space limit (ulimit -v) and its
+    // cgroup's limit (cgroup v2 memory.max): a run under a limit is refused by the limit.
+    double bytes = 0.0;
+    {
+        std::ifstream meminfo("/proc/meminfo");
+        std::string key, unit;
+        double kib = 0.0;
+        while (meminfo >> key >> kib >> unit)
+            if (key == "MemTotal:") {
+                bytes = kib * 1024.0;
+                break;
+            }
+    }
+    auto lower = [&](double limit) {
+        if (limit > 0.0 && (bytes <= 0.0 || limit < bytes)) bytes = limit;
+    };
+    if (rlimit r{}; ::getrlimit(RLIMIT_AS, &r) == 0 && r.rlim_cur != RLIM_INFINITY) lower(static_cast<double>(r.rlim_cur));
+    std::ifstream cgroup("/sys/fs/cgroup/memory.max");
+    if (std::string v; cgroup >> v && v != "max") {
+        try {
+            lower(std::stod(v));
+        } catch (const std::exception&) {
+        }
+    }
+    return bytes;
 }
 
 void check_memory(const std::string& experiment, const MemoryNeed& need, double available) {

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <new>
+#include <optional>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -17,7 +18,9 @@
 #include "ayslab/cluster.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/io/atomic_file.hpp"
+#include "ayslab/io/fingerprint.hpp"
 #include "output.hpp"
+#include "keys.hpp"
 #include "registry.hpp"
 
 // Under MPI every rank receives the signal (mpirun forwards it, a terminal signals the group); only
@@ -93,7 +96,18 @@ std::pair<const Experiment*, nlohmann::json> resolve(const std::string& target) 
     return {&find_experiment(target), nlohmann::json::object()};
 }
 
-int run(int argc, char** argv) {
+// Everything before the work: options, config, output paths (early_exit >= 0: --list / --help done).
+struct Prepared {
+    const Experiment* experiment = nullptr;
+    std::optional<Config> config;
+    RunContext context;
+    std::filesystem::path out;
+    bool writer = true, quiet = false;
+    int early_exit = -1;
+};
+
+Prepared prepare(int argc, char** argv) {
+    Prepared done;
     po::options_description options("options");
     options.add_options()("help,h", "show this help (with NAME: that experiment's keys)")(
         "list", "list the experiments")("set", po::value<std::vector<std::string>>()->composing(),
@@ -116,7 +130,8 @@ int run(int argc, char** argv) {
 
     if (vm.count("list")) {
         print_list();
-        return 0;
+        done.early_exit = 0;
+        return done;
     }
     if (!vm.count("target")) {
         if (vm.count("help")) {
@@ -125,14 +140,16 @@ int run(int argc, char** argv) {
             print_list();
             fmt::print(
                 "\nexit codes: 0 checks passed, 1 a check failed, 2 bad input, 3 numerical breakdown\n");
-            return 0;
+            done.early_exit = 0;
+        return done;
         }
         throw InputError("no experiment given (try --list or --help)");
     }
     auto [experiment, overrides] = resolve(vm["target"].as<std::string>());
     if (vm.count("help")) {
         print_keys(*experiment);
-        return 0;
+        done.early_exit = 0;
+        return done;
     }
     // File values are validated against the defaults first, then --set/--seed on top, so an error
     // names where the bad value came from.
@@ -192,6 +209,15 @@ int run(int argc, char** argv) {
     context.checkpoint = out.string() + ".checkpoint";
     check_writable_target(context.checkpoint, "checkpoint");
     context.resume = vm.count("resume") > 0;
+    return {experiment, std::move(config), context, out, writer, quiet, -1};
+}
+
+int execute(Prepared& p) {
+    const Experiment* experiment = p.experiment;
+    const Config& config = *p.config;
+    RunContext& context = p.context;
+    const auto& out = p.out;
+    const bool writer = p.writer, quiet = p.quiet;
     const auto document = run_experiment(*experiment, config, context);
     const int code = document.at("passed").get<bool>() ? 0 : exit_check_failed;
     if (writer) {
@@ -210,6 +236,30 @@ int run(int argc, char** argv) {
     if (quiet && writer && document.contains("results") && document["results"].contains("paste"))
         fmt::print("{}\n", document["results"]["paste"].get<std::string>());
     return code;
+}
+
+
+// Under MPI every rank validates its own inputs, and the ranks agree before any collective work: a bad
+// input on any rank (its own damaged data file, its own keys in an MPMD launch) ends every rank with
+// exit 2 and one message, instead of the others waiting forever in their first collective call.
+int run(int argc, char** argv) {
+    Prepared p;
+    cluster::on_every_rank([&] {
+        try {
+            p = prepare(argc, argv);
+        } catch (const po::error& e) {
+            throw InputError(e.what());
+        }
+    });
+    if (p.early_exit >= 0) return p.early_exit;
+    // The whole config and hashes of the files it names (the data file each rank reads) must be rank 0's.
+    const std::string mine = run_fingerprint(*p.config), reference = cluster::from_rank0(mine);
+    cluster::on_every_rank([&] {
+        if (mine != reference)
+            throw InputError(fmt::format("MPI rank {} was given other inputs than rank 0: {}", cluster::rank(),
+                                         fingerprint_difference(reference, mine)));
+    });
+    return execute(p);
 }
 
 }  // namespace

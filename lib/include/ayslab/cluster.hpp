@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <string>
 #include <type_traits>
 
 #include "ayslab/denoiser.hpp"
@@ -29,6 +30,14 @@ std::size_t rank();
 std::size_t ranks();
 // Ranks on this machine (for choosing threads per rank).
 std::size_t ranks_on_this_node();
+
+// Runs body on every rank. If it throws on any rank, every rank throws: the failing rank its own
+// exception, the others the lowest failing rank's error (same type and message, " (on rank R)"
+// added), so a bad input seen by one rank (its own data file, its own keys) ends every rank instead of
+// leaving the others waiting in a collective call.
+void on_every_rank(const std::function<void()>& body);
+// Rank 0's value on every rank (a collective call: every rank must make it).
+std::string from_rank0(const std::string& value);
 
 struct Block {
     std::size_t first, last;  // chunks [first, last)

@@ -60,17 +60,16 @@ std::size_t rank() { return my_rank; }
 std::size_t ranks() { return world; }
 std::size_t ranks_on_this_node() { return local; }
 
-void for_my_chunks(std::size_t chunks, std::size_t threads, const std::function<void(std::size_t)>& body) {
+void on_every_rank(const std::function<void()>& body) {
     if (world == 1) {
-        parallel_for(chunks, threads, body);
+        body();
         return;
     }
-    const Block b = my_block(chunks);
     std::exception_ptr error;
     int kind = none;
     std::string message;
     try {
-        parallel_for(b.last - b.first, threads, [&](std::size_t c) { body(b.first + c); });
+        body();
     } catch (const InputError& e) {
         error = std::current_exception(), kind = input, message = e.what();
     } catch (const NumericalError& e) {
@@ -88,11 +87,30 @@ void for_my_chunks(std::size_t chunks, std::size_t threads, const std::function<
     check(MPI_Bcast(header, 2, MPI_INT, failing, MPI_COMM_WORLD), "MPI_Bcast");
     message.resize(static_cast<std::size_t>(header[1]));
     check(MPI_Bcast(message.data(), header[1], MPI_CHAR, failing, MPI_COMM_WORLD), "MPI_Bcast");
-    if (error) std::rethrow_exception(error);
-    message += " (on rank " + std::to_string(failing) + ")";
+    if (error && failing == static_cast<int>(my_rank)) std::rethrow_exception(error);
+    if (failing != 0) message += " (on rank " + std::to_string(failing) + ")";
     if (header[0] == input) throw InputError(message);
     if (header[0] == numerical) throw NumericalError(message);
     throw std::runtime_error(message);
+}
+
+std::string from_rank0(const std::string& value) {
+    if (world == 1) return value;
+    int size = static_cast<int>(value.size());
+    check(MPI_Bcast(&size, 1, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Bcast");
+    std::string out = value;
+    out.resize(static_cast<std::size_t>(size));
+    check(MPI_Bcast(out.data(), size, MPI_CHAR, 0, MPI_COMM_WORLD), "MPI_Bcast");
+    return out;
+}
+
+void for_my_chunks(std::size_t chunks, std::size_t threads, const std::function<void(std::size_t)>& body) {
+    if (world == 1) {
+        parallel_for(chunks, threads, body);
+        return;
+    }
+    const Block b = my_block(chunks);
+    on_every_rank([&] { parallel_for(b.last - b.first, threads, [&](std::size_t c) { body(b.first + c); }); });
 }
 
 void share_bytes(std::span<std::byte> data, std::size_t chunks, std::size_t chunk_bytes) {

@@ -244,6 +244,11 @@ std::vector<std::string> toy_dataset_names() {
 }
 
 Dataset make_dataset(std::string_view name, const DatasetOptions& o) {
+    // held_out_file belongs to data=file: elsewhere it would be silently unused.
+    if (!o.held_out_file.empty() && name != "file")
+        throw InputError(fmt::format("held_out_file is for data=file; data set '{}' holds out its own rows (remove "
+                                     "held_out_file, or use data=file)",
+                                     name));
     for (const auto& e : dataset_registry())
         if (e.name == name) {
             Dataset ds = e.make(o);

@@ -62,6 +62,14 @@ std::unique_ptr<GaussianMixture> load_mixture(const std::filesystem::path& path)
         for (std::size_t c = 0; c < d; ++c)
             variances.push_back(number(v[i][c], fmt::format("{}: variances[{}][{}]", where, i, c), true));
     }
+    // The weights are normalised by their sum: a sum that overflows (weights of 1e308) would make every
+    // weight 0 and the run break down mid-way (exit 3); refuse it here.
+    double total = 0.0;
+    for (double x : weights) total += x;
+    if (!std::isfinite(total) || !(total > 0.0))
+        throw InputError(fmt::format("{}: the weights sum to {}; they must sum to a positive finite number (they are "
+                                     "normalised: 0.5 and 0.5, or 1 and 1)",
+                                     where, total));
     return std::make_unique<GaussianMixture>(std::move(weights), std::move(means), std::move(variances), d);
 }
 

@@ -203,7 +203,12 @@ Network Network::from_source(const std::string& source, std::size_t dim) {
 }
 
 void Network::save(const std::filesystem::path& path) const {
-    write_file_atomically(path, "model", [&](std::ostream& out) { impl_->module.save(out); });
+    // Serialised in memory first: LibTorch's writer throws c10::Error from a destructor when the stream
+    // fails (a full disk aborted with 134); the bytes then go through the atomic writer, whose errors
+    // are one InputError (exit 2) with the temporary file removed.
+    std::ostringstream bytes;
+    impl_->module.save(bytes);
+    write_text_atomically(path, "model", bytes.str());
 }
 
 std::size_t Network::dim() const { return impl_->dim; }

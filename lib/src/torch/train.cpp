@@ -84,7 +84,9 @@ void save_checkpoint(const std::filesystem::path& path, const std::string& finge
         archive.write(fmt::format("adam_m{}", k), adam.m[k]);
         archive.write(fmt::format("adam_v{}", k), adam.v[k]);
     }
-    write_file_atomically(path, "training checkpoint", [&](std::ostream& out) { archive.save_to(out); });
+    std::ostringstream bytes;  // in memory first, as Network::save (a failing stream aborted in LibTorch)
+    archive.save_to(bytes);
+    write_text_atomically(path, "training checkpoint", bytes.str());
 }
 
 // Every field is checked before anything is used (a damaged file is one InputError naming the field,
@@ -173,8 +175,26 @@ std::size_t load_checkpoint(const std::filesystem::path& path, const TrainOption
 
 }  // namespace
 
+namespace {
+TrainResult train(const Network& initial, const Data& data, const TrainOptions& o, const TrainProgress& progress);
+}  // namespace
+
+// LibTorch reports a failed allocation as c10::Error ("DefaultCPUAllocator: can't allocate memory"):
+// that is a configuration too large for this machine or its limit (exit 2), not a bug.
 TrainResult train_network(const Network& initial, const Data& data, const TrainOptions& o,
                           const TrainProgress& progress) {
+    try {
+        return train(initial, data, o, progress);
+    } catch (const c10::Error& e) {
+        const std::string what = e.what();
+        if (what.find("allocate") == std::string::npos) throw;
+        throw InputError(fmt::format("training ran out of memory (batch {}): {}; reduce batch, width, depth or channels",
+                                     o.batch, what.substr(0, what.find('\n'))));
+    }
+}
+
+namespace {
+TrainResult train(const Network& initial, const Data& data, const TrainOptions& o, const TrainProgress& progress) {
     if (initial.dim() != data.dim())
         throw InputError(fmt::format("the network has dimension {}, the data {}", initial.dim(), data.dim()));
     if (o.batch < 1 || o.steps < 1) throw InputError("training needs at least 1 step of at least 1 sample");
@@ -277,5 +297,6 @@ TrainResult train_network(const Network& initial, const Data& data, const TrainO
     r.ema.impl().module.eval();
     return r;  // the checkpoint stays: the caller removes it once its result is written
 }
+}  // namespace
 
 }  // namespace ayslab
