@@ -31,6 +31,7 @@ nlohmann::json trace_json(const std::vector<AysTraceEntry>& trace) {
 }
 
 Result run(const Config& cfg, const RunContext& ctx) {
+    Result r;
     const Dataset dataset = make_dataset(cfg.string("data"), read_dataset_options(cfg, ctx));
     const auto process = make_process(cfg.string("process"));
     // The start schedule: any family (EDM rho=7 by default, as in the paper); arctan's c is the data's
@@ -38,13 +39,12 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const Schedule start = read_schedule(cfg, process.get(), std::sqrt(dataset.data->data_variance()));
     // The denoiser the schedule is optimised for and sampled with: the data's exact one, or a model file
     // (docs/your-model.md); the KLUB's x0 draws and the metrics stay with the exact data.
-    const auto model = read_model_denoiser(cfg, *dataset.data, ctx);
+    const auto model = read_model_denoiser(cfg, *dataset.data, ctx, &r);
     const Denoiser& denoiser = model ? *model : dataset.data->denoiser();
     AysOptions o = read_ays_options(cfg, ctx);
     ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
     const auto ays = optimise_ays(*dataset.data, denoiser, start, o, std::ref(progress));
 
-    Result r;
     describe_dataset(dataset, r);
     r.values["denoiser"] = model ? cfg.string("model") : "exact";
     r.values["trace"] = trace_json(ays.trace);
@@ -103,7 +103,7 @@ Experiment ays_experiment() {
                              "sigma_max", "schedule", "schedule_file", "rho", "samples", "validation_samples",
                              "golden_iterations", "max_sweeps", "patience", "min_improvement", "eval_particles",
                              "eval_seeds", "projections", "samplers", "denoiser", "model", "parametrisation",
-                             "model_process", "model_time", "model_sigma_data"}),
+                             "model_process", "model_time", "model_sigma_data", "preflight"}),
             run};
 }
 

@@ -36,7 +36,7 @@ void image_likelihood(const Config& cfg, const RunContext& ctx, const Likelihood
     o.threads = ctx.threads;
     const Dataset ds = make_dataset("fashion-mnist", o);
     const std::size_t d = ds.data->dim();
-    const auto model = read_model_denoiser(cfg, *ds.data, ctx);
+    const auto model = read_model_denoiser(cfg, *ds.data, ctx, &r);
     const Denoiser& denoiser = model ? *model : ds.data->denoiser();
     r.line(fmt::format("{:<13} {:>3} {:>26} {:>26} {:>8}", "data", "x", "bits/dim (Rademacher)",
                        "bits/dim (Gaussian)", "NFE"));
@@ -101,7 +101,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
         const std::size_t d = data->dim();
         // The ODE runs on the data's exact denoiser or on a model file (its divergence by autograd);
         // the exact log-density stays the data's.
-        const auto model = read_model_denoiser(cfg, *data, ctx);
+        const auto model = read_model_denoiser(cfg, *data, ctx, &r);
         const Denoiser& denoiser = model ? *model : data->denoiser();
         std::vector<double> xs(points * d);
         data->sample(points, cfg.seed(), 0, xs);
@@ -196,7 +196,7 @@ Experiment likelihood_experiment() {
                 shared_key("parametrisation"),
                 shared_key("model_process"),
                 shared_key("model_time"),
-                shared_key("model_sigma_data"),
+                shared_key("model_sigma_data"), shared_key("preflight"),
             },
             run};
 }

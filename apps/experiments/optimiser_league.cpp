@@ -86,7 +86,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
         // trained network, docs/your-model.md); the judges (exact KL, NLL under the exact density, the
         // teacher) stay with the exact data. Gaussian problems keep their exact denoiser: their judge
         // is the exact law of an affine sampler map, which a network does not have.
-        const auto model = gaussian ? nullptr : read_model_denoiser(cfg, data, ctx);
+        const auto model = gaussian ? nullptr : read_model_denoiser(cfg, data, ctx, &r);
         const Denoiser& denoiser = model ? *model : data.denoiser();
         ScheduleProblem p;
         p.data = &data;
@@ -359,7 +359,7 @@ Experiment optimiser_league_experiment() {
                {"nfe", KeyType::integer_list, "denoiser evaluations per sample (steps = NFE / per-step NFE)", 1, 100000}} +
             shared_keys({"sigma_min", "sigma_max", "c", "spectrum_exponent", "samples", "max_sweeps", "eval_particles",
                          "eval_seeds", "projections", "n_se", "points", "subset", "directory", "denoiser", "model", "parametrisation",
-                         "model_process", "model_time", "model_sigma_data"}) +
+                         "model_process", "model_time", "model_sigma_data", "preflight"}) +
             Schema{{"grid", KeyType::integer, "candidate sigmas of the DP methods (log-uniform)", 3, 400},
                    described(shared_key("particles"), "teacher trajectories (GITS, OSS, LD3)"),
                    {"teacher_steps", KeyType::integer, "Heun steps of the teacher", 10, 1e6},

@@ -23,6 +23,7 @@ namespace ayslab::app {
 namespace {
 
 Result run(const Config& cfg, const RunContext& ctx) {
+    Result r;
     const Dataset ds = make_dataset(cfg.string("data"), read_dataset_options(cfg, ctx));
     const auto process = make_process(cfg.string("process"));
     // arctan's c is the data's standard deviation (as in ays).
@@ -63,12 +64,11 @@ Result run(const Config& cfg, const RunContext& ctx) {
             throw InputError(fmt::format("{}: noise has {} steps; the schedule has {}", path, table.steps, schedule.steps()));
     }
     // The sampler calls the data's exact denoiser, or a model (metrics stay against the exact data).
-    const auto model = read_model_denoiser(cfg, *ds.data, ctx);
+    const auto model = read_model_denoiser(cfg, *ds.data, ctx, &r);
     const Denoiser& denoiser = model ? *model : ds.data->denoiser();
     const auto stats =
         sample(denoiser, *solver, schedule, x, n,
                {cfg.seed(), ctx.threads, static_cast<std::size_t>(cfg.integer("chunk")), table.steps > 0 ? &table : nullptr});
-    Result r;
     describe_dataset(ds, r);
     r.values["schedule"] = schedule_json(schedule, *process);
     r.values["nfe"] = stats.nfe;
@@ -113,7 +113,7 @@ Experiment sample_experiment() {
                     "on all of them (every other solver gives the same points for any chunk)",
                     1, 1e9}} +
             shared_keys({"eta", "s_churn", "s_tmin", "s_tmax", "s_noise", "snr", "corrector_steps", "kdiffusion_3m", "brownian",
-                         "denoiser", "model", "parametrisation", "model_process", "model_time", "model_sigma_data"}),
+                         "denoiser", "model", "parametrisation", "model_process", "model_time", "model_sigma_data", "preflight"}),
         run};
 }
 

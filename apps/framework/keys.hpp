@@ -23,6 +23,7 @@
 #include "ayslab/solver/solver.hpp"
 #include "ayslab/network.hpp"
 #include "config.hpp"
+#include "result.hpp"
 #include "registry.hpp"
 
 namespace ayslab::app {
@@ -55,7 +56,10 @@ DatasetOptions read_dataset_options(const Config& config, const RunContext& cont
 // The denoiser group (denoiser, model, parametrisation, model_process, model_time, model_sigma_data):
 // null for denoiser=exact (use the data's), else the model file as a NetworkDenoiser. A missing file is
 // an InputError before LibTorch is needed.
-std::unique_ptr<Denoiser> read_model_denoiser(const Config& config, const Data& data, const RunContext& context);
+// With preflight=true (the default) the model's denoising error is checked before any work (its table
+// goes into `result` when given) and a model worse than the trivial denoisers is refused (InputError).
+std::unique_ptr<Denoiser> read_model_denoiser(const Config& config, const Data& data, const RunContext& context,
+                                              Result* result = nullptr);
 
 // The AYS group, with the seed, threads and checkpoint of the run.
 // The network group (network, width, depth, channels, levels; frequencies and sigma_data where the

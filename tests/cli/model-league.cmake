@@ -9,8 +9,16 @@ execute_process(COMMAND ${EXE} ${_common} --out ${DIR}/exact.json RESULT_VARIABL
 execute_process(COMMAND ${EXE} ${_common} --set denoiser=model --set model=${MODEL} --set parametrisation=denoiser
                         --set model_process=edm --set model_time=sigma --out ${DIR}/model.json
                 RESULT_VARIABLE _b ERROR_VARIABLE _eb)
+# The wrong reading is refused by the pre-flight, naming the right one; run anyway (preflight=false) it
+# must give other schedules.
 execute_process(COMMAND ${EXE} ${_common} --set denoiser=model --set model=${MODEL} --set parametrisation=eps
-                        --set model_process=edm --set model_time=sigma --out ${DIR}/wrong.json
+                        --set model_process=edm --set model_time=sigma --out ${DIR}/refused.json
+                RESULT_VARIABLE _d ERROR_VARIABLE _ed)
+if(NOT _d EQUAL 2 OR NOT _ed MATCHES "fits best: parametrisation=denoiser, model_time=sigma")
+  message(FATAL_ERROR "the pre-flight did not refuse the eps reading of a denoiser (exit ${_d}): ${_ed}")
+endif()
+execute_process(COMMAND ${EXE} ${_common} --set denoiser=model --set model=${MODEL} --set parametrisation=eps
+                        --set model_process=edm --set model_time=sigma --set preflight=false --out ${DIR}/wrong.json
                 RESULT_VARIABLE _c ERROR_VARIABLE _ec)
 foreach(_r _a _b _c)
   if(NOT ${_r} EQUAL 0 AND NOT ${_r} EQUAL 1)
