@@ -90,8 +90,23 @@ std::vector<std::string> format_schedule(const Schedule& schedule, const Process
     if (format == "json") return {schedule_json(schedule, process).dump()};
     if (format == "diffusers") {
         // DDPM-discrete pipelines: pipe(..., timesteps=[N integers]) (diffusers: N steps).
-        if (is_ddpm(process))
-            return {fmt::format("timesteps=[{}]", fmt::join(diffusers_timesteps(schedule, process), ", "))};
+        if (is_ddpm(process)) {
+            // diffusers runs the table's sigma at each integer timestep, not the sigma asked for: say which,
+            // and the largest relative deviation (up to a few percent for SD at 32 steps).
+            const auto ts = diffusers_timesteps(schedule, process);
+            std::vector<double> run;
+            double worst = 0.0;
+            std::size_t at = 0;
+            for (std::size_t i = 0; i < ts.size(); ++i) {
+                run.push_back(process.sigma(static_cast<double>(ts[i])));
+                const double dev = std::abs(run.back() / schedule.sigmas()[i] - 1.0);
+                if (dev > worst) worst = dev, at = i;
+            }
+            return {fmt::format("timesteps=[{}]", fmt::join(ts, ", ")),
+                    fmt::format("# diffusers runs sigmas [{}] at these timesteps: largest deviation {:.3g}% (step {}, "
+                                "sigma {:.6g} -> {:.6g})",
+                                joined(run), 100.0 * worst, at + 1, schedule.sigmas()[at], run[at])};
+        }
         // FlowMatchEulerDiscreteScheduler.set_timesteps(sigmas=...) takes N values in t units and
         // appends the final 0 itself.
         if (process.name() == "flow") {
