@@ -99,7 +99,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
 Experiment ays_experiment() {
     return {"ays", "Align Your Steps: KLUB-optimised schedule for a data set, against EDM rho=7 (MATH §5)",
             Schema{seed_key()} +
-                shared_keys({"data", "points", "file", "held_out_file", "held_out_fraction", "precision", "process", "steps", "subdivisions", "sigma_min",
+                shared_keys({"data", "points", "file", "held_out_file", "held_out_fraction", "precision", "process", "steps", "subdivisions", "refine", "sigma_min",
                              "sigma_max", "schedule", "schedule_file", "rho", "samples", "validation_samples",
                              "golden_iterations", "max_sweeps", "patience", "min_improvement", "eval_particles",
                              "eval_seeds", "projections", "samplers", "denoiser", "model", "parametrisation",

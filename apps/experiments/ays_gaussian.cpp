@@ -93,7 +93,7 @@ Experiment ays_gaussian_experiment() {
     return {"ays-gaussian",
             "AYS vs the closed-form KLUB optimum vs the exact-KL optimum on Gaussian data (MATH §4-5)",
             Schema{seed_key(), shared_list_key("dims")} +
-                shared_keys({"c", "spectrum_exponent", "steps", "subdivisions", "sigma_min", "sigma_max", "samples",
+                shared_keys({"c", "spectrum_exponent", "steps", "subdivisions", "refine", "sigma_min", "sigma_max", "samples",
                              "validation_samples", "golden_iterations", "max_sweeps", "patience"}) +
                 Schema{{"converged_sweeps", KeyType::integer, "sweeps of the run without early stopping", 1, 10000},
                        {"klub_tolerance", KeyType::number,

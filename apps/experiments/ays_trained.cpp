@@ -176,7 +176,7 @@ Experiment ays_trained_experiment() {
                    {"reference_steps", KeyType::integer, "EDM rho=7 steps of the network's reference run", 2, 1e6}} +
                 shared_keys({"network", "width", "depth", "channels", "levels", "subset", "directory", "data", "points",
                              "held_out", "process", "steps", "sigma_min", "sigma_max", "samplers",
-                             "eval_particles", "eval_seeds", "projections", "subdivisions", "samples",
+                             "eval_particles", "eval_seeds", "projections", "subdivisions", "refine", "samples",
                              "validation_samples", "golden_iterations", "max_sweeps", "patience"}),
             run};
 }

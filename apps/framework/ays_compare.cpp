@@ -17,7 +17,7 @@ namespace ayslab::app {
 
 Schema ays_compare_keys() {
     return shared_keys({"process", "steps", "sigma_min", "sigma_max", "samplers", "eval_particles", "eval_seeds",
-                        "projections", "precision", "data_shards", "subdivisions", "samples", "validation_samples",
+                        "projections", "precision", "data_shards", "subdivisions", "refine", "samples", "validation_samples",
                         "golden_iterations", "max_sweeps", "patience"});
 }
 

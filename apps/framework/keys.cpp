@@ -85,6 +85,10 @@ Schema make_table() {
         {"projections", KeyType::integer, "sliced W2 projections", 1, 1e6},
         // AYS group
         {"subdivisions", KeyType::integer, "AYS stages after the first (steps double each time)", 0, 6},
+        {"refine", KeyType::string,
+         "after a subdivision: new (the paper's hierarchy: only the new points move, the old ones fixed) or all "
+         "(the new points first, then every point)",
+         {}, {}, {"new", "all"}},
         {"samples", KeyType::integer, "KLUB Monte Carlo samples per interval evaluation", 2, 1e8},
         {"validation_samples", KeyType::integer, "samples of the early-stopping KLUB estimate", 2, 1e8},
         {"golden_iterations", KeyType::integer, "golden-section steps per coordinate update", 1, 200},
@@ -257,6 +261,7 @@ AysOptions read_ays_options(const Config& cfg, const RunContext& ctx) {
     AysOptions o;
     auto size = [&](const char* key) { return static_cast<std::size_t>(cfg.integer(key)); };
     if (has(cfg, "subdivisions")) o.subdivisions = size("subdivisions");
+    if (has(cfg, "refine")) o.refine_all = cfg.string("refine") == "all";
     if (has(cfg, "samples")) o.samples = size("samples");
     if (has(cfg, "validation_samples")) o.validation_samples = size("validation_samples");
     if (has(cfg, "golden_iterations")) o.golden_iterations = size("golden_iterations");

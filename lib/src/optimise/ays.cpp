@@ -101,6 +101,7 @@ struct State {
 nlohmann::json settings_json(const Schedule& start, const AysOptions& o, std::size_t dim) {
     return {{"start", start.sigmas()},
             {"subdivisions", o.subdivisions},
+            {"refine_all", o.refine_all},
             {"samples", o.samples},
             {"validation_samples", o.validation_samples},
             {"golden_iterations", o.golden_iterations},
@@ -269,9 +270,10 @@ AysResult optimise_ays(const Data& data, const Denoiser& denoiser, const Schedul
             ++st.sweep;
             ++st.sweep_seed;
             std::vector<double> s = st.current;
-            // After a subdivision the first sweep moves only the new points (odd positions).
+            // After a subdivision the new points are the odd positions: the paper's rule moves only them;
+            // refine_all moves them in the first sweep and then every point.
             for (std::size_t k = 1; k < n; ++k)
-                if (!(refined && st.sweep == 1 && k % 2 == 0)) stage.update(s, k, st.sweep_seed);
+                if (!(refined && k % 2 == 0 && (!o.refine_all || st.sweep == 1))) stage.update(s, k, st.sweep_seed);
             const auto klub = stage.validate(Schedule(s));
             const bool improved = klub.value < st.best_klub.value * (1.0 - o.min_improvement);
             if (klub.value < st.best_klub.value) {
