@@ -74,8 +74,8 @@ Experiment model_check_experiment() {
             Schema{seed_key()} + shared_keys({"data", "file", "held_out_file", "held_out_fraction", "precision",
                                               "sigma_min", "sigma_max", "model", "parametrisation", "model_process",
                                               "model_time", "model_sigma_data"}) +
-                Schema{{"bands", KeyType::integer, "log-uniform sigma bands", 1, 1000},
-                       {"draws", KeyType::integer, "(x0, eps) draws per band", 1, 1e7}},
+                Schema{{"sigma_bands", KeyType::integer, "log-uniform sigma bands", 1, 1000},
+                       {"band_draws", KeyType::integer, "(x0, eps) draws per band", 1, 1e7}},
             run};
 }
 

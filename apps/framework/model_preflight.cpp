@@ -20,8 +20,8 @@ PreflightOptions preflight_options(const Config& cfg) {
     PreflightOptions o;
     if (cfg.json().contains("sigma_min")) o.sigma_min = cfg.number("sigma_min");
     if (cfg.json().contains("sigma_max")) o.sigma_max = cfg.number("sigma_max");
-    if (cfg.json().contains("bands")) o.bands = static_cast<std::size_t>(cfg.integer("bands"));
-    if (cfg.json().contains("draws")) o.draws = static_cast<std::size_t>(cfg.integer("draws"));
+    if (cfg.json().contains("sigma_bands")) o.bands = static_cast<std::size_t>(cfg.integer("sigma_bands"));
+    if (cfg.json().contains("band_draws")) o.draws = static_cast<std::size_t>(cfg.integer("band_draws"));
     o.seed = cfg.seed() + 0x5EED;
     return o;
 }
