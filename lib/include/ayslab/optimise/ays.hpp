@@ -16,7 +16,7 @@ namespace ayslab {
 
 struct AysOptions {
     std::size_t subdivisions = 0;           // stages after the first: steps double each time
-    // After a subdivision: false (the paper's hierarchy, Sabour et al. 2024 §3.3) optimises only the new
+    // After a subdivision: false (the paper's hierarchy as the issue quotes it; section not re-checked) optimises only the new
     // points, the previous stage's ones fixed; true moves the new points in the first sweep, then all.
     bool refine_all = false;
     std::size_t samples = 1024;             // Monte Carlo samples per interval evaluation
