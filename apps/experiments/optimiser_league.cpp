@@ -193,7 +193,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
                                      problem_name, steps, n_se),
                          k_start.value - n_se * std::hypot(k_dp.standard_error, k_start.standard_error), k_dp.value, 0.0,
                          Criterion::at_most});
-            } else {
+            } else if (exact) {
                 double k_dp = 0.0, k_start = 0.0;
                 for (double v : klub_schedule_gaussian(dp.schedule, gaussian->variance())) k_dp += v;
                 for (double v : klub_schedule_gaussian(start, gaussian->variance())) k_start += v;
