@@ -14,6 +14,7 @@
 #include "evaluate.hpp"
 #include "list.hpp"
 #include "schedule_format.hpp"
+#include "stop_proxy.hpp"
 
 namespace ayslab::app {
 
@@ -26,7 +27,9 @@ nlohmann::json trace_json(const std::vector<AysTraceEntry>& trace) {
                      {"sweep", e.sweep},
                      {"klub", e.klub},
                      {"klub_se", e.klub_standard_error},
-                     {"improved", e.improved}});
+                     {"improved", e.improved},
+                     {"quality", e.quality},
+                     {"quality_se", e.quality_standard_error}});
     return t;
 }
 
@@ -42,6 +45,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const auto model = read_model_denoiser(cfg, *dataset.data, ctx, &r);
     const Denoiser& denoiser = model ? *model : dataset.data->denoiser();
     AysOptions o = read_ays_options(cfg, ctx);
+    set_stop_proxy(o, cfg, *dataset.data, denoiser, ctx);
     ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
     const auto ays = optimise_ays(*dataset.data, denoiser, start, o, std::ref(progress));
 
@@ -53,15 +57,18 @@ Result run(const Config& cfg, const RunContext& ctx) {
         r.values["stages"].push_back({{"schedule", schedule_json(st.schedule, *process)},
                                       {"klub", st.klub.value},
                                       {"klub_se", st.klub.standard_error},
+                                      {"stop_proxy", st.quality.value},
+                                      {"stop_proxy_se", st.quality.standard_error},
+                                      {"stopped_by", st.stop},
                                       {"stopped_at_max_sweeps", st.stopped_at_max_sweeps}});
     const Schedule& best = ays.stages.back().schedule;
     r.values["schedule"] = schedule_json(best, *process);
-    report_max_sweeps(ays, o.max_sweeps, r);
+    report_max_sweeps(ays, o, r);
 
     // Compare with EDM rho=7 at the final step count: KLUB on common draws, samples over seeds.
     const Schedule baseline =
         karras(best.steps(), cfg.number("sigma_min"), cfg.number("sigma_max"), cfg.number("rho"));
-    const KlubMonteCarlo mc{o.validation_samples, cfg.seed() + 991, 0.0, ctx.threads};
+    const KlubMonteCarlo mc{o.validation_samples, cfg.seed() + 991, o.proposal_variance, ctx.threads};
     const std::pair<std::string, const Schedule*> compared[] = {{"ays", &best}, {"karras", &baseline}};
     const EvaluationOptions eo = read_evaluation(cfg, ctx);
     r.line(fmt::format("AYS on {} ({} steps, started from {}), process {}, denoiser {}", dataset.name, best.steps(),
@@ -101,7 +108,8 @@ Experiment ays_experiment() {
             Schema{seed_key()} +
                 shared_keys({"data", "points", "file", "held_out_file", "held_out_fraction", "precision", "process", "steps", "subdivisions", "refine", "sigma_min",
                              "sigma_max", "schedule", "schedule_file", "rho", "samples", "validation_samples",
-                             "golden_iterations", "max_sweeps", "patience", "min_improvement", "eval_particles",
+                             "golden_iterations", "max_sweeps", "patience", "min_improvement", "stop_on", "stop_sampler",
+                             "stop_particles", "klub_c", "eval_particles",
                              "eval_seeds", "projections", "samplers", "denoiser", "model", "parametrisation",
                              "model_process", "model_time", "model_sigma_data", "preflight"}),
             run};

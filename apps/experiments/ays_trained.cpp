@@ -85,8 +85,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
     oe.fingerprint = tagged("exact");
     const auto ays_net = optimise_ays(*ds.data, network, start, on);
     const auto ays_exact = optimise_ays(*ds.data, exact, start, oe);
-    report_max_sweeps(ays_net, o.max_sweeps, r, "ays_network_stopped_at_max_sweeps");
-    report_max_sweeps(ays_exact, o.max_sweeps, r, "ays_exact_stopped_at_max_sweeps");
+    report_max_sweeps(ays_net, o, r, "ays_network_stopped_at_max_sweeps");
+    report_max_sweeps(ays_exact, o, r, "ays_exact_stopped_at_max_sweeps");
 
     EvaluationOptions eo = read_evaluation(cfg, ctx);
     r.line(fmt::format("== {}: samples by the network, NLL under the exact p_sigma_min, sliced W2 to held-out; "

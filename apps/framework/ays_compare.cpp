@@ -29,7 +29,7 @@ void ays_compare(const Dataset& dataset, const Config& cfg, const RunContext& ct
     ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
     const auto ays = optimise_ays(
         *dataset.data, dataset.data->denoiser(), karras(static_cast<std::size_t>(cfg.integer("steps")), lo, hi), o, std::ref(progress));
-    report_max_sweeps(ays, o.max_sweeps, r, dataset.name + "_stopped_at_max_sweeps");
+    report_max_sweeps(ays, o, r, dataset.name + "_stopped_at_max_sweeps");
     EvaluationOptions eo = read_evaluation(cfg, ctx);
     const bool has_nearest = dataset.name == "fashion-mnist";
     r.line(fmt::format(

@@ -111,15 +111,30 @@ Moments paired_difference(const SampleQuality& a, const SampleQuality& b, const 
     return m;
 }
 
-void report_max_sweeps(const AysResult& ays, std::size_t max_sweeps, Result& result, const std::string& key) {
+void report_max_sweeps(const AysResult& ays, const AysOptions& o, Result& result, const std::string& key) {
     nlohmann::json steps = nlohmann::json::array();
-    for (const auto& stage : ays.stages)
+    for (const auto& stage : ays.stages) {
+        const std::size_t n = stage.schedule.steps();
+        // The sweep the stage kept, and how many it ran (the trace holds every sweep of every stage).
+        std::size_t kept = 0, ran = 0;
+        for (const auto& e : ays.trace)
+            if (e.steps == n) {
+                ran = std::max(ran, e.sweep);
+                const bool same = o.quality ? e.quality == stage.quality.value : e.klub == stage.klub.value;
+                if (same) kept = e.sweep;
+            }
         if (stage.stopped_at_max_sweeps) {
-            steps.push_back(stage.schedule.steps());
-            result.line(fmt::format("note: the {}-step AYS stage stopped at max_sweeps = {} while still improving; "
-                                    "more sweeps (--set max_sweeps=...) may lower its KLUB",
-                                    stage.schedule.steps(), max_sweeps));
+            steps.push_back(n);
+            result.line(fmt::format("note: the {}-step AYS stage stopped at max_sweeps = {} (the budget) while its "
+                                    "{} was still improving; kept sweep {}; more sweeps (--set max_sweeps=...) may help",
+                                    n, o.max_sweeps, o.quality ? "stop proxy" : "KLUB", kept));
+        } else {
+            result.line(fmt::format("{}-step AYS stage: stopped after sweep {}: its {} did not improve for {} sweeps; "
+                                    "kept sweep {} (the best {})",
+                                    n, ran, o.quality ? "stop proxy (" + o.quality_name + ")" : "validation KLUB",
+                                    o.patience, kept, o.quality ? "proxy" : "KLUB"));
         }
+    }
     result.values[key] = steps;
 }
 

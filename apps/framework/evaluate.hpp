@@ -57,9 +57,9 @@ void describe_dataset(const Dataset& dataset, Result& result);
 // same start points per seed: the moments of a paired comparison.
 Moments paired_difference(const SampleQuality& a, const SampleQuality& b, const std::string& metric);
 
-// Says in stdout (one line per stage) and in values[key] (the step counts) which AYS stages stopped at
-// max_sweeps while still improving.
-void report_max_sweeps(const AysResult& ays, std::size_t max_sweeps, Result& result,
+// Says in stdout why each AYS stage stopped (proxy or KLUB stalled, or the max_sweeps budget) and
+// which sweep it kept, and in values[key] the step counts of the stages stopped by the budget.
+void report_max_sweeps(const AysResult& ays, const AysOptions& options, Result& result,
                        const std::string& key = "stopped_at_max_sweeps");
 
 // The evaluation group's reader (eval_particles, eval_seeds, projections; keys.hpp), with the seed

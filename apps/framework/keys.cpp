@@ -94,7 +94,18 @@ Schema make_table() {
         {"golden_iterations", KeyType::integer, "golden-section steps per coordinate update", 1, 200},
         {"max_sweeps", KeyType::integer, "coordinate sweeps per stage at most", 1, 1000},
         {"patience", KeyType::integer, "sweeps without improvement before a stage stops", 1, 1000},
-        {"min_improvement", KeyType::number, "relative KLUB improvement that counts", 0, 1},
+        {"min_improvement", KeyType::number, "relative improvement (of the KLUB, or of the stop proxy) that counts", 0, 1},
+        {"stop_on", KeyType::string,
+         "what ends an AYS stage and picks its schedule: nll (the paper's early stopping: the NLL of stop_sampler's "
+         "samples under the data's density), teacher (their distance to a 256-step Heun solution) or klub (the "
+         "validation KLUB)",
+         {}, {}, {"nll", "teacher", "klub"}},
+        {"stop_sampler", KeyType::string, "the sampler whose samples the stop proxy judges", {}, {}, solver_names()},
+        {"stop_particles", KeyType::integer, "fixed x_T draws of the stop proxy", 10, 1e7},
+        {"klub_c", KeyType::number,
+         "c of the KLUB's importance-sampling proposal pi(sigma) (MATH §5; the paper uses 0.5); 0 = the data's "
+         "standard deviation",
+         0, 1e6},
         // Gaussian-data experiments and checks
         {"dims", KeyType::integer, "data dimensions", 1, 1e5},
         {"spectrum_exponent", KeyType::number, "decay p of the variance spectrum k^-p", 0, 10},
@@ -268,6 +279,7 @@ AysOptions read_ays_options(const Config& cfg, const RunContext& ctx) {
     if (has(cfg, "max_sweeps")) o.max_sweeps = size("max_sweeps");
     if (has(cfg, "patience")) o.patience = size("patience");
     if (has(cfg, "min_improvement")) o.min_improvement = cfg.number("min_improvement");
+    if (has(cfg, "klub_c")) o.proposal_variance = cfg.number("klub_c") * cfg.number("klub_c");
     o.seed = cfg.seed();
     o.threads = ctx.threads;
     o.checkpoint = ctx.checkpoint;

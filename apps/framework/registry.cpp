@@ -14,6 +14,7 @@
 #include "ayslab/error.hpp"
 #include "ayslab/precision.hpp"
 #include "ayslab/process.hpp"
+#include "ayslab/schedule_factory.hpp"
 #include "ayslab/version.hpp"
 
 namespace ayslab::app {
@@ -157,6 +158,14 @@ nlohmann::json defaults_that_follow(const Config& merged, const nlohmann::json& 
         const std::string loss = merged.string("loss");
         const bool mean = !(loss == "smld" || loss == "score-sde");
         if (merged.boolean("reduce_mean") != mean) moved["reduce_mean"] = mean;
+    }
+    // schedule=file: `steps` defaults to the file's own count; a given `steps` re-spaces the file
+    // log-linearly (resample_loglinear, NVIDIA's rule for its tables).
+    const auto& m = merged.json();
+    if (m.contains("schedule") && merged.string("schedule") == "file" && m.contains("schedule_file") &&
+        !merged.string("schedule_file").empty() && m.contains("steps") && !given.contains("steps")) {
+        const auto own = static_cast<std::int64_t>(read_schedule_file(merged.string("schedule_file")).steps());
+        if (merged.integer("steps") != own) moved["steps"] = own;
     }
     // likelihood: a model runs in float32, where the ODE tolerance's default 1e-10 never finishes (300 s
     // for one point measured) and buys nothing; 1e-6 is as accurate as float32 allows (6 s).

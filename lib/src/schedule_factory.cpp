@@ -83,7 +83,7 @@ Schedule make_full_schedule(std::string_view kind, const ScheduleSpec& spec) {
         return published_ays_schedule(parse_published_ays(kind.substr(4)), spec.steps);
     if (kind == "gits-sd15") return comfyui_gits_schedule(spec.steps);
     if (kind.starts_with("oss-")) return comfyui_oss_schedule(kind.substr(4), spec.steps);
-    if (kind == "file") return read_schedule_file(spec.file);
+    if (kind == "file") return resample_loglinear(read_schedule_file(spec.file), spec.steps);
     throw InputError(
         fmt::format("unknown schedule kind '{}' (known: {})", kind, fmt::join(schedule_kinds(), ", ")));
 }
@@ -113,6 +113,21 @@ std::vector<double> parse_text(const std::string& text, const std::string& where
 }
 
 }  // namespace
+
+Schedule resample_loglinear(const Schedule& schedule, std::size_t steps) {
+    if (steps == schedule.steps()) return schedule;
+    if (steps < 1) throw InputError("a schedule needs at least 1 step");
+    const auto v = schedule.sigmas();
+    if (!schedule.ends_at_zero()) return Schedule(loglinear_interpolate(v, steps + 1));
+    // A final step to 0 stays the final step: the positive knots are interpolated, then 0 appended.
+    const auto positive = v.first(v.size() - 1);
+    if (positive.size() < 2)
+        throw InputError(fmt::format("a {}-step schedule ending at 0 has one positive sigma: it cannot be "
+                                     "interpolated to {} steps", schedule.steps(), steps));
+    std::vector<double> out = steps == 1 ? std::vector<double>{positive.front()} : loglinear_interpolate(positive, steps);
+    out.push_back(0.0);
+    return Schedule(std::move(out));
+}
 
 Schedule read_schedule_file(const std::filesystem::path& path) {
     // FILE.json#/json/pointer picks one schedule out of a result holding many (e.g. the optimiser

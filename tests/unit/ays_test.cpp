@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -47,6 +48,47 @@ TEST_CASE("subdivision inserts geometric midpoints; stages double; sigma_min = 0
     REQUIRE(r.stages.size() == 3);
     CHECK(r.stages[2].schedule.steps() == 12);
     CHECK_THROWS_AS(optimise_ays(data, data, Schedule({10.0, 1.0, 0.0}), o), InputError);
+}
+
+TEST_CASE("with a quality proxy, a stage keeps the schedule with the best proxy and stops when the proxy stalls") {
+    const auto data = DiagonalGaussian::isotropic(2, 0.0, 0.5);
+    const auto start = karras(6, 0.01, 20.0);
+    AysOptions o;
+    o.samples = o.validation_samples = 256;
+    o.max_sweeps = 20;
+    o.patience = 2;
+    o.seed = 5;
+    // Distance from the start schedule in log sigma: every sweep that moves a point makes it worse, so
+    // the stage must keep the start itself and stop after `patience` sweeps (the KLUB keeps falling:
+    // a stop rule or a choice that still read the KLUB would move and run on).
+    auto distance = [&](const Schedule& s) {
+        double v = 0.0;
+        for (std::size_t i = 0; i < s.size(); ++i) v += std::abs(std::log(s[i] / start[i]));
+        return KlubEstimate{v, 0.0};
+    };
+    o.quality = distance;
+    o.quality_name = "distance from the start";
+    const auto kept = optimise_ays(data, data, start, o);
+    REQUIRE(kept.stages.size() == 1);
+    const auto a = kept.stages[0].schedule.sigmas();
+    CHECK(std::vector<double>(a.begin(), a.end()) == std::vector<double>(start.sigmas().begin(), start.sigmas().end()));
+    CHECK(kept.stages[0].stop == "quality");
+    CHECK(kept.trace.size() == 1 + o.patience);
+    CHECK(kept.trace.back().klub < kept.trace.front().klub);  // the KLUB improved all the same
+    // The opposite proxy rewards moving: the kept schedule is the trace's best-proxy sweep, and the
+    // stage's KLUB is that sweep's validation KLUB (not the best KLUB of the stage).
+    o.quality = [&](const Schedule& s) { return KlubEstimate{-distance(s).value, 0.0}; };
+    o.max_sweeps = 4;
+    const auto moved = optimise_ays(data, data, start, o);
+    const auto best = std::min_element(moved.trace.begin(), moved.trace.end(),
+                                       [](const auto& x, const auto& y) { return x.quality < y.quality; });
+    CHECK(moved.stages[0].quality.value == best->quality);
+    CHECK(moved.stages[0].klub.value == best->klub);
+    CHECK(best->sweep > 0);
+    // Without a proxy the stage reports the KLUB as its reason (or the budget).
+    o.quality = nullptr;
+    const auto plain = optimise_ays(data, data, start, o);
+    CHECK((plain.stages[0].stop == "klub" || plain.stages[0].stop == "max_sweeps"));
 }
 
 TEST_CASE("an interrupted AYS run resumed from its checkpoint ends exactly where an uninterrupted one does") {

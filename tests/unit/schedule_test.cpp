@@ -113,3 +113,42 @@ TEST_CASE("kl-optimal is ComfyUI's kl_optimal_scheduler: arctan spacing with c =
     spec.steps = 1;
     CHECK_THROWS_AS(make_schedule("kl-optimal", spec), InputError);
 }
+
+TEST_CASE("resample_loglinear: a log-uniform schedule re-spaced is the log-uniform schedule of the new count") {
+    // Log-linear interpolation over a normalised index is exact on a schedule that is itself linear in
+    // log sigma; interpolating sigma (not log sigma), or mapping the index as k/count instead of
+    // k/(count-1), misses by far more than 1e-12.
+    for (const std::size_t from : {3u, 10u, 40u})
+        for (const std::size_t to : {1u, 2u, 7u, 10u, 33u}) {
+            const auto got = resample_loglinear(log_uniform(from, 0.002, 80.0), to);
+            const auto want = log_uniform(to, 0.002, 80.0);
+            REQUIRE(got.size() == want.size());
+            for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == doctest::Approx(want[i]).epsilon(1e-12));
+        }
+    // A final 0 stays the final step: the positive knots are re-spaced, 0 appended.
+    auto with_zero = [](const Schedule& s) {
+        std::vector<double> v(s.sigmas().begin(), s.sigmas().end());
+        v.push_back(0.0);
+        return Schedule(v);
+    };
+    for (const std::size_t to : {1u, 5u, 20u}) {
+        const auto got = resample_loglinear(with_zero(log_uniform(9, 0.03, 14.6)), to);
+        REQUIRE(got.steps() == to);
+        CHECK(got.ends_at_zero());
+        if (to > 1) {
+            const auto want = log_uniform(to - 1, 0.03, 14.6);
+            for (std::size_t i = 0; i < want.size(); ++i) CHECK(got[i] == doctest::Approx(want[i]).epsilon(1e-12));
+        } else {
+            CHECK(got[0] == 14.6);
+        }
+    }
+    // The same count gives the schedule itself; a 1-step schedule to 0 has nothing to interpolate.
+    const auto k = karras(12, 0.002, 80.0);
+    CHECK(resample_loglinear(k, 12).sigmas()[5] == k[5]);
+    CHECK_THROWS_AS(resample_loglinear(Schedule({5.0, 0.0}), 4), InputError);
+    // NVIDIA's tables go through the same rule: the published SD 1.5 list to 20 points.
+    const auto pub = published_ays_sigmas(PublishedAys::sd15);
+    const auto re = resample_loglinear(Schedule(pub), 19);
+    const auto li = loglinear_interpolate(pub, 20);
+    for (std::size_t i = 0; i < li.size(); ++i) CHECK(re[i] == li[i]);
+}

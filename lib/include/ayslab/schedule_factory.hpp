@@ -30,9 +30,15 @@ struct ScheduleSpec {
 // the published timesteps / SVD sigmas: ComfyUI's lists), ays-sd15-sigmas, ays-sdxl-sigmas (the AYS
 // page's 3-decimal lists: A1111's and diffusers' AysSchedules), gits-sd15, oss-flux, oss-chroma,
 // kl-optimal (ComfyUI's kl_optimal: arctan with c = 1, steps sigmas and a final 0)
-// (ComfyUI's GITSScheduler / OptimalStepsScheduler tables, published.hpp), file.
+// (ComfyUI's GITSScheduler / OptimalStepsScheduler tables, published.hpp), file (spec.file
+// re-spaced to spec.steps steps by resample_loglinear when its own count differs).
 Schedule make_schedule(std::string_view kind, const ScheduleSpec& spec);
 std::vector<std::string> schedule_kinds();
+
+// The schedule re-spaced to `steps` steps by NVIDIA's log-linear rule (loglinear_interpolate, as its
+// how-to page does for its tables): the end points are kept, a final 0 stays the final value (the
+// positive sigmas are interpolated). Returns the schedule itself when it already has `steps` steps.
+Schedule resample_loglinear(const Schedule& schedule, std::size_t steps);
 
 // Reads a schedule: JSON (a list, {"sigmas": [...]}, or an ayslab result holding
 // results.schedule.sigmas) or text (numbers separated by whitespace, commas or brackets).

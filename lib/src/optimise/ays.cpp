@@ -94,7 +94,7 @@ struct State {
     bool level_started = false;
     std::uint64_t sweep_seed = 0;
     std::vector<double> current, best;
-    KlubEstimate best_klub;
+    KlubEstimate best_klub, best_quality;
     AysResult result;
 };
 
@@ -110,6 +110,7 @@ nlohmann::json settings_json(const Schedule& start, const AysOptions& o, std::si
             {"min_improvement", o.min_improvement},
             {"seed", o.seed},
             {"proposal_variance", o.proposal_variance},
+            {"quality", o.quality ? o.quality_name : std::string()},
             {"dim", dim},
             {"fingerprint", o.fingerprint}};
 }
@@ -119,12 +120,15 @@ nlohmann::json estimate_json(const KlubEstimate& e) { return {e.value, e.standar
 void save(const State& st, const nlohmann::json& settings, const Checkpoint& checkpoint) {
     nlohmann::json trace = nlohmann::json::array(), stages = nlohmann::json::array();
     for (const auto& e : st.result.trace)
-        trace.push_back({e.steps, e.sweep, e.klub, e.klub_standard_error, e.improved});
+        trace.push_back({e.steps, e.sweep, e.klub, e.klub_standard_error, e.improved, e.quality,
+                         e.quality_standard_error});
     for (const auto& s : st.result.stages)
         stages.push_back({{"sigmas", s.schedule.sigmas()},
                           {"klub", estimate_json(s.klub)},
+                          {"quality", estimate_json(s.quality)},
+                          {"stop", s.stop},
                           {"stopped_at_max_sweeps", s.stopped_at_max_sweeps}});
-    const nlohmann::json doc = {{"ayslab_ays_checkpoint", 1},
+    const nlohmann::json doc = {{"ayslab_ays_checkpoint", 2},
                                 {"settings", settings},
                                 {"level", st.level},
                                 {"sweep", st.sweep},
@@ -134,6 +138,7 @@ void save(const State& st, const nlohmann::json& settings, const Checkpoint& che
                                 {"current", st.current},
                                 {"best", st.best},
                                 {"best_klub", estimate_json(st.best_klub)},
+                                {"best_quality", estimate_json(st.best_quality)},
                                 {"trace", trace},
                                 {"stages", stages}};
     checkpoint.save(doc);
@@ -201,22 +206,26 @@ State load(const nlohmann::json& doc, const nlohmann::json& settings, const std:
         st.current = schedule(doc.at("current"), "current", steps);
         st.best = schedule(doc.at("best"), "best", steps);
         st.best_klub = estimate(doc.at("best_klub"), "best_klub");
+        st.best_quality = estimate(doc.at("best_quality"), "best_quality");
         if (!doc.at("trace").is_array()) throw damaged("trace", "must be a list");
         for (const auto& e : doc.at("trace")) {
-            if (!e.is_array() || e.size() != 5 || !e[4].is_boolean()) throw damaged("trace", "has a malformed entry");
+            if (!e.is_array() || e.size() != 7 || !e[4].is_boolean()) throw damaged("trace", "has a malformed entry");
             st.result.trace.push_back({static_cast<std::size_t>(count(e[0], "trace", std::uint64_t{1} << 40)),
                                        static_cast<std::size_t>(count(e[1], "trace", max_sweeps)), number(e[2], "trace"),
-                                       number(e[3], "trace"), e[4].get<bool>()});
+                                       number(e[3], "trace"), e[4].get<bool>(), number(e[5], "trace"),
+                                       number(e[6], "trace")});
         }
         const auto& stages = doc.at("stages");
         if (!stages.is_array() || stages.size() != st.level)
             throw damaged("stages", fmt::format("must list the {} finished stages", st.level));
         for (std::size_t k = 0; k < stages.size(); ++k) {
             const auto& s = stages[k];
-            if (!s.is_object() || !s.contains("stopped_at_max_sweeps") || !s["stopped_at_max_sweeps"].is_boolean())
+            if (!s.is_object() || !s.contains("stopped_at_max_sweeps") || !s["stopped_at_max_sweeps"].is_boolean() ||
+                !s.contains("stop") || !s["stop"].is_string())
                 throw damaged("stages", "has a malformed entry");
             st.result.stages.push_back({Schedule(schedule(s.at("sigmas"), "stages", n0 << k)),
-                                        estimate(s.at("klub"), "stages"), s["stopped_at_max_sweeps"].get<bool>()});
+                                        estimate(s.at("klub"), "stages"), s["stopped_at_max_sweeps"].get<bool>(),
+                                        estimate(s.at("quality"), "stages"), s["stop"].get<std::string>()});
         }
     } catch (const nlohmann::json::exception& e) {
         throw InputError(fmt::format("checkpoint '{}' is damaged: {}", path.string(), e.what()));
@@ -260,9 +269,11 @@ AysResult optimise_ays(const Data& data, const Denoiser& denoiser, const Schedul
             st.current.assign(current.sigmas().begin(), current.sigmas().end());
             st.best = st.current;
             st.best_klub = stage.validate(current);
+            if (o.quality) st.best_quality = o.quality(current);
             st.sweep = st.stale = 0;
             st.level_started = true;
-            report({current.steps(), 0, st.best_klub.value, st.best_klub.standard_error, false});
+            report({current.steps(), 0, st.best_klub.value, st.best_klub.standard_error, false, st.best_quality.value,
+                    st.best_quality.standard_error});
             if (writer) save(st, settings, checkpoint);
         }
         const std::size_t n = st.current.size() - 1;
@@ -275,18 +286,33 @@ AysResult optimise_ays(const Data& data, const Denoiser& denoiser, const Schedul
             for (std::size_t k = 1; k < n; ++k)
                 if (!(refined && k % 2 == 0 && (!o.refine_all || st.sweep == 1))) stage.update(s, k, st.sweep_seed);
             const auto klub = stage.validate(Schedule(s));
-            const bool improved = klub.value < st.best_klub.value * (1.0 - o.min_improvement);
-            if (klub.value < st.best_klub.value) {
-                st.best_klub = klub;
-                st.best = s;
+            bool improved = false;
+            KlubEstimate quality;
+            if (o.quality) {
+                // The proxy decides: which schedule the stage keeps, and when it stops.
+                quality = o.quality(Schedule(s));
+                improved = quality.value < st.best_quality.value - o.min_improvement * std::abs(st.best_quality.value);
+                if (quality.value < st.best_quality.value) {
+                    st.best_quality = quality;
+                    st.best_klub = klub;
+                    st.best = s;
+                }
+            } else {
+                improved = klub.value < st.best_klub.value * (1.0 - o.min_improvement);
+                if (klub.value < st.best_klub.value) {
+                    st.best_klub = klub;
+                    st.best = s;
+                }
             }
             st.current = std::move(s);
             st.stale = improved ? 0 : st.stale + 1;
-            report({n, st.sweep, klub.value, klub.standard_error, improved});
+            report({n, st.sweep, klub.value, klub.standard_error, improved, quality.value, quality.standard_error});
             if (writer) save(st, settings, checkpoint);
         }
         st.current = st.best;
-        st.result.stages.push_back({Schedule(st.best), st.best_klub, st.stale < o.patience});
+        const bool budget = st.stale < o.patience;
+        st.result.stages.push_back({Schedule(st.best), st.best_klub, budget, st.best_quality,
+                                    budget ? "max_sweeps" : o.quality ? "quality" : "klub"});
         st.level_started = false;
     }
     if (writer) checkpoint.remove();

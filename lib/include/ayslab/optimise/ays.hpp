@@ -6,6 +6,7 @@
 #pragma once
 #include <filesystem>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "ayslab/data/data.hpp"
@@ -27,7 +28,16 @@ struct AysOptions {
     double min_improvement = 1e-3;          // relative improvement of the validation KLUB that counts
     std::uint64_t seed = 0;
     std::size_t threads = 1;
-    double proposal_variance = 0.0;  // 0 = the data's variance
+    double proposal_variance = 0.0;  // c^2 of the KLUB's sigma proposal; 0 = the data's variance
+    // The paper's early stopping (driving the KLUB to convergence can hurt the samples): a quality
+    // proxy of a schedule, lower is better, computed on the same draws for every schedule (common
+    // random numbers, so sweeps compare paired). When set, each stage keeps the schedule with the best
+    // proxy — the stage's start included — and stops after `patience` sweeps without a proxy
+    // improvement of min_improvement (relative to |proxy|); max_sweeps stays a budget. Empty: stages
+    // stop and choose on the validation KLUB. `quality_name` says what the proxy is (it goes into the
+    // checkpoint's settings).
+    std::function<KlubEstimate(const Schedule&)> quality{};
+    std::string quality_name{};
     // Checkpointing: after every sweep the optimiser's whole state is written atomically to this file
     // (empty = none); with resume, a run starts from the file (made with the same settings) and gives
     // the same result as an uninterrupted run with the same seed.
@@ -44,6 +54,8 @@ struct AysTraceEntry {
     double klub = 0.0;      // validation estimate of the total KLUB
     double klub_standard_error = 0.0;
     bool improved = false;
+    double quality = 0.0;  // the proxy, when AysOptions::quality is set (0 otherwise)
+    double quality_standard_error = 0.0;
 };
 
 struct AysStage {
@@ -52,6 +64,10 @@ struct AysStage {
     // The stage stopped at max_sweeps while still improving (fewer than `patience` sweeps without
     // improvement at the end): more sweeps would likely lower the KLUB further.
     bool stopped_at_max_sweeps = false;
+    KlubEstimate quality;  // the proxy of `schedule` (when set)
+    // Why the stage stopped: "max_sweeps" (the budget), "klub" (the validation KLUB stopped improving)
+    // or "quality" (the proxy stopped improving).
+    std::string stop;
 };
 
 struct AysResult {

@@ -1,0 +1,83 @@
+#include "stop_proxy.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <memory>
+#include <utility>
+
+#include "ayslab/error.hpp"
+#include "ayslab/metrics.hpp"
+#include "ayslab/sampler.hpp"
+#include "ayslab/solver/registry.hpp"
+#include "ayslab/stats.hpp"
+
+namespace ayslab::app {
+
+namespace {
+// The proxy's x_T draws and step noise: one fixed stream per run seed, apart from the evaluation's
+// seeds (seed * 1000003 + s) and the KLUB's.
+constexpr std::uint64_t stop_proxy_stream = 0x570b'0000'0000'0000ULL;
+constexpr std::size_t teacher_steps = 256;
+constexpr std::size_t chunk = 64;  // as the evaluation samples (dpm-adaptive depends on it)
+
+KlubEstimate estimate(std::span<const double> values) {
+    const auto m = moments_of(values);
+    return {m.mean(), m.se_mean()};
+}
+}  // namespace
+
+void set_stop_proxy(AysOptions& o, const Config& cfg, const Data& data, const Denoiser& denoiser,
+                    const RunContext& ctx) {
+    if (!cfg.json().contains("stop_on")) return;
+    const std::string kind = cfg.string("stop_on");
+    if (kind == "klub") return;
+    const std::string sampler = cfg.string("stop_sampler");
+    std::shared_ptr<const Solver> solver = make_solver(sampler);
+    const std::size_t n = static_cast<std::size_t>(cfg.integer("stop_particles")), d = data.dim();
+    const std::uint64_t seed = cfg.seed() ^ stop_proxy_stream;
+    const std::size_t threads = ctx.threads;
+    auto run = [&data, &denoiser, solver, n, d, seed, threads](const Schedule& s) {
+        std::vector<double> x(n * d);
+        sample_marginal(data, s.sigma_max(), x, n, seed, threads);
+        sample(denoiser, *solver, s, x, n, {seed, threads, chunk});
+        return x;
+    };
+    if (kind == "nll") {
+        o.quality = [&data, run, n, threads](const Schedule& s) {
+            const auto x = run(s);
+            return estimate(negative_log_likelihoods(data, x, n, s.sigma_min(), threads));
+        };
+        o.quality_name = fmt::format("nll of {} on {} fixed draws", sampler, n);
+        return;
+    }
+    if (kind != "teacher") throw InputError(fmt::format("stop_on = '{}': use klub, nll or teacher", kind));
+    if (solver->stochastic())
+        throw InputError(fmt::format("stop_on = teacher needs a deterministic stop_sampler ('{}' draws noise: "
+                                     "its end points are not a function of x_T); use stop_on = nll",
+                                     sampler));
+    // One fine-step solution per sigma range (every stage of a run shares its end points).
+    auto teachers = std::make_shared<std::map<std::pair<double, double>, std::vector<double>>>();
+    const std::shared_ptr<const Solver> heun = make_solver("heun");
+    o.quality = [&data, &denoiser, run, teachers, heun, n, d, seed, threads](const Schedule& s) {
+        const auto key = std::make_pair(s.sigma_max(), s.sigma_min());
+        auto it = teachers->find(key);
+        if (it == teachers->end()) {
+            std::vector<double> ref(n * d);
+            sample_marginal(data, s.sigma_max(), ref, n, seed, threads);
+            sample(denoiser, *heun, karras(teacher_steps, s.sigma_min(), s.sigma_max()), ref, n, {seed, threads, chunk});
+            it = teachers->emplace(key, std::move(ref)).first;
+        }
+        const auto x = run(s);
+        std::vector<double> distance(n, 0.0);
+        for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t j = 0; j < d; ++j) {
+                const double e = x[i * d + j] - it->second[i * d + j];
+                distance[i] += e * e;
+            }
+        return estimate(distance);
+    };
+    o.quality_name = fmt::format("squared distance of {} to {}-step Heun on {} fixed draws", sampler, teacher_steps, n);
+}
+
+}  // namespace ayslab::app
