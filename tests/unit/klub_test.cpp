@@ -56,6 +56,26 @@ TEST_CASE("Monte Carlo KLUB within 3 SE of the closed form on all 10 EDM rho=7 i
     }
 }
 
+TEST_CASE("the KLUB's proposal constant c changes the variance, not the value: within 3 SE of the closed form for c = 0.5 and 5 (seed 23)") {
+    // The paper's c = 0.5 (klub_c) and a far-off c = 5 on data of standard deviation 0.1 per
+    // coordinate: a weight that used the data's variance while sigma was drawn with c^2 (or c for c^2)
+    // biases the estimate by far more than 3 SE on the low-sigma intervals.
+    const auto data = DiagonalGaussian::isotropic(4, 0.0, 0.1);
+    const auto sched = karras(10, 0.002, 80.0);
+    const auto exact = klub_schedule_gaussian(sched, data.variance());
+    for (const double c : {0.5, 5.0}) {
+        CAPTURE(c);
+        std::vector<KlubEstimate> mc;
+        klub_schedule_mc(data, data, sched, {4096, 23, c * c, 2}, &mc);
+        for (std::size_t k = 0; k < 10; ++k) {
+            CAPTURE(k);
+            CAPTURE(mc[k].value);
+            CAPTURE(exact[k]);
+            CHECK(std::abs(mc[k].value - exact[k]) < 3 * mc[k].standard_error);
+        }
+    }
+}
+
 TEST_CASE("common random numbers: the same slot and seed give the same estimate, another seed differs") {
     const auto data = DiagonalGaussian::isotropic(2, 0.0, 0.5);
     const auto a = klub_interval_mc(data, data, 0.1, 1.0, 3, {512, 5, 0.0, 1});
