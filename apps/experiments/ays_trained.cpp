@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
+#include <optional>
 
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/error.hpp"
@@ -22,17 +24,13 @@
 #include "keys.hpp"
 #include "list.hpp"
 #include "schedule_format.hpp"
+#include "stop_proxy.hpp"
 
 namespace ayslab::app {
 
 namespace {
 
-Network trained_or_loaded(const Config& cfg, const Dataset& ds, const RunContext& ctx, Result& r) {
-    const std::string file = cfg.string("model");
-    if (!file.empty()) {
-        r.line(fmt::format("model: {} (loaded)", file));
-        return Network::load(file, ds.data->dim());
-    }
+Network trained(const Config& cfg, const Dataset& ds, const RunContext& ctx, Result& r) {
     if (!torch_available())
         throw InputError("ays-trained trains its network with LibTorch: this ayslab was built without LibTorch "
                          "(install libtorch-dev)");
@@ -64,7 +62,16 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const Dataset ds = make_dataset(cfg.string("data"), read_dataset_options(cfg, ctx));
     const double lo = cfg.number("sigma_min"), hi = cfg.number("sigma_max");
     const auto process = make_process(cfg.string("process"));
-    const NetworkDenoiser network(trained_or_loaded(cfg, ds, ctx, r), ctx.threads);
+    // A model file is read with every denoiser key (parametrisation, model_process, model_time,
+    // model_sigma_data) and checked by the pre-flight, as in every tool; without one, an MLP or U-Net
+    // is trained here (k-diffusion's denoiser convention).
+    std::unique_ptr<Denoiser> loaded = read_model_denoiser(cfg, *ds.data, ctx, &r);
+    if (loaded) r.line(fmt::format("model: {} (loaded)", cfg.string("model")));
+    std::optional<NetworkDenoiser> own;
+    if (!loaded) own.emplace(trained(cfg, ds, ctx, r), ctx.threads);
+    const Denoiser& network = loaded ? *loaded : *own;
+    // Printed t / timesteps (and the exports from the result) in the model's own process.
+    const auto shown = make_process(loaded ? cfg.string("model_process") : cfg.string("process"));
     const Denoiser& exact = ds.data->denoiser();
 
     AysOptions o = read_ays_options(cfg, ctx);
@@ -83,10 +90,13 @@ Result run(const Config& cfg, const RunContext& ctx) {
     };
     on.fingerprint = tagged("network");
     oe.fingerprint = tagged("exact");
+    // Each optimisation stops on its own denoiser's samples (the paper's early stopping).
+    set_stop_proxy(on, cfg, *ds.data, network, ctx);
+    set_stop_proxy(oe, cfg, *ds.data, exact, ctx);
     const auto ays_net = optimise_ays(*ds.data, network, start, on);
     const auto ays_exact = optimise_ays(*ds.data, exact, start, oe);
-    report_max_sweeps(ays_net, o, r, "ays_network_stopped_at_max_sweeps");
-    report_max_sweeps(ays_exact, o, r, "ays_exact_stopped_at_max_sweeps");
+    report_max_sweeps(ays_net, on, r, "ays_network_stopped_at_max_sweeps", "AYS(network)");
+    report_max_sweeps(ays_exact, oe, r, "ays_exact_stopped_at_max_sweeps", "AYS(exact)");
 
     EvaluationOptions eo = read_evaluation(cfg, ctx);
     r.line(fmt::format("== {}: samples by the network, NLL under the exact p_sigma_min, sliced W2 to held-out; "
@@ -108,8 +118,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
             {"log-snr", make_schedule("loguniform", spec)},
             {"time-uniform", make_schedule("uniform-t", spec)}};
         auto& out = r.values[at_n];
-        out["ays_network_schedule"] = schedule_json(schedules[0].second, *process);
-        out["ays_exact_schedule"] = schedule_json(schedules[1].second, *process);
+        out["ays_network_schedule"] = schedule_json(schedules[0].second, *shown);
+        out["ays_exact_schedule"] = schedule_json(schedules[1].second, *shown);
         for (const auto& sampler : samplers) {
             const auto solver = make_solver(sampler);
             std::vector<SampleQuality> q;
@@ -164,7 +174,9 @@ Experiment ays_trained_experiment() {
             "AYS for a trained network (LibTorch) vs AYS for the exact denoiser and the usual schedules, "
             "sampled with the network, judged by the exact data",
             Schema{seed_key(),
-                   {"model", KeyType::string, "a model file (k-diffusion denoiser convention); empty = train an MLP"},
+                   {"model", KeyType::string,
+                    "a model file (TorchScript; its convention in parametrisation, model_process, model_time, "
+                    "model_sigma_data); empty = train an MLP or U-Net"},
                    {"lr", KeyType::number, "Adam learning rate", 1e-8, 1},
                    {"train_steps", KeyType::integer, "optimiser steps", 1, 1e8},
                    {"batch", KeyType::integer, "minibatch size", 1, 1e6},
@@ -177,7 +189,9 @@ Experiment ays_trained_experiment() {
                 shared_keys({"network", "width", "depth", "channels", "levels", "subset", "directory", "data", "points",
                              "held_out", "process", "steps", "sigma_min", "sigma_max", "samplers",
                              "eval_particles", "eval_seeds", "projections", "subdivisions", "refine", "samples",
-                             "validation_samples", "golden_iterations", "max_sweeps", "patience"}),
+                             "validation_samples", "golden_iterations", "max_sweeps", "patience", "min_improvement", "stop_on",
+                             "stop_sampler", "stop_particles", "klub_c", "parametrisation",
+                             "model_process", "model_time", "model_sigma_data", "preflight"}),
             run};
 }
 

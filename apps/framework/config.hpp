@@ -52,6 +52,14 @@ Config make_config(const Schema& schema, const nlohmann::json& defaults, const n
                    const std::string& origin);
 
 const KeySpec* find_key(const Schema& schema, const std::string& name);
+
+// Whether the run's denoiser is a model file: `denoiser = model` where the experiment has that key,
+// otherwise a non-empty `model` (ays-trained: empty = train one).
+inline bool model_given(const Config& config) {
+    const auto& j = config.json();
+    if (j.contains("denoiser")) return config.string("denoiser") == "model";
+    return j.contains("model") && !config.string("model").empty();
+}
 std::string type_name(KeyType type);
 
 }  // namespace ayslab::app

@@ -111,7 +111,8 @@ Moments paired_difference(const SampleQuality& a, const SampleQuality& b, const 
     return m;
 }
 
-void report_max_sweeps(const AysResult& ays, const AysOptions& o, Result& result, const std::string& key) {
+void report_max_sweeps(const AysResult& ays, const AysOptions& o, Result& result, const std::string& key,
+                       const std::string& label) {
     nlohmann::json steps = nlohmann::json::array();
     for (const auto& stage : ays.stages) {
         const std::size_t n = stage.schedule.steps();
@@ -125,13 +126,13 @@ void report_max_sweeps(const AysResult& ays, const AysOptions& o, Result& result
             }
         if (stage.stopped_at_max_sweeps) {
             steps.push_back(n);
-            result.line(fmt::format("note: the {}-step AYS stage stopped at max_sweeps = {} (the budget) while its "
+            result.line(fmt::format("note: the {}-step {} stage stopped at max_sweeps = {} (the budget) while its "
                                     "{} was still improving; kept sweep {}; more sweeps (--set max_sweeps=...) may help",
-                                    n, o.max_sweeps, o.quality ? "stop proxy" : "KLUB", kept));
+                                    n, label, o.max_sweeps, o.quality ? "stop proxy" : "KLUB", kept));
         } else {
-            result.line(fmt::format("{}-step AYS stage: stopped after sweep {}: its {} did not improve for {} sweeps; "
+            result.line(fmt::format("{}-step {} stage: stopped after sweep {}: its {} did not improve for {} sweeps; "
                                     "kept sweep {} (the best {})",
-                                    n, ran, o.quality ? "stop proxy (" + o.quality_name + ")" : "validation KLUB",
+                                    n, label, ran, o.quality ? "stop proxy (" + o.quality_name + ")" : "validation KLUB",
                                     o.patience, kept, o.quality ? "proxy" : "KLUB"));
         }
     }

@@ -60,7 +60,7 @@ Moments paired_difference(const SampleQuality& a, const SampleQuality& b, const 
 // Says in stdout why each AYS stage stopped (proxy or KLUB stalled, or the max_sweeps budget) and
 // which sweep it kept, and in values[key] the step counts of the stages stopped by the budget.
 void report_max_sweeps(const AysResult& ays, const AysOptions& options, Result& result,
-                       const std::string& key = "stopped_at_max_sweeps");
+                       const std::string& key = "stopped_at_max_sweeps", const std::string& label = "AYS");
 
 // The evaluation group's reader (eval_particles, eval_seeds, projections; keys.hpp), with the seed
 // and threads of the run.

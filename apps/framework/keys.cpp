@@ -250,7 +250,7 @@ Network make_network(const NetworkChoice& choice) {
 }
 
 std::unique_ptr<Denoiser> read_model_denoiser(const Config& cfg, const Data& data, const RunContext& ctx, Result* result) {
-    if (cfg.string("denoiser") == "exact") return nullptr;
+    if (!model_given(cfg)) return nullptr;
     const std::filesystem::path file = cfg.string("model");
     if (file.empty()) throw InputError("denoiser=model needs --set model=FILE (a TorchScript model)");
     std::error_code ec;

@@ -128,8 +128,7 @@ nlohmann::json sigma_range_from_process(const Config& merged, const nlohmann::js
     // must fit both (an eps model on DDPM-linear cannot take sigma = 0.002 even when process=edm).
     std::vector<std::unique_ptr<Process>> processes;
     processes.push_back(make_process(merged.string("process")));
-    if (merged.json().contains("denoiser") && merged.json().contains("model_process") &&
-        merged.string("denoiser") == "model")
+    if (merged.json().contains("model_process") && model_given(merged))
         processes.push_back(make_process(merged.string("model_process")));
     for (const char* key : {"sigma_min", "sigma_max"}) {
         if (given.contains(key)) continue;
@@ -169,7 +168,7 @@ nlohmann::json defaults_that_follow(const Config& merged, const nlohmann::json& 
     }
     // likelihood: a model runs in float32, where the ODE tolerance's default 1e-10 never finishes (300 s
     // for one point measured) and buys nothing; 1e-6 is as accurate as float32 allows (6 s).
-    if (merged.json().contains("denoiser") && merged.string("denoiser") == "model")
+    if (model_given(merged))
         for (const char* key : {"rtol", "atol"})
             if (merged.json().contains(key) && !given.contains(key) && merged.number(key) < 1e-6) moved[key] = 1e-6;
     return moved;

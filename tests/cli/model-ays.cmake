@@ -1,6 +1,7 @@
 # ays with a user's model file gives, to float32 accuracy, the schedule the data's exact denoiser gets:
 # the fixtures are the exact denoiser of the `gaussian` data set in three conventions (tests/fixtures).
-# Same seed, same draws; the schedules compared by Debian's python3.
+# Same seed, same draws, the KLUB as the stop (a proxy may keep the start schedule for both, which
+# would compare nothing); the schedules compared by Debian's python3.
 # Tolerances: the KLUB is flat in the large-sigma knots, so float32 rounding in D (relative ~1e-7)
 # moves their argmin by ~1e-4 relative (measured: denoiser 7.7e-5, edm 9.0e-5, v 1.6e-4, x0 2.3e-4;
 # 30 golden steps instead of 20 give the same, so it is not the line search's resolution). Where D is a
@@ -9,7 +10,7 @@
 # convention is 40-500x further: score fixture read as subvp 0.10, edm with sigma_data 0.6 0.035.
 set(_common --set data=gaussian --set sigma_max=80 --set sigma_min=0.02 --set steps=10 --set samples=256
             --set validation_samples=1024 --set max_sweeps=3 --set eval_particles=200 --set eval_seeds=2
-            --set samplers=euler --quiet)
+            --set samplers=euler --set stop_on=klub --quiet)
 set(_runs "exact|exact|denoiser|edm|sigma|2e-4"
           "denoiser-sigma|model|denoiser|edm|sigma|2e-4"
           "eps-ddpm|model|eps|ddpm-linear|t|2e-3"
