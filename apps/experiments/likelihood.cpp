@@ -9,6 +9,8 @@
 #include <memory>
 
 #include "ayslab/data/datasets.hpp"
+#include "ayslab/data/io.hpp"
+#include "ayslab/error.hpp"
 #include "ayslab/rng.hpp"
 #include "ayslab/stats.hpp"
 #include "keys.hpp"
@@ -86,9 +88,17 @@ Result run(const Config& cfg, const RunContext& ctx) {
                        "denoiser {}",
                        base.rtol, base.atol, base.sigma_min, base.sigma_max,
                        cfg.string("denoiser") == "exact" ? "exact" : cfg.string("model")));
+    // The data: `data` (with `file`, `points`, as every tool takes it) when given, else the `datasets`
+    // list; the points scored: the rows of `score_file` when given, else `evaluated_points` draws.
+    std::vector<std::string> names = cfg.strings("datasets");
+    const std::string single = cfg.string("data");
+    if (!single.empty()) names = {single};
+    PointSet scored;
+    if (!cfg.string("score_file").empty()) scored = load_points(cfg.string("score_file"));
     bool header_printed = false;
-    for (const auto& name : cfg.strings("datasets")) {
+    for (const auto& name : names) {
         if (name == "fashion-mnist") {
+            if (scored.n > 0) throw InputError("score_file applies to point data, not to fashion-mnist images");
             image_likelihood(cfg, ctx, base, points, probes, r);
             continue;
         }
@@ -97,15 +107,22 @@ Result run(const Config& cfg, const RunContext& ctx) {
                                "ODE exact div", "error", "NFE", "bits/dim", "Hutchinson Rademacher",
                                "Hutchinson Gaussian"));
         header_printed = true;
-        const auto data = make_data(name);
+        const auto data = single.empty() ? make_data(name) : make_dataset(name, read_dataset_options(cfg, ctx)).data;
         const std::size_t d = data->dim();
+        if (scored.n > 0 && scored.d != d)
+            throw InputError(fmt::format("score_file '{}' has {} columns; the data '{}' has d = {}",
+                                         cfg.string("score_file"), scored.d, name, d));
         // The ODE runs on the data's exact denoiser or on a model file (its divergence by autograd);
         // the exact log-density stays the data's.
         const auto model = read_model_denoiser(cfg, *data, ctx, &r);
         const Denoiser& denoiser = model ? *model : data->denoiser();
-        std::vector<double> xs(points * d);
-        data->sample(points, cfg.seed(), 0, xs);
-        for (std::size_t i = 0; i < points; ++i) {
+        const std::size_t count = scored.n > 0 ? scored.n : points;
+        std::vector<double> xs(count * d);
+        if (scored.n > 0)
+            xs = scored.values;
+        else
+            data->sample(points, cfg.seed(), 0, xs);
+        for (std::size_t i = 0; i < count; ++i) {
             const std::span<const double> x(xs.data() + i * d, d);
             const double exact = data->log_density(x, base.sigma_min);
             const auto ode = probability_flow_log_likelihood(denoiser, x, base, data.get());
@@ -181,6 +198,16 @@ Experiment likelihood_experiment() {
                  {},
                  {"gaussian-1d", "gaussian-64d", "gaussian", "mixture", "ring8", "moons", "swiss-roll",
                   "checkerboard", "fashion-mnist"}},
+                {"data", KeyType::string, "one data set with its keys (file, points), instead of datasets; empty: datasets",
+                 {}, {}, [] {
+                     auto names = dataset_names();
+                     names.push_back("");
+                     return names;
+                 }()},
+                shared_key("file"),
+                shared_key("points"),
+                {"score_file", KeyType::string,
+                 "points to score (.csv, .txt, .npy; n x d of the data), instead of evaluated_points draws; empty: draws"},
                 {"evaluated_points", KeyType::integer, "data points evaluated per data set", 1, 10000},
                 shared_key("sigma_min"),  // the sigma of the evaluated density
                 shared_key("sigma_max"),  // the end of the ODE

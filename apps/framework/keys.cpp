@@ -311,7 +311,7 @@ std::string run_fingerprint(const Config& cfg, std::initializer_list<const char*
     nlohmann::json j = {{"config", cfg.json()}};
     for (const char* key : not_state) j["config"].erase(key);
     // The contents of every file the config names (a data file, a schedule file, a model).
-    for (const char* key : {"file", "held_out_file", "schedule_file", "model"})
+    for (const char* key : {"file", "held_out_file", "schedule_file", "score_file", "model"})
         if (has(cfg, key) && !cfg.string(key).empty()) j["files"][key] = file_hash(cfg.string(key));
     return j.dump();
 }

@@ -90,6 +90,36 @@ TEST_CASE("ayslab's samplers reproduce k-diffusion's end points from the same st
     }
 }
 
+// ComfyUI's sample_er_sde (tests/fixtures/make-comfyui-fixtures ran it from a ComfyUI checkout on the
+// same ring, start points, schedule and draws). ComfyUI's stage-2/3 integrals run in float32 (its
+// float32 point index wins torch's type promotion over the 0-dim float64 lambdas), so the measured
+// agreement is 2.1e-8 (stage 2), 2.2e-8 (stage 3), 4.0e-8 (s_noise 0.5); with the index made float64
+// in a copy of the peer's code it is 6e-15 for every stage. Tolerance 1e-7: a stage dropped or
+// mis-weighted, a divided difference over the wrong sigmas (measured: 0.057 with the history read in
+// the wrong order), or the noise scale without r moves points by far more.
+TEST_CASE("er-sde-1/2/3 reproduce ComfyUI's sample_er_sde (max_stage 1-3) from the same start points and draws") {
+    SolverOptions half;
+    half.s_noise = 0.5;
+    const struct {
+        const char* ayslab;
+        SolverOptions options;
+        const char* comfyui;
+        double tolerance;
+    } cases[] = {{"er-sde-1", {}, "er_sde-1", 1e-12},  // stage 1 has no float32 integral
+                 {"er-sde-2", {}, "er_sde-2", 1e-7},
+                 {"er-sde-3", {}, "er_sde-3", 1e-7},
+                 {"er-sde-3", half, "er_sde-3-snoise0.5", 1e-7}};
+    for (const auto& c : cases) {
+        CAPTURE(c.comfyui);
+        const double diff = max_difference(c.ayslab, c.options, std::string("../comfyui/") + c.comfyui);
+        MESSAGE(fmt::format("{} vs ComfyUI {}: {:.3g}", c.ayslab, c.comfyui, diff));
+        CHECK(diff < c.tolerance);
+    }
+    // The stages differ from each other by far more than the tolerance (the comparison can fail).
+    CHECK(max_difference("er-sde-2", {}, "../comfyui/er_sde-3") > 1e-4);
+    CHECK(max_difference("er-sde-3", {}, "../comfyui/er_sde-2") > 1e-4);
+}
+
 TEST_CASE("the Brownian option changes dpmpp-sde (its second draw is correlated with the first)") {
     SolverOptions eta;
     eta.eta = 0.7;

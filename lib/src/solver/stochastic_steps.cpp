@@ -125,6 +125,69 @@ std::size_t Dpmpp2mSdeStep<Heun>::step(std::span<double> x, std::size_t n, doubl
 template class Dpmpp2mSdeStep<false>;
 template class Dpmpp2mSdeStep<true>;
 
+namespace {
+// ComfyUI's default_er_sde_noise_scaler.
+double er_noise_scaler(double v) { return v * (std::exp(std::pow(v, 0.3)) + 10.0); }
+}  // namespace
+
+template <int Stages>
+std::size_t ErSdeStep<Stages>::step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
+                                    const StepContext& ctx) {
+    const std::size_t m = x.size();
+    auto d = this->buffer(0, m), z = this->buffer(1, m);
+    auto& history = this->history_;
+    ctx.denoiser.denoise(x, n, sigma, d);
+    if (sigma_next == 0.0) {
+        std::copy(d.begin(), d.end(), x.begin());
+    } else {
+        const double ls = sigma, lt = sigma_next;  // er_lambda = sigma / alpha = sigma here
+        const double ns_t = er_noise_scaler(lt), r = ns_t / er_noise_scaler(ls);
+        for (std::size_t k = 0; k < m; ++k) x[k] = r * x[k] + (1.0 - r) * d[k];  // stage 1
+        const std::size_t stage = std::min<std::size_t>(Stages, history.size() + 1);
+        if (stage >= 2) {
+            // int_{lt}^{ls} 1/ns and (lambda - ls)/ns, as ComfyUI sums them: 200 left points from lt.
+            constexpr int points = 200;
+            const double dt = lt - ls, width = -dt / points;
+            double s = 0.0, s_u = 0.0;
+            for (int k = 0; k < points; ++k) {
+                const double pos = lt + k * width, scaled = er_noise_scaler(pos);
+                s += 1.0 / scaled;
+                s_u += (pos - ls) / scaled;
+            }
+            s *= width;
+            s_u *= width;
+            const std::size_t last = history.size() - 1;  // History: index size - 1 is the newest
+            const double l1 = history.sigma(last);
+            const auto old = history.values(last);
+            const double c2 = dt + s * ns_t;
+            if (stage >= 3) {
+                const double l2 = history.sigma(last - 1);
+                const auto older = history.values(last - 1);
+                const double c3 = dt * dt / 2.0 + s_u * ns_t;
+                for (std::size_t k = 0; k < m; ++k) {
+                    const double dd = (d[k] - old[k]) / (ls - l1), dd_old = (old[k] - older[k]) / (l1 - l2);
+                    x[k] += c2 * dd;
+                    x[k] += c3 * ((dd - dd_old) / ((ls - l2) / 2.0));
+                }
+            } else {
+                for (std::size_t k = 0; k < m; ++k) x[k] += c2 * ((d[k] - old[k]) / (ls - l1));
+            }
+        }
+        if (this->o_.s_noise > 0.0) {
+            this->noise(ctx, n, 0, z);
+            const double v = lt * lt - ls * ls * r * r;  // ComfyUI: sqrt(...).nan_to_num(0)
+            const double sd = this->o_.s_noise * (v > 0.0 ? std::sqrt(v) : 0.0);
+            for (std::size_t k = 0; k < m; ++k) x[k] += sd * z[k];
+        }
+    }
+    history.push(sigma, d, 2);
+    return 1;
+}
+
+template class ErSdeStep<1>;
+template class ErSdeStep<2>;
+template class ErSdeStep<3>;
+
 std::size_t Dpmpp3mSdeSolver::step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
                                    const StepContext& ctx) {
     const std::size_t m = x.size();

@@ -53,6 +53,17 @@ class Dpmpp2mSdeStep final : public SolverWith<Dpmpp2mSdeStep<Heun>, 2> {
 };
 using Dpmpp2mSdeSolver = Dpmpp2mSdeStep<false>;
 using Dpmpp2mSdeHeunSolver = Dpmpp2mSdeStep<true>;
+// ER-SDE-Solver-1/2/3 (Cui et al. 2023, arXiv:2309.06169) as ComfyUI's sample_er_sde with max_stage
+// = Stages and its default noise scaler x (e^{x^0.3} + 10): an exponential-integrator step in
+// er_lambda = sigma (k-diffusion's x: alpha = 1), corrected by divided differences of the last one or
+// two denoiser outputs, the integrals by ComfyUI's 200-point left Riemann sum.
+template <int Stages>
+class ErSdeStep final : public SolverWith<ErSdeStep<Stages>, 2> {
+  public:
+    using SolverWith<ErSdeStep<Stages>, 2>::SolverWith;
+    std::size_t step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
+                     const StepContext& ctx) override;
+};
 // Langevin correctors at sigma, then Euler-Maruyama: 1 + corrector_steps evaluations per step.
 class PcLangevinSolver final : public SolverWith<PcLangevinSolver, 2> {
   public:
