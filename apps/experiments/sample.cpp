@@ -41,6 +41,13 @@ Result run(const Config& cfg, const RunContext& ctx) {
             throw InputError(fmt::format("{}: start points have dimension {}, the data {}", start, ps.d, d));
         n = ps.n;
         x = std::move(ps.values);
+        // start_units = unit: diffusers' unit-variance latents, which its schedulers scale by
+        // init_noise_sigma = sqrt(sigma_max^2 + 1) (the VP scaling s = 1/sqrt(1 + sigma^2) undone) into
+        // k-diffusion's x at sigma_max, the units ayslab samples in.
+        if (cfg.string("start_units") == "unit") {
+            const double scale = std::sqrt(schedule.sigma_max() * schedule.sigma_max() + 1.0);
+            for (double& v : x) v *= scale;
+        }
     } else {
         x.resize(n * d);
         sample_marginal(*ds.data, schedule.sigma_max(), x, n, cfg.seed(), ctx.threads);
@@ -102,7 +109,12 @@ Experiment sample_experiment() {
         Schema{seed_key()} + shared_keys({"data", "file", "held_out_file", "held_out_fraction", "precision", "solver", "schedule", "schedule_file", "steps",
                                           "sigma_min", "sigma_max", "rho", "process"}) +
             Schema{described(shared_key("particles"), "particles (ignored with start)"),
-                   {"start", KeyType::string, ".npy of start points at sigma_max (n x d); empty: exact p_sigma_max"},
+                   {"start", KeyType::string,
+                    ".npy of start points x_T (n x d), in start_units; empty: exact draws of p_sigma_max"},
+                   {"start_units", KeyType::string,
+                    "units of the start file: sigma (k-diffusion's x = x0 + sigma_max eps, variance ~ sigma_max^2) or "
+                    "unit (diffusers' unit-variance latents: multiplied by sqrt(sigma_max^2 + 1), its init_noise_sigma)",
+                    {}, {}, {"sigma", "unit"}},
                    {"output", KeyType::string, ".npy for the end points (float64); empty: not saved"},
                    {"noise", KeyType::string,
                     ".npy of the stochastic samplers' N(0,1) draws, (steps, n, d) or (steps, draws, n, d); empty: "
