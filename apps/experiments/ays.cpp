@@ -45,7 +45,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const auto model = read_model_denoiser(cfg, *dataset.data, ctx, &r);
     const Denoiser& denoiser = model ? *model : dataset.data->denoiser();
     AysOptions o = read_ays_options(cfg, ctx);
-    set_stop_proxy(o, cfg, *dataset.data, denoiser, ctx);
+    set_stop_proxy(o, cfg, dataset, denoiser, ctx);
     ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
     const auto ays = optimise_ays(*dataset.data, denoiser, start, o, std::ref(progress));
 

@@ -91,8 +91,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
     on.fingerprint = tagged("network");
     oe.fingerprint = tagged("exact");
     // Each optimisation stops on its own denoiser's samples (the paper's early stopping).
-    set_stop_proxy(on, cfg, *ds.data, network, ctx);
-    set_stop_proxy(oe, cfg, *ds.data, exact, ctx);
+    set_stop_proxy(on, cfg, ds, network, ctx);
+    set_stop_proxy(oe, cfg, ds, exact, ctx);
     const auto ays_net = optimise_ays(*ds.data, network, start, on);
     const auto ays_exact = optimise_ays(*ds.data, exact, start, oe);
     report_max_sweeps(ays_net, on, r, "ays_network_stopped_at_max_sweeps", "AYS(network)");

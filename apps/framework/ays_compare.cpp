@@ -12,13 +12,15 @@
 #include "ayslab/solver/registry.hpp"
 #include "evaluate.hpp"
 #include "schedule_format.hpp"
+#include "stop_proxy.hpp"
 
 namespace ayslab::app {
 
 Schema ays_compare_keys() {
     return shared_keys({"process", "steps", "sigma_min", "sigma_max", "samplers", "eval_particles", "eval_seeds",
                         "projections", "precision", "data_shards", "subdivisions", "refine", "samples", "validation_samples",
-                        "golden_iterations", "max_sweeps", "patience"});
+                        "golden_iterations", "max_sweeps", "patience", "min_improvement", "stop_on", "stop_sampler",
+                        "stop_particles", "klub_c"});
 }
 
 void ays_compare(const Dataset& dataset, const Config& cfg, const RunContext& ctx, Result& r) {
@@ -26,6 +28,7 @@ void ays_compare(const Dataset& dataset, const Config& cfg, const RunContext& ct
     const auto process = make_process(cfg.string("process"));
     AysOptions o = read_ays_options(cfg, ctx);
     if (!ctx.checkpoint.empty()) o.checkpoint = ctx.checkpoint.string() + "." + dataset.name;
+    set_stop_proxy(o, cfg, dataset, dataset.data->denoiser(), ctx);
     ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
     const auto ays = optimise_ays(
         *dataset.data, dataset.data->denoiser(), karras(static_cast<std::size_t>(cfg.integer("steps")), lo, hi), o, std::ref(progress));
@@ -124,7 +127,7 @@ void ays_compare(const Dataset& dataset, const Config& cfg, const RunContext& ct
         }
         // Claim: AYS lowers the KLUB it optimises, measured on fresh draws (not the optimiser's own
         // validation draws): EDM rho=7's KLUB minus AYS's exceeds 2 combined SE.
-        const KlubMonteCarlo fresh{o.validation_samples, cfg.seed() + 7919, 0.0, ctx.threads};
+        const KlubMonteCarlo fresh{o.validation_samples, cfg.seed() + 7919, o.proposal_variance, ctx.threads};
         const auto k_ays = klub_schedule_mc(*dataset.data, dataset.data->denoiser(), stage.schedule, fresh);
         const auto k_karras = klub_schedule_mc(*dataset.data, dataset.data->denoiser(), schedules[1].second, fresh);
         out[std::to_string(n)]["fresh_klub"] = {{"ays", k_ays.value},

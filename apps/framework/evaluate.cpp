@@ -128,7 +128,8 @@ void report_max_sweeps(const AysResult& ays, const AysOptions& o, Result& result
             steps.push_back(n);
             result.line(fmt::format("note: the {}-step {} stage stopped at max_sweeps = {} (the budget) while its "
                                     "{} was still improving; kept sweep {}; more sweeps (--set max_sweeps=...) may help",
-                                    n, label, o.max_sweeps, o.quality ? "stop proxy" : "KLUB", kept));
+                                    n, label, o.max_sweeps,
+                                    o.quality ? "stop proxy (" + o.quality_name + ")" : std::string("KLUB"), kept));
         } else {
             result.line(fmt::format("{}-step {} stage: stopped after sweep {}: its {} did not improve for {} sweeps; "
                                     "kept sweep {} (the best {})",

@@ -98,8 +98,9 @@ Schema make_table() {
         {"stop_on", KeyType::string,
          "what ends an AYS stage and picks its schedule: nll (the paper's early stopping: the NLL of stop_sampler's "
          "samples under the data's density), teacher (their distance to a 256-step Heun solution) or klub (the "
-         "validation KLUB)",
-         {}, {}, {"nll", "teacher", "klub"}},
+         "validation KLUB); sliced_w2 (their sliced W2 to the held-out rows: for point sets, whose exact density "
+         "rewards memorisation)",
+         {}, {}, {"nll", "sliced_w2", "teacher", "klub"}},
         {"stop_sampler", KeyType::string, "the sampler whose samples the stop proxy judges", {}, {}, solver_names()},
         {"stop_particles", KeyType::integer, "fixed x_T draws of the stop proxy", 10, 1e7},
         {"klub_c", KeyType::number,

@@ -27,8 +27,9 @@ KlubEstimate estimate(std::span<const double> values) {
 }
 }  // namespace
 
-void set_stop_proxy(AysOptions& o, const Config& cfg, const Data& data, const Denoiser& denoiser,
+void set_stop_proxy(AysOptions& o, const Config& cfg, const Dataset& dataset, const Denoiser& denoiser,
                     const RunContext& ctx) {
+    const Data& data = *dataset.data;
     if (!cfg.json().contains("stop_on")) return;
     const std::string kind = cfg.string("stop_on");
     if (kind == "klub") return;
@@ -51,7 +52,22 @@ void set_stop_proxy(AysOptions& o, const Config& cfg, const Data& data, const De
         o.quality_name = fmt::format("nll of {} on {} fixed draws", sampler, n);
         return;
     }
-    if (kind != "teacher") throw InputError(fmt::format("stop_on = '{}': use klub, nll or teacher", kind));
+    if (kind == "sliced_w2") {
+        if (dataset.held_out.n == 0)
+            throw InputError("stop_on = sliced_w2 needs held-out rows (held_out_file or held_out_fraction for "
+                             "data=file); use stop_on = nll or teacher");
+        const std::size_t projections = 128;
+        o.quality = [&dataset, run, n, d, seed, projections](const Schedule& s) {
+            const auto x = run(s);
+            return KlubEstimate{sliced_wasserstein2(x, n, dataset.held_out.values, dataset.held_out.n, d, projections,
+                                                    seed),
+                                0.0};
+        };
+        o.quality_name = fmt::format("sliced W2 of {} to the held-out rows, {} fixed draws", sampler, n);
+        return;
+    }
+    if (kind != "teacher")
+        throw InputError(fmt::format("stop_on = '{}': use klub, nll, sliced_w2 or teacher", kind));
     if (solver->stochastic())
         throw InputError(fmt::format("stop_on = teacher needs a deterministic stop_sampler ('{}' draws noise: "
                                      "its end points are not a function of x_T); use stop_on = nll",

@@ -13,11 +13,13 @@ namespace ayslab::app {
 //   stop_on = klub     no proxy: stages stop and choose on the validation KLUB (the former rule);
 //   stop_on = nll      mean -log p_{sigma_min}(x) of stop_sampler's end points under the data's exact
 //                      density (stop_particles draws of x_T, the same for every schedule);
+//   stop_on = sliced_w2  sliced W2 of stop_sampler's end points to the held-out rows (point sets with a
+//                      held-out set: the NLL of a point set's exact density rewards memorisation);
 //   stop_on = teacher  mean squared distance of stop_sampler's end points to a fine-step solution
 //                      (Heun, 256 EDM rho=7 steps over the same sigma range) from the same x_T — for
 //                      a denoiser whose data has no useful density; stop_sampler must be deterministic.
 // Without the keys (experiments that do not take them), o is left as it is.
-void set_stop_proxy(AysOptions& o, const Config& config, const Data& data, const Denoiser& denoiser,
+void set_stop_proxy(AysOptions& o, const Config& config, const Dataset& dataset, const Denoiser& denoiser,
                     const RunContext& context);
 
 }  // namespace ayslab::app
