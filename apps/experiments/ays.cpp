@@ -10,6 +10,7 @@
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/schedule_factory.hpp"
 #include "ayslab/solver/registry.hpp"
+#include "ayslab/streams.hpp"
 #include "keys.hpp"
 #include "evaluate.hpp"
 #include "list.hpp"
@@ -68,7 +69,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
     // Compare with EDM rho=7 at the final step count: KLUB on common draws, samples over seeds.
     const Schedule baseline =
         karras(best.steps(), cfg.number("sigma_min"), cfg.number("sigma_max"), cfg.number("rho"));
-    const KlubMonteCarlo mc{o.validation_samples, cfg.seed() + 991, o.proposal_variance, ctx.threads};
+    const KlubMonteCarlo mc{o.validation_samples, streams::ays_final_klub(cfg.seed()), o.proposal_variance, ctx.threads};
     const std::pair<std::string, const Schedule*> compared[] = {{"ays", &best}, {"karras", &baseline}};
     const EvaluationOptions eo = read_evaluation(cfg, ctx);
     r.line(fmt::format("AYS on {} ({} steps, started from {}), process {}, denoiser {}", dataset.name, best.steps(),

@@ -68,17 +68,7 @@ Run run_sampler(const DiagonalGaussian& data, const Solver& solver, const Schedu
 
 // The exact mean and covariance of the data (sigma = 0): closed form for Gaussians and mixtures.
 void exact_moments(const Data& data, std::vector<double>& mean, std::vector<double>& cov) {
-    const std::size_t d = data.dim();
-    if (const auto* g = dynamic_cast<const DiagonalGaussian*>(&data)) {
-        mean = g->mean();
-        cov.assign(d * d, 0.0);
-        for (std::size_t a = 0; a < d; ++a) cov[a * d + a] = g->variance()[a];
-        return;
-    }
-    if (const auto* m = dynamic_cast<const GaussianMixture*>(&data)) {
-        m->moments(mean, cov);
-        return;
-    }
+    if (data.moments(mean, cov)) return;
     throw InputError("key 'moment_data': a data set with closed-form moments is needed (gaussian, mixture, ring8)");
 }
 

@@ -21,6 +21,7 @@
 #include "ayslab/stats.hpp"
 #include "ayslab/rng.hpp"
 #include "ayslab/solver/registry.hpp"
+#include "ayslab/streams.hpp"
 #include "evaluate.hpp"
 #include "gaussian_spectrum.hpp"
 #include "keys.hpp"
@@ -99,7 +100,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
         p.seed = cfg.seed();
         p.threads = ctx.threads;
         const Teacher teacher = make_teacher(p, particles, teacher_steps, cfg.seed());
-        const Teacher fresh_teacher = make_teacher(p, particles, teacher_steps, cfg.seed() + 104729);
+        const Teacher fresh_teacher = make_teacher(p, particles, teacher_steps, streams::league_teacher(cfg.seed()));
         GridKlub klub(p, cfg.seed());
         auto& out = r.values[problem_name];
         out["dim"] = data.dim();
@@ -154,7 +155,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
             m.insert_or_assign("ays", Entry{ays.stages.back().schedule,
                         sweeps * ((steps - 1) * (o.golden_iterations + 2) * 2 * o.samples + o.validation_samples * steps) * 2,
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()});
-            const auto watson = optimise_watson(p, cfg.seed() + 31);
+            const auto watson = optimise_watson(p, streams::watson_draws(cfg.seed()));
             m.insert_or_assign("watson", Entry{watson.schedule, watson.evaluations, watson.seconds});
             const auto dp = optimise_ays_dp(p, klub);
             m.insert_or_assign("ays-dp", Entry{dp.schedule, dp.evaluations, dp.seconds});
@@ -186,7 +187,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
             // AYS-DP's own objective on fresh draws: below EDM rho=7's beyond n_se combined SE (with one
             // step both are sigma_max -> sigma_min: no claim to make).
             if (!exact && steps > 1) {
-                const KlubMonteCarlo fresh{2 * p.klub_samples, cfg.seed() + 7919, 0.0, ctx.threads};
+                const KlubMonteCarlo fresh{2 * p.klub_samples, streams::fresh_klub(cfg.seed()), 0.0, ctx.threads};
                 const auto k_dp = klub_schedule_mc(data, denoiser, dp.schedule, fresh);
                 const auto k_start = klub_schedule_mc(data, denoiser, start, fresh);
                 r.check({fmt::format("{} {} steps: AYS-DP KLUB below EDM rho=7's on fresh draws by > {} SE",
@@ -236,7 +237,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
                                                     log_uniform(steps, lo, hi)};
                     for (std::uint64_t k = 0; k < 5; ++k) {
                         std::vector<double> u(steps - 1);
-                        fill_uniform({cfg.seed(), static_cast<std::uint64_t>(Stream::user), steps, k}, u);
+                        fill_uniform({cfg.seed(), streams::league_starts, steps, k}, u);
                         std::sort(u.begin(), u.end(), std::greater<>());
                         std::vector<double> v = {hi};
                         for (double x : u) v.push_back(lo * std::pow(hi / lo, x));

@@ -13,6 +13,7 @@
 #include "ayslab/sampler.hpp"
 #include "ayslab/schedule_factory.hpp"
 #include "ayslab/solver/registry.hpp"
+#include "ayslab/streams.hpp"
 #include "evaluate.hpp"
 #include "keys.hpp"
 #include "list.hpp"
@@ -87,7 +88,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
     }
     if (ds.held_out.n > 0) {
         const double w =
-            sliced_wasserstein2(x, n, ds.held_out.values, ds.held_out.n, d, 128, cfg.seed() + 77);
+            sliced_wasserstein2(x, n, ds.held_out.values, ds.held_out.n, d, 128, streams::sliced_w2_projections(cfg.seed()));
         r.values["sliced_w2"] = w;
         r.line(fmt::format("sliced W2 to held-out data: {:.5g}", w));
     }

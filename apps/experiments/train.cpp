@@ -13,6 +13,7 @@
 #include "ayslab/rng.hpp"
 #include "ayslab/stats.hpp"
 #include "ayslab/train.hpp"
+#include "ayslab/streams.hpp"
 #include "keys.hpp"
 #include "list.hpp"
 
@@ -31,7 +32,7 @@ BandError band_error(const Data& data, const Denoiser& net, const Denoiser& untr
     const std::size_t d = data.dim();
     std::vector<double> x0(n * d), eps(n * d), x(n * d), a(n * d), b(n * d), c(n * d), sig(n), u(n);
     data.sample(n, seed, std::uint64_t{1} << 50, x0);
-    const auto stream = static_cast<std::uint64_t>(Stream::user) + 42;
+    const auto stream = streams::train_bands;
     fill_normal_flat(seed, stream, 0, 0, eps);
     for (std::size_t i = 0; i < n; ++i) {
         fill_uniform({seed, stream, i, 1}, {&u[i], 1});
@@ -129,7 +130,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
                        "irreducible"));
     for (std::size_t k = 0; k + 1 < edges.size(); ++k) {
         const double a = edges[k], b = edges[k + 1];
-        const auto e = band_error(*ds.data, net, untrained, a, b, n, cfg.seed() + 1);
+        const auto e = band_error(*ds.data, net, untrained, a, b, n, streams::train_band_error(cfg.seed()));
         const std::string at = fmt::format("sigma in [{}, {}]", a, b);
         r.values["bands"][at] = {{"excess", e.excess.mean()},
                                  {"excess_se", e.excess.se_mean()},

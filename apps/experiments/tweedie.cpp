@@ -13,6 +13,7 @@
 #include "ayslab/parallel.hpp"
 #include "ayslab/rng.hpp"
 #include "ayslab/stats.hpp"
+#include "ayslab/streams.hpp"
 #include "keys.hpp"
 #include "list.hpp"
 
@@ -44,7 +45,7 @@ void run_one(const std::string& label, const Data& data, double sigma, const Con
     double mean = 0.0;
     {
         std::vector<double> tmp(4096);
-        data.sample(tmp.size(), cfg.seed() + 7777, 0, tmp);
+        data.sample(tmp.size(), streams::tweedie_draws(cfg.seed()), 0, tmp);
         for (double v : tmp) mean += v / static_cast<double>(tmp.size());
     }
     const double sd = std::sqrt(data.data_variance() + sigma * sigma);

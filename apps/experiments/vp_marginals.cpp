@@ -16,6 +16,7 @@
 #include "ayslab/parallel.hpp"
 #include "ayslab/rng.hpp"
 #include "ayslab/stats.hpp"
+#include "ayslab/streams.hpp"
 #include "keys.hpp"
 #include "list.hpp"
 
@@ -90,7 +91,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
             // gives variance c^2 + sigma(t)^2 - sigma_min^2). VP / sub-VP have sigma(0) = 0: unchanged.
             if (const double s0 = process->sigma(0.0); s0 > 0.0) {
                 std::vector<double> z(per_batch);
-                fill_normal_flat(cfg.seed(), static_cast<std::uint64_t>(Stream::user) + 7, 0, first, z);
+                fill_normal_flat(cfg.seed(), streams::vp_marginal_noise, 0, first, z);
                 for (std::size_t i = 0; i < per_batch; ++i) x0[i] += s0 * z[i];
             }
             const ForwardSdeRun runs[] = {{1, fine}, {2, coarse}};

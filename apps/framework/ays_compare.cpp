@@ -10,6 +10,7 @@
 #include "ayslab/optimise/ays.hpp"
 #include "ayslab/schedule_factory.hpp"
 #include "ayslab/solver/registry.hpp"
+#include "ayslab/streams.hpp"
 #include "evaluate.hpp"
 #include "schedule_format.hpp"
 #include "stop_proxy.hpp"
@@ -96,25 +97,9 @@ void ays_compare(const Dataset& dataset, const Config& cfg, const RunContext& ct
         if (out.contains("samples") && out["samples"].contains("ays") && !out["samples"].contains("ground_truth")) {
             const std::size_t d = dataset.data->dim();
             const auto ays_rows = out["samples"]["ays"].get<std::vector<double>>();
-            const auto* points = dynamic_cast<const EmpiricalData*>(dataset.data.get());
-            if (has_nearest && points) {
-                const auto& p = points->points();
-                const std::size_t m = p.size() / d;
-                std::vector<double> nearest;
-                for (std::size_t i = 0; i * d < ays_rows.size(); ++i) {
-                    std::size_t best = 0;
-                    double best_d2 = INFINITY;
-                    for (std::size_t j = 0; j < m; ++j) {
-                        double d2 = 0.0;
-                        for (std::size_t k = 0; k < d; ++k) {
-                            const double e = ays_rows[i * d + k] - p[j * d + k];
-                            d2 += e * e;
-                        }
-                        if (d2 < best_d2) best_d2 = d2, best = j;
-                    }
-                    nearest.insert(nearest.end(), p.begin() + static_cast<std::ptrdiff_t>(best * d),
-                                   p.begin() + static_cast<std::ptrdiff_t>((best + 1) * d));
-                }
+            const NearestPoint* points = dataset.data->nearest_points();
+            std::vector<double> nearest(ays_rows.size());
+            if (has_nearest && points && points->nearest_rows(ays_rows, ays_rows.size() / d, nearest)) {
                 out["samples"]["ground_truth"] = "nearest training image to each AYS sample";
                 out["samples"]["nearest_training_to_ays"] = nearest;
             } else if (!has_nearest) {
@@ -127,7 +112,7 @@ void ays_compare(const Dataset& dataset, const Config& cfg, const RunContext& ct
         }
         // Claim: AYS lowers the KLUB it optimises, measured on fresh draws (not the optimiser's own
         // validation draws): EDM rho=7's KLUB minus AYS's exceeds 2 combined SE.
-        const KlubMonteCarlo fresh{o.validation_samples, cfg.seed() + 7919, o.proposal_variance, ctx.threads};
+        const KlubMonteCarlo fresh{o.validation_samples, streams::fresh_klub(cfg.seed()), o.proposal_variance, ctx.threads};
         const auto k_ays = klub_schedule_mc(*dataset.data, dataset.data->denoiser(), stage.schedule, fresh);
         const auto k_karras = klub_schedule_mc(*dataset.data, dataset.data->denoiser(), schedules[1].second, fresh);
         out[std::to_string(n)]["fresh_klub"] = {{"ays", k_ays.value},

@@ -11,6 +11,7 @@
 #include "ayslab/error.hpp"
 #include "ayslab/metrics.hpp"
 #include "ayslab/sampler.hpp"
+#include "ayslab/streams.hpp"
 
 namespace ayslab::app {
 
@@ -52,7 +53,7 @@ SampleQuality evaluate_samples(const Dataset& dataset, const Denoiser& denoiser,
     SampleQuality q;
     std::vector<double> x(n * d);
     for (std::size_t s = 0; s < o.seeds; ++s) {
-        const std::uint64_t seed = o.seed * 1000003ULL + s;
+        const std::uint64_t seed = streams::evaluation_seed(o.seed, s);
         sample_marginal(data, schedule.sigma_max(), x, n, seed, o.threads);
         sample(denoiser, solver, schedule, x, n, {seed, o.threads, 64});
         if (s == 0 && o.keep > 0) q.first_samples.assign(x.begin(), x.begin() + std::min(o.keep, n) * d);
@@ -66,7 +67,7 @@ SampleQuality evaluate_samples(const Dataset& dataset, const Denoiser& denoiser,
         q.nll_median.add(nll_median);
         if (dataset.held_out.n > 0) {
             const double w = sliced_wasserstein2(x, n, dataset.held_out.values, dataset.held_out.n, d,
-                                                 o.projections, o.seed + 77);
+                                                 o.projections, streams::sliced_w2_projections(o.seed));
             if (s == 0) q.sw2 = Moments(w);
             q.sw2.add(w);
             q.sw2_per_seed.push_back(w);

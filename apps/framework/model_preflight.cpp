@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "ayslab/error.hpp"
+#include "ayslab/streams.hpp"
 
 namespace ayslab::app {
 
@@ -22,7 +23,7 @@ PreflightOptions preflight_options(const Config& cfg) {
     if (cfg.json().contains("sigma_max")) o.sigma_max = cfg.number("sigma_max");
     if (cfg.json().contains("sigma_bands")) o.bands = static_cast<std::size_t>(cfg.integer("sigma_bands"));
     if (cfg.json().contains("band_draws")) o.draws = static_cast<std::size_t>(cfg.integer("band_draws"));
-    o.seed = cfg.seed() + 0x5EED;
+    o.seed = streams::preflight(cfg.seed());
     return o;
 }
 

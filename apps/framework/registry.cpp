@@ -163,8 +163,13 @@ nlohmann::json defaults_that_follow(const Config& merged, const nlohmann::json& 
     const auto& m = merged.json();
     if (m.contains("schedule") && merged.string("schedule") == "file" && m.contains("schedule_file") &&
         !merged.string("schedule_file").empty() && m.contains("steps") && !given.contains("steps")) {
-        const auto own = static_cast<std::int64_t>(read_schedule_file(merged.string("schedule_file")).steps());
-        if (merged.integer("steps") != own) moved["steps"] = own;
+        // A file that cannot be read leaves the default alone: the run reports it where it reads it
+        // (after the checks that come first, e.g. denoise < 1 with a file).
+        try {
+            const auto own = static_cast<std::int64_t>(read_schedule_file(merged.string("schedule_file")).steps());
+            if (merged.integer("steps") != own) moved["steps"] = own;
+        } catch (const InputError&) {
+        }
     }
     // likelihood: a model runs in float32, where the ODE tolerance's default 1e-10 never finishes (300 s
     // for one point measured) and buys nothing; 1e-6 is as accurate as float32 allows (6 s).

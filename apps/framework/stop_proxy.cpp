@@ -11,13 +11,11 @@
 #include "ayslab/sampler.hpp"
 #include "ayslab/solver/registry.hpp"
 #include "ayslab/stats.hpp"
+#include "ayslab/streams.hpp"
 
 namespace ayslab::app {
 
 namespace {
-// The proxy's x_T draws and step noise: one fixed stream per run seed, apart from the evaluation's
-// seeds (seed * 1000003 + s) and the KLUB's.
-constexpr std::uint64_t stop_proxy_stream = 0x570b'0000'0000'0000ULL;
 constexpr std::size_t teacher_steps = 256;
 constexpr std::size_t chunk = 64;  // as the evaluation samples (dpm-adaptive depends on it)
 
@@ -36,7 +34,7 @@ void set_stop_proxy(AysOptions& o, const Config& cfg, const Dataset& dataset, co
     const std::string sampler = cfg.string("stop_sampler");
     std::shared_ptr<const Solver> solver = make_solver(sampler);
     const std::size_t n = static_cast<std::size_t>(cfg.integer("stop_particles")), d = data.dim();
-    const std::uint64_t seed = cfg.seed() ^ stop_proxy_stream;
+    const std::uint64_t seed = streams::stop_proxy(cfg.seed());
     const std::size_t threads = ctx.threads;
     auto run = [&data, &denoiser, solver, n, d, seed, threads](const Schedule& s) {
         std::vector<double> x(n * d);

@@ -64,7 +64,10 @@ std::size_t parse_threads(const std::string& text) {
     return static_cast<std::size_t>(v);
 }
 
-constexpr int exit_check_failed = 1, exit_bad_input = 2, exit_numerical = 3;
+// Exit codes (README, "Exit codes"): 0 every check passed, 1 a check failed (the result is written),
+// 2 bad input (one line, no result file), 3 numerical breakdown (no result file), 4 an internal error,
+// 128 + signal (130 SIGINT, 143 SIGTERM) when interrupted before the result file is in place.
+constexpr int exit_check_failed = 1, exit_bad_input = 2, exit_numerical = 3, exit_internal = 4;
 
 void print_list() {
     for (const auto& e : experiments()) fmt::print("{:<18} {}\n", e.name, e.summary);
@@ -139,7 +142,8 @@ Prepared prepare(int argc, char** argv) {
             std::cout << options << "\nexperiments:\n";
             print_list();
             fmt::print(
-                "\nexit codes: 0 checks passed, 1 a check failed, 2 bad input, 3 numerical breakdown\n");
+                "\nexit codes: 0 checks passed, 1 a check failed, 2 bad input, 3 numerical breakdown, 4 internal "
+                "error, 130/143 interrupted (SIGINT/SIGTERM)\n");
             done.early_exit = 0;
         return done;
         }
@@ -346,6 +350,6 @@ int main(int argc, char** argv) {
     } catch (const std::exception& e) {
         report("run-experiment: internal error (please report it with the command that caused it): {}\n",
                one_line(e.what()));
-        return 4;
+        return exit_internal;
     }
 }

@@ -12,6 +12,7 @@
 #include "ayslab/error.hpp"
 #include "ayslab/parallel.hpp"
 #include "ayslab/rng.hpp"
+#include "ayslab/streams.hpp"
 
 namespace ayslab {
 
@@ -180,7 +181,7 @@ LossEstimate estimate_loss(const DenoisingLoss& loss, const Data& data, const De
     const bool quadratic = loss.reduction() != Reduction::mean_abs;
     // Per chunk: loss, excess, difference (Moments are trivially copyable: shared between ranks).
     std::vector<Moments> parts(4 * chunks);
-    const auto stream = static_cast<std::uint64_t>(Stream::user) + 17;
+    const auto stream = streams::loss_draws;
     // Sharded data must be drawn collectively even when the denoiser is not.
     const Denoiser& callee = data.denoiser().collective() ? data.denoiser() : denoiser;
     cluster::distributed_for_calling(callee, chunks, threads, std::span(parts), 4, [&](std::size_t c) {

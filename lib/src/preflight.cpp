@@ -5,6 +5,7 @@
 
 #include "ayslab/error.hpp"
 #include "ayslab/rng.hpp"
+#include "ayslab/streams.hpp"
 
 namespace ayslab {
 
@@ -34,7 +35,7 @@ PreflightReport preflight(const Data& data, const Denoiser& model, const Preflig
         PreflightBand band;
         band.lo = std::exp(l0 + (l1 - l0) * static_cast<double>(b) / static_cast<double>(o.bands));
         band.hi = std::exp(l0 + (l1 - l0) * static_cast<double>(b + 1) / static_cast<double>(o.bands));
-        const std::uint64_t stream = static_cast<std::uint64_t>(Stream::user) + 50;
+        const std::uint64_t stream = streams::preflight_draws;
         data.sample(n, o.seed, b * n, x0);
         fill_normal_flat(o.seed, stream, b, 0, eps);
         fill_uniform({o.seed, stream, b, 1}, u);

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "ayslab/error.hpp"
@@ -14,80 +15,127 @@
 
 namespace ayslab {
 
-std::vector<std::string> schedule_kinds() {
-    return {"karras",          "karras-kdiffusion", "loguniform", "uniform-t", "arctan",     "ays-sd15",
-            "ays-sdxl",        "ays-svd",           "ays-sd15-sigmas", "ays-sdxl-sigmas", "gits-sd15", "kl-optimal",
-            "oss-flux",        "oss-chroma",        "file"};
-}
-
 namespace {
-Schedule make_full_schedule(std::string_view kind, const ScheduleSpec& spec);
 
 // The last `steps` steps (steps + 1 values) of a schedule.
 Schedule tail(const Schedule& s, std::size_t steps) {
     const auto& v = s.sigmas();
     return Schedule(std::vector<double>(v.end() - static_cast<std::ptrdiff_t>(steps + 1), v.end()));
 }
+
+// A schedule family: the whole schedule for spec (denoise = 1), and — for the published tables —
+// the peer's own rule for denoise < 1 (empty: ComfyUI's BasicScheduler rule, make_schedule below).
+struct ScheduleKind {
+    std::string name;
+    std::function<Schedule(const ScheduleSpec&)> full;
+    std::function<Schedule(const ScheduleSpec&)> partial{};
+};
+
+// k-diffusion's get_sigmas_karras(n): n sigmas rho-spaced from sigma_max to sigma_min, then 0 — n
+// steps, the last from sigma_min to the clean sample.
+Schedule karras_kdiffusion(const ScheduleSpec& spec) {
+    std::vector<double> v = {spec.sigma_max};
+    if (spec.steps > 1) {
+        const auto k = karras(spec.steps - 1, spec.sigma_min, spec.sigma_max, spec.rho);
+        v.assign(k.sigmas().begin(), k.sigmas().end());
+    }
+    v.push_back(0.0);
+    return Schedule(std::move(v));
+}
+
+// ComfyUI's kl_optimal scheduler (comfy/samplers.py, from A1111 PR 15608): `steps` sigmas with
+// arctan(sigma) equally spaced from sigma_max to sigma_min — the arctan schedule with c = 1 — then 0.
+Schedule kl_optimal(const ScheduleSpec& spec) {
+    if (spec.steps < 2) throw InputError("kl-optimal needs at least 2 steps (ComfyUI divides by steps - 1)");
+    const auto a = arctan_optimal(spec.steps - 1, spec.sigma_min, spec.sigma_max, 1.0);
+    std::vector<double> v(a.sigmas().begin(), a.sigmas().end());
+    v.push_back(0.0);
+    return Schedule(std::move(v));
+}
+
+ScheduleKind published_kind(const char* name, PublishedAys model) {
+    return {name, [model](const ScheduleSpec& s) { return published_ays_schedule(model, s.steps); },
+            [model](const ScheduleSpec& s) { return published_ays_schedule(model, s.steps, s.denoise); }};
+}
+ScheduleKind published_page_kind(const char* name, PublishedAys model) {
+    return {name, [model](const ScheduleSpec& s) { return published_ays_page_schedule(model, s.steps); },
+            [model](const ScheduleSpec& s) { return published_ays_page_schedule(model, s.steps, s.denoise); }};
+}
+ScheduleKind oss_kind(const char* name, const char* model) {
+    return {name, [model](const ScheduleSpec& s) { return comfyui_oss_schedule(model, s.steps); },
+            [model](const ScheduleSpec& s) { return comfyui_oss_schedule(model, s.steps, s.denoise); }};
+}
+
+// The schedule families, one line each; every list of kinds is read from here.
+const std::vector<ScheduleKind>& kinds() {
+    static const std::vector<ScheduleKind> table = {
+        {"karras", [](const ScheduleSpec& s) { return karras(s.steps, s.sigma_min, s.sigma_max, s.rho); }},
+        {"karras-kdiffusion", karras_kdiffusion},
+        {"loguniform", [](const ScheduleSpec& s) { return log_uniform(s.steps, s.sigma_min, s.sigma_max); }},
+        {"uniform-t",
+         [](const ScheduleSpec& s) {
+             if (!s.process) throw InputError("uniform-t schedule needs a process");
+             return uniform_t(s.steps, s.sigma_min, s.sigma_max, *s.process);
+         }},
+        {"arctan", [](const ScheduleSpec& s) { return arctan_optimal(s.steps, s.sigma_min, s.sigma_max, s.c); }},
+        published_kind("ays-sd15", PublishedAys::sd15),
+        published_kind("ays-sdxl", PublishedAys::sdxl),
+        published_kind("ays-svd", PublishedAys::svd),
+        published_page_kind("ays-sd15-sigmas", PublishedAys::sd15),
+        published_page_kind("ays-sdxl-sigmas", PublishedAys::sdxl),
+        {"gits-sd15", [](const ScheduleSpec& s) { return comfyui_gits_schedule(s.steps); },
+         [](const ScheduleSpec& s) { return comfyui_gits_schedule(s.steps, s.denoise); }},
+        {"kl-optimal", kl_optimal},
+        oss_kind("oss-flux", "flux"),
+        oss_kind("oss-chroma", "chroma"),
+        {"file", [](const ScheduleSpec& s) { return resample_loglinear(read_schedule_file(s.file), s.steps); },
+         [](const ScheduleSpec&) -> Schedule {
+             throw InputError("denoise < 1 does not apply to a schedule file (cut the file instead)");
+         }},
+    };
+    return table;
+}
+
+const ScheduleKind& find_kind(std::string_view name) {
+    for (const auto& k : kinds())
+        if (k.name == name) return k;
+    throw InputError(fmt::format("unknown schedule kind '{}' (known: {})", name, fmt::join(schedule_kinds(), ", ")));
+}
+
 }  // namespace
 
-Schedule make_schedule(std::string_view kind, const ScheduleSpec& spec) {
+std::vector<std::string> schedule_kinds() {
+    std::vector<std::string> names;
+    for (const auto& k : kinds()) names.push_back(k.name);
+    return names;
+}
+
+Schedule make_schedule(std::string_view name, const ScheduleSpec& spec) {
     if (!(spec.denoise > 0.0 && spec.denoise <= 1.0))
         throw InputError(fmt::format("denoise = {} must be in (0, 1]", spec.denoise));
-    if (spec.denoise == 1.0) return make_full_schedule(kind, spec);
-    if (kind == "file") throw InputError("denoise < 1 does not apply to a schedule file (cut the file instead)");
-    if (kind.starts_with("ays-") && kind.ends_with("-sigmas"))
-        return published_ays_page_schedule(parse_published_ays(kind.substr(4, kind.size() - 4 - 7)), spec.steps,
-                                           spec.denoise);
-    if (kind.starts_with("ays-"))
-        return published_ays_schedule(parse_published_ays(kind.substr(4)), spec.steps, spec.denoise);
-    if (kind == "gits-sd15") return comfyui_gits_schedule(spec.steps, spec.denoise);
-    if (kind.starts_with("oss-")) return comfyui_oss_schedule(kind.substr(4), spec.steps, spec.denoise);
+    const ScheduleKind& kind = find_kind(name);
+    if (spec.denoise == 1.0) return kind.full(spec);
+    if (kind.partial) return kind.partial(spec);
     // ComfyUI's BasicScheduler: a schedule of int(steps / denoise) steps, of which the last `steps` run.
     ScheduleSpec longer = spec;
     longer.steps = static_cast<std::size_t>(std::floor(static_cast<double>(spec.steps) / spec.denoise));
-    return tail(make_full_schedule(kind, longer), spec.steps);
+    return tail(kind.full(longer), spec.steps);
 }
 
-namespace {
-Schedule make_full_schedule(std::string_view kind, const ScheduleSpec& spec) {
-    if (kind == "karras") return karras(spec.steps, spec.sigma_min, spec.sigma_max, spec.rho);
-    // k-diffusion's get_sigmas_karras(n): n sigmas rho-spaced from sigma_max to sigma_min, then 0 —
-    // n steps, the last from sigma_min to the clean sample.
-    if (kind == "karras-kdiffusion") {
-        std::vector<double> v = {spec.sigma_max};
-        if (spec.steps > 1) {
-            const auto k = karras(spec.steps - 1, spec.sigma_min, spec.sigma_max, spec.rho);
-            v.assign(k.sigmas().begin(), k.sigmas().end());
-        }
-        v.push_back(0.0);
-        return Schedule(std::move(v));
-    }
-    // ComfyUI's kl_optimal scheduler (comfy/samplers.py, from A1111 PR 15608): `steps` sigmas with
-    // arctan(sigma) equally spaced from sigma_max to sigma_min — the arctan schedule with c = 1 — then 0.
-    if (kind == "kl-optimal") {
-        if (spec.steps < 2) throw InputError("kl-optimal needs at least 2 steps (ComfyUI divides by steps - 1)");
-        const auto a = arctan_optimal(spec.steps - 1, spec.sigma_min, spec.sigma_max, 1.0);
-        std::vector<double> v(a.sigmas().begin(), a.sigmas().end());
-        v.push_back(0.0);
-        return Schedule(std::move(v));
-    }
-    if (kind == "loguniform") return log_uniform(spec.steps, spec.sigma_min, spec.sigma_max);
-    if (kind == "uniform-t") {
-        if (!spec.process) throw InputError("uniform-t schedule needs a process");
-        return uniform_t(spec.steps, spec.sigma_min, spec.sigma_max, *spec.process);
-    }
-    if (kind == "arctan") return arctan_optimal(spec.steps, spec.sigma_min, spec.sigma_max, spec.c);
-    if (kind.starts_with("ays-") && kind.ends_with("-sigmas"))
-        return published_ays_page_schedule(parse_published_ays(kind.substr(4, kind.size() - 4 - 7)), spec.steps);
-    if (kind.starts_with("ays-"))
-        return published_ays_schedule(parse_published_ays(kind.substr(4)), spec.steps);
-    if (kind == "gits-sd15") return comfyui_gits_schedule(spec.steps);
-    if (kind.starts_with("oss-")) return comfyui_oss_schedule(kind.substr(4), spec.steps);
-    if (kind == "file") return resample_loglinear(read_schedule_file(spec.file), spec.steps);
-    throw InputError(
-        fmt::format("unknown schedule kind '{}' (known: {})", kind, fmt::join(schedule_kinds(), ", ")));
+Schedule resample_loglinear(const Schedule& schedule, std::size_t steps) {
+    if (steps == schedule.steps()) return schedule;
+    if (steps < 1) throw InputError("a schedule needs at least 1 step");
+    const auto v = schedule.sigmas();
+    if (!schedule.ends_at_zero()) return Schedule(loglinear_interpolate(v, steps + 1));
+    // A final step to 0 stays the final step: the positive knots are interpolated, then 0 appended.
+    const auto positive = v.first(v.size() - 1);
+    if (positive.size() < 2)
+        throw InputError(fmt::format("a {}-step schedule ending at 0 has one positive sigma: it cannot be "
+                                     "interpolated to {} steps", schedule.steps(), steps));
+    std::vector<double> out = steps == 1 ? std::vector<double>{positive.front()} : loglinear_interpolate(positive, steps);
+    out.push_back(0.0);
+    return Schedule(std::move(out));
 }
-}  // namespace
 
 namespace {
 
@@ -114,20 +162,6 @@ std::vector<double> parse_text(const std::string& text, const std::string& where
 
 }  // namespace
 
-Schedule resample_loglinear(const Schedule& schedule, std::size_t steps) {
-    if (steps == schedule.steps()) return schedule;
-    if (steps < 1) throw InputError("a schedule needs at least 1 step");
-    const auto v = schedule.sigmas();
-    if (!schedule.ends_at_zero()) return Schedule(loglinear_interpolate(v, steps + 1));
-    // A final step to 0 stays the final step: the positive knots are interpolated, then 0 appended.
-    const auto positive = v.first(v.size() - 1);
-    if (positive.size() < 2)
-        throw InputError(fmt::format("a {}-step schedule ending at 0 has one positive sigma: it cannot be "
-                                     "interpolated to {} steps", schedule.steps(), steps));
-    std::vector<double> out = steps == 1 ? std::vector<double>{positive.front()} : loglinear_interpolate(positive, steps);
-    out.push_back(0.0);
-    return Schedule(std::move(out));
-}
 
 Schedule read_schedule_file(const std::filesystem::path& path) {
     // FILE.json#/json/pointer picks one schedule out of a result holding many (e.g. the optimiser

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ayslab/data/datasets.hpp"
+#include "ayslab/data/empirical.hpp"
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/data/mixture.hpp"
 #include "ayslab/denoiser.hpp"
@@ -201,7 +202,7 @@ TEST_CASE("mixture moments: the ring of 8 has mean 0 and covariance (0.01 + 2) I
           "mixture against its sampled moments (seed 2, 4 SE)") {
     std::vector<double> mean, cov;
     const Dataset ring = make_dataset("ring8", {});
-    dynamic_cast<const GaussianMixture&>(*ring.data).moments(mean, cov);
+    REQUIRE(ring.data->moments(mean, cov));  // through the Data interface
     CHECK(std::abs(mean[0]) < 1e-15);
     CHECK(std::abs(mean[1]) < 1e-15);
     CHECK(cov[0] == doctest::Approx(2.01).epsilon(1e-14));
@@ -277,4 +278,33 @@ TEST_CASE("mixture-file: the built-in mixture written as JSON is the same distri
     }
     o.file = "";
     CHECK_THROWS_WITH_AS(make_dataset("mixture-file", o), doctest::Contains("needs file=MIXTURE.json"), InputError);
+}
+
+TEST_CASE("closed-form moments through Data: a diagonal Gaussian's own; a point set has none") {
+    const DiagonalGaussian g({0.5, -1.0}, {0.2, 3.0});
+    std::vector<double> mean, cov;
+    REQUIRE(static_cast<const Data&>(g).moments(mean, cov));
+    CHECK(mean == std::vector<double>{0.5, -1.0});
+    REQUIRE(cov.size() == 4);
+    CHECK(cov[0] == doctest::Approx(0.04).epsilon(1e-15));
+    CHECK(cov[1] == 0.0);
+    CHECK(cov[2] == 0.0);
+    CHECK(cov[3] == 9.0);
+    const EmpiricalData points({0.0, 0.0, 1.0, 1.0}, 2);
+    CHECK_FALSE(static_cast<const Data&>(points).moments(mean, cov));
+}
+
+TEST_CASE("a point set's nearest rows are the points at its nearest distances") {
+    // Rows between the points, one exactly on a point, one far away: the returned row is the point
+    // whose squared distance nearest_squared_distance reports (the GEMM form, within 1e-12).
+    const EmpiricalData points({0.0, 0.0, 3.0, 0.0, 0.0, 4.0}, 2);
+    const std::vector<double> x{1.0, 0.1, 3.0, 0.0, -0.2, 3.0, 100.0, 100.0};
+    std::vector<double> rows(8), d2(4);
+    REQUIRE(points.nearest_points()->nearest_rows(x, 4, rows));
+    points.nearest_squared_distance(x, 4, d2);
+    CHECK(rows == std::vector<double>{0.0, 0.0, 3.0, 0.0, 0.0, 4.0, 0.0, 4.0});
+    for (std::size_t i = 0; i < 4; ++i) {
+        const double e0 = x[2 * i] - rows[2 * i], e1 = x[2 * i + 1] - rows[2 * i + 1];
+        CHECK(e0 * e0 + e1 * e1 == doctest::Approx(d2[i]).epsilon(1e-12));
+    }
 }

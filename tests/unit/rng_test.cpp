@@ -1,7 +1,10 @@
 // Counter-based random numbers: addressed values, moments within standard errors (seed 12345).
 #include "ayslab/rng.hpp"
+#include "ayslab/streams.hpp"
 
 #include <doctest/doctest.h>
+
+#include <set>
 
 #include <cmath>
 #include <vector>
@@ -73,4 +76,27 @@ TEST_CASE("Moments: variance and its standard error against closed forms") {
     a.merge(b);
     CHECK(a.variance() == doctest::Approx(all.variance()));
     CHECK(a.se_variance() == doctest::Approx(all.se_variance()));
+}
+
+TEST_CASE("named streams: no two streams share a number, and no two seeds one run derives share a stream") {
+    std::set<std::uint64_t> numbers;
+    for (const auto& s : streams::all_streams) CHECK_MESSAGE(numbers.insert(s.value).second, s.name);
+    // The KLUB stream's seeds in one AYS-family run: the sweeps' (seed + 1 ... seed + 7000: at most 1000
+    // sweeps in each of 7 stages), the validation estimate's, the final comparison's, the fresh-draw
+    // check's. The prior/step-noise seeds: the evaluation's (up to 1000 seeds) and the stop proxy's.
+    // Checked for run seeds 0..2000 and near 2^32, 2^63 and 2^64 (where a sum wraps).
+    for (const std::uint64_t base : {0ULL, (1ULL << 32) - 1000, (1ULL << 63) - 1000, ~0ULL - 1000}) {
+        for (std::uint64_t i = 0; i < 2000; ++i) {
+            const std::uint64_t s = base + i;  // wraps past 2^64 on purpose
+            auto in_sweeps = [s](std::uint64_t v) { return v - s - 1 < 7000; };  // unsigned: s+1 ... s+7000
+            const std::uint64_t v = streams::klub_validation(s), a = streams::ays_final_klub(s),
+                                f = streams::fresh_klub(s);
+            REQUIRE_FALSE(in_sweeps(v));
+            REQUIRE_FALSE(in_sweeps(a));
+            REQUIRE_FALSE(in_sweeps(f));
+            REQUIRE((v != a && v != f && a != f));
+            REQUIRE(streams::stop_proxy(s) - streams::evaluation_seed(s, 0) >= 1000);  // not one of the 1000
+            CHECK(in_sweeps(s + 991));  // the former final-comparison seed: the fault this test catches
+        }
+    }
 }

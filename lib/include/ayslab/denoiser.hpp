@@ -30,7 +30,7 @@ class Denoiser {
     // differences of D (Hutchinson's J eps) size their step by it.
     virtual double rounding() const { return 0x1p-52; }
     // True for a denoiser spread over MPI ranks (ShardedEmpiricalData): every rank must make the same
-    // calls in the same order. Loops read it in one place, for_chunks_calling() below.
+    // calls in the same order. Loops read it in one place, cluster::parallel_for_calling() (cluster.hpp).
     virtual bool collective() const { return false; }
 };
 

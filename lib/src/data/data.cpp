@@ -11,4 +11,6 @@ void Data::log_density_rows(std::span<const double> x, std::size_t n, double sig
     for (std::size_t i = 0; i < n; ++i) out[i] = log_density(x.subspan(i * d, d), sigma);
 }
 
+bool Data::moments(std::vector<double>&, std::vector<double>&) const { return false; }
+
 }  // namespace ayslab

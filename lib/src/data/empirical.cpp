@@ -234,6 +234,26 @@ std::size_t empirical_draw_row(std::uint64_t seed, std::uint64_t index, std::siz
     return std::min(static_cast<std::size_t>(v * static_cast<double>(total)), total - 1);
 }
 
+bool EmpiricalData::nearest_rows(std::span<const double> x, std::size_t n, std::span<double> out) const {
+    if (x.size() != n * dim_ || out.size() != n * dim_) throw InputError("nearest rows: wrong buffer sizes");
+    // Exact squared distances by a plain scan (no GEMM cancellation: the row returned is the nearest).
+    for (std::size_t i = 0; i < n; ++i) {
+        std::size_t best = 0;
+        double best_d2 = std::numeric_limits<double>::infinity();
+        for (std::size_t j = 0; j < size(); ++j) {
+            double d2 = 0.0;
+            for (std::size_t k = 0; k < dim_; ++k) {
+                const double e = x[i * dim_ + k] - points_[j * dim_ + k];
+                d2 += e * e;
+            }
+            if (d2 < best_d2) best_d2 = d2, best = j;
+        }
+        std::copy_n(points_.begin() + static_cast<std::ptrdiff_t>(best * dim_), dim_,
+                    out.begin() + static_cast<std::ptrdiff_t>(i * dim_));
+    }
+    return true;
+}
+
 void EmpiricalData::nearest_squared_distance(std::span<const double> x, std::size_t n,
                                              std::span<double> out) const {
     if (x.size() != n * dim_ || out.size() != n) throw InputError("nearest distance: wrong buffer sizes");

@@ -61,6 +61,14 @@ void DiagonalGaussian::jacobian_trace(std::span<const double> x, std::size_t n, 
     std::fill(out.begin(), out.end(), tr);
 }
 
+bool DiagonalGaussian::moments(std::vector<double>& mean, std::vector<double>& covariance) const {
+    const std::size_t d = mean_.size();
+    mean = mean_;
+    covariance.assign(d * d, 0.0);
+    for (std::size_t a = 0; a < d; ++a) covariance[a * d + a] = var_[a];
+    return true;
+}
+
 double DiagonalGaussian::data_variance() const {
     double acc = 0.0;
     for (double v : var_) acc += v;

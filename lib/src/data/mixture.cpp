@@ -263,7 +263,7 @@ double GaussianMixture::log_density(std::span<const double> x, double sigma) con
     return log_responsibilities(x, sigma, log_r);
 }
 
-void GaussianMixture::moments(std::vector<double>& mean, std::vector<double>& cov) const {
+bool GaussianMixture::moments(std::vector<double>& mean, std::vector<double>& cov) const {
     // mean = sum_k w_k mu_k; cov = sum_k w_k (diag(var_k) + mu_k mu_k^T) - mean mean^T.
     mean.assign(dim_, 0.0);
     cov.assign(dim_ * dim_, 0.0);
@@ -276,6 +276,7 @@ void GaussianMixture::moments(std::vector<double>& mean, std::vector<double>& co
         }
     for (std::size_t a = 0; a < dim_; ++a)
         for (std::size_t b = 0; b < dim_; ++b) cov[a * dim_ + b] -= mean[a] * mean[b];
+    return true;
 }
 
 double GaussianMixture::data_variance() const {

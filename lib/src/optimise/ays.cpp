@@ -10,6 +10,7 @@
 #include "ayslab/error.hpp"
 #include "ayslab/io/checkpoint.hpp"
 #include "ayslab/io/fingerprint.hpp"
+#include "ayslab/streams.hpp"
 
 namespace ayslab {
 
@@ -73,7 +74,7 @@ class Stage {
     }
 
     KlubEstimate validate(const Schedule& s) const {
-        const KlubMonteCarlo mc{o_.validation_samples, o_.seed ^ 0xA5A5A5A5A5A5A5A5ULL, o_.proposal_variance,
+        const KlubMonteCarlo mc{o_.validation_samples, streams::klub_validation(o_.seed), o_.proposal_variance,
                                 o_.threads};
         return klub_schedule_mc(data_, denoiser_, s, mc);
     }

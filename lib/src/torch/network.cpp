@@ -1,4 +1,4 @@
-// TorchScript networks built and run from C++ (one of the two translation units with torch headers).
+// TorchScript networks built and run from C++ (one of the three translation units with torch headers: network.cpp, train.cpp, unet.cpp).
 #include "ayslab/network.hpp"
 
 #include <fmt/format.h>
@@ -15,6 +15,7 @@
 #include "ayslab/error.hpp"
 #include "ayslab/io/atomic_file.hpp"
 #include "ayslab/rng.hpp"
+#include "ayslab/streams.hpp"
 #include "network_impl.hpp"
 
 namespace ayslab {
@@ -35,7 +36,7 @@ torch::Tensor normal_tensor(std::uint64_t seed, std::uint64_t which, std::vector
     std::int64_t count = 1;
     for (const auto n : shape) count *= n;
     std::vector<double> v(static_cast<std::size_t>(count));
-    fill_normal({seed, static_cast<std::uint64_t>(Stream::user) + 40, which, 0}, v);
+    fill_normal({seed, streams::network_init, which, 0}, v);
     std::vector<float> f(v.size());
     for (std::size_t k = 0; k < v.size(); ++k) f[k] = static_cast<float>(scale * v[k]);
     return torch::from_blob(f.data(), shape, torch::kFloat32).clone();

@@ -14,6 +14,7 @@
 #include "ayslab/io/fingerprint.hpp"
 #include "ayslab/io/read_file.hpp"
 #include "ayslab/rng.hpp"
+#include "ayslab/streams.hpp"
 #include "network_impl.hpp"
 
 namespace ayslab {
@@ -26,7 +27,7 @@ std::vector<torch::Tensor> params_of(const Network& n) {
     return v;
 }
 
-constexpr std::uint64_t train_stream = static_cast<std::uint64_t>(Stream::user) + 41;
+constexpr std::uint64_t train_stream = streams::training;
 
 // The checkpoint: step, loss curve, weights, EMA weights and Adam's state, in one torch archive.
 // Adam (Kingma & Ba) written out as PyTorch's torch.optim.Adam computes it (amsgrad off, no weight

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "ayslab/data/nearest.hpp"
 #include "ayslab/denoiser.hpp"
@@ -29,6 +30,9 @@ class Data {
     virtual void sample(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out) const = 0;
     // Data made of points can say how far a sample is from the nearest one (null otherwise).
     virtual const NearestPoint* nearest_points() const { return nullptr; }
+    // The exact mean (d) and covariance (d x d, row-major) of x_0 in closed form, when the data has
+    // one (Gaussians and Gaussian mixtures): true and filled; false otherwise.
+    virtual bool moments(std::vector<double>& mean, std::vector<double>& covariance) const;
 };
 
 }  // namespace ayslab

@@ -43,7 +43,7 @@ struct Dataset {
 };
 
 // The data sets, one registration each (lib/src/data/datasets.cpp): ring8, moons, swiss-roll,
-// checkerboard, fashion-mnist, file. Every list of data-set names is read from this table.
+// checkerboard, gaussian, mixture, mixture-file, fashion-mnist, file. Every list of data-set names is read from this table.
 struct DatasetEntry {
     std::string name;
     std::string summary;

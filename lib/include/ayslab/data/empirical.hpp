@@ -50,6 +50,7 @@ class EmpiricalData final : public Data, public Denoiser, public NearestPoint {
     // Squared distance from each row of x to its nearest data point (n values).
     void nearest_squared_distance(std::span<const double> x, std::size_t n,
                                   std::span<double> out) const override;
+    bool nearest_rows(std::span<const double> x, std::size_t n, std::span<double> out) const override;
 
     // D (if out is not null) and log sum_j exp(-|x - y_j|^2 / (2 sigma_i^2)) (log_sum, n values) for n
     // rows, sigma_i = sigmas[i * sigma_stride]; in float64 when full_precision, else in precision().

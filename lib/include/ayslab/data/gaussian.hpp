@@ -25,6 +25,7 @@ class DiagonalGaussian final : public Data, public Denoiser {
                         std::span<double> out) const override;
     void sample(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out) const override;
 
+    bool moments(std::vector<double>& mean, std::vector<double>& covariance) const override;
     const std::vector<double>& mean() const { return mean_; }
     const std::vector<double>& variance() const { return var_; }
 

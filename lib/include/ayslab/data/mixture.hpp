@@ -35,7 +35,7 @@ class GaussianMixture final : public Data, public Denoiser {
     Precision precision() const { return precision_; }
 
     // The exact mean (d) and covariance (d x d, row-major) of the data (sigma = 0).
-    void moments(std::vector<double>& mean, std::vector<double>& covariance) const;
+    bool moments(std::vector<double>& mean, std::vector<double>& covariance) const override;
 
     // Log responsibilities plus normaliser for one point: fills log_r (K) and returns log p_sigma(x).
     double log_responsibilities(std::span<const double> x, double sigma, std::span<double> log_r) const;

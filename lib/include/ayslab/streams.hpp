@@ -1,0 +1,58 @@
+// Every random stream and seed derivation in ayslab, by name, with what it draws. A draw is addressed
+// by (seed, stream, particle, step) (rng.hpp); the core streams are rng.hpp's Stream values, the ones
+// here number from Stream::user. Seed derivations give separate uses of the run's seed their own
+// Philox key. The values are the ones the results were pinned with; tests/unit/rng_test.cpp checks
+// that no two streams, and no two seeds derived in one run, coincide.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "ayslab/rng.hpp"
+
+namespace ayslab::streams {
+
+constexpr std::uint64_t user = static_cast<std::uint64_t>(Stream::user);
+
+// Streams (RandomAddress::stream).
+constexpr std::uint64_t league_starts = user + 0;       // optimiser-league: random start schedules
+constexpr std::uint64_t vp_marginal_noise = user + 7;   // vp-marginals: forward-noise draws of the chain
+constexpr std::uint64_t loss_draws = user + 17;         // loss.cpp: x_0 rows, t and eps of a loss estimate
+constexpr std::uint64_t network_init = user + 40;       // torch/network.cpp: initial weights
+constexpr std::uint64_t training = user + 41;           // torch/train.cpp: minibatches
+constexpr std::uint64_t train_bands = user + 42;        // train: per-band evaluation draws
+constexpr std::uint64_t preflight_draws = user + 50;    // preflight.cpp: x_0 and eps per sigma band
+
+struct Named {
+    std::string_view name;
+    std::uint64_t value;
+};
+constexpr std::array<Named, 13> all_streams{{{"prior", static_cast<std::uint64_t>(Stream::prior)},
+                                             {"step_noise", static_cast<std::uint64_t>(Stream::step_noise)},
+                                             {"data", static_cast<std::uint64_t>(Stream::data)},
+                                             {"forward_noise", static_cast<std::uint64_t>(Stream::forward_noise)},
+                                             {"klub", static_cast<std::uint64_t>(Stream::klub)},
+                                             {"metrics", static_cast<std::uint64_t>(Stream::metrics)},
+                                             {"league_starts", league_starts},
+                                             {"vp_marginal_noise", vp_marginal_noise},
+                                             {"loss_draws", loss_draws},
+                                             {"network_init", network_init},
+                                             {"training", training},
+                                             {"train_bands", train_bands},
+                                             {"preflight_draws", preflight_draws}}};
+
+// Seeds derived from the run's seed s.
+constexpr std::uint64_t evaluation_seed(std::uint64_t s, std::uint64_t k) { return s * 1000003ULL + k; }  // k-th evaluation seed
+constexpr std::uint64_t sliced_w2_projections(std::uint64_t s) { return s + 77; }   // the metric's directions
+constexpr std::uint64_t watson_draws(std::uint64_t s) { return s + 31; }            // optimiser-league: Watson's DP
+constexpr std::uint64_t train_band_error(std::uint64_t s) { return s + 1; }         // train: untrained-network bands
+// ays: the compared KLUBs (was s + 991, which the 991st AYS sweep's seed s + 991 would have reused).
+constexpr std::uint64_t ays_final_klub(std::uint64_t s) { return s ^ 0x3C3C3C3C3C3C3C3CULL; }
+constexpr std::uint64_t fresh_klub(std::uint64_t s) { return s + 7919; }            // ays-toy/league: KLUB on fresh draws
+constexpr std::uint64_t tweedie_draws(std::uint64_t s) { return s + 7777; }         // tweedie: data draws
+constexpr std::uint64_t preflight(std::uint64_t s) { return s + 0x5EED; }           // model pre-flight
+constexpr std::uint64_t league_teacher(std::uint64_t s) { return s + 104729; }      // league: fresh teacher paths
+constexpr std::uint64_t klub_validation(std::uint64_t s) { return s ^ 0xA5A5A5A5A5A5A5A5ULL; }  // AYS early stop
+constexpr std::uint64_t stop_proxy(std::uint64_t s) { return s ^ 0x570b000000000000ULL; }      // AYS stop proxy
+
+}  // namespace ayslab::streams
