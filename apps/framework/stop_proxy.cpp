@@ -54,8 +54,8 @@ void set_stop_proxy(AysOptions& o, const Config& cfg, const Dataset& dataset, co
         if (dataset.held_out.n == 0)
             throw InputError("stop_on = sliced_w2 needs held-out rows (held_out_file or held_out_fraction for "
                              "data=file); use stop_on = nll or teacher");
-        const std::size_t projections = 128;
-        o.quality = [&dataset, run, n, d, seed, projections](const Schedule& s) {
+        o.quality = [&dataset, run, n, d, seed](const Schedule& s) {
+            constexpr std::size_t projections = 128;
             const auto x = run(s);
             return KlubEstimate{sliced_wasserstein2(x, n, dataset.held_out.values, dataset.held_out.n, d, projections,
                                                     seed),
