@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <fstream>
 
 #include "registry.hpp"
@@ -27,8 +28,13 @@ nlohmann::json run_case(const nlohmann::json& c, std::size_t threads) {
 }  // namespace
 
 TEST_CASE("regression cases") {
+    // AYSLAB_REGRESSION_CASE (CTest sets it: one entry per case) runs that case only; it must exist.
+    const char* only = std::getenv("AYSLAB_REGRESSION_CASE");
+    std::size_t ran = 0;
     for (const auto& c : load_cases()) {
         const auto name = c.at("experiment").get<std::string>();
+        if (only != nullptr && name != only) continue;
+        ++ran;
         SUBCASE(name.c_str()) {
             const auto doc = run_case(c, 1);
             for (const auto& check : doc.at("checks")) {
@@ -47,4 +53,6 @@ TEST_CASE("regression cases") {
             CHECK(run_case(c, 2) == doc);
         }
     }
+    INFO("AYSLAB_REGRESSION_CASE = " << (only ? only : "(all)"));
+    CHECK(ran > 0);
 }

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <vector>
 
+#include "ayslab/data/empirical.hpp"
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/error.hpp"
 #include "forwarding_denoiser.hpp"
@@ -101,4 +102,27 @@ TEST_CASE("the KLUB measures the denoiser it is given, with x0 drawn from the da
     // A denoiser of another dimension is refused.
     const auto three = DiagonalGaussian::isotropic(3, 0.0, 0.5);
     CHECK_THROWS_AS(klub_interval_mc(three, 0.1, 1.0, klub_draws(data, 0, mc), mc), InputError);
+}
+
+// The schedule-level estimator makes its draws chunk by chunk where they are used; klub_draws makes them
+// all at once. Every draw is addressed by its sample index, so both give the same bits for any sample
+// count (1000: not a multiple of the 32-sample chunk), thread count and data (a Gaussian, and a point set
+// whose rows are drawn by index). Catches an offset slip in the chunked draws (a chunk's eps/z/x0 read from
+// another chunk's addresses).
+TEST_CASE("KLUB: draws made per chunk equal klub_draws' (any threads, a partial last chunk, a point set)") {
+    const auto gaussian = DiagonalGaussian::isotropic(3, 0.2, 0.5);
+    std::vector<double> rows;
+    for (int i = 0; i < 50; ++i) rows.insert(rows.end(), {std::sin(i * 1.0), std::cos(i * 2.0), 0.1 * i});
+    const EmpiricalData points(rows, 3);
+    for (const Data* data : {static_cast<const Data*>(&gaussian), static_cast<const Data*>(&points)})
+        for (std::size_t threads : {1, 3})
+            for (std::uint64_t slot : {0, 7}) {
+                const KlubMonteCarlo mc{1000, 11, 0.0, threads};
+                const auto whole = klub_interval_mc(data->denoiser(), 0.05, 2.0, klub_draws(*data, slot, mc), mc);
+                const auto chunked = klub_interval_mc(*data, data->denoiser(), 0.05, 2.0, slot, mc);
+                CAPTURE(threads);
+                CAPTURE(slot);
+                CHECK(whole.value == chunked.value);
+                CHECK(whole.standard_error == chunked.standard_error);
+            }
 }

@@ -93,6 +93,13 @@ double klub_interval_gaussian_in_time(const Process& process, std::span<const do
     return total;
 }
 
+namespace {
+// x0 rows come from a per-slot data seed; the rest are addressed by (seed, slot, sample).
+std::uint64_t klub_data_seed(std::uint64_t seed, std::uint64_t slot) {
+    return seed * 0x9E3779B97F4A7C15ULL + slot * 0xBF58476D1CE4E5B9ULL + 1;
+}
+}  // namespace
+
 KlubDraws klub_draws(const Data& data, std::uint64_t slot, const KlubMonteCarlo& o) {
     if (o.samples < 2) throw InputError("KLUB Monte Carlo needs at least 2 samples");
     const std::size_t d = data.dim(), m = o.samples;
@@ -104,16 +111,16 @@ KlubDraws klub_draws(const Data& data, std::uint64_t slot, const KlubMonteCarlo&
                 std::vector<double>(m * d),
                 std::vector<double>(m * d)};
     const std::uint64_t stream = static_cast<std::uint64_t>(Stream::klub);
-    // x0 rows come from a per-slot data seed; the rest are addressed by (seed, slot, sample).
-    const std::uint64_t data_seed = o.seed * 0x9E3779B97F4A7C15ULL + slot * 0xBF58476D1CE4E5B9ULL + 1;
+    const std::uint64_t data_seed = klub_data_seed(o.seed, slot);
     for (std::size_t i = 0; i < m; ++i) fill_uniform({o.seed, stream, i, 2 * slot}, {&w.u[i], 1});
-    constexpr std::size_t chunk = 1024;
+    // Every draw is addressed by its index: any split over threads gives the same numbers.
+    constexpr std::size_t chunk = 256;
     cluster::parallel_for_calling(data.denoiser(), chunk_count(m, chunk), o.threads, [&](std::size_t c) {
         const std::size_t first = c * chunk, count = std::min(chunk, m - first);
         data.sample(count, data_seed, first, std::span(w.x0).subspan(first * d, count * d));
+        fill_normal_flat(o.seed, stream, 2 * slot, first * d, std::span(w.eps).subspan(first * d, count * d));
+        fill_normal_flat(o.seed, stream, 2 * slot + 1, first * d, std::span(w.z).subspan(first * d, count * d));
     });
-    fill_normal_flat(o.seed, stream, 2 * slot, 0, w.eps);
-    fill_normal_flat(o.seed, stream, 2 * slot + 1, 0, w.z);
     return w;
 }
 
@@ -139,59 +146,104 @@ double invert_partial(double a, double h, double target) {
 }
 }  // namespace
 
+namespace {
+// What one interval's estimator needs besides the draws (MATH §5: the proposal pi over sigma).
+struct IntervalPlan {
+    double lo, hi, c2, a, h, total, normaliser, shift;
+};
+
+IntervalPlan interval_plan(double lo, double hi, double c2, std::size_t d) {
+    const double a = c2 / (lo * lo), h = c2 / (hi * hi);
+    const double total = partial(a, h, h);  // 2 c^4 x normaliser of pi
+    const double normaliser = total / (2.0 * c2 * c2);
+    return {lo, hi, c2, a, h, total, normaliser, c2 * c2 * static_cast<double>(d) * normaliser};
+}
+
+// 32 samples per chunk: the unit of work split over threads and MPI ranks.
+constexpr std::size_t interval_chunk = 32;
+
+// One chunk of `count` samples: u (count), x0, eps, z (count x d, row-major) point at the chunk's rows.
+void interval_chunk_moments(const Denoiser& denoiser, const IntervalPlan& p, std::size_t count, const double* u,
+                            const double* x0, const double* eps, const double* z, Moments& out) {
+    const std::size_t d = denoiser.dim();
+    thread_local std::vector<double> sig, x, xh, d1, d2;
+    sig.resize(count);
+    x.resize(count * d);
+    xh.resize(count * d);
+    d1.resize(count * d);
+    d2.resize(count * d);
+    for (std::size_t i = 0; i < count; ++i) {
+        sig[i] = std::sqrt(p.c2 / invert_partial(p.a, p.h, u[i] * p.total));
+        sig[i] = std::clamp(sig[i], p.lo, p.hi);
+        const double up = std::sqrt((p.hi - sig[i]) * (p.hi + sig[i]));
+        for (std::size_t k = 0; k < d; ++k) {
+            x[i * d + k] = x0[i * d + k] + sig[i] * eps[i * d + k];
+            xh[i * d + k] = x[i * d + k] + up * z[i * d + k];
+        }
+    }
+    denoiser.denoise_rows(x, count, sig, d1);
+    denoiser.denoise(xh, count, p.hi, d2);
+    for (std::size_t i = 0; i < count; ++i) {
+        double sq = 0.0;
+        for (std::size_t k = 0; k < d; ++k) sq += (d1[i * d + k] - d2[i * d + k]) * (d1[i * d + k] - d2[i * d + k]);
+        const double g = gap(p.c2, sig[i], p.hi);
+        out.add(g > 0.0 ? sq / g * p.normaliser : 0.0);
+    }
+}
+
+KlubEstimate merged(const std::vector<Moments>& parts, double shift) {
+    Moments all(shift);
+    for (const auto& p : parts) all.merge(p);
+    return {all.mean(), all.se_mean()};
+}
+}  // namespace
+
 KlubEstimate klub_interval_mc(const Denoiser& denoiser, double lo, double hi, const KlubDraws& w,
                               const KlubMonteCarlo& o) {
     check_interval(lo, hi);
     const std::size_t d = denoiser.dim(), m = w.samples;
     if (w.dim != d) throw InputError("KLUB draws were made for another dimension");
-    const double c2 = o.proposal_variance > 0.0 ? o.proposal_variance : w.data_variance;
-    const double a = c2 / (lo * lo), h = c2 / (hi * hi);
-    const double total = partial(a, h, h);  // 2 c^4 x normaliser of pi
-    const double normaliser = total / (2.0 * c2 * c2);
-    // 32 samples per chunk: the unit of work split over threads and MPI ranks.
-    constexpr std::size_t chunk = 32;
-    const std::size_t chunks = chunk_count(m, chunk);
-    const double shift = c2 * c2 * static_cast<double>(d) * normaliser;  // the Gaussian-data value
-    std::vector<Moments> parts(chunks, Moments(shift));
-    cluster::distributed_for_calling(
-        denoiser, chunks, o.threads, std::span(parts), 1,
-        [&](std::size_t c) {
-            const std::size_t first = c * chunk, count = std::min(chunk, m - first);
-            thread_local std::vector<double> sig, x, xh, d1, d2;
-            sig.resize(count);
-            x.resize(count * d);
-            xh.resize(count * d);
-            d1.resize(count * d);
-            d2.resize(count * d);
-            for (std::size_t i = 0; i < count; ++i) {
-                const std::size_t g = first + i;
-                sig[i] = std::sqrt(c2 / invert_partial(a, h, w.u[g] * total));
-                sig[i] = std::clamp(sig[i], lo, hi);
-                const double up = std::sqrt((hi - sig[i]) * (hi + sig[i]));
-                for (std::size_t k = 0; k < d; ++k) {
-                    x[i * d + k] = w.x0[g * d + k] + sig[i] * w.eps[g * d + k];
-                    xh[i * d + k] = x[i * d + k] + up * w.z[g * d + k];
-                }
-            }
-            denoiser.denoise_rows(x, count, sig, d1);
-            denoiser.denoise(xh, count, hi, d2);
-            for (std::size_t i = 0; i < count; ++i) {
-                double sq = 0.0;
-                for (std::size_t k = 0; k < d; ++k)
-                    sq += (d1[i * d + k] - d2[i * d + k]) * (d1[i * d + k] - d2[i * d + k]);
-                const double g = gap(c2, sig[i], hi);
-                parts[c].add(g > 0.0 ? sq / g * normaliser : 0.0);
-            }
-        });
-    Moments all(shift);
-    for (const auto& p : parts) all.merge(p);
-    return {all.mean(), all.se_mean()};
+    const IntervalPlan p = interval_plan(lo, hi, o.proposal_variance > 0.0 ? o.proposal_variance : w.data_variance, d);
+    const std::size_t chunks = chunk_count(m, interval_chunk);
+    std::vector<Moments> parts(chunks, Moments(p.shift));
+    cluster::distributed_for_calling(denoiser, chunks, o.threads, std::span(parts), 1, [&](std::size_t c) {
+        const std::size_t first = c * interval_chunk, count = std::min(interval_chunk, m - first);
+        interval_chunk_moments(denoiser, p, count, &w.u[first], &w.x0[first * d], &w.eps[first * d],
+                               &w.z[first * d], parts[c]);
+    });
+    return merged(parts, p.shift);
 }
 
 KlubEstimate klub_interval_mc(const Data& data, const Denoiser& denoiser, double lo, double hi,
                               std::uint64_t slot, const KlubMonteCarlo& o) {
     check_interval(lo, hi);
-    return klub_interval_mc(denoiser, lo, hi, klub_draws(data, slot, o), o);
+    // Data spread over MPI ranks draws collectively (every rank, in order): through klub_draws.
+    if (data.denoiser().collective()) return klub_interval_mc(denoiser, lo, hi, klub_draws(data, slot, o), o);
+    if (o.samples < 2) throw InputError("KLUB Monte Carlo needs at least 2 samples");
+    const std::size_t d = data.dim(), m = o.samples;
+    if (denoiser.dim() != d) throw InputError("KLUB draws were made for another dimension");
+    // The draws klub_draws(data, slot, o) makes, made chunk by chunk where they are used (every draw is
+    // addressed by its sample index, so the numbers are the same): no m x d buffers, and the draws are
+    // made by the threads and ranks that use them.
+    const IntervalPlan p = interval_plan(lo, hi, o.proposal_variance > 0.0 ? o.proposal_variance : data.data_variance(), d);
+    const std::size_t chunks = chunk_count(m, interval_chunk);
+    const std::uint64_t stream = static_cast<std::uint64_t>(Stream::klub);
+    const std::uint64_t data_seed = klub_data_seed(o.seed, slot);
+    std::vector<Moments> parts(chunks, Moments(p.shift));
+    cluster::distributed_for_calling(denoiser, chunks, o.threads, std::span(parts), 1, [&](std::size_t c) {
+        const std::size_t first = c * interval_chunk, count = std::min(interval_chunk, m - first);
+        thread_local std::vector<double> u, x0, eps, z;
+        u.resize(count);
+        x0.resize(count * d);
+        eps.resize(count * d);
+        z.resize(count * d);
+        for (std::size_t i = 0; i < count; ++i) fill_uniform({o.seed, stream, first + i, 2 * slot}, {&u[i], 1});
+        data.sample(count, data_seed, first, x0);
+        fill_normal_flat(o.seed, stream, 2 * slot, first * d, eps);
+        fill_normal_flat(o.seed, stream, 2 * slot + 1, first * d, z);
+        interval_chunk_moments(denoiser, p, count, u.data(), x0.data(), eps.data(), z.data(), parts[c]);
+    });
+    return merged(parts, p.shift);
 }
 
 KlubEstimate klub_schedule_mc(const Data& data, const Denoiser& denoiser, const Schedule& schedule,

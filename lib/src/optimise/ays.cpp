@@ -60,7 +60,10 @@ class Stage {
     // successive sweeps from overfitting one set of draws.
     void update(std::vector<double>& s, std::size_t k, std::uint64_t seed) const {
         const KlubMonteCarlo mc{o_.samples, seed, o_.proposal_variance, o_.threads};
-        const KlubDraws upper = klub_draws(data_, k - 1, mc), lower = klub_draws(data_, k, mc);
+        const bool reuse = kept_.valid && kept_.seed == seed && kept_.slot == k - 1;
+        kept_.valid = false;
+        const KlubDraws upper = reuse ? std::move(kept_.draws) : klub_draws(data_, k - 1, mc);
+        KlubDraws lower = klub_draws(data_, k, mc);
         const double hi = s[k - 1], lo = s[k + 1];
         auto f = [&](double log_sigma) {
             const double x = std::exp(log_sigma);
@@ -71,6 +74,7 @@ class Stage {
         const double best = golden_section(f, a + margin, b - margin, o_.golden_iterations);
         // Keep the old point unless the new one is better on the same draws.
         if (f(best) < f(std::log(s[k]))) s[k] = std::exp(best);
+        kept_ = {true, seed, k, std::move(lower)};
     }
 
     KlubEstimate validate(const Schedule& s) const {
@@ -80,9 +84,17 @@ class Stage {
     }
 
   private:
+    // A sweep updates point k from slots k-1 and k, then point k+1 from slots k and k+1: the last lower
+    // slot's draws are kept for the next update, so each slot is drawn once per sweep.
+    struct Kept {
+        bool valid = false;
+        std::uint64_t seed = 0, slot = 0;
+        KlubDraws draws;
+    };
     const Data& data_;
     const Denoiser& denoiser_;
     const AysOptions& o_;
+    mutable Kept kept_;
 };
 
 }  // namespace
