@@ -94,9 +94,19 @@ double klub_interval_gaussian_in_time(const Process& process, std::span<const do
 }
 
 namespace {
-// x0 rows come from a per-slot data seed; the rest are addressed by (seed, slot, sample).
-std::uint64_t klub_data_seed(std::uint64_t seed, std::uint64_t slot) {
-    return seed * 0x9E3779B97F4A7C15ULL + slot * 0xBF58476D1CE4E5B9ULL + 1;
+// Rows [first, first + count) of slot `slot`'s draws (u: count values; x0, eps, z: count x d). Every
+// draw is addressed by its sample index, so any split into row blocks gives the same numbers: x0 rows
+// from a per-slot data seed, the rest addressed by (seed, slot, sample).
+void fill_klub_rows(const Data& data, std::uint64_t slot, const KlubMonteCarlo& o, std::size_t first,
+                    std::size_t count, std::span<double> u, std::span<double> x0, std::span<double> eps,
+                    std::span<double> z) {
+    const std::size_t d = data.dim();
+    const std::uint64_t stream = static_cast<std::uint64_t>(Stream::klub);
+    const std::uint64_t data_seed = o.seed * 0x9E3779B97F4A7C15ULL + slot * 0xBF58476D1CE4E5B9ULL + 1;
+    for (std::size_t i = 0; i < count; ++i) fill_uniform({o.seed, stream, first + i, 2 * slot}, u.subspan(i, 1));
+    data.sample(count, data_seed, first, x0);
+    fill_normal_flat(o.seed, stream, 2 * slot, first * d, eps);
+    fill_normal_flat(o.seed, stream, 2 * slot + 1, first * d, z);
 }
 }  // namespace
 
@@ -110,16 +120,12 @@ KlubDraws klub_draws(const Data& data, std::uint64_t slot, const KlubMonteCarlo&
                 std::vector<double>(m * d),
                 std::vector<double>(m * d),
                 std::vector<double>(m * d)};
-    const std::uint64_t stream = static_cast<std::uint64_t>(Stream::klub);
-    const std::uint64_t data_seed = klub_data_seed(o.seed, slot);
-    for (std::size_t i = 0; i < m; ++i) fill_uniform({o.seed, stream, i, 2 * slot}, {&w.u[i], 1});
-    // Every draw is addressed by its index: any split over threads gives the same numbers.
     constexpr std::size_t chunk = 256;
     cluster::parallel_for_calling(data.denoiser(), chunk_count(m, chunk), o.threads, [&](std::size_t c) {
         const std::size_t first = c * chunk, count = std::min(chunk, m - first);
-        data.sample(count, data_seed, first, std::span(w.x0).subspan(first * d, count * d));
-        fill_normal_flat(o.seed, stream, 2 * slot, first * d, std::span(w.eps).subspan(first * d, count * d));
-        fill_normal_flat(o.seed, stream, 2 * slot + 1, first * d, std::span(w.z).subspan(first * d, count * d));
+        fill_klub_rows(data, slot, o, first, count, std::span(w.u).subspan(first, count),
+                       std::span(w.x0).subspan(first * d, count * d), std::span(w.eps).subspan(first * d, count * d),
+                       std::span(w.z).subspan(first * d, count * d));
     });
     return w;
 }
@@ -191,27 +197,42 @@ void interval_chunk_moments(const Denoiser& denoiser, const IntervalPlan& p, std
     }
 }
 
-KlubEstimate merged(const std::vector<Moments>& parts, double shift) {
-    Moments all(shift);
-    for (const auto& p : parts) all.merge(p);
+// Runs the chunks over threads and MPI ranks: rows(first, count, u, x0, eps, z) points the four at the
+// chunk's draws.
+template <class Rows>
+KlubEstimate interval_estimate(const Denoiser& denoiser, const IntervalPlan& p, std::size_t m, std::size_t threads,
+                               Rows rows) {
+    const std::size_t chunks = chunk_count(m, interval_chunk);
+    std::vector<Moments> parts(chunks, Moments(p.shift));
+    cluster::distributed_for_calling(denoiser, chunks, threads, std::span(parts), 1, [&](std::size_t c) {
+        const std::size_t first = c * interval_chunk, count = std::min(interval_chunk, m - first);
+        const double *u, *x0, *eps, *z;
+        rows(first, count, u, x0, eps, z);
+        interval_chunk_moments(denoiser, p, count, u, x0, eps, z, parts[c]);
+    });
+    Moments all(p.shift);
+    for (const auto& part : parts) all.merge(part);
     return {all.mean(), all.se_mean()};
+}
+
+double proposal_c2(const KlubMonteCarlo& o, double data_variance) {
+    return o.proposal_variance > 0.0 ? o.proposal_variance : data_variance;
 }
 }  // namespace
 
 KlubEstimate klub_interval_mc(const Denoiser& denoiser, double lo, double hi, const KlubDraws& w,
                               const KlubMonteCarlo& o) {
     check_interval(lo, hi);
-    const std::size_t d = denoiser.dim(), m = w.samples;
+    const std::size_t d = denoiser.dim();
     if (w.dim != d) throw InputError("KLUB draws were made for another dimension");
-    const IntervalPlan p = interval_plan(lo, hi, o.proposal_variance > 0.0 ? o.proposal_variance : w.data_variance, d);
-    const std::size_t chunks = chunk_count(m, interval_chunk);
-    std::vector<Moments> parts(chunks, Moments(p.shift));
-    cluster::distributed_for_calling(denoiser, chunks, o.threads, std::span(parts), 1, [&](std::size_t c) {
-        const std::size_t first = c * interval_chunk, count = std::min(interval_chunk, m - first);
-        interval_chunk_moments(denoiser, p, count, &w.u[first], &w.x0[first * d], &w.eps[first * d],
-                               &w.z[first * d], parts[c]);
-    });
-    return merged(parts, p.shift);
+    return interval_estimate(denoiser, interval_plan(lo, hi, proposal_c2(o, w.data_variance), d), w.samples, o.threads,
+                             [&](std::size_t first, std::size_t, const double*& u, const double*& x0,
+                                 const double*& eps, const double*& z) {
+                                 u = &w.u[first];
+                                 x0 = &w.x0[first * d];
+                                 eps = &w.eps[first * d];
+                                 z = &w.z[first * d];
+                             });
 }
 
 KlubEstimate klub_interval_mc(const Data& data, const Denoiser& denoiser, double lo, double hi,
@@ -220,30 +241,25 @@ KlubEstimate klub_interval_mc(const Data& data, const Denoiser& denoiser, double
     // Data spread over MPI ranks draws collectively (every rank, in order): through klub_draws.
     if (data.denoiser().collective()) return klub_interval_mc(denoiser, lo, hi, klub_draws(data, slot, o), o);
     if (o.samples < 2) throw InputError("KLUB Monte Carlo needs at least 2 samples");
-    const std::size_t d = data.dim(), m = o.samples;
+    const std::size_t d = data.dim();
     if (denoiser.dim() != d) throw InputError("KLUB draws were made for another dimension");
-    // The draws klub_draws(data, slot, o) makes, made chunk by chunk where they are used (every draw is
-    // addressed by its sample index, so the numbers are the same): no m x d buffers, and the draws are
-    // made by the threads and ranks that use them.
-    const IntervalPlan p = interval_plan(lo, hi, o.proposal_variance > 0.0 ? o.proposal_variance : data.data_variance(), d);
-    const std::size_t chunks = chunk_count(m, interval_chunk);
-    const std::uint64_t stream = static_cast<std::uint64_t>(Stream::klub);
-    const std::uint64_t data_seed = klub_data_seed(o.seed, slot);
-    std::vector<Moments> parts(chunks, Moments(p.shift));
-    cluster::distributed_for_calling(denoiser, chunks, o.threads, std::span(parts), 1, [&](std::size_t c) {
-        const std::size_t first = c * interval_chunk, count = std::min(interval_chunk, m - first);
-        thread_local std::vector<double> u, x0, eps, z;
-        u.resize(count);
-        x0.resize(count * d);
-        eps.resize(count * d);
-        z.resize(count * d);
-        for (std::size_t i = 0; i < count; ++i) fill_uniform({o.seed, stream, first + i, 2 * slot}, {&u[i], 1});
-        data.sample(count, data_seed, first, x0);
-        fill_normal_flat(o.seed, stream, 2 * slot, first * d, eps);
-        fill_normal_flat(o.seed, stream, 2 * slot + 1, first * d, z);
-        interval_chunk_moments(denoiser, p, count, u.data(), x0.data(), eps.data(), z.data(), parts[c]);
-    });
-    return merged(parts, p.shift);
+    // klub_draws(data, slot, o)'s numbers, made chunk by chunk by the thread or rank that uses them: no
+    // samples x d buffers.
+    return interval_estimate(denoiser, interval_plan(lo, hi, proposal_c2(o, data.data_variance()), d), o.samples,
+                             o.threads,
+                             [&](std::size_t first, std::size_t count, const double*& u, const double*& x0,
+                                 const double*& eps, const double*& z) {
+                                 thread_local std::vector<double> bu, bx0, beps, bz;
+                                 bu.resize(count);
+                                 bx0.resize(count * d);
+                                 beps.resize(count * d);
+                                 bz.resize(count * d);
+                                 fill_klub_rows(data, slot, o, first, count, bu, bx0, beps, bz);
+                                 u = bu.data();
+                                 x0 = bx0.data();
+                                 eps = beps.data();
+                                 z = bz.data();
+                             });
 }
 
 KlubEstimate klub_schedule_mc(const Data& data, const Denoiser& denoiser, const Schedule& schedule,
