@@ -47,4 +47,28 @@ void Denoiser::jacobian_trace(std::span<const double> x, std::size_t n, double s
     }
 }
 
+void check_labels(std::span<const Label> labels, std::size_t n, std::size_t classes) {
+    if (labels.size() != n && labels.size() != 1)
+        throw InputError(fmt::format("{} labels for {} rows (need one per row, or one for all)", labels.size(), n));
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+        const Label y = labels[i];
+        if (y != null_label && (y < 0 || static_cast<std::size_t>(y) >= classes))
+            throw InputError(classes == 0
+                                 ? fmt::format("label {} given to a denoiser that takes no labels", y)
+                                 : fmt::format("label {} outside the {} classes 0..{}", y, classes, classes - 1));
+    }
+}
+
+void Denoiser::denoise_labelled(std::span<const double> x, std::size_t n, double sigma,
+                                std::span<const Label> labels, std::span<double> out) const {
+    check_labels(labels, n, 0);  // a denoiser with classes overrides this
+    denoise(x, n, sigma, out);
+}
+
+void Denoiser::jacobian_trace_labelled(std::span<const double> x, std::size_t n, double sigma,
+                                       std::span<const Label> labels, std::span<double> out) const {
+    check_labels(labels, n, 0);
+    jacobian_trace(x, n, sigma, out);
+}
+
 }  // namespace ayslab

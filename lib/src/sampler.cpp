@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <vector>
 
 #include "ayslab/cluster.hpp"
+#include "ayslab/conditional.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/parallel.hpp"
 #include "ayslab/rng.hpp"
@@ -36,6 +38,8 @@ SampleStats sample(const Denoiser& denoiser, const Solver& solver, const Schedul
     if (x.size() != n * d)
         throw InputError(fmt::format("sampler: {} values for {} particles of dimension {}", x.size(), n, d));
     if (options.chunk == 0) throw InputError("sampler: chunk size must be positive");
+    const auto& labels = options.labels;
+    if (!labels.empty()) check_labels(labels, n, denoiser.classes());
     const std::size_t chunks = chunk_count(n, options.chunk);
     std::vector<std::size_t> nfe(chunks, 0);
     auto run_chunk = [&](std::size_t c) {
@@ -43,8 +47,15 @@ SampleStats sample(const Denoiser& denoiser, const Solver& solver, const Schedul
         const std::span<double> xc = x.subspan(first * d, count * d);
         auto local = solver.clone();
         local->prepare(count, d);
+        // The chunk's labels bound to the denoiser: the solvers stay label-free.
+        std::optional<LabelledRows> rows;
+        std::optional<Conditioned> one;
+        if (labels.size() == 1) one.emplace(denoiser, labels[0]);
+        if (labels.size() > 1) rows.emplace(denoiser, labels.subspan(first, count));
+        const Denoiser& bound = one ? static_cast<const Denoiser&>(*one)
+                                    : rows ? static_cast<const Denoiser&>(*rows) : denoiser;
         if (local->own_steps()) {  // dpm-fast / dpm-adaptive: one call over the schedule's ends
-            const StepContext ctx{denoiser, options.seed, first, 0, schedule.sigmas(), options.noise};
+            const StepContext ctx{bound, options.seed, first, 0, schedule.sigmas(), options.noise};
             nfe[c] += local->run(xc, count, ctx);
             const double end = schedule.ends_at_zero() ? schedule[schedule.size() - 2] : schedule.sigma_min();
             check_finite(xc, d, first, schedule.steps(), end);
@@ -52,7 +63,7 @@ SampleStats sample(const Denoiser& denoiser, const Solver& solver, const Schedul
             return;
         }
         for (std::size_t i = 0; i + 1 < schedule.size(); ++i) {
-            const StepContext ctx{denoiser, options.seed, first, i, schedule.sigmas(), options.noise};
+            const StepContext ctx{bound, options.seed, first, i, schedule.sigmas(), options.noise};
             nfe[c] += local->step(xc, count, schedule[i], schedule[i + 1], ctx);
             check_finite(xc, d, first, i + 1, schedule[i + 1]);
             if (observer) observer(c, first, i + 1, schedule[i + 1], xc);

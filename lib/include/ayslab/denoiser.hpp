@@ -2,12 +2,20 @@
 // storage. Every sampler, the KLUB estimators, the AYS optimiser and the likelihood take one. It may
 // be the exact denoiser of a data distribution (data/data.hpp) or any other (a trained network).
 // Score and eps-prediction derive from D (Tweedie).
+//
+// Conditional denoisers (class labels, classifier-free guidance) also take a label per row:
+// D(x; sigma, y), with y = null_label (-1) meaning D(x; sigma) without a condition. The loops stay
+// label-free: a view (conditional.hpp) binds the labels of a batch and presents the plain interface.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <span>
 
 namespace ayslab {
+
+// A class label (0, 1, ...) or null_label (no condition: the unconditional model).
+using Label = std::int32_t;
+inline constexpr Label null_label = -1;
 
 class Denoiser {
   public:
@@ -32,7 +40,23 @@ class Denoiser {
     // True for a denoiser spread over MPI ranks (ShardedEmpiricalData): every rank must make the same
     // calls in the same order. Loops read it in one place, cluster::parallel_for_calling() (cluster.hpp).
     virtual bool collective() const { return false; }
+
+    // Conditional denoisers: the number of classes of y (0: the denoiser takes no label).
+    virtual std::size_t classes() const { return 0; }
+    // out[i] = D(x[i]; sigma, labels[i]); labels has n entries, or one that holds for every row.
+    // null_label rows get D(x; sigma). The default (a denoiser without classes; one with classes
+    // overrides it) accepts only null labels and calls denoise(); InputError names a label
+    // out of range.
+    virtual void denoise_labelled(std::span<const double> x, std::size_t n, double sigma,
+                                  std::span<const Label> labels, std::span<double> out) const;
+    // tr dD(x; sigma, y)/dx per row, as jacobian_trace() (same label rules as denoise_labelled).
+    virtual void jacobian_trace_labelled(std::span<const double> x, std::size_t n, double sigma,
+                                         std::span<const Label> labels, std::span<double> out) const;
 };
+
+// Checks a label list for n rows of a denoiser with `classes` classes (n entries or one; each in
+// [0, classes) or null_label); throws InputError naming the first bad one.
+void check_labels(std::span<const Label> labels, std::size_t n, std::size_t classes);
 
 // Tweedie (MATH §2), with s = 1: score = (D - x) / sigma^2.
 inline double score_from_denoised(double x, double denoised, double sigma) {

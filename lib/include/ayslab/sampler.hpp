@@ -17,6 +17,9 @@ struct SamplerOptions {
     std::size_t threads = 1;  // 0 = all hardware threads
     std::size_t chunk = 512;  // particles per chunk
     const NoiseTable* noise = nullptr;  // set: every noise draw is read from it (solver/solver.hpp)
+    // A conditional denoiser's labels (denoiser.hpp): one per particle, or one for all; empty = none
+    // (the denoiser is called as it is). Each chunk sees its particles' labels (conditional.hpp).
+    std::span<const Label> labels = {};
 };
 
 // Called after each step with the chunk's particles (from worker threads; it must only touch

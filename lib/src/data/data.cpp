@@ -13,4 +13,20 @@ void Data::log_density_rows(std::span<const double> x, std::size_t n, double sig
 
 bool Data::moments(std::vector<double>&, std::vector<double>&) const { return false; }
 
+double Data::class_weight(Label y) const {
+    check_labels({&y, 1}, 1, classes());
+    if (y == null_label) return 1.0;
+    throw InputError("this data has no classes");  // reached only by a Data that declares classes
+}
+
+const Data& Data::given(Label y) const {
+    check_labels({&y, 1}, 1, classes());
+    if (y == null_label) return *this;
+    throw InputError("this data has no classes");
+}
+
+void Data::sample_labelled(std::size_t, std::uint64_t, std::uint64_t, std::span<double>, std::span<Label>) const {
+    throw InputError("this data has no labels");
+}
+
 }  // namespace ayslab

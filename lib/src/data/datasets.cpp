@@ -98,6 +98,7 @@ std::unique_ptr<Data> empirical(PointSet ps, const DatasetOptions& o) {
 Dataset make_ring8(const DatasetOptions& o) {
     Dataset ds;
     auto mix = ring8();
+    mix->set_classes({0, 1, 2, 3, 4, 5, 6, 7});  // component = class
     mix->set_precision(o.precision);
     ds.held_out = {o.held_out, 2, std::vector<double>(2 * o.held_out)};
     mix->sample(o.held_out, o.seed, held_out_offset, ds.held_out.values);
@@ -157,6 +158,7 @@ Dataset make_mixture(const DatasetOptions& o) {
     auto mix = std::make_unique<GaussianMixture>(std::vector<double>{0.5, 0.3, 0.2},
                                                  std::vector<double>{-1.5, 0.0, 1.0, 1.2, 1.0, -1.0},
                                                  std::vector<double>{0.04, 0.25, 0.09, 0.01, 0.16, 0.04}, 2);
+    mix->set_classes({0, 1, 2});  // component = class
     mix->set_precision(o.precision);
     return exact_set(std::move(mix), o);
 }

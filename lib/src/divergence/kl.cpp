@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "ayslab/divergence/guided_law.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/sampler.hpp"
 
@@ -29,31 +30,11 @@ double kl_gaussian_diag(const std::vector<double>& mean_p, const std::vector<dou
 }
 
 GaussianLaw solver_output_law(const Solver& solver, const Schedule& schedule, const DiagonalGaussian& data) {
-    if (solver.stochastic())
-        throw InputError(
-            fmt::format("exact KL needs a deterministic solver; '{}' is stochastic", solver.name()));
-    const std::size_t d = data.dim();
+    // Started from the exact p_{sigma_max} = N(mu, c^2 + sigma_max^2).
     const double s2 = schedule.sigma_max() * schedule.sigma_max();
-    // Probes: mean, mean + std, mean - std (the third checks the map is affine).
-    std::vector<double> x(3 * d), start_std(d);
-    for (std::size_t j = 0; j < d; ++j) {
-        start_std[j] = std::sqrt(data.variance()[j] + s2);
-        x[j] = data.mean()[j];
-        x[d + j] = data.mean()[j] + start_std[j];
-        x[2 * d + j] = data.mean()[j] - start_std[j];
-    }
-    sample(data, solver, schedule, x, 3, SamplerOptions{0, 1, 3});
-    GaussianLaw out{std::vector<double>(d), std::vector<double>(d)};
-    for (std::size_t j = 0; j < d; ++j) {
-        const double m = x[j], up = x[d + j] - m, down = m - x[2 * d + j];
-        if (std::abs(up - down) > 1e-8 * (std::abs(up) + std::abs(m)) + 1e-300)
-            throw NumericalError(
-                fmt::format("solver '{}' is not affine on Gaussian data (coordinate {}: {} vs {})",
-                            solver.name(), j, up, down));
-        out.mean[j] = m;
-        out.variance[j] = 0.25 * (up + down) * (up + down);
-    }
-    return out;
+    GaussianLaw start{data.mean(), std::vector<double>(data.dim())};
+    for (std::size_t j = 0; j < data.dim(); ++j) start.variance[j] = data.variance()[j] + s2;
+    return affine_output_law(solver, schedule, data, start);
 }
 
 GaussianLaw stochastic_output_law(const Solver& solver, const Schedule& schedule,

@@ -33,6 +33,17 @@ class Data {
     // The exact mean (d) and covariance (d x d, row-major) of x_0 in closed form, when the data has
     // one (Gaussians and Gaussian mixtures): true and filled; false otherwise.
     virtual bool moments(std::vector<double>& mean, std::vector<double>& covariance) const;
+
+    // Labelled data (classes() > 0): each x_0 has a class y with probability class_weight(y), and
+    // given(y) is the law of x_0 | y (its own draws, exact log-densities p_sigma(x | y) and exact
+    // denoiser). The exact denoiser() is then conditional: denoise_labelled() gives E[x_0 | x, y].
+    virtual std::size_t classes() const { return 0; }
+    virtual double class_weight(Label y) const;
+    // The data given class y (lives as long as this Data). InputError for a label out of range.
+    virtual const Data& given(Label y) const;
+    // n draws of (x_0, y): the x_0 rows are sample()'s (same seed and first), labels (n) their classes.
+    virtual void sample_labelled(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out,
+                                 std::span<Label> labels) const;
 };
 
 }  // namespace ayslab

@@ -37,6 +37,21 @@ class GaussianMixture final : public Data, public Denoiser {
     // The exact mean (d) and covariance (d x d, row-major) of the data (sigma = 0).
     bool moments(std::vector<double>& mean, std::vector<double>& covariance) const override;
 
+    // Classes: component k belongs to class component_class[k] (K entries; the classes 0..C-1 each
+    // own at least one component). The data given y is the mixture of y's components, its weights
+    // renormalised; the exact conditional denoiser is that mixture's (MATH.md §2 on the components
+    // of y alone). InputError on a bad list.
+    void set_classes(std::vector<Label> component_class);
+    std::size_t classes() const override { return by_class_.size(); }
+    double class_weight(Label y) const override;
+    const Data& given(Label y) const override;
+    void sample_labelled(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out,
+                         std::span<Label> labels) const override;
+    void denoise_labelled(std::span<const double> x, std::size_t n, double sigma, std::span<const Label> labels,
+                          std::span<double> out) const override;
+    void jacobian_trace_labelled(std::span<const double> x, std::size_t n, double sigma,
+                                 std::span<const Label> labels, std::span<double> out) const override;
+
     // Log responsibilities plus normaliser for one point: fills log_r (K) and returns log p_sigma(x).
     double log_responsibilities(std::span<const double> x, double sigma, std::span<double> log_r) const;
 
@@ -56,6 +71,12 @@ class GaussianMixture final : public Data, public Denoiser {
     bool isotropic_ = false;
     Precision precision_ = Precision::float64;
     std::vector<float> means_f_;  // float32 copy of means_ (set_precision)
+    std::vector<Label> component_class_;
+    std::vector<std::unique_ptr<GaussianMixture>> by_class_;  // the data given each class
+    std::vector<const Denoiser*> class_denoisers_;
+    std::vector<double> class_weights_;
+    // Draws one x_0 row (row i of a sample() call) and returns its component.
+    std::size_t draw_row(std::uint64_t seed, std::uint64_t index, std::span<double> row) const;
 };
 
 // A mixture from a JSON file, so a peer's test problem runs as is:

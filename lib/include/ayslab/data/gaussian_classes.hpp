@@ -1,0 +1,45 @@
+// Gaussian classes: the exact toy for classifier-free guidance (MATH.md §2 per coordinate). Class y
+// has the law N(mu_y, diag c_y^2) and the unconditional model is a Gaussian N(mu_u, diag c_u^2) too —
+// by default the classes' moment-matched Gaussian, not their mixture — so that every guided denoiser
+// (1 - w) D_u + w D_y is affine in x and the guided sampler's output law is exactly computable
+// (divergence/guided_law.hpp).
+#pragma once
+#include <vector>
+
+#include "ayslab/data/gaussian.hpp"
+
+namespace ayslab {
+
+class GaussianClasses final : public Denoiser {
+  public:
+    // classes: one law per class (same dimension, at least one); unconditional: the model without a label.
+    GaussianClasses(std::vector<DiagonalGaussian> classes, DiagonalGaussian unconditional);
+    // The unconditional model is the Gaussian with the mean and per-coordinate variance of the equal-
+    // weight mixture of the classes.
+    static GaussianClasses moment_matched(std::vector<DiagonalGaussian> classes);
+    // The built-in toy: d coordinates with std c_j geometric from 0.1 to 1, two classes with means
+    // +m and -m (m = 0.5 in every coordinate); unconditional moment-matched (mean 0, c_j^2 + m^2).
+    static GaussianClasses two_classes(std::size_t d);
+    GaussianClasses(GaussianClasses&&) = default;  // (per_class_ points into classes_' buffer, which moves)
+    GaussianClasses(const GaussianClasses&) = delete;
+    GaussianClasses& operator=(const GaussianClasses&) = delete;
+
+    std::size_t dim() const override { return unconditional_.dim(); }
+    std::size_t classes() const override { return classes_.size(); }
+    const DiagonalGaussian& given(Label y) const;  // y = null_label: the unconditional model
+    void denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
+    void denoise_labelled(std::span<const double> x, std::size_t n, double sigma, std::span<const Label> labels,
+                          std::span<double> out) const override;
+    bool exact_divergence() const override { return true; }
+    void jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
+                        std::span<double> out) const override;
+    void jacobian_trace_labelled(std::span<const double> x, std::size_t n, double sigma,
+                                 std::span<const Label> labels, std::span<double> out) const override;
+
+  private:
+    std::vector<DiagonalGaussian> classes_;
+    DiagonalGaussian unconditional_;
+    std::vector<const Denoiser*> per_class_;
+};
+
+}  // namespace ayslab
