@@ -10,6 +10,7 @@
 #include "ayslab/error.hpp"
 #include "ayslab/io/atomic_file.hpp"
 #include "ayslab/metrics.hpp"
+#include "ayslab/parallel.hpp"
 #include "ayslab/sampler.hpp"
 #include "ayslab/schedule_factory.hpp"
 #include "ayslab/solver/registry.hpp"
@@ -34,6 +35,10 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const std::string out = cfg.string("output");
     if (!out.empty()) check_writable_target(out, "samples");  // refused before any work
     const std::size_t d = ds.data->dim();
+    // The sampler calls the data's exact denoiser, or a model (metrics stay against the exact data); a
+    // label binds the class (and guidance) to it and the metrics use the data given the class.
+    const auto model = read_model_denoiser(cfg, *ds.data, ctx, &r);
+    const Conditioning cond = read_conditioning(cfg, *ds.data, model ? *model : ds.data->denoiser());
     std::vector<double> x;
     std::size_t n = static_cast<std::size_t>(cfg.integer("particles"));
     if (const auto start = cfg.string("start"); !start.empty()) {
@@ -51,7 +56,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
         }
     } else {
         x.resize(n * d);
-        sample_marginal(*ds.data, schedule.sigma_max(), x, n, cfg.seed(), ctx.threads);
+        // With a label: draws of p_{sigma_max}(x | y).
+        sample_marginal(*cond.data, schedule.sigma_max(), x, n, cfg.seed(), ctx.threads);
     }
     // Noise from a file, for a draw-by-draw comparison with a peer: (steps, n, d) for one draw per step,
     // or (steps, draws, n, d).
@@ -71,9 +77,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
         if (table.steps < schedule.steps())
             throw InputError(fmt::format("{}: noise has {} steps; the schedule has {}", path, table.steps, schedule.steps()));
     }
-    // The sampler calls the data's exact denoiser, or a model (metrics stay against the exact data).
-    const auto model = read_model_denoiser(cfg, *ds.data, ctx, &r);
-    const Denoiser& denoiser = model ? *model : ds.data->denoiser();
+    const Denoiser& denoiser = *cond.denoiser;
     const auto stats =
         sample(denoiser, *solver, schedule, x, n,
                {cfg.seed(), ctx.threads, static_cast<std::size_t>(cfg.integer("chunk")), table.steps > 0 ? &table : nullptr});
@@ -81,12 +85,24 @@ Result run(const Config& cfg, const RunContext& ctx) {
     r.values["schedule"] = schedule_json(schedule, *process);
     r.values["nfe"] = stats.nfe;
     r.values["particles"] = n;
-    if (!schedule.ends_at_zero()) {
-        const auto nll = negative_log_likelihood(*ds.data, x, n, schedule.sigma_min(), ctx.threads);
-        r.values["nll"] = {{"mean", nll.mean()}, {"se", nll.se_mean()}};
-        r.line(fmt::format("NLL under the exact p_sigma_min: {:.5g} ± {:.2g}", nll.mean(), nll.se_mean()));
+    if (cond.guided) {
+        // NFE counts solver evaluations; a guided step costs two network evaluations (one batched call).
+        const double evaluations = static_cast<double>(cond.guided->rows_evaluated()) / static_cast<double>(n);
+        r.values["label"] = cond.label;
+        r.values["guidance"] = {{"scale", cond.guided->options().scale},
+                                {"network_evaluations", evaluations},
+                                {"model_calls_per_chunk", static_cast<double>(cond.guided->calls()) /
+                                                              static_cast<double>(chunk_count(n, static_cast<std::size_t>(cfg.integer("chunk"))))}};
+        r.line(fmt::format("label {}, guidance w = {}: {:.4g} network evaluations per particle for NFE {}", cond.label,
+                           cond.guided->options().scale, evaluations, stats.nfe));
     }
-    if (ds.held_out.n > 0) {
+    if (!schedule.ends_at_zero()) {
+        const auto nll = negative_log_likelihood(*cond.data, x, n, schedule.sigma_min(), ctx.threads);
+        r.values["nll"] = {{"mean", nll.mean()}, {"se", nll.se_mean()}};
+        r.line(fmt::format("NLL under the exact p_sigma_min{}: {:.5g} ± {:.2g}",
+                           cond.guided ? fmt::format("(x | y = {})", cond.label) : "", nll.mean(), nll.se_mean()));
+    }
+    if (ds.held_out.n > 0 && !cond.guided) {  // (held-out rows are of every class)
         const double w =
             sliced_wasserstein2(x, n, ds.held_out.values, ds.held_out.n, d, 128, streams::sliced_w2_projections(cfg.seed()));
         r.values["sliced_w2"] = w;
@@ -126,7 +142,8 @@ Experiment sample_experiment() {
                     "on all of them (every other solver gives the same points for any chunk)",
                     1, 1e9}} +
             shared_keys({"eta", "s_churn", "s_tmin", "s_tmax", "s_noise", "snr", "corrector_steps", "kdiffusion_3m", "brownian",
-                         "denoiser", "model", "parametrisation", "model_process", "model_time", "model_sigma_data", "preflight"}),
+                         "denoiser", "model", "parametrisation", "model_process", "model_time", "model_sigma_data", "preflight",
+                         "label", "guidance", "guidance_interval"}),
         run};
 }
 

@@ -114,6 +114,17 @@ Schema make_table() {
         {"batches", KeyType::integer, "independent batches for standard errors", 2, 1e5},
         {"pairs", KeyType::integer, "Monte Carlo (x0, x_sigma) pairs", 300, 1e9},
         {"particles", KeyType::integer, "particles", 2, 1e9},
+        // Conditioning (read_conditioning)
+        {"label", KeyType::integer,
+         "class label y of a conditional denoiser (the ring8 and mixture components are classes); -1 = none", -1, 1e6},
+        {"guidance", KeyType::number,
+         "classifier-free guidance scale w (diffusers' guidance_scale, ComfyUI's cfg): D_u + w (D_y - D_u); 1 = the "
+         "conditional model, 0 = the unconditional one; needs a label",
+         -100, 100},
+        {"guidance_interval", KeyType::number_list,
+         "[sigma_lo, sigma_hi]: guidance only for sigma in it (the conditional model outside); [0, 1e300] = every "
+         "sigma",
+         0, 1e300},
     };
 }
 
@@ -315,6 +326,44 @@ std::string run_fingerprint(const Config& cfg, std::initializer_list<const char*
     for (const char* key : {"file", "held_out_file", "schedule_file", "score_file", "model"})
         if (has(cfg, key) && !cfg.string(key).empty()) j["files"][key] = file_hash(cfg.string(key));
     return j.dump();
+}
+
+}  // namespace ayslab::app
+
+namespace ayslab::app {
+
+Conditioning read_conditioning(const Config& cfg, const Data& data, const Denoiser& denoiser) {
+    Conditioning c;
+    c.data = &data;
+    c.denoiser = &denoiser;
+    const Label y = has(cfg, "label") ? static_cast<Label>(cfg.integer("label")) : null_label;
+    const double w = has(cfg, "guidance") ? cfg.number("guidance") : 1.0;
+    const std::vector<double> interval =
+        has(cfg, "guidance_interval") ? cfg.numbers("guidance_interval") : std::vector<double>{0.0, 1e300};
+    if (interval.size() != 2 || !(interval[0] <= interval[1]))
+        throw InputError("guidance_interval needs two numbers [sigma_lo, sigma_hi] with sigma_lo <= sigma_hi");
+    const bool everywhere = interval[0] == 0.0 && interval[1] >= 1e300;
+    if (y == null_label) {
+        if (w != 1.0 || !everywhere)
+            throw InputError(fmt::format("guidance={} needs a label (label=-1 is the unconditional model)", w));
+        return c;
+    }
+    if (data.classes() == 0 || denoiser.classes() == 0)
+        throw InputError(fmt::format("label={}: {} has no classes (labelled: ring8, mixture)",
+                                     y, data.classes() == 0 ? "the data" : "the denoiser"));
+    if (static_cast<std::size_t>(y) >= data.classes())
+        throw InputError(fmt::format("label={} is outside the data's {} classes 0..{}", y, data.classes(), data.classes() - 1));
+    GuidanceOptions g{w};
+    if (!everywhere) {
+        g.sigma_lo = interval[0];
+        g.sigma_hi = interval[1];
+    }
+    c.label = y;
+    c.data = &data.given(y);
+    c.guided = std::make_unique<GuidedDenoiser>(denoiser, g);
+    c.view = std::make_unique<Conditioned>(*c.guided, y);
+    c.denoiser = c.view.get();
+    return c;
 }
 
 }  // namespace ayslab::app

@@ -16,7 +16,9 @@
 #include <memory>
 #include <string_view>
 
+#include "ayslab/conditional.hpp"
 #include "ayslab/data/datasets.hpp"
+#include "ayslab/guidance.hpp"
 #include "ayslab/optimise/ays.hpp"
 #include "ayslab/process.hpp"
 #include "ayslab/schedule_factory.hpp"
@@ -78,5 +80,18 @@ Network make_network(const NetworkChoice& choice);
 // afterwards), left out so that changing them does not refuse a resume.
 std::string run_fingerprint(const Config& config, std::initializer_list<const char*> not_state = {});
 AysOptions read_ays_options(const Config& config, const RunContext& context);
+
+// The conditioning group (label, guidance, guidance_interval): with label = -1 (the default) the data
+// and denoiser as given; with a label, the data given y (its draws and exact p(x | y)) and the
+// denoiser with y bound and guidance w applied (guidance.hpp; w = 1 is the conditional denoiser).
+// InputError for guidance without a label, or a label the data or denoiser does not have.
+struct Conditioning {
+    Label label = null_label;
+    const Data* data = nullptr;
+    const Denoiser* denoiser = nullptr;
+    std::unique_ptr<GuidedDenoiser> guided;  // set with a label: counts the network evaluations
+    std::unique_ptr<Conditioned> view;
+};
+Conditioning read_conditioning(const Config& config, const Data& data, const Denoiser& denoiser);
 
 }  // namespace ayslab::app
