@@ -23,13 +23,9 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const std::string file = cfg.string("model");
     std::optional<Network> network;
     std::unique_ptr<Denoiser> model;
-    ModelConvention convention;
-    convention.parametrisation = parse_parametrisation(cfg.string("parametrisation"));
-    convention.process = cfg.string("model_process");
-    convention.time = cfg.string("model_time") == "sigma" ? TimeInput::sigma : TimeInput::t;
-    convention.sigma_data = cfg.number("model_sigma_data");
+    const ModelConvention convention = read_model_convention(cfg);
     if (!file.empty()) {
-        network = Network::load(file, ds.data->dim());
+        network = Network::load(file, ds.data->dim(), read_model_input(cfg));
         model = std::make_unique<NetworkDenoiser>(*network, convention, ctx.threads);
     }
     const Denoiser& checked = model ? *model : ds.data->denoiser();
@@ -73,7 +69,7 @@ Experiment model_check_experiment() {
             "data's own, and every reading of it ranked",
             Schema{seed_key()} + shared_keys({"data", "file", "held_out_file", "held_out_fraction", "precision",
                                               "sigma_min", "sigma_max", "model", "parametrisation", "model_process",
-                                              "model_time", "model_sigma_data"}) +
+                                              "model_time", "model_sigma_data", "model_labels", "model_null_label", "model_shape"}) +
                 Schema{{"sigma_bands", KeyType::integer, "log-uniform sigma bands", 1, 1000},
                        {"band_draws", KeyType::integer, "(x0, eps) draws per band", 1, 1e7}},
             run};

@@ -69,6 +69,16 @@ Schema make_table() {
         {"model_process", KeyType::string, "the model's process (s(t), sigma(t) for its inputs)", {}, {}, process_names()},
         {"model_time", KeyType::string, "the model's second input: the process's t, or sigma", {}, {}, {"t", "sigma"}},
         {"model_sigma_data", KeyType::number, "parametrisation=edm: sigma_data", 1e-6, 1e6},
+        {"model_labels", KeyType::integer,
+         "classes of a class-conditional model, whose forward is forward(x, c, y) with y int64 [N]; 0 = the model takes "
+         "no label",
+         0, 1e6},
+        {"model_null_label", KeyType::integer,
+         "the class id the model reads as 'no label' (unconditional; CFG training's dropped label); -1 = model_labels "
+         "(the extra class)",
+         -1, 1e6},
+        {"model_shape", KeyType::string,
+         "the shape of one row as the model takes it, C,H,W (x passed as N x C x H x W); empty = a flat vector of d"},
         {"preflight", KeyType::boolean,
          "denoiser=model: check the model's denoising error per sigma band against the trivial denoisers before any "
          "work and refuse a model worse than them over most of the range, naming the convention that fits best "
@@ -261,6 +271,42 @@ Network make_network(const NetworkChoice& choice) {
     return choice.unet ? Network::unet(choice.unet_options) : Network::mlp(choice.mlp);
 }
 
+ModelConvention read_model_convention(const Config& cfg) {
+    ModelConvention convention;
+    convention.parametrisation = parse_parametrisation(cfg.string("parametrisation"));
+    convention.process = cfg.string("model_process");
+    convention.time = cfg.string("model_time") == "sigma" ? TimeInput::sigma : TimeInput::t;
+    convention.sigma_data = cfg.number("model_sigma_data");
+    if (has(cfg, "model_labels")) convention.classes = static_cast<std::size_t>(cfg.integer("model_labels"));
+    if (has(cfg, "model_null_label")) convention.null_id = cfg.integer("model_null_label");
+    return convention;
+}
+
+ModelInput read_model_input(const Config& cfg) {
+    ModelInput input;
+    input.labels = has(cfg, "model_labels") && cfg.integer("model_labels") > 0;
+    if (!has(cfg, "model_shape")) return input;
+    const std::string text = cfg.string("model_shape");
+    if (text.empty()) return input;
+    std::size_t at = 0;
+    while (at <= text.size()) {
+        const auto comma = std::min(text.find(',', at), text.size());
+        const std::string part = text.substr(at, comma - at);
+        std::size_t used = 0;
+        long long v = 0;
+        try {
+            v = std::stoll(part, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used == 0 || used != part.size() || v <= 0)
+            throw InputError(fmt::format("model_shape '{}': '{}' is not a positive integer (write C,H,W)", text, part));
+        input.shape.push_back(v);
+        at = comma + 1;
+    }
+    return input;
+}
+
 std::unique_ptr<Denoiser> read_model_denoiser(const Config& cfg, const Data& data, const RunContext& ctx, Result* result) {
     if (!model_given(cfg)) return nullptr;
     const std::filesystem::path file = cfg.string("model");
@@ -268,12 +314,8 @@ std::unique_ptr<Denoiser> read_model_denoiser(const Config& cfg, const Data& dat
     std::error_code ec;
     if (!std::filesystem::is_regular_file(file, ec))
         throw InputError(fmt::format("model file '{}' does not exist or is not a file", file.string()));
-    ModelConvention convention;
-    convention.parametrisation = parse_parametrisation(cfg.string("parametrisation"));
-    convention.process = cfg.string("model_process");
-    convention.time = cfg.string("model_time") == "sigma" ? TimeInput::sigma : TimeInput::t;
-    convention.sigma_data = cfg.number("model_sigma_data");
-    const Network network = Network::load(file, data.dim());
+    const ModelConvention convention = read_model_convention(cfg);
+    const Network network = Network::load(file, data.dim(), read_model_input(cfg));
     auto model = std::make_unique<NetworkDenoiser>(network, convention, ctx.threads);
     if (!has(cfg, "preflight") || !cfg.boolean("preflight")) return model;
     run_preflight(cfg, data, *model, network, convention, file.string(), ctx, result);
@@ -351,6 +393,9 @@ Conditioning read_conditioning(const Config& cfg, const Data& data, const Denois
     if (data.classes() == 0 || denoiser.classes() == 0)
         throw InputError(fmt::format("label={}: {} has no classes (labelled: ring8, mixture)",
                                      y, data.classes() == 0 ? "the data" : "the denoiser"));
+    if (denoiser.classes() != data.classes())
+        throw InputError(fmt::format("label={}: the model has {} classes (model_labels), the data {}", y,
+                                     denoiser.classes(), data.classes()));
     if (static_cast<std::size_t>(y) >= data.classes())
         throw InputError(fmt::format("label={} is outside the data's {} classes 0..{}", y, data.classes(), data.classes() - 1));
     GuidanceOptions g{w};

@@ -62,6 +62,10 @@ DatasetOptions read_dataset_options(const Config& config, const RunContext& cont
 // goes into `result` when given) and a model worse than the trivial denoisers is refused (InputError).
 std::unique_ptr<Denoiser> read_model_denoiser(const Config& config, const Data& data, const RunContext& context,
                                               Result* result = nullptr);
+// The model keys' readers: parametrisation, model_process, model_time, model_sigma_data, model_labels,
+// model_null_label -> the convention; model_shape and model_labels -> how the file is called.
+ModelConvention read_model_convention(const Config& config);
+ModelInput read_model_input(const Config& config);
 
 // The AYS group, with the seed, threads and checkpoint of the run.
 // The network group (network, width, depth, channels, levels; frequencies and sigma_data where the

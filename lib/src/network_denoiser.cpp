@@ -35,6 +35,17 @@ NetworkDenoiser::NetworkDenoiser(Network network, ModelConvention convention, st
     if (convention_.parametrisation == Parametrisation::edm && !(convention_.sigma_data > 0.0))
         throw InputError("parametrisation 'edm' needs sigma_data > 0");
     (void)network_.dim();  // a build without LibTorch says so here
+    if ((convention_.classes > 0) != network_.takes_labels())
+        throw InputError(convention_.classes > 0
+                             ? fmt::format("model_labels={} needs a model loaded with labels (forward(x, c, y))", convention_.classes)
+                             : std::string("a model whose forward takes labels needs model_labels = its number of classes"));
+    if (convention_.null_id < -1)
+        throw InputError(fmt::format("model_null_label {} must be -1 (the extra class) or an id >= 0", convention_.null_id));
+}
+
+std::int64_t NetworkDenoiser::model_id(Label y) const {
+    if (y != null_label) return y;
+    return convention_.null_id >= 0 ? convention_.null_id : static_cast<std::int64_t>(convention_.classes);
 }
 
 std::size_t NetworkDenoiser::dim() const { return network_.dim(); }
@@ -80,24 +91,44 @@ NetworkDenoiser::RowMap NetworkDenoiser::row_map(double sigma) const {
 
 void NetworkDenoiser::denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
                                    std::span<double> out) const {
+    evaluate(x, n, sigmas, {}, out);
+}
+
+void NetworkDenoiser::denoise_labelled(std::span<const double> x, std::size_t n, double sigma,
+                                       std::span<const Label> labels, std::span<double> out) const {
+    check_labels(labels, n, classes());
+    thread_local std::vector<double> sig;
+    sig.assign(n, sigma);
+    evaluate(x, n, sig, labels, out);
+}
+
+void NetworkDenoiser::evaluate(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
+                               std::span<const Label> labels, std::span<double> out) const {
     check_batch(*this, x, n, out);
     const std::size_t d = dim();
     // Work buffers reused across calls on this thread (no allocation per sampler step once sized).
     thread_local std::vector<float> xin, c, y;
     thread_local std::vector<RowMap> maps;
+    thread_local std::vector<std::int64_t> ids;
     for (std::size_t first = 0; first < n; first += chunk_) {
         const std::size_t count = std::min(chunk_, n - first);
         xin.resize(count * d);
         c.resize(count);
         y.resize(count * d);
         maps.resize(count);
+        ids.clear();
+        if (classes() > 0) {  // a conditional model: every row gets an id (null when no label is given)
+            ids.resize(count);
+            for (std::size_t i = 0; i < count; ++i)
+                ids[i] = model_id(labels.empty() ? null_label : labels[labels.size() == 1 ? 0 : first + i]);
+        }
         for (std::size_t i = 0; i < count; ++i) {
             maps[i] = row_map(sigmas[first + i]);
             c[i] = maps[i].c;
             for (std::size_t j = 0; j < d; ++j)
                 xin[i * d + j] = static_cast<float>(maps[i].k * x[(first + i) * d + j]);
         }
-        network_.forward(xin, c, count, y, threads_);
+        network_.forward(xin, c, count, y, threads_, ids);
         for (std::size_t i = 0; i < count; ++i)
             for (std::size_t j = 0; j < d; ++j) {
                 const std::size_t k = (first + i) * d + j;
@@ -108,12 +139,28 @@ void NetworkDenoiser::denoise_rows(std::span<const double> x, std::size_t n, std
 
 void NetworkDenoiser::jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
                                      std::span<double> out) const {
+    trace(x, n, sigma, {}, out);
+}
+
+void NetworkDenoiser::jacobian_trace_labelled(std::span<const double> x, std::size_t n, double sigma,
+                                              std::span<const Label> labels, std::span<double> out) const {
+    check_labels(labels, n, classes());
+    trace(x, n, sigma, labels, out);
+}
+
+void NetworkDenoiser::trace(std::span<const double> x, std::size_t n, double sigma, std::span<const Label> labels,
+                            std::span<double> out) const {
     const std::size_t d = dim();
     if (x.size() != n * d || out.size() != n) throw InputError("jacobian_trace: wrong buffer sizes");
     const RowMap m = row_map(sigma);
     std::vector<float> xin(n * d), c(n, m.c);
     for (std::size_t k = 0; k < n * d; ++k) xin[k] = static_cast<float>(m.k * x[k]);
-    network_.jacobian_trace(xin, c, n, out, threads_);
+    std::vector<std::int64_t> ids;
+    if (classes() > 0) {
+        ids.resize(n);
+        for (std::size_t i = 0; i < n; ++i) ids[i] = model_id(labels.empty() ? null_label : labels[labels.size() == 1 ? 0 : i]);
+    }
+    network_.jacobian_trace(xin, c, n, out, threads_, ids);
     // D = a x~ + b F(k x~): tr dD/dx~ = a d + b k tr dF/dx.
     for (std::size_t i = 0; i < n; ++i) out[i] = m.a * static_cast<double>(d) + m.b * m.k * out[i];
 }

@@ -46,6 +46,15 @@ struct UnetOptions {
     std::uint64_t seed = 0;
 };
 
+// How a model file takes its input (docs/your-model.md): the shape of one row (empty: a flat vector of
+// dim values; {C, H, W}: an image, so x arrives as N x C x H x W, and the output may be N x C x H x W or
+// N x dim), and whether forward has a third input y, int64 [N], the class of each row:
+// forward(x, c, y).
+struct ModelInput {
+    std::vector<std::int64_t> shape{};
+    bool labels = false;
+};
+
 // Whether this build has LibTorch (AYSLAB_TORCH); the functions below throw InputError without it.
 bool torch_available();
 
@@ -55,24 +64,26 @@ class Network {
     static Network unet(const UnetOptions& options);
     // A TorchScript file (ours or a user's with the same calling convention). InputError with one line
     // for a missing, unreadable or non-TorchScript file.
-    static Network load(const std::filesystem::path& path, std::size_t dim);
+    static Network load(const std::filesystem::path& path, std::size_t dim, const ModelInput& input = {});
     // A model written as TorchScript source: `source` defines forward(self, x, sigma) with the same
     // calling convention (and may define helpers). Checked by the same probe call as load(); InputError
     // for source that does not compile. Tests build hostile models with it; a user can wrap a formula.
-    static Network from_source(const std::string& source, std::size_t dim);
+    static Network from_source(const std::string& source, std::size_t dim, const ModelInput& input = {});
     // Written through the atomic writer (whole or not at all).
     void save(const std::filesystem::path& path) const;
 
     std::size_t dim() const;
     std::string description() const;
+    bool takes_labels() const;
     // The module's forward on a batch: x (n x dim, float32) and one number per row (c) -> out (n x dim).
-    // Thread-safe (calls are serialised; LibTorch's intra-op threads parallelise each).
+    // Thread-safe (calls are serialised; LibTorch's intra-op threads parallelise each). y: the rows'
+    // class ids for a model that takes labels (n values), empty otherwise.
     void forward(std::span<const float> x, std::span<const float> c, std::size_t n, std::span<float> out,
-                 std::size_t threads = 0) const;
+                 std::size_t threads = 0, std::span<const std::int64_t> y = {}) const;
     // tr d forward(x, c) / dx per row, exact up to float32, by LibTorch's autograd (dim() backward passes
     // per batch). Assumes rows are independent (no batch statistics), as every denoiser is.
     void jacobian_trace(std::span<const float> x, std::span<const float> c, std::size_t n, std::span<double> out,
-                        std::size_t threads = 0) const;
+                        std::size_t threads = 0, std::span<const std::int64_t> y = {}) const;
     // All trainable parameters flattened in a fixed order (for reproducibility checks and EMA).
     std::vector<float> parameters() const;
     std::size_t parameter_count() const;
@@ -107,6 +118,10 @@ struct ModelConvention {
     std::string process = "edm";  // for s(t) and t(sigma)
     TimeInput time = TimeInput::t;
     double sigma_data = 0.5;  // edm
+    // A class-conditional model (forward(x, c, y)): its number of classes (0: it takes no label) and
+    // the id it reads as "no label" (-1: the extra class `classes`, the usual CFG-training convention).
+    std::size_t classes = 0;
+    std::int64_t null_id = -1;
 };
 
 // A network behind the Denoiser interface: the solver state stays float64, the network runs in float32
@@ -128,9 +143,21 @@ class NetworkDenoiser final : public Denoiser {
     bool exact_divergence() const override { return true; }
     double rounding() const override { return 0x1p-23; }  // float32 inside
     void jacobian_trace(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
+    // A class-conditional model: labels become the model's ids (null_label its null id).
+    std::size_t classes() const override { return convention_.classes; }
+    void denoise_labelled(std::span<const double> x, std::size_t n, double sigma, std::span<const Label> labels,
+                          std::span<double> out) const override;
+    void jacobian_trace_labelled(std::span<const double> x, std::size_t n, double sigma,
+                                 std::span<const Label> labels, std::span<double> out) const override;
     const Network& network() const { return network_; }
 
   private:
+    // D for n rows with their own sigmas and (for a conditional model) labels (n, one, or none: null).
+    void evaluate(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
+                  std::span<const Label> labels, std::span<double> out) const;
+    void trace(std::span<const double> x, std::size_t n, double sigma, std::span<const Label> labels,
+               std::span<double> out) const;
+    std::int64_t model_id(Label y) const;
     // Per row: the model's input scale k (input = k x~), its second input c, and D = a x~ + b F.
     struct RowMap {
         double k, a, b;

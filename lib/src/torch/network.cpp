@@ -133,7 +133,8 @@ std::string shape_of(const torch::Tensor& t) {
 // A model's output as the dense real [rows, cols] tensor the denoiser needs, or an InputError naming
 // what it is instead (its whole shape; a sparse, meta, complex or non-floating tensor is refused, not
 // read through data_ptr or cast with its imaginary part dropped).
-torch::Tensor checked_output(const torch::Tensor& y, std::int64_t rows, std::int64_t cols, const std::string& who) {
+torch::Tensor checked_output(const torch::Tensor& y, std::int64_t rows, std::int64_t cols, const std::string& who,
+                             const std::vector<std::int64_t>& image = {}) {
     if (!y.defined()) throw InputError(fmt::format("{}: forward returned an undefined tensor", who));
     if (y.layout() != torch::kStrided)
         throw InputError(fmt::format("{}: forward returned a sparse tensor (layout {}); return a dense one", who,
@@ -147,32 +148,61 @@ torch::Tensor checked_output(const torch::Tensor& y, std::int64_t rows, std::int
     if (!y.is_floating_point())
         throw InputError(fmt::format("{}: forward returned a {} tensor; expected floating point", who,
                                      c10::toString(y.scalar_type())));
+    if (!image.empty() && y.sizes().vec() == image) return y.reshape({rows, cols});  // an image model's N x C x H x W
     if (y.dim() != 2 || y.size(0) != rows || y.size(1) != cols)
-        throw InputError(fmt::format("{}: forward returned shape {}; expected [{}, {}]", who, shape_of(y), rows, cols));
+        throw InputError(fmt::format("{}: forward returned shape {}; expected [{}, {}]{}", who, shape_of(y), rows, cols,
+                                     image.empty() ? "" : fmt::format(" or [{}]", fmt::join(image, ", "))));
     return y;
 }
 
-// The calling convention forward(x [N x d], sigma [N]) -> [N x d], checked on a call with N = 2.
-void probe(Network::Impl& impl, std::size_t dim, const std::string& who) {
+// The inputs of a call: x in the model's shape, c, and y (int64) for a model that takes labels.
+std::vector<torch::jit::IValue> call_inputs(const Network::Impl& impl, const torch::Tensor& x, const torch::Tensor& c,
+                                           const torch::Tensor& y) {
+    std::vector<torch::jit::IValue> in{x.reshape(impl.sizes(x.size(0))), c};
+    if (impl.input.labels) in.emplace_back(y);
+    return in;
+}
+
+// What a call looks like, for messages: "forward(x [N, 2], sigma [N])" or "forward(x [N, 1, 28, 28], sigma [N], y [N])".
+std::string call_text(const Network::Impl& impl, const std::string& rows) {
+    auto sizes = impl.sizes(1);
+    std::vector<std::string> parts{rows};
+    for (std::size_t k = 1; k < sizes.size(); ++k) parts.push_back(std::to_string(sizes[k]));
+    return fmt::format("forward(x [{}], sigma [{}]{})", fmt::join(parts, ", "), rows, impl.input.labels ? fmt::format(", y [{}]", rows) : "");
+}
+
+// The calling convention forward(x [N x d], sigma [N][, y [N]]) -> [N x d], checked on a call with N = 2.
+void probe(Network::Impl& impl, std::size_t dim, const ModelInput& input, const std::string& who) {
     impl.module.eval();
     impl.dim = dim;
+    impl.input = input;
+    if (!input.shape.empty()) {
+        std::int64_t size = 1;
+        for (const auto s : input.shape) {
+            if (s <= 0) throw InputError(fmt::format("{}: model_shape has a non-positive size {}", who, s));
+            size *= s;
+        }
+        if (size != static_cast<std::int64_t>(dim))
+            throw InputError(fmt::format("{}: model_shape [{}] holds {} values; the data has d = {}", who,
+                                         fmt::join(input.shape, ", "), size, dim));
+    }
     try {
         torch::NoGradGuard no_grad;
-        const auto out = impl.module.forward({torch::zeros({2, static_cast<std::int64_t>(dim)}), torch::ones({2})});
+        const auto out = impl.module.forward(call_inputs(impl, torch::zeros({2, static_cast<std::int64_t>(dim)}),
+                                                         torch::ones({2}), torch::zeros({2}, torch::kInt64)));
         if (!out.isTensor())
-            throw InputError(fmt::format("{}: forward(x [2, {}], sigma [2]) returned a {}, not a tensor", who, dim,
-                                         out.tagKind()));
+            throw InputError(fmt::format("{}: {} returned a {}, not a tensor", who, call_text(impl, "2"), out.tagKind()));
         (void)checked_output(out.toTensor(), 2, static_cast<std::int64_t>(dim),
-                             fmt::format("{} (probe forward(x [2, {}], sigma [2]))", who, dim));
+                             fmt::format("{} (probe {})", who, call_text(impl, "2")), input.shape.empty() ? std::vector<std::int64_t>{} : impl.sizes(2));
     } catch (const InputError&) {
         throw;
     } catch (const std::exception& e) {
-        throw InputError(fmt::format("{}: forward(x [N, {}], sigma [N]) failed: {}", who, dim, error_line(e.what())));
+        throw InputError(fmt::format("{}: {} failed: {}", who, call_text(impl, "N"), error_line(e.what())));
     }
 }
 }  // namespace
 
-Network Network::load(const std::filesystem::path& path, std::size_t dim) {
+Network Network::load(const std::filesystem::path& path, std::size_t dim, const ModelInput& input) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
         throw InputError(fmt::format("model file '{}' does not exist or is not a file", path.string()));
@@ -185,11 +215,11 @@ Network Network::load(const std::filesystem::path& path, std::size_t dim) {
                                      TORCH_VERSION, first_line(e.what())));
     }
     impl->description = fmt::format("TorchScript model '{}'", path.string());
-    probe(*impl, dim, fmt::format("model file '{}'", path.string()));
+    probe(*impl, dim, input, fmt::format("model file '{}'", path.string()));
     return Network(std::move(impl));
 }
 
-Network Network::from_source(const std::string& source, std::size_t dim) {
+Network Network::from_source(const std::string& source, std::size_t dim, const ModelInput& input) {
     deterministic_torchscript();
     auto impl = std::make_shared<Impl>();
     impl->module = torch::jit::Module("ayslab_source_model");
@@ -199,7 +229,7 @@ Network Network::from_source(const std::string& source, std::size_t dim) {
         throw InputError(fmt::format("TorchScript source does not compile: {}", first_line(e.what())));
     }
     impl->description = "TorchScript source model";
-    probe(*impl, dim, impl->description);
+    probe(*impl, dim, input, impl->description);
     return Network(std::move(impl));
 }
 
@@ -213,6 +243,7 @@ void Network::save(const std::filesystem::path& path) const {
 }
 
 std::size_t Network::dim() const { return impl_->dim; }
+bool Network::takes_labels() const { return impl_->input.labels; }
 std::string Network::description() const { return impl_->description; }
 
 std::vector<float> Network::parameters() const {
@@ -247,14 +278,27 @@ Network Network::clone() const {
     }
     impl->dim = impl_->dim;
     impl->description = impl_->description;
+    impl->input = impl_->input;
     return Network(std::move(impl));
 }
 
+namespace {
+torch::Tensor label_tensor(const Network::Impl& impl, std::span<const std::int64_t> y, std::size_t n) {
+    if (!impl.input.labels) {
+        if (!y.empty()) throw InputError(fmt::format("{} takes no labels", impl.description));
+        return {};
+    }
+    if (y.size() != n) throw InputError(fmt::format("{}: {} labels for {} rows", impl.description, y.size(), n));
+    return torch::from_blob(const_cast<std::int64_t*>(y.data()), {static_cast<std::int64_t>(n)}, torch::kInt64);
+}
+}  // namespace
+
 void Network::forward(std::span<const float> x, std::span<const float> c, std::size_t n, std::span<float> out,
-                      std::size_t threads) const {
+                      std::size_t threads, std::span<const std::int64_t> labels) const {
     const std::size_t d = impl_->dim;
     if (x.size() != n * d || c.size() != n || out.size() != n * d)
         throw InputError(fmt::format("network forward: {} rows of dimension {} need {} values", n, d, n * d));
+    const auto ys = label_tensor(*impl_, labels, n);
     const std::lock_guard lock(module_mutex());
     if (threads > 0 && static_cast<std::size_t>(at::get_num_threads()) != threads)
         at::set_num_threads(static_cast<int>(threads));
@@ -262,11 +306,13 @@ void Network::forward(std::span<const float> x, std::span<const float> c, std::s
     const auto rows = static_cast<std::int64_t>(n), cols = static_cast<std::int64_t>(d);
     auto xs = torch::from_blob(const_cast<float*>(x.data()), {rows, cols}, torch::kFloat32);
     auto cs = torch::from_blob(const_cast<float*>(c.data()), {rows}, torch::kFloat32);
+    const auto image = impl_->input.shape.empty() ? std::vector<std::int64_t>{} : impl_->sizes(rows);
     try {
-        const auto result = impl_->module.forward({xs, cs});
+        const auto result = impl_->module.forward(call_inputs(*impl_, xs, cs, ys));
         if (!result.isTensor())
             throw InputError(fmt::format("{}: forward returned a {}, not a tensor", impl_->description, result.tagKind()));
-        const auto y = checked_output(result.toTensor(), rows, cols, impl_->description).to(torch::kFloat32).contiguous();
+        const auto y =
+            checked_output(result.toTensor(), rows, cols, impl_->description, image).to(torch::kFloat32).contiguous();
         std::copy_n(y.data_ptr<float>(), n * d, out.data());
     } catch (const InputError&) {
         throw;
@@ -276,21 +322,23 @@ void Network::forward(std::span<const float> x, std::span<const float> c, std::s
 }
 
 void Network::jacobian_trace(std::span<const float> x, std::span<const float> c, std::size_t n,
-                             std::span<double> out, std::size_t threads) const {
+                             std::span<double> out, std::size_t threads, std::span<const std::int64_t> labels) const {
     const std::size_t d = impl_->dim;
     if (x.size() != n * d || c.size() != n || out.size() != n)
         throw InputError(fmt::format("network jacobian_trace: {} rows of dimension {} need {} values", n, d, n * d));
+    const auto ys = label_tensor(*impl_, labels, n);
     const std::lock_guard lock(module_mutex());
     if (threads > 0 && static_cast<std::size_t>(at::get_num_threads()) != threads)
         at::set_num_threads(static_cast<int>(threads));
     const auto rows = static_cast<std::int64_t>(n), cols = static_cast<std::int64_t>(d);
     auto xs = torch::from_blob(const_cast<float*>(x.data()), {rows, cols}, torch::kFloat32).clone().requires_grad_(true);
     auto cs = torch::from_blob(const_cast<float*>(c.data()), {rows}, torch::kFloat32);
+    const auto image = impl_->input.shape.empty() ? std::vector<std::int64_t>{} : impl_->sizes(rows);
     try {
-        const auto result = impl_->module.forward({xs, cs});
+        const auto result = impl_->module.forward(call_inputs(*impl_, xs, cs, ys));
         if (!result.isTensor())
             throw InputError(fmt::format("{}: forward returned a {}, not a tensor", impl_->description, result.tagKind()));
-        const auto y = checked_output(result.toTensor(), rows, cols, impl_->description);
+        const auto y = checked_output(result.toTensor(), rows, cols, impl_->description, image);
         // A model whose output does not depend on x (a constant) has divergence 0: nothing to differentiate.
         if (!y.requires_grad()) {
             std::fill(out.begin(), out.end(), 0.0);

@@ -28,6 +28,16 @@ struct Network::Impl {
     torch::jit::Module module;
     std::size_t dim = 0;
     std::string description;
+    ModelInput input;
+    // The shape x is passed in for `rows` rows: [rows, dim] or [rows, C, H, W].
+    std::vector<std::int64_t> sizes(std::int64_t rows) const {
+        std::vector<std::int64_t> s{rows};
+        if (input.shape.empty())
+            s.push_back(static_cast<std::int64_t>(dim));
+        else
+            s.insert(s.end(), input.shape.begin(), input.shape.end());
+        return s;
+    }
 };
 
 }  // namespace ayslab

@@ -16,20 +16,21 @@ struct Network::Impl {};
 bool torch_available() { return false; }
 Network Network::mlp(const MlpOptions&) { unavailable(); }
 Network Network::unet(const UnetOptions&) { unavailable(); }
-Network Network::load(const std::filesystem::path&, std::size_t) { unavailable(); }
-Network Network::from_source(const std::string&, std::size_t) { unavailable(); }
+Network Network::load(const std::filesystem::path&, std::size_t, const ModelInput&) { unavailable(); }
+Network Network::from_source(const std::string&, std::size_t, const ModelInput&) { unavailable(); }
 void Network::save(const std::filesystem::path&) const { unavailable(); }
 std::size_t Network::dim() const { unavailable(); }
 std::string Network::description() const { unavailable(); }
+bool Network::takes_labels() const { unavailable(); }
 std::vector<float> Network::parameters() const { unavailable(); }
 std::size_t Network::parameter_count() const { unavailable(); }
 Network Network::clone() const { unavailable(); }
-void Network::forward(std::span<const float>, std::span<const float>, std::size_t, std::span<float>,
-                      std::size_t) const {
+void Network::forward(std::span<const float>, std::span<const float>, std::size_t, std::span<float>, std::size_t,
+                      std::span<const std::int64_t>) const {
     unavailable();
 }
 void Network::jacobian_trace(std::span<const float>, std::span<const float>, std::size_t, std::span<double>,
-                             std::size_t) const {
+                             std::size_t, std::span<const std::int64_t>) const {
     unavailable();
 }
 TrainResult train_network(const Network&, const Data&, const TrainOptions&, const TrainProgress&) { unavailable(); }
