@@ -218,7 +218,7 @@ Experiment ays_guided_experiment() {
             "class-conditional NLL on the ring of 8",
             Schema{seed_key(),
                    {"scales", KeyType::number_list, "guidance scales w (diffusers' guidance_scale, ComfyUI's cfg)", -100, 100},
-                   {"dim", KeyType::integer, "dimension of the Gaussian classes", 1, 4096}} +
+                   {"dim", KeyType::integer, "dimension of the Gaussian classes", 1, 1e5}} +
                 shared_keys({"solvers", "steps", "sigma_min", "sigma_max", "subdivisions", "refine", "samples",
                              "validation_samples", "golden_iterations", "max_sweeps", "patience", "eval_particles"}),
             run};
