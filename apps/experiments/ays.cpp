@@ -44,14 +44,28 @@ Result run(const Config& cfg, const RunContext& ctx) {
     // The denoiser the schedule is optimised for and sampled with: the data's exact one, or a model file
     // (docs/your-model.md); the KLUB's x0 draws and the metrics stay with the exact data.
     const auto model = read_model_denoiser(cfg, *dataset.data, ctx, &r);
-    const Denoiser& denoiser = model ? *model : dataset.data->denoiser();
+    // With a label: the class's data (x_0 draws, p(x | y)) and the denoiser with the class bound and
+    // guidance applied; the held-out rows (of every class) are then not a reference.
+    const Conditioning cond = read_conditioning(cfg, *dataset.data, model ? *model : dataset.data->denoiser());
+    Problem problem = problem_of(dataset, cond.denoiser);
+    if (cond.guided) {
+        problem.data = cond.data;
+        problem.held_out = nullptr;
+    }
+    const Denoiser& denoiser = *problem.denoiser;
     AysOptions o = read_ays_options(cfg, ctx);
-    set_stop_proxy(o, cfg, dataset, denoiser, ctx);
+    set_stop_proxy(o, cfg, problem, ctx);
     ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
-    const auto ays = optimise_ays(*dataset.data, denoiser, start, o, std::ref(progress));
+    const auto ays = optimise_ays(*problem.data, denoiser, start, o, std::ref(progress));
 
     describe_dataset(dataset, r);
     r.values["denoiser"] = model ? cfg.string("model") : "exact";
+    if (cond.guided) {
+        r.values["label"] = cond.label;
+        r.values["guidance"] = cond.guided->options().scale;
+        r.line(fmt::format("class {} of {}, guidance w = {}: the KLUB's x_0 and the NLL are the class's", cond.label,
+                           dataset.name, cond.guided->options().scale));
+    }
     r.values["trace"] = trace_json(ays.trace);
     r.values["stages"] = nlohmann::json::array();
     for (const auto& st : ays.stages)
@@ -79,18 +93,20 @@ Result run(const Config& cfg, const RunContext& ctx) {
     for (const auto& s : cfg.strings("samplers"))
         header += fmt::format(" | {:^56}", s + ": NLL (median), sliced W2");
     r.line(header);
+    const auto samplers = cfg.strings("samplers");
+    const Comparison table = compare(problem, samplers, {{"ays", best}, {"karras", baseline}}, eo);
     double klubs[2] = {};
     for (std::size_t q = 0; q < 2; ++q) {
         const auto& [name, sched] = compared[q];
-        const auto k = klub_schedule_mc(*dataset.data, denoiser, *sched, mc);
+        const auto k = klub_schedule_mc(*problem.data, denoiser, *sched, mc);
         klubs[q] = k.value;
         nlohmann::json entry = {
             {"klub", k.value}, {"klub_se", k.standard_error}, {"sigmas", sched->sigmas()}};
         std::string line =
             fmt::format("{:<8} {:>22}", name, fmt::format("{:.5g} ± {:.2g}", k.value, k.standard_error));
-        for (const auto& s : cfg.strings("samplers")) {
-            const auto quality = evaluate_samples(dataset, denoiser, *make_solver(s), *sched, eo);
-            entry["samples"][s] = quality.to_json();
+        for (std::size_t i = 0; i < samplers.size(); ++i) {
+            const SampleQuality& quality = table.at(i, q);
+            entry["samples"][samplers[i]] = quality_json(quality);
             line += fmt::format(" | {:>21} ({:>9.4g}) {:>21}", plus_minus(quality.nll), quality.nll_median.mean(),
                                 plus_minus(quality.sw2));
         }
@@ -112,7 +128,8 @@ Experiment ays_experiment() {
                              "golden_iterations", "max_sweeps", "patience", "min_improvement", "stop_on", "stop_sampler",
                              "stop_particles", "klub_c", "eval_particles",
                              "eval_seeds", "projections", "samplers", "denoiser", "model", "parametrisation",
-                             "model_process", "model_time", "model_sigma_data", "preflight"}),
+                             "model_process", "model_time", "model_sigma_data", "preflight", "model_labels", "model_null_label",
+                             "model_shape", "label", "guidance", "guidance_interval"}),
             run};
 }
 

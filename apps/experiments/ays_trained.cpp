@@ -91,8 +91,9 @@ Result run(const Config& cfg, const RunContext& ctx) {
     on.fingerprint = tagged("network");
     oe.fingerprint = tagged("exact");
     // Each optimisation stops on its own denoiser's samples (the paper's early stopping).
-    set_stop_proxy(on, cfg, ds, network, ctx);
-    set_stop_proxy(oe, cfg, ds, exact, ctx);
+    const Problem by_network = problem_of(ds, &network), by_exact = problem_of(ds, &exact);
+    set_stop_proxy(on, cfg, by_network, ctx);
+    set_stop_proxy(oe, cfg, by_exact, ctx);
     const auto ays_net = optimise_ays(*ds.data, network, start, on);
     const auto ays_exact = optimise_ays(*ds.data, exact, start, oe);
     report_max_sweeps(ays_net, on, r, "ays_network_stopped_at_max_sweeps", "AYS(network)");
@@ -106,37 +107,40 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const auto claimed = cfg.strings("claimed_samplers");
     // The judged metric: the NLL under the exact density where it means something (2-D sets); sliced W2
     // for images, where the exact density is the training set's memorising mixture.
-    const std::string metric = cfg.string("claim_metric");
+    const std::string metric_name = cfg.string("claim_metric");
+    const Metric metric = metric_name == "nll" ? Metric::nll : Metric::sliced_w2;
     for (std::size_t stage = 0; stage < ays_net.stages.size(); ++stage) {
         const std::size_t n = ays_net.stages[stage].schedule.steps();
         const std::string at_n = std::to_string(n);
         ScheduleSpec spec{n, lo, hi, 7.0, 0.5, process.get(), {}};
-        const std::pair<std::string, Schedule> schedules[] = {
+        const std::vector<NamedSchedule> schedules = {
             {"ays-network", ays_net.stages[stage].schedule},
             {"ays-exact", ays_exact.stages[stage].schedule},
             {"karras", make_schedule("karras", spec)},
             {"log-snr", make_schedule("loguniform", spec)},
             {"time-uniform", make_schedule("uniform-t", spec)}};
         auto& out = r.values[at_n];
-        out["ays_network_schedule"] = schedule_json(schedules[0].second, *shown);
-        out["ays_exact_schedule"] = schedule_json(schedules[1].second, *shown);
-        for (const auto& sampler : samplers) {
+        out["ays_network_schedule"] = schedule_json(schedules[0].schedule, *shown);
+        out["ays_exact_schedule"] = schedule_json(schedules[1].schedule, *shown);
+        const Comparison table = compare(by_network, samplers, schedules, eo);
+        for (std::size_t i = 0; i < samplers.size(); ++i) {
+            const auto& sampler = samplers[i];
             const auto solver = make_solver(sampler);
             std::vector<SampleQuality> q;
-            for (const auto& [name, s] : schedules) {
-                q.push_back(evaluate_samples(ds, network, *solver, s, eo));
-                out[sampler][name] = q.back().to_json();
-                r.line(fmt::format("{:>3} steps {:<15} {:<13} NLL {:>20}  SW2 {:>18}", n, sampler, name,
+            for (std::size_t j = 0; j < schedules.size(); ++j) {
+                q.push_back(table.at(i, j));
+                out[sampler][schedules[j].name] = quality_json(q.back());
+                r.line(fmt::format("{:>3} steps {:<15} {:<13} NLL {:>20}  SW2 {:>18}", n, sampler, schedules[j].name,
                                    plus_minus(q.back().nll), plus_minus(q.back().sw2)));
             }
             // The decomposition for AYS(network)'s schedule: the exact denoiser on it (the schedule's own
             // error), and the network with 1000 EDM steps (the network's own error).
-            const auto with_exact = evaluate_samples(ds, exact, *solver, schedules[0].second, eo);
+            const auto with_exact = evaluate_samples(by_exact, *solver, schedules[0].schedule, eo);
             const auto reference = evaluate_samples(
-                ds, network, *solver, karras(static_cast<std::size_t>(cfg.integer("reference_steps")), lo, hi), eo);
-            out[sampler]["decomposition"] = {{"network_schedule", q[0].to_json()},
-                                             {"exact_denoiser_same_schedule", with_exact.to_json()},
-                                             {"network_reference_steps", reference.to_json()}};
+                by_network, *solver, karras(static_cast<std::size_t>(cfg.integer("reference_steps")), lo, hi), eo);
+            out[sampler]["decomposition"] = {{"network_schedule", quality_json(q[0])},
+                                             {"exact_denoiser_same_schedule", quality_json(with_exact)},
+                                             {"network_reference_steps", quality_json(reference)}};
             r.line(fmt::format("{:>3} steps {:<15} AYS(network) schedule with the exact denoiser NLL {:>20}; network "
                                "with {} steps NLL {:>20}",
                                n, sampler, plus_minus(with_exact.nll), cfg.integer("reference_steps"),
@@ -144,7 +148,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
             // Claims, each a paired comparison over seeds (the same start points per seed):
             const auto vs_karras = paired_difference(q[0], q[2], metric);
             const auto vs_exact_ays = paired_difference(q[0], q[1], metric);
-            out[sampler]["metric"] = metric;
+            out[sampler]["metric"] = metric_name;
             out[sampler]["ays_network_minus_karras"] = {{"mean", vs_karras.mean()}, {"se", vs_karras.se_mean()}};
             out[sampler]["ays_network_minus_ays_exact"] = {{"mean", vs_exact_ays.mean()},
                                                            {"se", vs_exact_ays.se_mean()}};
@@ -153,14 +157,14 @@ Result run(const Config& cfg, const RunContext& ctx) {
             out[sampler]["ays_network_vs_karras"] = verdict;
             r.line(fmt::format("{:>3} steps {:<15} AYS(network) - EDM rho=7: {} {:+.4g} ± {:.2g} ({}); - AYS(exact): "
                                "{:+.4g} ± {:.2g}",
-                               n, sampler, metric, vs_karras.mean(), vs_karras.se_mean(), verdict, vs_exact_ays.mean(),
+                               n, sampler, metric_name, vs_karras.mean(), vs_karras.se_mean(), verdict, vs_exact_ays.mean(),
                                vs_exact_ays.se_mean()));
             // The claim is made for the samplers named in claimed_samplers (the KLUB models a first-order
             // step; docs/ays-trained.md); for the others the verdict above is measured and reported.
             if (std::find(claimed.begin(), claimed.end(), sampler) != claimed.end())
                 r.check({fmt::format("{} steps, {}: AYS(network) {} not worse than EDM rho=7's by more than 2 SE "
                                      "(paired over seeds)",
-                                     n, sampler, metric),
+                                     n, sampler, metric_name),
                          2.0 * vs_karras.se_mean(), vs_karras.mean(), 0.0, Criterion::at_most});
         }
     }

@@ -89,6 +89,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
         // is the exact law of an affine sampler map, which a network does not have.
         const auto model = gaussian ? nullptr : read_model_denoiser(cfg, data, ctx, &r);
         const Denoiser& denoiser = model ? *model : data.denoiser();
+        // Non-Gaussian problems are judged by samples (evaluation.hpp): NLL under the exact density.
+        const Problem judged = gaussian ? Problem{} : problem_of(dataset, &denoiser);
         ScheduleProblem p;
         p.data = &data;
         p.denoiser = &denoiser;
@@ -298,8 +300,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
                         table[name][solver_name] = kl;
                     } else {
                         EvaluationOptions eo = read_evaluation(cfg, ctx);
-                        const auto q = evaluate_samples(dataset, denoiser, *solver, e.schedule, eo);
-                        j["samples"] = q.to_json();
+                        const auto q = evaluate_samples(judged, *solver, e.schedule, eo);
+                        j["samples"] = quality_json(q);
                         table[name][solver_name] = q.nll.mean();
                     }
                     cell[name] = j;

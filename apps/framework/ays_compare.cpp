@@ -29,12 +29,13 @@ void ays_compare(const Dataset& dataset, const Config& cfg, const RunContext& ct
     const auto process = make_process(cfg.string("process"));
     AysOptions o = read_ays_options(cfg, ctx);
     if (!ctx.checkpoint.empty()) o.checkpoint = ctx.checkpoint.string() + "." + dataset.name;
-    set_stop_proxy(o, cfg, dataset, dataset.data->denoiser(), ctx);
+    const Problem problem = problem_of(dataset);
+    set_stop_proxy(o, cfg, problem, ctx);
     ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
     const auto ays = optimise_ays(
         *dataset.data, dataset.data->denoiser(), karras(static_cast<std::size_t>(cfg.integer("steps")), lo, hi), o, std::ref(progress));
     report_max_sweeps(ays, o, r, dataset.name + "_stopped_at_max_sweeps");
-    EvaluationOptions eo = read_evaluation(cfg, ctx);
+    const EvaluationOptions eo = read_evaluation(cfg, ctx);
     const bool has_nearest = dataset.name == "fashion-mnist";
     r.line(fmt::format(
         "== {} (d = {}): NLL under the exact p_sigma_min, sliced W2 to held-out{}; mean ± SE over {} "
@@ -44,25 +45,24 @@ void ays_compare(const Dataset& dataset, const Config& cfg, const RunContext& ct
     for (const auto& stage : ays.stages) {
         const std::size_t n = stage.schedule.steps();
         ScheduleSpec spec{n, lo, hi, 7.0, 0.5, process.get(), {}};
-        const std::pair<std::string, Schedule> schedules[] = {
+        const NamedSchedule schedules[] = {
             {"ays", stage.schedule},
             {"karras", make_schedule("karras", spec)},
             {"log-snr", make_schedule("loguniform", spec)},
             {"time-uniform", make_schedule("uniform-t", spec)}};
         out[std::to_string(n)]["ays_schedule"] = schedule_json(stage.schedule, *process);
         const auto samplers = cfg.strings("samplers");
-        for (const auto& sampler : samplers) {
-            const auto solver = make_solver(sampler);
-            // Keep the first stage's first-sampler samples for the figures (16 images, 1000 points).
-            eo.keep = (&stage == &ays.stages.front() && sampler == samplers.front())
-                          ? (has_nearest ? 16 : 1000)
-                          : 0;
+        // Keep the first stage's first-sampler samples for the figures (16 images, 1000 points).
+        const std::size_t keep = &stage == &ays.stages.front() ? (has_nearest ? 16 : 1000) : 0;
+        const Comparison table =
+            compare(problem, samplers, std::vector<NamedSchedule>(std::begin(schedules), std::end(schedules)), eo, {}, keep);
+        for (std::size_t i = 0; i < samplers.size(); ++i) {
+            const auto& sampler = samplers[i];
             double best_other_nll = 0.0, ays_nll = 0.0;
-            std::vector<SampleQuality> qs;
-            for (const auto& [name, s] : schedules) {
-                const auto q = evaluate_samples(dataset, dataset.data->denoiser(), *solver, s, eo);
-                qs.push_back(q);
-                out[std::to_string(n)][sampler][name] = q.to_json();
+            for (std::size_t j = 0; j < table.schedules.size(); ++j) {
+                const std::string& name = table.schedules[j].name;
+                const SampleQuality& q = table.at(i, j);
+                out[std::to_string(n)][sampler][name] = quality_json(q);
                 if (!q.first_samples.empty()) {
                     out["samples"]["steps"] = n;
                     out["samples"]["sampler"] = sampler;
@@ -83,13 +83,13 @@ void ays_compare(const Dataset& dataset, const Config& cfg, const RunContext& ct
             // rho=7's: at most 5% above it, beyond 2 SE of the paired per-seed difference (the same start
             // points). Measured (ays-toy default): worse than rho=7 by more than 2 SE only on ring8 at 20
             // steps with Euler/DDIM, by 1.4%; a broken schedule (time-uniform) is tens of percent worse.
-            const Moments diff = paired_difference(qs[0], qs[1], "sliced_w2");
+            const Moments diff = table.paired(i, 0, 1, Metric::sliced_w2);
             if (diff.count() > 1) {
                 out[std::to_string(n)][sampler]["ays_minus_karras_sliced_w2"] = {{"mean", diff.mean()},
                                                                                {"se", diff.se_mean()}};
                 r.check({fmt::format("{} {} steps, {}: AYS sliced W2 at most 5% above EDM rho=7's (beyond 2 paired SE)",
                                      dataset.name, n, sampler),
-                         0.05 * qs[1].sw2.mean() + 2.0 * diff.se_mean(), diff.mean(), 0.0, Criterion::at_most});
+                         0.05 * table.at(i, 1).sw2.mean() + 2.0 * diff.se_mean(), diff.mean(), 0.0, Criterion::at_most});
             }
         }
         // Ground truth beside the kept samples (figures): held-out data points for the 2-D sets; for
@@ -114,7 +114,7 @@ void ays_compare(const Dataset& dataset, const Config& cfg, const RunContext& ct
         // validation draws): EDM rho=7's KLUB minus AYS's exceeds 2 combined SE.
         const KlubMonteCarlo fresh{o.validation_samples, streams::fresh_klub(cfg.seed()), o.proposal_variance, ctx.threads};
         const auto k_ays = klub_schedule_mc(*dataset.data, dataset.data->denoiser(), stage.schedule, fresh);
-        const auto k_karras = klub_schedule_mc(*dataset.data, dataset.data->denoiser(), schedules[1].second, fresh);
+        const auto k_karras = klub_schedule_mc(*dataset.data, dataset.data->denoiser(), schedules[1].schedule, fresh);
         out[std::to_string(n)]["fresh_klub"] = {{"ays", k_ays.value},
                                                 {"ays_se", k_ays.standard_error},
                                                 {"karras", k_karras.value},

@@ -15,80 +15,24 @@
 
 namespace ayslab::app {
 
-nlohmann::json SampleQuality::to_json() const {
+nlohmann::json quality_json(const SampleQuality& q) {
     auto entry = [](const Moments& m) -> nlohmann::json {
         if (m.count() < 1) return nullptr;
         return {{"mean", m.mean()}, {"se", m.count() > 1 ? m.se_mean() : 0.0}, {"seeds", m.count()}};
     };
-    nlohmann::json j = {{"nll", entry(nll)},
-                        {"nll_median", entry(nll_median)},
-                        {"sliced_w2", entry(sw2)},
-                        {"nearest_distance", entry(nearest)}};
-    if (near_share.count() > 0) {
-        j["near_data_share"] = entry(near_share);
-        j["near_data_radius"] = near_radius;
+    nlohmann::json j = {{"nll", entry(q.nll)},
+                        {"nll_median", entry(q.nll_median)},
+                        {"sliced_w2", entry(q.sw2)},
+                        {"nearest_distance", entry(q.nearest)}};
+    if (q.near_share.count() > 0) {
+        j["near_data_share"] = entry(q.near_share);
+        j["near_data_radius"] = q.near_radius;
     }
     return j;
 }
 
-namespace {
-// The median distance from a held-out point to its nearest training point: the scale at which a
-// sample counts as "near the data". Computed once per data set (the held-out set is fixed).
-double held_out_near_radius(const Dataset& dataset, std::size_t threads) {
-    if (!dataset.near_radius)
-        dataset.near_radius =
-            median(nearest_distances(*dataset.data, dataset.held_out.values, dataset.held_out.n, threads));
-    return *dataset.near_radius;
-}
-}  // namespace
-
-SampleQuality evaluate_samples(const Dataset& dataset, const Denoiser& denoiser, const Solver& solver,
-                               const Schedule& schedule, const EvaluationOptions& o) {
-    if (schedule.ends_at_zero()) throw InputError("sample NLL needs a schedule ending at sigma_min > 0");
-    const Data& data = *dataset.data;
-    const std::size_t d = data.dim(), n = o.particles;
-    if (denoiser.dim() != d)
-        throw InputError(fmt::format("the denoiser has dimension {}, the data {}", denoiser.dim(), d));
-    const bool points = data.nearest_points() != nullptr;
-    SampleQuality q;
-    std::vector<double> x(n * d);
-    for (std::size_t s = 0; s < o.seeds; ++s) {
-        const std::uint64_t seed = streams::evaluation_seed(o.seed, s);
-        sample_marginal(data, schedule.sigma_max(), x, n, seed, o.threads);
-        sample(denoiser, solver, schedule, x, n, {seed, o.threads, 64});
-        if (s == 0 && o.keep > 0) q.first_samples.assign(x.begin(), x.begin() + std::min(o.keep, n) * d);
-        const auto nlls = negative_log_likelihoods(data, x, n, schedule.sigma_min(), o.threads);
-        const auto nll = moments_of(nlls);
-        if (s == 0) q.nll = Moments(nll.mean());
-        q.nll.add(nll.mean());
-        q.nll_per_seed.push_back(nll.mean());
-        const double nll_median = median(nlls);
-        if (s == 0) q.nll_median = Moments(nll_median);
-        q.nll_median.add(nll_median);
-        if (dataset.held_out.n > 0) {
-            const double w = sliced_wasserstein2(x, n, dataset.held_out.values, dataset.held_out.n, d,
-                                                 o.projections, streams::sliced_w2_projections(o.seed));
-            if (s == 0) q.sw2 = Moments(w);
-            q.sw2.add(w);
-            q.sw2_per_seed.push_back(w);
-        }
-        if (points) {
-            const auto distances = nearest_distances(data, x, n, o.threads);
-            const auto near = moments_of(distances);
-            if (s == 0) q.nearest = Moments(near.mean());
-            q.nearest.add(near.mean());
-            if (dataset.held_out.n > 0) {
-                q.near_radius = held_out_near_radius(dataset, o.threads);
-                const double share =
-                    static_cast<double>(std::count_if(distances.begin(), distances.end(),
-                                                      [&](double v) { return v <= q.near_radius; })) /
-                    static_cast<double>(n);
-                if (s == 0) q.near_share = Moments(share);
-                q.near_share.add(share);
-            }
-        }
-    }
-    return q;
+Problem problem_of(const Dataset& dataset, const Denoiser* denoiser) {
+    return Problem{dataset.name, dataset.data.get(), denoiser ? denoiser : &dataset.data->denoiser(), &dataset.held_out};
 }
 
 void describe_dataset(const Dataset& dataset, Result& r) {
@@ -102,14 +46,6 @@ void describe_dataset(const Dataset& dataset, Result& r) {
 std::string plus_minus(const Moments& m, int precision) {
     if (m.count() < 1) return "-";
     return fmt::format("{:.{}g} ± {:.2g}", m.mean(), precision, m.count() > 1 ? m.se_mean() : 0.0);
-}
-
-Moments paired_difference(const SampleQuality& a, const SampleQuality& b, const std::string& metric) {
-    const auto& x = metric == "nll" ? a.nll_per_seed : a.sw2_per_seed;
-    const auto& y = metric == "nll" ? b.nll_per_seed : b.sw2_per_seed;
-    Moments m;
-    for (std::size_t s = 0; s < x.size() && s < y.size(); ++s) m.add(x[s] - y[s]);
-    return m;
 }
 
 void report_max_sweeps(const AysResult& ays, const AysOptions& o, Result& result, const std::string& key,

@@ -1,5 +1,5 @@
-// Shared by the AYS experiments: sample quality of a solver + schedule over several seeds, and
-// progress lines for long optimisations.
+// Shared by the AYS experiments: the data set as an evaluation problem (the layer itself is
+// lib's evaluation.hpp), result JSON of sample metrics, and progress lines for long optimisations.
 #pragma once
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ayslab/data/datasets.hpp"
+#include "ayslab/evaluation.hpp"
 #include "ayslab/optimise/ays.hpp"
 #include "ayslab/schedule.hpp"
 #include "ayslab/solver/solver.hpp"
@@ -17,35 +18,12 @@
 
 namespace ayslab::app {
 
-struct EvaluationOptions {
-    std::size_t particles = 2000;
-    std::size_t seeds = 5;
-    std::size_t projections = 128;
-    std::uint64_t seed = 0;
-    std::size_t threads = 1;
-    std::size_t keep = 0;  // rows of the first seed's samples to keep (for figures)
-};
+// The data set as an evaluation problem (evaluation.hpp): its data, its held-out rows, and the denoiser
+// the samplers call (the data's exact one when none is given). The Dataset must outlive the Problem.
+Problem problem_of(const Dataset& dataset, const Denoiser* denoiser = nullptr);
 
-// Per-seed means, so standard errors are over seeds.
-struct SampleQuality {
-    Moments nll, sw2, nearest;
-    // Robust companions of the mean NLL, which one far outlier can dominate (in d = 64 one sample off
-    // the data costs ~3e4 nats): the per-seed median NLL, and for point-set data with a held-out set
-    // the share of samples at most as far from the training points as the median held-out point is
-    // (near_radius; about one half for samples distributed like the data).
-    Moments nll_median, near_share;
-    double near_radius = 0.0;
-    std::vector<double> nll_per_seed, sw2_per_seed;  // for paired comparisons (same start points per seed)
-    std::vector<double> first_samples;  // the first seed's end points, up to EvaluationOptions::keep rows
-    nlohmann::json to_json() const;
-};
-
-// Samples from the data's exact p_{sigma_max} with the solver over the schedule, the solver calling
-// `denoiser` (the data's exact one, or another); NLL under the data's exact p_{sigma_min} (the
-// schedule's last sigma, which must be > 0), sliced W2 to the held-out set, and for point-set data
-// the distance to the nearest training point.
-SampleQuality evaluate_samples(const Dataset& dataset, const Denoiser& denoiser, const Solver& solver,
-                               const Schedule& schedule, const EvaluationOptions& options);
+// A sample evaluation as result JSON: mean, SE and seeds of each metric.
+nlohmann::json quality_json(const SampleQuality& quality);
 
 std::string plus_minus(const Moments& m, int precision = 4);
 
@@ -53,9 +31,6 @@ std::string plus_minus(const Moments& m, int precision = 4);
 // of the held-out set ("data: file digits.csv, 1797 points, d = 64, 180 held out").
 void describe_dataset(const Dataset& dataset, Result& result);
 
-// Per-seed differences a - b of a metric ("nll" or "sliced_w2") between two evaluations that used the
-// same start points per seed: the moments of a paired comparison.
-Moments paired_difference(const SampleQuality& a, const SampleQuality& b, const std::string& metric);
 
 // Says in stdout why each AYS stage stopped (proxy or KLUB stalled, or the max_sweeps budget) and
 // which sweep it kept, and in values[key] the step counts of the stages stopped by the budget.

@@ -25,9 +25,9 @@ KlubEstimate estimate(std::span<const double> values) {
 }
 }  // namespace
 
-void set_stop_proxy(AysOptions& o, const Config& cfg, const Dataset& dataset, const Denoiser& denoiser,
-                    const RunContext& ctx) {
-    const Data& data = *dataset.data;
+void set_stop_proxy(AysOptions& o, const Config& cfg, const Problem& problem, const RunContext& ctx) {
+    const Data& data = *problem.data;
+    const Denoiser& denoiser = *problem.denoiser;
     if (!cfg.json().contains("stop_on")) return;
     const std::string kind = cfg.string("stop_on");
     if (kind == "klub") return;
@@ -51,15 +51,14 @@ void set_stop_proxy(AysOptions& o, const Config& cfg, const Dataset& dataset, co
         return;
     }
     if (kind == "sliced_w2") {
-        if (dataset.held_out.n == 0)
+        if (!problem.held_out || problem.held_out->n == 0)
             throw InputError("stop_on = sliced_w2 needs held-out rows (held_out_file or held_out_fraction for "
                              "data=file); use stop_on = nll or teacher");
-        o.quality = [&dataset, run, n, d, seed](const Schedule& s) {
+        const PointSet* held_out = problem.held_out;
+        o.quality = [held_out, run, n, d, seed](const Schedule& s) {
             constexpr std::size_t projections = 128;
             const auto x = run(s);
-            return KlubEstimate{sliced_wasserstein2(x, n, dataset.held_out.values, dataset.held_out.n, d, projections,
-                                                    seed),
-                                0.0};
+            return KlubEstimate{sliced_wasserstein2(x, n, held_out->values, held_out->n, d, projections, seed), 0.0};
         };
         o.quality_name = fmt::format("sliced W2 of {} to the held-out rows, {} fixed draws", sampler, n);
         return;

@@ -2,6 +2,7 @@
 // paper stops the KLUB optimisation early on a sample-quality proxy, because a converged KLUB can make
 // the sampler's results worse (docs/ays.md, "When AYS stops").
 #pragma once
+#include "ayslab/evaluation.hpp"
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/optimise/ays.hpp"
 #include "config.hpp"
@@ -19,7 +20,7 @@ namespace ayslab::app {
 //                      (Heun, 256 EDM rho=7 steps over the same sigma range) from the same x_T — for
 //                      a denoiser whose data has no useful density; stop_sampler must be deterministic.
 // Without the keys (experiments that do not take them), o is left as it is.
-void set_stop_proxy(AysOptions& o, const Config& config, const Dataset& dataset, const Denoiser& denoiser,
-                    const RunContext& context);
+// The problem (evaluation.hpp) must outlive o.quality: its data, denoiser and held-out rows are used.
+void set_stop_proxy(AysOptions& o, const Config& config, const Problem& problem, const RunContext& context);
 
 }  // namespace ayslab::app

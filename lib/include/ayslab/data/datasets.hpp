@@ -37,9 +37,6 @@ struct Dataset {
     std::unique_ptr<Data> data;  // the distribution (data->denoiser() is its exact denoiser)
     PointSet held_out;               // independent draws (test images for Fashion-MNIST)
     std::size_t points = 0;          // rows of a point set (0 for a distribution such as ring8)
-    // The median distance from a held-out point to its nearest data point, filled by the first sample
-    // evaluation that needs it (point-set data; apps/framework/evaluate.cpp).
-    mutable std::optional<double> near_radius{};
 };
 
 // The data sets, one registration each (lib/src/data/datasets.cpp): ring8, moons, swiss-roll,

@@ -1,0 +1,98 @@
+#include "ayslab/evaluation.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "ayslab/error.hpp"
+#include "ayslab/metrics.hpp"
+#include "ayslab/sampler.hpp"
+#include "ayslab/solver/registry.hpp"
+#include "ayslab/streams.hpp"
+
+namespace ayslab {
+
+namespace {
+// The median distance from a held-out point to its nearest training point: the scale at which a
+// sample counts as "near the data". Computed once per problem (the held-out set is fixed).
+double held_out_near_radius(const Problem& p, std::size_t threads) {
+    if (!p.near_radius) p.near_radius = median(nearest_distances(*p.data, p.held_out->values, p.held_out->n, threads));
+    return *p.near_radius;
+}
+}  // namespace
+
+SampleQuality evaluate_samples(const Problem& p, const Solver& solver, const Schedule& schedule,
+                               const EvaluationOptions& o) {
+    if (schedule.ends_at_zero()) throw InputError("sample NLL needs a schedule ending at sigma_min > 0");
+    if (!p.data || !p.denoiser) throw InputError("evaluation: the problem has no data or no denoiser");
+    const Data& data = *p.data;
+    const std::size_t d = data.dim(), n = o.particles;
+    if (p.denoiser->dim() != d)
+        throw InputError(fmt::format("the denoiser has dimension {}, the data {}", p.denoiser->dim(), d));
+    const bool points = data.nearest_points() != nullptr;
+    const bool held_out = p.held_out && p.held_out->n > 0;
+    SampleQuality q;
+    std::vector<double> x(n * d);
+    for (std::size_t s = 0; s < o.seeds; ++s) {
+        const std::uint64_t seed = streams::evaluation_seed(o.seed, s);
+        sample_marginal(data, schedule.sigma_max(), x, n, seed, o.threads);
+        sample(*p.denoiser, solver, schedule, x, n, {seed, o.threads, 64});
+        if (s == 0 && o.keep > 0) q.first_samples.assign(x.begin(), x.begin() + std::min(o.keep, n) * d);
+        const auto nlls = negative_log_likelihoods(data, x, n, schedule.sigma_min(), o.threads);
+        const auto nll = moments_of(nlls);
+        if (s == 0) q.nll = Moments(nll.mean());
+        q.nll.add(nll.mean());
+        q.nll_per_seed.push_back(nll.mean());
+        const double nll_median = median(nlls);
+        if (s == 0) q.nll_median = Moments(nll_median);
+        q.nll_median.add(nll_median);
+        if (held_out) {
+            const double w = sliced_wasserstein2(x, n, p.held_out->values, p.held_out->n, d, o.projections,
+                                                 streams::sliced_w2_projections(o.seed));
+            if (s == 0) q.sw2 = Moments(w);
+            q.sw2.add(w);
+            q.sw2_per_seed.push_back(w);
+        }
+        if (points) {
+            const auto distances = nearest_distances(data, x, n, o.threads);
+            const auto near = moments_of(distances);
+            if (s == 0) q.nearest = Moments(near.mean());
+            q.nearest.add(near.mean());
+            if (held_out) {
+                q.near_radius = held_out_near_radius(p, o.threads);
+                const double share =
+                    static_cast<double>(std::count_if(distances.begin(), distances.end(),
+                                                      [&](double v) { return v <= q.near_radius; })) /
+                    static_cast<double>(n);
+                if (s == 0) q.near_share = Moments(share);
+                q.near_share.add(share);
+            }
+        }
+    }
+    return q;
+}
+
+Moments paired_difference(const SampleQuality& a, const SampleQuality& b, Metric metric) {
+    const auto& x = metric == Metric::nll ? a.nll_per_seed : a.sw2_per_seed;
+    const auto& y = metric == Metric::nll ? b.nll_per_seed : b.sw2_per_seed;
+    Moments m;
+    for (std::size_t s = 0; s < x.size() && s < y.size(); ++s) m.add(x[s] - y[s]);
+    return m;
+}
+
+Comparison compare(const Problem& problem, const std::vector<std::string>& samplers,
+                   const std::vector<NamedSchedule>& schedules, const EvaluationOptions& options,
+                   const SolverOptions& solver_options, std::size_t keep_rows) {
+    Comparison c{samplers, schedules, {}};
+    c.cells.reserve(samplers.size() * schedules.size());
+    for (std::size_t i = 0; i < samplers.size(); ++i) {
+        const auto solver = make_solver(samplers[i], solver_options);
+        EvaluationOptions o = options;
+        o.keep = i == 0 ? keep_rows : 0;
+        for (const auto& s : schedules) c.cells.push_back(evaluate_samples(problem, *solver, s.schedule, o));
+    }
+    return c;
+}
+
+}  // namespace ayslab
