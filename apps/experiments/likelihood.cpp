@@ -93,6 +93,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
     std::vector<std::string> names = cfg.strings("datasets");
     const std::string single = cfg.string("data");
     if (!single.empty()) names = {single};
+    if (cfg.integer("label") != -1 && single.empty())
+        throw InputError("label needs one labelled data set: data=ring8 or data=mixture");
     PointSet scored;
     if (!cfg.string("score_file").empty()) scored = load_points(cfg.string("score_file"));
     bool header_printed = false;
@@ -115,17 +117,23 @@ Result run(const Config& cfg, const RunContext& ctx) {
         // The ODE runs on the data's exact denoiser or on a model file (its divergence by autograd);
         // the exact log-density stays the data's.
         const auto model = read_model_denoiser(cfg, *data, ctx, &r);
-        const Denoiser& denoiser = model ? *model : data->denoiser();
+        // With a label: log p(x | y), the ODE on the class-conditional denoiser, the class's draws and
+        // exact density (guidance has no density to compare with: refused).
+        const Conditioning cond = read_conditioning(cfg, *data, model ? *model : data->denoiser());
+        if (cond.guided && cond.guided->options().scale != 1.0)
+            throw InputError("likelihood takes a label (log p(x | y)) but not guidance: guidance=1");
+        const Data& target = *cond.data;
+        const Denoiser& denoiser = *cond.denoiser;
         const std::size_t count = scored.n > 0 ? scored.n : points;
         std::vector<double> xs(count * d);
         if (scored.n > 0)
             xs = scored.values;
         else
-            data->sample(points, cfg.seed(), 0, xs);
+            target.sample(points, cfg.seed(), 0, xs);
         for (std::size_t i = 0; i < count; ++i) {
             const std::span<const double> x(xs.data() + i * d, d);
-            const double exact = data->log_density(x, base.sigma_min);
-            const auto ode = probability_flow_log_likelihood(denoiser, x, base, data.get());
+            const double exact = target.log_density(x, base.sigma_min);
+            const auto ode = probability_flow_log_likelihood(denoiser, x, base, &target);
             LikelihoodOptions gauss_prior = base;
             gauss_prior.exact_prior = false;
             const auto with_gaussian_prior = probability_flow_log_likelihood(denoiser, x, gauss_prior);
@@ -135,9 +143,9 @@ Result run(const Config& cfg, const RunContext& ctx) {
             h.probe = i * probes;
             h.probes = probes;
             h.divergence = Divergence::hutchinson_rademacher;
-            for (double v : probability_flow_log_likelihood(denoiser, x, h, data.get()).log_p_probes) hr.add(v);
+            for (double v : probability_flow_log_likelihood(denoiser, x, h, &target).log_p_probes) hr.add(v);
             h.divergence = Divergence::hutchinson_gaussian;
-            for (double v : probability_flow_log_likelihood(denoiser, x, h, data.get()).log_p_probes) hg.add(v);
+            for (double v : probability_flow_log_likelihood(denoiser, x, h, &target).log_p_probes) hg.add(v);
             const std::string at = fmt::format("{} x{}", name, i);
             const double floor = cfg.number("tolerance_nats");
             if (!model) {
@@ -223,7 +231,9 @@ Experiment likelihood_experiment() {
                 shared_key("parametrisation"),
                 shared_key("model_process"),
                 shared_key("model_time"),
-                shared_key("model_sigma_data"), shared_key("preflight"),
+                shared_key("model_sigma_data"), shared_key("preflight"), shared_key("model_labels"),
+                shared_key("model_null_label"), shared_key("model_shape"), shared_key("label"), shared_key("guidance"),
+                shared_key("guidance_interval"),
             },
             run};
 }
