@@ -129,7 +129,7 @@ Experiment ays_experiment() {
                              "stop_particles", "klub_c", "eval_particles",
                              "eval_seeds", "projections", "samplers", "denoiser", "model", "parametrisation",
                              "model_process", "model_time", "model_sigma_data", "preflight", "model_labels", "model_null_label",
-                             "model_shape", "label", "guidance", "guidance_interval"}),
+                             "model_shape", "label", "guidance", "guidance_interval", "labels"}),
             run};
 }
 

@@ -52,6 +52,8 @@ Schema make_table() {
         {"file", KeyType::string,
          "data=file: a point set (.csv, .txt, .csv.gz, .txt.gz, .npy, IDX .idx/.gz); data=mixture-file: a mixture .json"},
         {"held_out_file", KeyType::string, "data=file: held-out points (same d) for sliced W2; empty: none or a split"},
+        {"labels", KeyType::string,
+         "data=file: one class label per row (0, 1, ...; .csv, .txt or .npy) for label= and guidance; empty: none"},
         {"held_out_fraction", KeyType::number,
          "data=file without held_out_file: hold out this seeded random share of the rows (0: none)", 0, 0.9},
         {"points", KeyType::integer, "points of the generated 2-D sets", 10, 1e7},
@@ -232,6 +234,7 @@ DatasetOptions read_dataset_options(const Config& cfg, const RunContext& ctx) {
     if (has(cfg, "held_out")) o.held_out = static_cast<std::size_t>(cfg.integer("held_out"));
     if (has(cfg, "file")) o.file = cfg.string("file");
     if (has(cfg, "held_out_file")) o.held_out_file = cfg.string("held_out_file");
+    if (has(cfg, "labels")) o.labels_file = cfg.string("labels");
     if (has(cfg, "held_out_fraction")) o.held_out_fraction = cfg.number("held_out_fraction");
     if (has(cfg, "precision")) o.precision = parse_precision(cfg.string("precision"));
     if (has(cfg, "data_shards")) o.shards = static_cast<std::size_t>(cfg.integer("data_shards"));
@@ -391,7 +394,8 @@ Conditioning read_conditioning(const Config& cfg, const Data& data, const Denois
         return c;
     }
     if (data.classes() == 0 || denoiser.classes() == 0)
-        throw InputError(fmt::format("label={}: {} has no classes (labelled: ring8, mixture)",
+        throw InputError(fmt::format("label={}: {} has no classes (labelled: ring8, mixture, moons, fashion-mnist, "
+                                     "file with labels=FILE)",
                                      y, data.classes() == 0 ? "the data" : "the denoiser"));
     if (denoiser.classes() != data.classes())
         throw InputError(fmt::format("label={}: the model has {} classes (model_labels), the data {}", y,

@@ -9,16 +9,26 @@
 
 namespace ayslab {
 
-Conditioned::Conditioned(const Denoiser& base, Label label) : base_(base), label_(label) {
+Conditioned::Conditioned(const Denoiser& base, Label label) : base_(base), label_(label), direct_(nullptr) {
     check_labels({&label_, 1}, 1, base.classes());
+    if (label != null_label) direct_ = base.class_denoiser(label);
 }
 
 void Conditioned::denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const {
+    if (direct_) return direct_->denoise(x, n, sigma, out);
     base_.denoise_labelled(x, n, sigma, {&label_, 1}, out);
+}
+
+void Conditioned::denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
+                               std::span<double> out) const {
+    if (direct_) return direct_->denoise_rows(x, n, sigmas, out);
+    if (label_ == null_label) return base_.denoise_rows(x, n, sigmas, out);
+    Denoiser::denoise_rows(x, n, sigmas, out);  // row by row through denoise()
 }
 
 void Conditioned::jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
                                  std::span<double> out) const {
+    if (direct_) return direct_->jacobian_trace(x, n, sigma, out);
     base_.jacobian_trace_labelled(x, n, sigma, {&label_, 1}, out);
 }
 

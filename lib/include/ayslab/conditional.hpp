@@ -10,6 +10,8 @@
 
 namespace ayslab {
 
+// When the base has a denoiser of its own for the class (Denoiser::class_denoiser), every call goes
+// to it, fast paths included; otherwise through denoise_labelled with the label.
 class Conditioned final : public Denoiser {
   public:
     // InputError if `label` is outside the base's classes (null_label is always accepted).
@@ -17,15 +19,18 @@ class Conditioned final : public Denoiser {
     std::size_t dim() const override { return base_.dim(); }
     Label label() const { return label_; }
     void denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
-    bool exact_divergence() const override { return base_.exact_divergence(); }
+    void denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
+                      std::span<double> out) const override;
+    bool exact_divergence() const override { return (direct_ ? *direct_ : base_).exact_divergence(); }
     void jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
                         std::span<double> out) const override;
-    double rounding() const override { return base_.rounding(); }
+    double rounding() const override { return (direct_ ? *direct_ : base_).rounding(); }
     bool collective() const override { return base_.collective(); }
 
   private:
     const Denoiser& base_;
     Label label_;
+    const Denoiser* direct_;  // base_.class_denoiser(label_)
 };
 
 class LabelledRows final : public Denoiser {

@@ -49,6 +49,10 @@ class Denoiser {
     // out of range.
     virtual void denoise_labelled(std::span<const double> x, std::size_t n, double sigma,
                                   std::span<const Label> labels, std::span<double> out) const;
+    // An exact conditional denoiser made of one denoiser per class returns class y's (which then gives
+    // D(x; sigma, y) for every call, with its own fast paths: denoise_rows, the divergence); null
+    // otherwise (e.g. a guided one, which combines two).
+    virtual const Denoiser* class_denoiser(Label) const { return nullptr; }
     // tr dD(x; sigma, y)/dx per row, as jacobian_trace() (same label rules as denoise_labelled).
     virtual void jacobian_trace_labelled(std::span<const double> x, std::size_t n, double sigma,
                                          std::span<const Label> labels, std::span<double> out) const;

@@ -84,15 +84,46 @@ PointSet checkerboard(std::size_t n, std::uint64_t seed) { return board_from(n, 
 namespace {
 
 // Point sets get the ideal denoiser, sharded over MPI ranks when asked (data/sharded.hpp).
-std::unique_ptr<Data> empirical(PointSet ps, const DatasetOptions& o) {
+// labels (one per row, or empty): the rows' classes (a sharded set takes none).
+std::unique_ptr<Data> empirical(PointSet ps, const DatasetOptions& o, const std::vector<Label>& labels = {}) {
     if (o.shards > 1) {
         auto data = std::make_unique<ShardedEmpiricalData>(ps.values, ps.d, o.shards, o.threads);
         data->set_precision(o.precision);
         return data;
     }
     auto data = std::make_unique<EmpiricalData>(std::move(ps.values), ps.d);
+    if (!labels.empty()) data->set_classes(labels);
     data->set_precision(o.precision);
     return data;
+}
+
+// Class labels from a file of one non-negative integer per row (.csv / .txt / .npy / IDX).
+std::vector<Label> load_labels(const std::filesystem::path& path, std::size_t rows, std::size_t max_rows = 0) {
+    const PointSet ps = path.extension() == ".gz" || path.string().ends_with("-ubyte")
+                            ? load_idx(path, false, max_rows)
+                            : load_points(path);
+    if (ps.d != 1) throw InputError(fmt::format("labels file '{}' has {} columns; it needs one label per row", path.string(), ps.d));
+    if (ps.n < rows || (max_rows == 0 && ps.n != rows))
+        throw InputError(fmt::format("labels file '{}' has {} rows; the data has {}", path.string(), ps.n, rows));
+    std::vector<Label> labels(rows);
+    for (std::size_t i = 0; i < rows; ++i) {
+        const double v = ps.values[i];
+        if (!(v >= 0.0) || v != std::floor(v) || v > 1e6)
+            throw InputError(fmt::format("labels file '{}': row {} has label {}; labels are integers 0, 1, ...", path.string(), i, v));
+        labels[i] = static_cast<Label>(v);
+    }
+    return labels;
+}
+
+// The moon of each two-moons row (0 = the outer arc), from the generator's own uniforms.
+std::vector<Label> moon_labels(std::size_t n, std::uint64_t seed, std::uint64_t first) {
+    std::vector<Label> labels(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        double u[4];
+        fill_uniform({seed, static_cast<std::uint64_t>(Stream::data), first + i, 11}, u);
+        labels[i] = u[1] < 0.5 ? 0 : 1;  // as moons_from: outer = u[1] < 0.5
+    }
+    return labels;
 }
 
 Dataset make_ring8(const DatasetOptions& o) {
@@ -107,10 +138,13 @@ Dataset make_ring8(const DatasetOptions& o) {
 }
 
 // A generated 2-D point set: `points` rows for the data, `held_out` more at disjoint addresses.
-template <PointSet (*generate)(std::size_t, std::uint64_t, std::uint64_t)>
+template <PointSet (*generate)(std::size_t, std::uint64_t, std::uint64_t),
+          std::vector<Label> (*labels)(std::size_t, std::uint64_t, std::uint64_t) = nullptr>
 Dataset make_generated(const DatasetOptions& o) {
     Dataset ds;
-    ds.data = empirical(generate(o.points, o.seed, 0), o);
+    std::vector<Label> classes;
+    if constexpr (labels != nullptr) classes = labels(o.points, o.seed, 0);
+    ds.data = empirical(generate(o.points, o.seed, 0), o, classes);
     ds.points = o.points;
     ds.held_out = generate(o.held_out, o.seed, held_out_offset);
     return ds;
@@ -130,7 +164,11 @@ Dataset make_fashion_mnist(const DatasetOptions& o) {
     if (images.n < o.subset)
         throw InputError(fmt::format("Fashion-MNIST has {} training images, asked for {}", images.n, o.subset));
     ds.points = images.n;
-    ds.data = empirical(std::move(images), o);
+    // The training labels (0-9: T-shirt ... ankle boot): the classes of the ideal denoiser.
+    const auto label_file = o.fashion_mnist_dir / "train-labels-idx1-ubyte.gz";
+    std::vector<Label> labels;
+    if (std::filesystem::exists(label_file)) labels = load_labels(label_file, images.n, images.n);
+    ds.data = empirical(std::move(images), o, labels);
     ds.held_out = load_idx(test, true, o.held_out);
     if (ds.held_out.n < o.held_out)
         throw InputError(
@@ -177,6 +215,7 @@ Dataset make_file(const DatasetOptions& o) {
     if (o.file.empty()) throw InputError("data set 'file' needs a file path");
     Dataset ds;
     PointSet ps = load_points(o.file);
+    std::vector<Label> labels = o.labels_file.empty() ? std::vector<Label>{} : load_labels(o.labels_file, ps.n);
     if (!o.held_out_file.empty()) {
         ds.held_out = load_points(o.held_out_file);
         if (ds.held_out.d != ps.d)
@@ -200,16 +239,19 @@ Dataset make_file(const DatasetOptions& o) {
         for (std::size_t k = 0; k < m; ++k) held[order[k]] = true;
         PointSet kept{0, ps.d, {}};
         ds.held_out = {0, ps.d, {}};
+        std::vector<Label> kept_labels;
         for (std::size_t i = 0; i < ps.n; ++i) {
+            if (!labels.empty() && !held[i]) kept_labels.push_back(labels[i]);
             auto& to = held[i] ? ds.held_out : kept;
             to.values.insert(to.values.end(), ps.values.begin() + static_cast<std::ptrdiff_t>(i * ps.d),
                              ps.values.begin() + static_cast<std::ptrdiff_t>((i + 1) * ps.d));
             ++to.n;
         }
         ps = std::move(kept);
+        labels = std::move(kept_labels);
     }
     ds.points = ps.n;
-    ds.data = empirical(std::move(ps), o);
+    ds.data = empirical(std::move(ps), o, labels);
     return ds;
 }
 
@@ -219,7 +261,8 @@ const std::vector<DatasetEntry>& dataset_registry() {
     // name, summary, 2-D toy set, factory
     static const std::vector<DatasetEntry> table = {
         {"ring8", "8 Gaussians (std 0.1) on a circle of radius 2: an exact mixture", true, make_ring8},
-        {"moons", "two moons, `points` samples with noise 0.05 (ideal denoiser)", true, make_generated<moons>},
+        {"moons", "two moons, `points` samples with noise 0.05 (ideal denoiser; the moon is the class)", true,
+         make_generated<moons, moon_labels>},
         {"swiss-roll", "2-D swiss roll, `points` samples with noise 0.05", true, make_generated<roll>},
         {"checkerboard", "4x4 checkerboard, `points` uniform samples", true, make_generated<board>},
         {"gaussian", "a 2-D Gaussian N((0.5, -0.3), diag(0.16, 1)): everything closed form", true, make_gaussian},

@@ -23,6 +23,7 @@ struct DatasetOptions {
     std::size_t subset = 10000;  // Fashion-MNIST training images used
     std::filesystem::path fashion_mnist_dir = "/usr/share/datasets/fashion-mnist";
     std::filesystem::path file{};              // for "file"
+    std::filesystem::path labels_file{};       // for "file": one class label per row (0, 1, ...), optional
     std::filesystem::path held_out_file{};     // for "file": held-out rows from this file (same d), or
     double held_out_fraction = 0.0;            // a seeded split of `file` (0: no held-out set)
     Precision precision = Precision::float64;  // of the denoiser evaluations (mixtures, point sets)

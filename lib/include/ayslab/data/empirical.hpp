@@ -3,6 +3,7 @@
 // Batched as two GEMM-shaped products (OpenBLAS) with an online log-sum-exp over blocks of data, so
 // memory stays bounded for any N and nothing over- or underflows at tiny or huge sigma.
 #pragma once
+#include <memory>
 #include <vector>
 
 #include "ayslab/data/data.hpp"
@@ -42,6 +43,23 @@ class EmpiricalData final : public Data, public Denoiser, public NearestPoint {
     // Draws data points uniformly (with replacement), addressed by (seed, first + i).
     void sample(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out) const override;
 
+    // Classes: row j belongs to class row_class[j] (size() entries; classes 0..C-1 each own a row).
+    // The data given y is the rows of y (the ideal denoiser over them, their exact density); class
+    // weights are the rows' shares. InputError on a bad list.
+    void set_classes(const std::vector<Label>& row_class);
+    std::size_t classes() const override { return by_class_.size(); }
+    double class_weight(Label y) const override;
+    const Data& given(Label y) const override;
+    void sample_labelled(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out,
+                         std::span<Label> labels) const override;
+    void denoise_labelled(std::span<const double> x, std::size_t n, double sigma, std::span<const Label> labels,
+                          std::span<double> out) const override;
+    void jacobian_trace_labelled(std::span<const double> x, std::size_t n, double sigma,
+                                 std::span<const Label> labels, std::span<double> out) const override;
+    const Denoiser* class_denoiser(Label y) const override {
+        return y >= 0 && static_cast<std::size_t>(y) < by_class_.size() ? by_class_[y].get() : nullptr;
+    }
+
     // float32: denoise() and denoise_rows() compute in single precision (log densities, nearest
     // distances and the Jacobian trace stay float64). Keeps a float copy of the points.
     void set_precision(Precision p);
@@ -68,6 +86,9 @@ class EmpiricalData final : public Data, public Denoiser, public NearestPoint {
     std::vector<float> points_f_, norms_f_;
     Precision precision_ = Precision::float64;
     double variance_ = 0.0;
+    std::vector<Label> row_class_;
+    std::vector<std::unique_ptr<EmpiricalData>> by_class_;
+    std::vector<const Denoiser*> class_denoisers_;
 };
 
 }  // namespace ayslab

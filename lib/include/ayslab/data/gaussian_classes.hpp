@@ -35,6 +35,9 @@ class GaussianClasses final : public Denoiser {
                         std::span<double> out) const override;
     void jacobian_trace_labelled(std::span<const double> x, std::size_t n, double sigma,
                                  std::span<const Label> labels, std::span<double> out) const override;
+    const Denoiser* class_denoiser(Label y) const override {
+        return y >= 0 && static_cast<std::size_t>(y) < classes_.size() ? &classes_[y] : nullptr;
+    }
 
   private:
     std::vector<DiagonalGaussian> classes_;

@@ -51,6 +51,9 @@ class GaussianMixture final : public Data, public Denoiser {
                           std::span<double> out) const override;
     void jacobian_trace_labelled(std::span<const double> x, std::size_t n, double sigma,
                                  std::span<const Label> labels, std::span<double> out) const override;
+    const Denoiser* class_denoiser(Label y) const override {
+        return y >= 0 && static_cast<std::size_t>(y) < by_class_.size() ? by_class_[y].get() : nullptr;
+    }
 
     // Log responsibilities plus normaliser for one point: fills log_r (K) and returns log p_sigma(x).
     double log_responsibilities(std::span<const double> x, double sigma, std::span<double> log_r) const;
