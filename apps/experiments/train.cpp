@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "ayslab/conditional.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/io/atomic_file.hpp"
 #include "ayslab/loss.hpp"
@@ -71,7 +72,15 @@ Result run(const Config& cfg, const RunContext& ctx) {
     lo.sigma_data = cfg.number("sigma_data");
     const DenoisingLoss loss(lo);  // validates the loss against the process before any training
     const std::size_t dim = ds.data->dim();
-    const NetworkChoice network = read_network(cfg, dim, ds.name);  // validated before any training
+    NetworkChoice network = read_network(cfg, dim, ds.name);  // validated before any training
+    // Class-conditional (CFG) training: the data's labels, dropped to the null label at label_dropout.
+    const bool conditional = cfg.boolean("conditional");
+    if (conditional) {
+        if (network.unet) throw InputError("conditional=true: the U-Net takes no labels yet; use network=mlp");
+        if (ds.data->classes() == 0)
+            throw InputError(fmt::format("conditional=true needs labelled data; '{}' has no classes", ds.name));
+        network.mlp.classes = ds.data->classes();
+    }
     const std::string model_out = cfg.string("model_out");
     check_writable_target(model_out, "model");
     const auto edges = cfg.numbers("bands");  // checked before any training (it was after, model written)
@@ -94,6 +103,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
     to.ema_update_rate = static_cast<std::size_t>(cfg.integer("ema_update_rate"));
     to.record_every = static_cast<std::size_t>(cfg.integer("record_every"));
     to.checkpoint_every = static_cast<std::size_t>(cfg.integer("checkpoint_every"));
+    to.label_dropout = cfg.number("label_dropout");
     to.seed = cfg.seed();
     to.threads = ctx.threads;
     to.checkpoint = ctx.checkpoint;
@@ -124,7 +134,9 @@ Result run(const Config& cfg, const RunContext& ctx) {
              trained.curve.back().loss, 0.0, Criterion::at_most});
     // Held-out error against the exact denoiser, per sigma band, for the trained (EMA) and the untrained
     // network on the same draws.
-    const NetworkDenoiser net(trained.ema, ctx.threads), untrained(initial, ctx.threads);
+    ModelConvention convention;
+    convention.classes = trained.ema.classes();  // the null label is `classes` (MlpOptions)
+    const NetworkDenoiser net(trained.ema, convention, ctx.threads), untrained(initial, convention, ctx.threads);
     const auto n = static_cast<std::size_t>(cfg.integer("eval_samples"));
     r.line(fmt::format("{:>18} {:>22} {:>22} {:>14}", "sigma band", "E|D - D*|^2/d (EMA)", "untrained",
                        "irreducible"));
@@ -153,6 +165,43 @@ Result run(const Config& cfg, const RunContext& ctx) {
         r.line(fmt::format("{:>18} {:>22} {:>22} {:>14.4g}", fmt::format("[{}, {}]", a, b),
                            fmt::format("{:.4g} ± {:.2g}", e.excess.mean(), e.excess.se_mean()),
                            fmt::format("{:.4g}", e.untrained.mean()), e.irreducible.mean()));
+    }
+    if (conditional) {
+        // The conditional network against the exact class-conditional denoiser, pooled over the classes
+        // (each class's draws from the class, weighted equally): the same criterion per band. Above, the
+        // null label's output was checked against the exact unconditional denoiser.
+        r.line(fmt::format("conditional (label y, pooled over {} classes; label_dropout {}):", ds.data->classes(),
+                           to.label_dropout));
+        for (std::size_t k = 0; k + 1 < edges.size(); ++k) {
+            const double a = edges[k], b = edges[k + 1];
+            Moments excess, irreducible;
+            for (Label y = 0; y < static_cast<Label>(ds.data->classes()); ++y) {
+                const Conditioned by_net(net, y), by_untrained(untrained, y);
+                const auto e = band_error(ds.data->given(y), by_net, by_untrained, a, b, n / ds.data->classes() + 1,
+                                          streams::class_band_error(cfg.seed(), static_cast<std::uint64_t>(y)));
+                excess.merge(e.excess);
+                irreducible.merge(e.irreducible);
+            }
+            // What the label is worth in this band: the exact denoisers' error without it minus with it.
+            const double without = r.values["bands"][fmt::format("sigma in [{}, {}]", a, b)]["irreducible"];
+            const double worth = std::max(0.0, without - irreducible.mean());
+            const std::string at = fmt::format("sigma in [{}, {}], given y", a, b);
+            r.values["conditional_bands"][at] = {{"excess", excess.mean()},
+                                                 {"excess_se", excess.se_mean()},
+                                                 {"irreducible", irreducible.mean()},
+                                                 {"label_worth", worth}};
+            // Within 10% of the exact conditional denoiser's own error, or keeping 90% of what the label
+            // is worth (at large sigma, where given y the data is nearly known, the exact error is tiny
+            // and the label is worth almost the whole unconditional error).
+            r.check({at + ": E|D(x; y) - D*(x; y)|^2 at most 10% of max(irreducible given y, what the label is worth)",
+                     0.1 * std::max(irreducible.mean(), worth), excess.mean(), 0.0, Criterion::at_most});
+            r.line(fmt::format("{:>18} {:>22} {:>22} {:>14.4g}", fmt::format("[{}, {}]", a, b),
+                               fmt::format("{:.4g} ± {:.2g}", excess.mean(), excess.se_mean()),
+                               fmt::format("label worth {:.4g}", worth), irreducible.mean()));
+        }
+        r.values["model"]["classes"] = ds.data->classes();
+        r.line(fmt::format("the model takes labels: run it with model_labels={} (null label {})", ds.data->classes(),
+                           ds.data->classes()));
     }
     return r;
 }
@@ -187,7 +236,13 @@ Experiment train_experiment() {
                         1, 1e8},
                        {"model_out", KeyType::string, "TorchScript file for the EMA model"},
                        {"eval_samples", KeyType::integer, "held-out draws per sigma band", 2, 1e8},
-                       {"bands", KeyType::number_list, "sigma band edges, increasing", 1e-8, 1e8}},
+                       {"bands", KeyType::number_list, "sigma band edges, increasing", 1e-8, 1e8},
+                       {"conditional", KeyType::boolean,
+                        "train a class-conditional network (labelled data; mlp): forward(x, sigma, y), the null label "
+                        "= the number of classes"},
+                       {"label_dropout", KeyType::number,
+                        "conditional: probability of training on the null label instead of the row's (CFG training)", 0,
+                        1}},
             run,
             // LibTorch's training step holds, per minibatch row, every layer's activations and their
             // gradients (float32): ~6 values per unit of the MLP's width x depth, ~40 per pixel and

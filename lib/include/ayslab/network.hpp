@@ -27,6 +27,11 @@ struct MlpOptions {
     double frequency_scale = 4.0;   // frequencies ~ N(0, scale^2), fixed at construction
     double sigma_data = 0.5;        // EDM preconditioning's sigma_data
     std::uint64_t seed = 0;         // initial weights and frequencies
+    // Class-conditional (classes > 0): forward(x, sigma, y) with y int64 [N] in 0..classes, classes
+    // itself the null label (CFG training drops labels to it); a learned embedding of label_features
+    // per class joins the input. The weights of the unconditional part are drawn as without classes.
+    std::size_t classes = 0;
+    std::size_t label_features = 16;
 };
 
 // A small U-Net for square images (Fashion-MNIST: 1 x 28 x 28), with the same EDM preconditioning and
@@ -75,6 +80,9 @@ class Network {
     std::size_t dim() const;
     std::string description() const;
     bool takes_labels() const;
+    // Classes of a network built here with MlpOptions::classes (its null label is this number); 0 for
+    // an unconditional one and for loaded files (their convention: model_labels).
+    std::size_t classes() const;
     // The module's forward on a batch: x (n x dim, float32) and one number per row (c) -> out (n x dim).
     // Thread-safe (calls are serialised; LibTorch's intra-op threads parallelise each). y: the rows'
     // class ids for a model that takes labels (n values), empty otherwise.

@@ -22,12 +22,13 @@ constexpr std::uint64_t network_init = user + 40;       // torch/network.cpp: in
 constexpr std::uint64_t training = user + 41;           // torch/train.cpp: minibatches
 constexpr std::uint64_t train_bands = user + 42;        // train: per-band evaluation draws
 constexpr std::uint64_t preflight_draws = user + 50;    // preflight.cpp: x_0 and eps per sigma band
+constexpr std::uint64_t label_dropout = user + 43;      // torch/train.cpp: which labels become the null label
 
 struct Named {
     std::string_view name;
     std::uint64_t value;
 };
-constexpr std::array<Named, 13> all_streams{{{"prior", static_cast<std::uint64_t>(Stream::prior)},
+constexpr std::array<Named, 14> all_streams{{{"prior", static_cast<std::uint64_t>(Stream::prior)},
                                              {"step_noise", static_cast<std::uint64_t>(Stream::step_noise)},
                                              {"data", static_cast<std::uint64_t>(Stream::data)},
                                              {"forward_noise", static_cast<std::uint64_t>(Stream::forward_noise)},
@@ -39,13 +40,16 @@ constexpr std::array<Named, 13> all_streams{{{"prior", static_cast<std::uint64_t
                                              {"network_init", network_init},
                                              {"training", training},
                                              {"train_bands", train_bands},
-                                             {"preflight_draws", preflight_draws}}};
+                                             {"preflight_draws", preflight_draws},
+                                             {"label_dropout", label_dropout}}};
 
 // Seeds derived from the run's seed s.
 constexpr std::uint64_t evaluation_seed(std::uint64_t s, std::uint64_t k) { return s * 1000003ULL + k; }  // k-th evaluation seed
 constexpr std::uint64_t sliced_w2_projections(std::uint64_t s) { return s + 77; }   // the metric's directions
 constexpr std::uint64_t watson_draws(std::uint64_t s) { return s + 31; }            // optimiser-league: Watson's DP
 constexpr std::uint64_t train_band_error(std::uint64_t s) { return s + 1; }         // train: untrained-network bands
+// train, conditional: class y's band draws (high bits, clear of the small offsets above).
+constexpr std::uint64_t class_band_error(std::uint64_t s, std::uint64_t y) { return (s + 1) ^ ((y + 1) << 40); }
 // ays: the compared KLUBs (was s + 991, which the 991st AYS sweep's seed s + 991 would have reused).
 constexpr std::uint64_t ays_final_klub(std::uint64_t s) { return s ^ 0x3C3C3C3C3C3C3C3CULL; }
 constexpr std::uint64_t fresh_klub(std::uint64_t s) { return s + 7919; }            // ays-toy/league: KLUB on fresh draws

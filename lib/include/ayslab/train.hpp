@@ -38,6 +38,10 @@ struct TrainOptions {
     // a resume with another fingerprint is refused, naming the first key that differs.
     std::string fingerprint{};
     std::size_t record_every = 50;  // loss-curve resolution
+    // A class-conditional network (Network::classes() > 0) trains on (x_0, y) pairs of labelled data,
+    // each label replaced by the null label with this probability (classifier-free guidance training,
+    // Ho & Salimans 2022), so the same network is the unconditional denoiser under the null label.
+    double label_dropout = 0.1;
 };
 
 struct TrainPoint {

@@ -94,7 +94,14 @@ Network Network::mlp(const MlpOptions& o) {
     const auto d = static_cast<std::int64_t>(o.dim), w = static_cast<std::int64_t>(o.width),
                f = static_cast<std::int64_t>(o.frequencies);
     m.register_buffer("freqs", normal_tensor(o.seed, 0, {f}, o.frequency_scale));
-    std::int64_t in = d + 2 * f;
+    const auto e = static_cast<std::int64_t>(o.label_features), k_classes = static_cast<std::int64_t>(o.classes);
+    if (o.classes > 0) {
+        if (o.label_features < 1) throw InputError("mlp: label_features must be at least 1");
+        // One row per class and one for the null label; drawn at its own address, so the other
+        // weights are those of the unconditional network with the same seed.
+        m.register_parameter("emb", normal_tensor(o.seed, 1000, {k_classes + 1, e}, 1.0).requires_grad_(true), false);
+    }
+    std::int64_t in = d + 2 * f + (o.classes > 0 ? e : 0);
     std::string body;
     std::uint64_t which = 1;
     for (std::size_t k = 0; k <= o.depth; ++k) {
@@ -110,17 +117,28 @@ Network Network::mlp(const MlpOptions& o) {
         in = out;
     }
     // EDM preconditioning around the MLP F (MATH §8): D = c_skip x + c_out F(c_in x, c_noise).
-    m.define(fmt::format(R"(
+    if (o.classes == 0)
+        m.define(fmt::format(R"(
 def forward(self, x, sigma):
 {preamble}    h = torch.cat([x / r, torch.cos(a), torch.sin(a)], 1)
 {body}    return c_skip * x + c_out * h
 )",
-                         fmt::arg("preamble", edm_preamble(o.sigma_data)), fmt::arg("body", body)));
+                             fmt::arg("preamble", edm_preamble(o.sigma_data)), fmt::arg("body", body)));
+    else
+        m.define(fmt::format(R"(
+def forward(self, x, sigma, y):
+{preamble}    h = torch.cat([x / r, torch.cos(a), torch.sin(a), self.emb.index_select(0, y)], 1)
+{body}    return c_skip * x + c_out * h
+)",
+                             fmt::arg("preamble", edm_preamble(o.sigma_data)), fmt::arg("body", body)));
     auto impl = std::make_shared<Impl>();
     impl->module = std::move(m);
     impl->dim = o.dim;
-    impl->description = fmt::format("mlp (width {}, depth {}, {} Fourier features, EDM preconditioning, sigma_data {})",
-                                    o.width, o.depth, o.frequencies, o.sigma_data);
+    impl->input.labels = o.classes > 0;
+    impl->classes = o.classes;
+    impl->description = fmt::format("mlp (width {}, depth {}, {} Fourier features, EDM preconditioning, sigma_data {}{})",
+                                    o.width, o.depth, o.frequencies, o.sigma_data,
+                                    o.classes > 0 ? fmt::format(", {} classes + null label {}", o.classes, o.classes) : "");
     return Network(std::move(impl));
 }
 
@@ -244,6 +262,7 @@ void Network::save(const std::filesystem::path& path) const {
 
 std::size_t Network::dim() const { return impl_->dim; }
 bool Network::takes_labels() const { return impl_->input.labels; }
+std::size_t Network::classes() const { return impl_->classes; }
 std::string Network::description() const { return impl_->description; }
 
 std::vector<float> Network::parameters() const {
@@ -279,6 +298,7 @@ Network Network::clone() const {
     impl->dim = impl_->dim;
     impl->description = impl_->description;
     impl->input = impl_->input;
+    impl->classes = impl_->classes;
     return Network(std::move(impl));
 }
 

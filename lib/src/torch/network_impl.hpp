@@ -29,6 +29,7 @@ struct Network::Impl {
     std::size_t dim = 0;
     std::string description;
     ModelInput input;
+    std::size_t classes = 0;  // built conditional here (MlpOptions::classes)
     // The shape x is passed in for `rows` rows: [rows, dim] or [rows, C, H, W].
     std::vector<std::int64_t> sizes(std::int64_t rows) const {
         std::vector<std::int64_t> s{rows};

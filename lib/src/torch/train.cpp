@@ -216,7 +216,16 @@ TrainResult train(const Network& initial, const Data& data, const TrainOptions& 
         step = load_checkpoint(o.checkpoint, o, r.curve, params, ema, adam);
 
     const std::size_t d = data.dim(), b = o.batch;
-    std::vector<double> x0(b * d), eps(b * d), u(b), z(b), sig(b), w(b);
+    const std::size_t classes = initial.classes();
+    if (initial.takes_labels() && classes == 0)
+        throw InputError("training a model file that takes labels is not supported: build the network here");
+    if (classes > 0 && data.classes() != classes)
+        throw InputError(fmt::format("a network for {} classes, data with {}", classes, data.classes()));
+    if (!(o.label_dropout >= 0.0 && o.label_dropout <= 1.0))
+        throw InputError(fmt::format("label_dropout = {} must be in [0, 1]", o.label_dropout));
+    std::vector<double> x0(b * d), eps(b * d), u(b), z(b), sig(b), w(b), drop(b);
+    std::vector<Label> labels(b);
+    auto ys = torch::empty({static_cast<std::int64_t>(b)}, torch::kInt64);
     auto xs = torch::empty({static_cast<std::int64_t>(b), static_cast<std::int64_t>(d)}, torch::kFloat32);
     auto x0s = torch::empty_like(xs);
     auto ss = torch::empty({static_cast<std::int64_t>(b)}, torch::kFloat32);
@@ -226,8 +235,17 @@ TrainResult train(const Network& initial, const Data& data, const TrainOptions& 
     auto started = std::chrono::steady_clock::now();
     const std::size_t first_step = step;
     for (; step < o.steps; ++step) {
-        // Draws addressed by (seed, step, row): the data rows of step k are rows k b .. k b + b - 1.
-        data.sample(b, o.seed, step * b, x0);
+        // Draws addressed by (seed, step, row): the data rows of step k are rows k b .. k b + b - 1 (with
+        // labels: the same rows, and their classes).
+        if (classes > 0) {
+            data.sample_labelled(b, o.seed, step * b, x0, labels);
+            fill_uniform({o.seed, streams::label_dropout, step, 0}, drop);
+            auto* yp = ys.data_ptr<std::int64_t>();
+            for (std::size_t i = 0; i < b; ++i)
+                yp[i] = drop[i] < o.label_dropout ? static_cast<std::int64_t>(classes) : labels[i];
+        } else {
+            data.sample(b, o.seed, step * b, x0);
+        }
         fill_normal_flat(o.seed, train_stream, 3 * step, 0, eps);
         fill_normal_flat(o.seed, train_stream, 3 * step + 1, 0, z);
         fill_uniform({o.seed, train_stream, 0, 3 * step + 2}, u);
@@ -243,7 +261,7 @@ TrainResult train(const Network& initial, const Data& data, const TrainOptions& 
                 xp[i * d + j] = static_cast<float>(x0[i * d + j] + sig[i] * eps[i * d + j]);
             }
         }
-        const auto den = module.forward({xs, ss}).toTensor();
+        const auto den = (classes > 0 ? module.forward({xs, ss, ys}) : module.forward({xs, ss})).toTensor();
         const auto diff = den - x0s;
         torch::Tensor per_row;
         switch (loss.reduction()) {
