@@ -66,7 +66,8 @@ void check_labels(std::span<const Label> labels, std::size_t n, std::size_t clas
 inline double score_from_denoised(double x, double denoised, double sigma) {
     return (denoised - x) / (sigma * sigma);
 }
-// eps-prediction: eps_hat = E[eps | x] = (x - D) / sigma = -sigma * score.
+// eps-prediction: eps_hat = E[eps | x] = (x - D) / sigma = -sigma * score; also the probability-flow
+// ODE's slope dx/dsigma (MATH §3), as the solvers use it.
 inline double eps_from_denoised(double x, double denoised, double sigma) { return (x - denoised) / sigma; }
 
 // Checks a batch shape; throws InputError on mismatch.

@@ -37,7 +37,7 @@ std::size_t LmsSolver::step(std::span<double> x, std::size_t n, double sigma, do
     const std::size_t m = x.size(), order = 4;
     auto d = buffer(0, m);
     ctx.denoiser.denoise(x, n, sigma, d);
-    for (std::size_t k = 0; k < m; ++k) d[k] = (x[k] - d[k]) / sigma;  // the slope, in place
+    for (std::size_t k = 0; k < m; ++k) d[k] = eps_from_denoised(x[k], d[k], sigma);  // the slope dx/dsigma, in place
     history_.push(sigma, d, order);
     const std::size_t q = history_.size();  // current order
     static constexpr std::array<double, 4> gx = {-0.8611363115940526, -0.3399810435848563, 0.3399810435848563,

@@ -37,7 +37,7 @@ std::pair<double, double> own_range(const StepContext& ctx, std::string_view nam
 void eps_at(const StepContext& ctx, std::span<const double> x, std::size_t n, double t, std::span<double> out) {
     const double sigma = sigma_of(t);
     ctx.denoiser.denoise(x, n, sigma, out);
-    for (std::size_t k = 0; k < x.size(); ++k) out[k] = (x[k] - out[k]) / sigma;
+    for (std::size_t k = 0; k < x.size(); ++k) out[k] = eps_from_denoised(x[k], out[k], sigma);
 }
 
 // The DPM-Solver stages on one batch; e0 (eps at (x, t)) is given, e1 / e2 and u are work buffers.

@@ -17,7 +17,7 @@ std::size_t EulerAncestralSolver::step(std::span<double> x, std::size_t n, doubl
     auto d = buffer(0, m), z = buffer(1, m);
     ctx.denoiser.denoise(x, n, sigma, d);
     const auto [down, up] = ancestral_step(sigma, sigma_next, o_.eta);
-    for (std::size_t k = 0; k < m; ++k) x[k] += (x[k] - d[k]) / sigma * (down - sigma);
+    for (std::size_t k = 0; k < m; ++k) x[k] += eps_from_denoised(x[k], d[k], sigma) * (down - sigma);
     if (sigma_next > 0.0 && up > 0.0) {
         noise(ctx, n, 0, z);
         for (std::size_t k = 0; k < m; ++k) x[k] += o_.s_noise * up * z[k];
@@ -33,7 +33,7 @@ std::size_t Dpmpp2sAncestralSolver::step(std::span<double> x, std::size_t n, dou
     const auto [down, up] = ancestral_step(sigma, sigma_next, o_.eta);
     std::size_t nfe = 1;
     if (down == 0.0) {
-        for (std::size_t k = 0; k < m; ++k) x[k] += (x[k] - d[k]) / sigma * (down - sigma);
+        for (std::size_t k = 0; k < m; ++k) x[k] += eps_from_denoised(x[k], d[k], sigma) * (down - sigma);
     } else {
         // Midpoint s = t + h/2 in t = -log sigma, from sigma to sigma_down.
         const double h = std::log(sigma / down), s_mid = sigma * std::exp(-0.5 * h);
