@@ -76,10 +76,9 @@ Result run(const Config& cfg, const RunContext& ctx) {
     // Class-conditional (CFG) training: the data's labels, dropped to the null label at label_dropout.
     const bool conditional = cfg.boolean("conditional");
     if (conditional) {
-        if (network.unet) throw InputError("conditional=true: the U-Net takes no labels yet; use network=mlp");
         if (ds.data->classes() == 0)
             throw InputError(fmt::format("conditional=true needs labelled data; '{}' has no classes", ds.name));
-        network.mlp.classes = ds.data->classes();
+        network.mlp.classes = network.unet_options.classes = ds.data->classes();
     }
     const std::string model_out = cfg.string("model_out");
     check_writable_target(model_out, "model");
@@ -238,8 +237,8 @@ Experiment train_experiment() {
                        {"eval_samples", KeyType::integer, "held-out draws per sigma band", 2, 1e8},
                        {"bands", KeyType::number_list, "sigma band edges, increasing", 1e-8, 1e8},
                        {"conditional", KeyType::boolean,
-                        "train a class-conditional network (labelled data; mlp): forward(x, sigma, y), the null label "
-                        "= the number of classes"},
+                        "train a class-conditional network (labelled data; mlp or unet): forward(x, sigma, y), the null "
+                        "label = the number of classes"},
                        {"label_dropout", KeyType::number,
                         "conditional: probability of training on the null label instead of the row's (CFG training)", 0,
                         1}},

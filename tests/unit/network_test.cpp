@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -226,6 +227,53 @@ TEST_CASE("a non-finite training loss stops with the step; bad options are refus
     CHECK_THROWS_AS(train_network(net, DiagonalGaussian::isotropic(1, 0.0, 1.0), t), InputError);
     CHECK_THROWS_WITH_AS(train_network(net, DiagonalGaussian::isotropic(2, 0.0, 1.0), TrainOptions{}),
                          doctest::Contains("dimension"), InputError);
+}
+
+TEST_CASE("a conditional U-Net: untrained D = c_skip x for every label; after training the label moves D and survives save/load") {
+    // Two classes of 4x4 images, pixel means +1 and -1 (std 0.3).
+    auto mix = std::make_unique<GaussianMixture>(std::vector<double>{1, 1}, [] {
+        std::vector<double> m(32, 1.0);
+        std::fill(m.begin() + 16, m.end(), -1.0);
+        return m;
+    }(), std::vector<double>{0.09, 0.09}, 16);
+    mix->set_classes({0, 1});
+    UnetOptions o;
+    o.side = 4;
+    // 16 channels: GroupNorm's groups (at most 8) then hold 2 channels each. With one channel per group
+    // (base 4 or 8) the norm after the embedding removes any per-channel shift, the label's included,
+    // as in DDPM's ResBlock: such a U-Net cannot see y at all (measured: a 3e-7 gap).
+    o.base_channels = 16;
+    o.levels = 2;
+    o.seed = 3;
+    o.classes = 2;
+    const auto initial = Network::unet(o);
+    ModelConvention c;
+    c.classes = 2;
+    std::vector<double> x(48), out(48);
+    for (std::size_t k = 0; k < 48; ++k) x[k] = std::sin(1.0 + static_cast<double>(k));
+    const std::vector<Label> labels{0, 1, null_label};
+    NetworkDenoiser(initial, c).denoise_labelled(x, 3, 0.3, labels, out);
+    for (std::size_t k = 0; k < 48; ++k) CHECK(out[k] == doctest::Approx(0.25 / 0.34 * x[k]).epsilon(1e-6));
+    TrainOptions t;
+    t.steps = 300;
+    t.batch = 32;
+    t.record_every = 100;
+    t.label_dropout = 0.2;
+    const auto trained = train_network(initial, *mix, t).model;
+    // At sigma = 2 the classes' exact denoisers differ by ~1.3 per pixel: a trained network that ignores
+    // y would give labels 0 and 1 the same output.
+    std::vector<double> same(48, 0.0), d(48);
+    NetworkDenoiser(trained, c).denoise_labelled(same, 3, 2.0, labels, d);
+    double gap = 0.0;
+    for (std::size_t k = 0; k < 16; ++k) gap += d[k] - d[16 + k];
+    MESSAGE("mean D(0; 2, y = 0) - D(0; 2, y = 1) per pixel after 300 steps: ", gap / 16.0);
+    CHECK(gap / 16.0 > 0.3);
+    const auto path = temp("unet-conditional.pt");
+    trained.save(path);
+    std::vector<double> reloaded(48);
+    NetworkDenoiser(Network::load(path, 16, {{}, true}), c).denoise_labelled(same, 3, 2.0, labels, reloaded);
+    CHECK(reloaded == d);
+    fs::remove(path);
 }
 
 TEST_CASE("the U-Net: untrained D = c_skip x, TorchScript round trip, and training on 4x4 Gaussian images") {

@@ -49,6 +49,10 @@ struct UnetOptions {
     double frequency_scale = 4.0;
     double sigma_data = 0.5;
     std::uint64_t seed = 0;
+    // Class-conditional (classes > 0): forward(x, sigma, y) as the MLP's; a learned embedding per class
+    // (and the null label `classes`) is added to the noise embedding. The other weights are drawn as
+    // without classes.
+    std::size_t classes = 0;
 };
 
 // How a model file takes its input (docs/your-model.md): the shape of one row (empty: a flat vector of

@@ -90,6 +90,11 @@ Network Network::unet(const UnetOptions& o) {
     std::string body;
     body += "    e = torch.cat([torch.cos(a), torch.sin(a)], 1) @ self.emb_in_w + self.emb_in_b\n";
     body += "    e = torch.silu(e)\n";
+    if (o.classes > 0) {
+        // The label's embedding joins the noise embedding (drawn at its own address).
+        b.add("label_emb", normal_tensor(o.seed, 1001, {static_cast<std::int64_t>(o.classes) + 1, emb}, 1.0));
+        body += "    e = e + self.label_emb.index_select(0, y)\n";
+    }
     body += fmt::format("    h = (x / r).reshape([x.size(0), {}, {}, {}])\n", ic, side, side);
     body += fmt::format("    h = {}\n", b.conv("h", ic, c0, 3, 1, 1));
     auto ch = [&](int k) { return c0 << k; };
@@ -108,17 +113,20 @@ Network Network::unet(const UnetOptions& o) {
     body += fmt::format("    h = {}\n", b.conv(b.norm_act("h", c0), c0, ic, 3, 1, 1, true));
     // EDM preconditioning around the U-Net F (MATH §8): D = c_skip x + c_out F(c_in x, c_noise).
     m.define(fmt::format(R"(
-def forward(self, x, sigma):
+def forward(self, x, sigma{label}):
 {preamble}{body}    return c_skip * x + c_out * h.reshape([x.size(0), {dim}])
 )",
-                         fmt::arg("preamble", edm_preamble(o.sigma_data)), fmt::arg("body", body),
-                         fmt::arg("dim", ic * side * side)));
+                         fmt::arg("label", o.classes > 0 ? ", y" : ""), fmt::arg("preamble", edm_preamble(o.sigma_data)),
+                         fmt::arg("body", body), fmt::arg("dim", ic * side * side)));
     auto impl = std::make_shared<Impl>();
     impl->module = std::move(m);
     impl->dim = static_cast<std::size_t>(ic * side * side);
+    impl->input.labels = o.classes > 0;
+    impl->classes = o.classes;
     impl->description =
-        fmt::format("unet ({}x{}x{}, {} levels, base channels {}, EDM preconditioning, sigma_data {})", o.image_channels,
-                    o.side, o.side, o.levels, o.base_channels, o.sigma_data);
+        fmt::format("unet ({}x{}x{}, {} levels, base channels {}, EDM preconditioning, sigma_data {}{})", o.image_channels,
+                    o.side, o.side, o.levels, o.base_channels, o.sigma_data,
+                    o.classes > 0 ? fmt::format(", {} classes + null label {}", o.classes, o.classes) : "");
     return Network(std::move(impl));
 }
 
