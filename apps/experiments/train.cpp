@@ -78,6 +78,12 @@ Result run(const Config& cfg, const RunContext& ctx) {
     if (conditional) {
         if (ds.data->classes() == 0)
             throw InputError(fmt::format("conditional=true needs labelled data; '{}' has no classes", ds.name));
+        // The U-Net adds the label per channel before a GroupNorm of at most 8 groups: with one channel per
+        // group the norm removes it (the network could not see y).
+        if (network.unet && network.unet_options.base_channels < 16)
+            throw InputError(fmt::format("conditional=true with network=unet needs channels >= 16 (got {}): with fewer, "
+                                         "GroupNorm removes the label embedding",
+                                         network.unet_options.base_channels));
         network.mlp.classes = network.unet_options.classes = ds.data->classes();
     }
     const std::string model_out = cfg.string("model_out");
