@@ -121,7 +121,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
         // exact density (guidance has no density to compare with: refused).
         const Conditioning cond = read_conditioning(cfg, *data, model ? *model : data->denoiser());
         if (cond.guided && cond.guided->options().scale != 1.0)
-            throw InputError("likelihood takes a label (log p(x | y)) but not guidance: guidance=1");
+            throw InputError("likelihood takes a label (log p(x|y)) but not guidance: guidance=1");
         const Data& target = *cond.data;
         const Denoiser& denoiser = *cond.denoiser;
         const std::size_t count = scored.n > 0 ? scored.n : points;
