@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <new>
 #include <optional>
+#include <string_view>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -327,6 +328,12 @@ void report(fmt::format_string<Args...> format, Args&&... args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Only rank 0 prints the signal message. A signal can arrive while MPI (and LibTorch) still start,
+    // before cluster::rank() is known: the launcher's environment says the rank already (Open MPI,
+    // MPICH / Hydra), so rank 1 stays silent then too (both ranks printed in a CI run).
+    const char* launcher_rank = std::getenv("OMPI_COMM_WORLD_RANK");
+    if (!launcher_rank) launcher_rank = std::getenv("PMI_RANK");
+    print_on_signal = launcher_rank == nullptr || std::string_view(launcher_rank) == "0";
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     cluster::Session mpi(argc, argv);
