@@ -21,12 +21,12 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const Dataset ds = make_dataset(cfg.string("data"), read_dataset_options(cfg, ctx));
     const PreflightOptions o = preflight_options(cfg);
     const std::string file = cfg.string("model");
-    std::optional<Network> network;
+    std::shared_ptr<const ModelFunction> network;
     std::unique_ptr<Denoiser> model;
     const ModelConvention convention = read_model_convention(cfg);
     if (!file.empty()) {
-        network = Network::load(file, ds.data->dim(), read_model_input(cfg));
-        model = std::make_unique<NetworkDenoiser>(*network, convention, ctx.threads);
+        network = read_model_function(cfg, ds.data->dim());
+        model = std::make_unique<NetworkDenoiser>(network, convention, ctx.threads);
     }
     const Denoiser& checked = model ? *model : ds.data->denoiser();
     const auto report = preflight(*ds.data, checked, o);
@@ -43,7 +43,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
     r.values["excess_over_data_denoiser"] = excess;
     r.values["score"] = report.score();
     if (network) {
-        const auto ranked = rank_conventions(*ds.data, *network, convention, o, ctx.threads);
+        const auto ranked = rank_conventions(*ds.data, network, convention, o, ctx.threads);
         nlohmann::json table = nlohmann::json::array();
         r.line("readings of the model, best first (geometric-mean error / the best trivial denoiser's, 16 draws per band):");
         for (std::size_t k = 0; k < ranked.size(); ++k) {

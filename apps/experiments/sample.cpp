@@ -3,6 +3,8 @@
 // compared point by point with other implementations; reports NFE and sample metrics.
 #include <fmt/format.h>
 
+#include <chrono>
+
 #include <cmath>
 
 #include "ayslab/data/datasets.hpp"
@@ -78,9 +80,11 @@ Result run(const Config& cfg, const RunContext& ctx) {
             throw InputError(fmt::format("{}: noise has {} steps; the schedule has {}", path, table.steps, schedule.steps()));
     }
     const Denoiser& denoiser = *cond.denoiser;
+    const auto started = std::chrono::steady_clock::now();
     const auto stats =
         sample(denoiser, *solver, schedule, x, n,
                {cfg.seed(), ctx.threads, static_cast<std::size_t>(cfg.integer("chunk")), table.steps > 0 ? &table : nullptr});
+    r.timings["sampling"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     describe_dataset(ds, r);
     r.values["schedule"] = schedule_json(schedule, *process);
     r.values["nfe"] = stats.nfe;

@@ -66,7 +66,7 @@ Schema make_table() {
         // denoiser group: the data's exact denoiser, or a model (network.hpp, docs/your-model.md)
         {"denoiser", KeyType::string, "what the sampler calls: the data's exact denoiser, or a model file", {}, {},
          {"exact", "model"}},
-        {"model", KeyType::string, "TorchScript model file for denoiser=model"},
+        {"model", KeyType::string, "TorchScript model file for denoiser=model (@NAME: a model registered in-process, e.g. a Python callable)"},
         {"parametrisation", KeyType::string, "what the model outputs", {}, {}, parametrisation_names()},
         {"model_process", KeyType::string, "the model's process (s(t), sigma(t) for its inputs)", {}, {}, process_names()},
         {"model_time", KeyType::string, "the model's second input: the process's t, or sigma", {}, {}, {"t", "sigma"}},
@@ -310,18 +310,29 @@ ModelInput read_model_input(const Config& cfg) {
     return input;
 }
 
+std::shared_ptr<const ModelFunction> read_model_function(const Config& cfg, std::size_t dim) {
+    const std::string name = cfg.string("model");
+    if (name.empty()) throw InputError("denoiser=model needs --set model=FILE (a TorchScript model)");
+    const ModelInput input = read_model_input(cfg);
+    if (name.starts_with("@")) {  // registered in this process (the Python binding's callables)
+        auto model = registered_model_function(name.substr(1));
+        if (model->dim() != dim)
+            throw InputError(fmt::format("model '{}' takes {} values per row, the data has {}", name, model->dim(), dim));
+        return model;
+    }
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(name, ec))
+        throw InputError(fmt::format("model file '{}' does not exist or is not a file", name));
+    return model_function(Network::load(name, dim, input));
+}
+
 std::unique_ptr<Denoiser> read_model_denoiser(const Config& cfg, const Data& data, const RunContext& ctx, Result* result) {
     if (!model_given(cfg)) return nullptr;
-    const std::filesystem::path file = cfg.string("model");
-    if (file.empty()) throw InputError("denoiser=model needs --set model=FILE (a TorchScript model)");
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(file, ec))
-        throw InputError(fmt::format("model file '{}' does not exist or is not a file", file.string()));
     const ModelConvention convention = read_model_convention(cfg);
-    const Network network = Network::load(file, data.dim(), read_model_input(cfg));
+    const auto network = read_model_function(cfg, data.dim());
     auto model = std::make_unique<NetworkDenoiser>(network, convention, ctx.threads);
     if (!has(cfg, "preflight") || !cfg.boolean("preflight")) return model;
-    run_preflight(cfg, data, *model, network, convention, file.string(), ctx, result);
+    run_preflight(cfg, data, *model, network, convention, cfg.string("model"), ctx, result);
     return model;
 }
 

@@ -56,7 +56,11 @@ SolverOptions read_solver_options(const Config& config);
 DatasetOptions read_dataset_options(const Config& config, const RunContext& context);
 
 // The denoiser group (denoiser, model, parametrisation, model_process, model_time, model_sigma_data):
-// null for denoiser=exact (use the data's), else the model file as a NetworkDenoiser. A missing file is
+// The model a config names: `model=FILE` (TorchScript, loaded with model_shape / model_labels) or
+// `model=@NAME` (registered in this process: ayslab/model_function.hpp); InputError for a missing file
+// or name, or a model of another dimension than dim.
+std::shared_ptr<const ModelFunction> read_model_function(const Config& config, std::size_t dim);
+// null for denoiser=exact (use the data's), else the model as a NetworkDenoiser. A missing file is
 // an InputError before LibTorch is needed.
 // With preflight=true (the default) the model's denoising error is checked before any work (its table
 // goes into `result` when given) and a model worse than the trivial denoisers is refused (InputError).

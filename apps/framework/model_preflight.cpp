@@ -45,7 +45,7 @@ void report_preflight(const PreflightReport& report, const ModelConvention& conv
     }
 }
 
-std::vector<RankedConvention> rank_conventions(const Data& data, const Network& network, const ModelConvention& convention,
+std::vector<RankedConvention> rank_conventions(const Data& data, const std::shared_ptr<const ModelFunction>& network, const ModelConvention& convention,
                                                const PreflightOptions& o, std::size_t threads) {
     // Rank every convention (parametrisation x time input x process); stated cost: candidates x bands x draws.
     std::vector<ModelConvention> candidates;
@@ -74,7 +74,7 @@ std::vector<RankedConvention> rank_conventions(const Data& data, const Network& 
     return out;
 }
 
-void run_preflight(const Config& cfg, const Data& data, const Denoiser& model, const Network& network,
+void run_preflight(const Config& cfg, const Data& data, const Denoiser& model, const std::shared_ptr<const ModelFunction>& network,
                    const ModelConvention& convention, const std::string& file, const RunContext& ctx, Result* result) {
     const PreflightOptions o = preflight_options(cfg);
     const auto report = preflight(data, model, o);

@@ -24,11 +24,11 @@ struct RankedConvention {
 };
 // Every parametrisation x time input x process reading of the network (the given convention's time and
 // process first: they win ties), best first; 16 draws per band each.
-std::vector<RankedConvention> rank_conventions(const Data& data, const Network& network, const ModelConvention& convention,
+std::vector<RankedConvention> rank_conventions(const Data& data, const std::shared_ptr<const ModelFunction>& network, const ModelConvention& convention,
                                                const PreflightOptions& options, std::size_t threads);
 
 // The pre-flight of read_model_denoiser: table, then InputError for a misread model.
-void run_preflight(const Config& config, const Data& data, const Denoiser& model, const Network& network,
+void run_preflight(const Config& config, const Data& data, const Denoiser& model, const std::shared_ptr<const ModelFunction>& network,
                    const ModelConvention& convention, const std::string& file, const RunContext& context,
                    Result* result);
 

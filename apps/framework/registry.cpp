@@ -12,6 +12,7 @@
 
 #include "ayslab/cluster.hpp"
 #include "ayslab/error.hpp"
+#include "ayslab/model_function.hpp"
 #include "ayslab/precision.hpp"
 #include "ayslab/process.hpp"
 #include "ayslab/schedule_factory.hpp"
@@ -172,11 +173,24 @@ nlohmann::json defaults_that_follow(const Config& merged, const nlohmann::json& 
         }
     }
     // likelihood: a model runs in float32, where the ODE tolerance's default 1e-10 never finishes (300 s
-    // for one point measured) and buys nothing; 1e-6 is as accurate as float32 allows (6 s).
-    if (model_given(merged))
+    // for one point measured) and buys nothing; 1e-6 is as accurate as float32 allows (6 s). A model
+    // registered in-process in float64 (a Python callable declared so) keeps the default.
+    const bool float64_model = model_given(merged) && merged.string("model").starts_with("@") &&
+                               registered_model_function(merged.string("model").substr(1))->rounding() < 0x1p-30;
+    if (model_given(merged) && !float64_model)
         for (const char* key : {"rtol", "atol"})
             if (merged.json().contains(key) && !given.contains(key) && merged.number(key) < 1e-6) moved[key] = 1e-6;
     return moved;
+}
+
+Config configure(const Experiment& experiment, const nlohmann::json& given, const std::string& source) {
+    const nlohmann::json defaults = default_config(experiment.name);
+    Config config = make_config(experiment.schema, defaults, given, source);
+    const nlohmann::json moved = defaults_that_follow(config, given);
+    if (moved.empty()) return config;
+    nlohmann::json all = given;
+    all.update(moved);
+    return make_config(experiment.schema, defaults, all, source);
 }
 
 nlohmann::json run_experiment(const Experiment& experiment, const Config& config, const RunContext& context) {

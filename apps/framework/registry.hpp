@@ -62,6 +62,12 @@ nlohmann::json sigma_range_from_process(const Config& merged, const nlohmann::js
 // its loss as score_sde's configs do): the keys to set, none of them given by the user.
 nlohmann::json defaults_that_follow(const Config& merged, const nlohmann::json& given);
 
+// One run's Config from the user's keys (a JSON object) over the experiment's embedded defaults:
+// validated (errors name `source` as where a bad key came from), with the defaults that follow other
+// keys filled in unless given. The CLI builds its own from a config file and --set in two layers; a
+// caller holding the keys as one object (the Python binding) calls this.
+Config configure(const Experiment& experiment, const nlohmann::json& given, const std::string& source);
+
 // The common "seed" key every schema starts with.
 KeySpec seed_key();
 // "precision": float64 | float32, the arithmetic of the denoiser evaluations (ayslab/precision.hpp).

@@ -27,9 +27,12 @@ void Denoiser::denoise_rows(std::span<const double> x, std::size_t n, std::span<
     for (std::size_t i = 0; i < n; ++i) denoise(x.subspan(i * d, d), 1, sigmas[i], out.subspan(i * d, d));
 }
 
-void Denoiser::jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
-                              std::span<double> out) const {
-    const std::size_t d = dim();
+namespace {
+// tr dD/dx by central differences of D, one row at a time; denoise_row(z, i, out) evaluates D at z for
+// row i (its sigma, its label).
+template <class DenoiseRow>
+void central_difference_trace(std::size_t d, std::span<const double> x, std::size_t n, std::span<double> out,
+                              DenoiseRow&& denoise_row) {
     if (x.size() != n * d || out.size() != n) throw InputError("jacobian_trace: wrong buffer sizes");
     std::vector<double> y(d), up(d), down(d);
     for (std::size_t i = 0; i < n; ++i) {
@@ -38,13 +41,20 @@ void Denoiser::jacobian_trace(std::span<const double> x, std::size_t n, double s
             const double h = 1e-5 * std::max(1.0, std::abs(x[i * d + k]));
             std::copy_n(x.data() + i * d, d, y.data());
             y[k] += h;
-            denoise(y, 1, sigma, up);
+            denoise_row(y, i, up);
             y[k] -= 2 * h;
-            denoise(y, 1, sigma, down);
+            denoise_row(y, i, down);
             tr += (up[k] - down[k]) / (2 * h);
         }
         out[i] = tr;
     }
+}
+}  // namespace
+
+void Denoiser::jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
+                              std::span<double> out) const {
+    central_difference_trace(dim(), x, n, out,
+                             [&](std::span<const double> z, std::size_t, std::span<double> o) { denoise(z, 1, sigma, o); });
 }
 
 void check_labels(std::span<const Label> labels, std::size_t n, std::size_t classes) {
@@ -67,8 +77,11 @@ void Denoiser::denoise_labelled(std::span<const double> x, std::size_t n, double
 
 void Denoiser::jacobian_trace_labelled(std::span<const double> x, std::size_t n, double sigma,
                                        std::span<const Label> labels, std::span<double> out) const {
-    check_labels(labels, n, 0);
-    jacobian_trace(x, n, sigma, out);
+    check_labels(labels, n, classes());
+    if (classes() == 0) return jacobian_trace(x, n, sigma, out);
+    central_difference_trace(dim(), x, n, out, [&](std::span<const double> z, std::size_t i, std::span<double> o) {
+        denoise_labelled(z, 1, sigma, labels.subspan(labels.size() == 1 ? 0 : i, 1), o);
+    });
 }
 
 }  // namespace ayslab

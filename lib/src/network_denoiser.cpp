@@ -4,7 +4,10 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cmath>
+#include <map>
+#include <mutex>
 
 #include "ayslab/error.hpp"
 #include "ayslab/network.hpp"
@@ -24,18 +27,93 @@ Parametrisation parse_parametrisation(std::string_view name) {
         fmt::format("unknown parametrisation '{}' (known: {})", name, fmt::join(parametrisation_names(), ", ")));
 }
 
-NetworkDenoiser::NetworkDenoiser(Network network, ModelConvention convention, std::size_t threads, std::size_t chunk)
-    : network_(std::move(network)),
+void ModelFunction::jacobian_trace(std::span<const double>, std::span<const double>, std::size_t, std::span<double>,
+                                   std::size_t, std::span<const std::int64_t>) const {
+    throw InputError(fmt::format("{} has no divergence of its own", description()));
+}
+
+namespace {
+// A TorchScript network as a ModelFunction: float64 rows rounded to float32 (x and c as the network
+// takes them), its float32 output widened. Buffers are reused per thread (no allocation per call once
+// sized).
+class TorchModel final : public ModelFunction {
+  public:
+    explicit TorchModel(Network network) : network_(std::move(network)) {}
+    std::size_t dim() const override { return network_.dim(); }
+    bool takes_labels() const override { return network_.takes_labels(); }
+    std::string description() const override { return network_.description(); }
+    double rounding() const override { return 0x1p-23; }
+    bool has_jacobian_trace() const override { return true; }
+    void forward(std::span<const double> x, std::span<const double> c, std::size_t n, std::span<double> out,
+                 std::size_t threads, std::span<const std::int64_t> y) const override {
+        thread_local std::vector<float> xf, cf, of;
+        narrow(x, c, xf, cf);
+        of.resize(out.size());
+        network_.forward(xf, cf, n, of, threads, y);
+        std::copy(of.begin(), of.end(), out.begin());
+    }
+    void jacobian_trace(std::span<const double> x, std::span<const double> c, std::size_t n, std::span<double> out,
+                        std::size_t threads, std::span<const std::int64_t> y) const override {
+        std::vector<float> xf, cf;
+        narrow(x, c, xf, cf);
+        network_.jacobian_trace(xf, cf, n, out, threads, y);
+    }
+
+  private:
+    static void narrow(std::span<const double> x, std::span<const double> c, std::vector<float>& xf,
+                       std::vector<float>& cf) {
+        xf.resize(x.size());
+        cf.resize(c.size());
+        std::transform(x.begin(), x.end(), xf.begin(), [](double v) { return static_cast<float>(v); });
+        std::transform(c.begin(), c.end(), cf.begin(), [](double v) { return static_cast<float>(v); });
+    }
+    Network network_;
+};
+
+std::mutex registry_mutex;
+std::map<std::string, std::shared_ptr<const ModelFunction>>& registry() {
+    static std::map<std::string, std::shared_ptr<const ModelFunction>> models;
+    return models;
+}
+}  // namespace
+
+std::shared_ptr<const ModelFunction> model_function(Network network) {
+    (void)network.dim();  // a build without LibTorch says so here
+    return std::make_shared<TorchModel>(std::move(network));
+}
+
+void register_model_function(const std::string& name, std::shared_ptr<const ModelFunction> model) {
+    const std::lock_guard lock(registry_mutex);
+    registry()[name] = std::move(model);
+}
+
+void unregister_model_function(const std::string& name) {
+    const std::lock_guard lock(registry_mutex);
+    registry().erase(name);
+}
+
+std::shared_ptr<const ModelFunction> registered_model_function(const std::string& name) {
+    const std::lock_guard lock(registry_mutex);
+    const auto found = registry().find(name);
+    if (found != registry().end()) return found->second;
+    std::string known;
+    for (const auto& [key, value] : registry()) known += (known.empty() ? "" : ", ") + ("@" + key);
+    throw InputError(fmt::format("no model registered in this process as '@{}' (registered: {})", name,
+                                 known.empty() ? "none" : known));
+}
+
+NetworkDenoiser::NetworkDenoiser(std::shared_ptr<const ModelFunction> model, ModelConvention convention,
+                                 std::size_t threads, std::size_t chunk)
+    : model_(std::move(model)),
       convention_(std::move(convention)),
       process_(make_process(convention_.process)),
       threads_(threads),
-      chunk_(std::max<std::size_t>(1, chunk / std::max<std::size_t>(1, network_.dim()))) {  // rows per call
+      chunk_(std::max<std::size_t>(1, chunk / std::max<std::size_t>(1, model_->dim()))) {  // rows per call
     if (convention_.parametrisation == Parametrisation::flow && convention_.process != "flow")
         throw InputError(fmt::format("parametrisation 'flow' needs process 'flow', not '{}'", convention_.process));
     if (convention_.parametrisation == Parametrisation::edm && !(convention_.sigma_data > 0.0))
         throw InputError("parametrisation 'edm' needs sigma_data > 0");
-    (void)network_.dim();  // a build without LibTorch says so here
-    if ((convention_.classes > 0) != network_.takes_labels())
+    if ((convention_.classes > 0) != model_->takes_labels())
         throw InputError(convention_.classes > 0
                              ? fmt::format("model_labels={} needs a model loaded with labels (forward(x, c, y))", convention_.classes)
                              : std::string("a model whose forward takes labels needs model_labels = its number of classes"));
@@ -48,7 +126,7 @@ std::int64_t NetworkDenoiser::model_id(Label y) const {
     return convention_.null_id >= 0 ? convention_.null_id : static_cast<std::int64_t>(convention_.classes);
 }
 
-std::size_t NetworkDenoiser::dim() const { return network_.dim(); }
+std::size_t NetworkDenoiser::dim() const { return model_->dim(); }
 
 void NetworkDenoiser::denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const {
     check_batch(*this, x, n, out);
@@ -61,17 +139,17 @@ NetworkDenoiser::RowMap NetworkDenoiser::row_map(double sigma) const {
     const double sd = convention_.sigma_data;
     switch (convention_.parametrisation) {
         case Parametrisation::denoiser:
-            return {1.0, 0.0, 1.0, static_cast<float>(sigma)};
+            return {1.0, 0.0, 1.0, sigma};
         case Parametrisation::edm: {
             // c_in, c_skip, c_out and c_noise = ln(sigma)/4 (NVlabs/edm EDMPrecond)
             const double r = std::sqrt(sigma * sigma + sd * sd);
-            return {1.0 / r, sd * sd / (r * r), sigma * sd / r, static_cast<float>(0.25 * std::log(sigma))};
+            return {1.0 / r, sd * sd / (r * r), sigma * sd / r, 0.25 * std::log(sigma)};
         }
         default:
             break;
     }
     const double t = process_->t_of_sigma(sigma), s = process_->s(t);
-    const auto c = static_cast<float>(convention_.time == TimeInput::t ? t : sigma);
+    const double c = convention_.time == TimeInput::t ? t : sigma;
     // The model sees x_t = s x~; D from its output F (MATH §1-2):
     switch (convention_.parametrisation) {
         case Parametrisation::x0:
@@ -107,7 +185,7 @@ void NetworkDenoiser::evaluate(std::span<const double> x, std::size_t n, std::sp
     check_batch(*this, x, n, out);
     const std::size_t d = dim();
     // Work buffers reused across calls on this thread (no allocation per sampler step once sized).
-    thread_local std::vector<float> xin, c, y;
+    thread_local std::vector<double> xin, c, y;
     thread_local std::vector<RowMap> maps;
     thread_local std::vector<std::int64_t> ids;
     for (std::size_t first = 0; first < n; first += chunk_) {
@@ -126,25 +204,27 @@ void NetworkDenoiser::evaluate(std::span<const double> x, std::size_t n, std::sp
             maps[i] = row_map(sigmas[first + i]);
             c[i] = maps[i].c;
             for (std::size_t j = 0; j < d; ++j)
-                xin[i * d + j] = static_cast<float>(maps[i].k * x[(first + i) * d + j]);
+                xin[i * d + j] = maps[i].k * x[(first + i) * d + j];
         }
-        network_.forward(xin, c, count, y, threads_, ids);
+        model_->forward(xin, c, count, y, threads_, ids);
         for (std::size_t i = 0; i < count; ++i)
             for (std::size_t j = 0; j < d; ++j) {
                 const std::size_t k = (first + i) * d + j;
-                out[k] = maps[i].a * x[k] + maps[i].b * static_cast<double>(y[i * d + j]);
+                out[k] = maps[i].a * x[k] + maps[i].b * y[i * d + j];
             }
     }
 }
 
 void NetworkDenoiser::jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
                                      std::span<double> out) const {
+    if (!model_->has_jacobian_trace()) return Denoiser::jacobian_trace(x, n, sigma, out);
     trace(x, n, sigma, {}, out);
 }
 
 void NetworkDenoiser::jacobian_trace_labelled(std::span<const double> x, std::size_t n, double sigma,
                                               std::span<const Label> labels, std::span<double> out) const {
     check_labels(labels, n, classes());
+    if (!model_->has_jacobian_trace()) return Denoiser::jacobian_trace_labelled(x, n, sigma, labels, out);
     trace(x, n, sigma, labels, out);
 }
 
@@ -153,14 +233,14 @@ void NetworkDenoiser::trace(std::span<const double> x, std::size_t n, double sig
     const std::size_t d = dim();
     if (x.size() != n * d || out.size() != n) throw InputError("jacobian_trace: wrong buffer sizes");
     const RowMap m = row_map(sigma);
-    std::vector<float> xin(n * d), c(n, m.c);
-    for (std::size_t k = 0; k < n * d; ++k) xin[k] = static_cast<float>(m.k * x[k]);
+    std::vector<double> xin(n * d), c(n, m.c);
+    for (std::size_t k = 0; k < n * d; ++k) xin[k] = m.k * x[k];
     std::vector<std::int64_t> ids;
     if (classes() > 0) {
         ids.resize(n);
         for (std::size_t i = 0; i < n; ++i) ids[i] = model_id(labels.empty() ? null_label : labels[labels.size() == 1 ? 0 : i]);
     }
-    network_.jacobian_trace(xin, c, n, out, threads_, ids);
+    model_->jacobian_trace(xin, c, n, out, threads_, ids);
     // D = a x~ + b F(k x~): tr dD/dx~ = a d + b k tr dF/dx.
     for (std::size_t i = 0; i < n; ++i) out[i] = m.a * static_cast<double>(d) + m.b * m.k * out[i];
 }

@@ -53,7 +53,8 @@ class Denoiser {
     // D(x; sigma, y) for every call, with its own fast paths: denoise_rows, the divergence); null
     // otherwise (e.g. a guided one, which combines two).
     virtual const Denoiser* class_denoiser(Label) const { return nullptr; }
-    // tr dD(x; sigma, y)/dx per row, as jacobian_trace() (same label rules as denoise_labelled).
+    // tr dD(x; sigma, y)/dx per row, as jacobian_trace() (same label rules as denoise_labelled). The
+    // default: jacobian_trace() without classes, else central differences of denoise_labelled().
     virtual void jacobian_trace_labelled(std::span<const double> x, std::size_t n, double sigma,
                                          std::span<const Label> labels, std::span<double> out) const;
 };

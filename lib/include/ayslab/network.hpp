@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "ayslab/denoiser.hpp"
+#include "ayslab/model_function.hpp"
 #include "ayslab/process.hpp"
 
 namespace ayslab {
@@ -136,24 +137,31 @@ struct ModelConvention {
     std::int64_t null_id = -1;
 };
 
-// A network behind the Denoiser interface: the solver state stays float64, the network runs in float32
-// on batches of at most `chunk` input values (chunk / d rows, at least 1: whole sampler batches of
+// The network as a ModelFunction (float64 rows rounded to float32 for the module, its output widened).
+std::shared_ptr<const ModelFunction> model_function(Network network);
+
+// A model behind the Denoiser interface (a Network, or any ModelFunction): the solver state stays
+// float64, a network runs in float32 on batches of at most `chunk` input values (chunk / d rows, at least 1: whole sampler batches of
 // low-d data in one call, ~1300 Fashion-MNIST images) with LibTorch's intra-op threads set to
 // `threads` (0 = as is).
 // jacobian_trace is the network's own by autograd (float32; exact_divergence() is true): with the
-// conventions above D = a x~ + b F(k x~, c) per row, so tr dD/dx~ = a d + b k tr dF/dx.
+// conventions above D = a x~ + b F(k x~, c) per row, so tr dD/dx~ = a d + b k tr dF/dx. A model
+// without its own (a Python callable) gets the Denoiser default: central differences of D.
 class NetworkDenoiser final : public Denoiser {
   public:
+    NetworkDenoiser(std::shared_ptr<const ModelFunction> model, ModelConvention convention = {},
+                    std::size_t threads = 1, std::size_t chunk = std::size_t{1} << 20);
     NetworkDenoiser(Network network, ModelConvention convention = {}, std::size_t threads = 1,
-                    std::size_t chunk = std::size_t{1} << 20);
+                    std::size_t chunk = std::size_t{1} << 20)
+        : NetworkDenoiser(model_function(std::move(network)), std::move(convention), threads, chunk) {}
     NetworkDenoiser(Network network, std::size_t threads, std::size_t chunk = std::size_t{1} << 20)
         : NetworkDenoiser(std::move(network), ModelConvention{}, threads, chunk) {}
     std::size_t dim() const override;
     void denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
     void denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
                       std::span<double> out) const override;
-    bool exact_divergence() const override { return true; }
-    double rounding() const override { return 0x1p-23; }  // float32 inside
+    bool exact_divergence() const override { return model_->has_jacobian_trace(); }
+    double rounding() const override { return model_->rounding(); }
     void jacobian_trace(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
     // A class-conditional model: labels become the model's ids (null_label its null id).
     std::size_t classes() const override { return convention_.classes; }
@@ -161,7 +169,7 @@ class NetworkDenoiser final : public Denoiser {
                           std::span<double> out) const override;
     void jacobian_trace_labelled(std::span<const double> x, std::size_t n, double sigma,
                                  std::span<const Label> labels, std::span<double> out) const override;
-    const Network& network() const { return network_; }
+    const ModelFunction& model() const { return *model_; }
 
   private:
     // D for n rows with their own sigmas and (for a conditional model) labels (n, one, or none: null).
@@ -172,11 +180,10 @@ class NetworkDenoiser final : public Denoiser {
     std::int64_t model_id(Label y) const;
     // Per row: the model's input scale k (input = k x~), its second input c, and D = a x~ + b F.
     struct RowMap {
-        double k, a, b;
-        float c;
+        double k, a, b, c;
     };
     RowMap row_map(double sigma) const;
-    Network network_;
+    std::shared_ptr<const ModelFunction> model_;
     ModelConvention convention_;
     std::shared_ptr<const Process> process_;
     std::size_t threads_, chunk_;

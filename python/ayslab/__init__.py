@@ -1,0 +1,249 @@
+"""ayslab in the user's Python process: Align Your Steps schedules, samplers, KLUB and likelihoods for
+*your* model, computed by ayslab's C++ library (the same code as the ``run-experiment`` tool).
+
+Every experiment of ``run-experiment`` runs here with the same keys, given as keyword arguments, and
+returns the same result document as a dict. A model is any Python callable ``f(x, c)`` (or
+``f(x, c, y)`` for a class-conditional one) returning an array shaped as ``x``; ``ayslab.Model`` says
+what it returns (the CLI's ``parametrisation``, ``model_time``, ``model_process`` ... keys), and
+``ayslab.torch.denoiser`` wraps a PyTorch module (any device). Data are built-in sets by name or your
+own samples as a numpy array. See docs/python.md.
+
+Errors: bad keys or arguments raise ``ValueError`` (``ayslab.InputError``), a numerical breakdown
+``FloatingPointError`` (``ayslab.NumericalError``); an exception raised by your model comes back as
+itself.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import tempfile
+from typing import Any, Callable, Optional, Sequence
+
+import numpy as np
+
+from . import _ayslab
+from ._ayslab import Data, InputError, NumericalError
+
+__all__ = [
+    "Data", "InputError", "NumericalError", "Model", "experiments", "default_config", "keys", "run_experiment",
+    "optimise_ays", "sample", "log_likelihood", "schedule", "export_schedule",
+]
+
+_PARAMETRISATIONS = ("denoiser", "edm", "eps", "x0", "score", "v", "flow")
+
+
+class Model:
+    """A model as ayslab's denoiser: ``fn(x, c)`` or, with ``model_labels > 0``, ``fn(x, c, y)``.
+
+    ``x`` arrives as a numpy array of ``n`` rows of ``shape`` (e.g. ``n x 2`` or ``n x 1 x 28 x 28``)
+    in ``dtype``; ``c`` holds one value per row (float array of ``n``) and ``y`` the rows' class ids
+    (int64, the null label for unconditional rows). What ``c`` is and what ``fn`` returns follow the
+    CLI's model keys, passed here by the same names (docs/your-model.md):
+
+    - ``parametrisation``: ``denoiser`` (k-diffusion: ``fn(x, sigma) = D``), ``edm``, ``eps``, ``x0``,
+      ``score``, ``v`` or ``flow``;
+    - ``model_time``: ``sigma`` (c is sigma) or ``t`` (c is the process's time, e.g. a DDPM model's
+      fractional timestep);
+    - ``model_process``: the process whose ``s(t), sigma(t)`` the model was trained on (``edm``,
+      ``ddpm-linear``, ``ddpm-scaled-linear``, ``vp``, ``flow``, ...);
+    - ``model_sigma_data`` (``edm``), ``model_labels`` (number of classes) and ``model_null_label``.
+
+    ``fn`` is called with large batches from ayslab's threads, one call at a time (under the GIL). It
+    must return an array numpy can read with ``n`` rows of ``shape`` (or ``n x prod(shape)``), finite.
+
+    ``divergence``: optionally ``g(x, c[, y])`` returning tr d fn / dx per row (n values), used by the
+    likelihood's probability-flow ODE; without it ayslab takes central differences of the denoiser.
+    """
+
+    def __init__(self, fn: Callable[..., Any], shape: Optional[Sequence[int]] = None, *,
+                 parametrisation: str = "denoiser", model_time: str = "sigma", model_process: str = "edm",
+                 model_sigma_data: float = 0.5, model_labels: int = 0, model_null_label: int = -1,
+                 dtype: Any = np.float64, name: Optional[str] = None,
+                 divergence: Optional[Callable[..., Any]] = None):
+        if not callable(fn):
+            raise TypeError(f"Model: fn must be callable, got {type(fn).__name__}")
+        if parametrisation not in _PARAMETRISATIONS:
+            raise ValueError(f"Model: parametrisation '{parametrisation}' is not one of {', '.join(_PARAMETRISATIONS)}")
+        if model_time not in ("sigma", "t"):
+            raise ValueError(f"Model: model_time must be 'sigma' or 't', not '{model_time}'")
+        dtype = np.dtype(dtype)
+        if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise ValueError(f"Model: dtype must be float32 or float64, not {dtype}")
+        if shape is not None:
+            shape = tuple(int(v) for v in shape)
+            if not shape or any(v <= 0 for v in shape):
+                raise ValueError(f"Model: shape must be positive integers (one row's shape), got {shape}")
+        self.fn, self.shape, self.dtype = fn, shape, dtype
+        self.parametrisation, self.model_time, self.model_process = parametrisation, model_time, model_process
+        self.model_sigma_data, self.model_labels = float(model_sigma_data), int(model_labels)
+        self.model_null_label = int(model_null_label)
+        if divergence is not None and not callable(divergence):
+            raise TypeError(f"Model: divergence must be callable or None, got {type(divergence).__name__}")
+        self.divergence = divergence
+        self.name = name or getattr(fn, "__name__", type(fn).__name__)
+
+    def keys(self) -> dict:
+        """The CLI keys this model sets (all but ``model`` itself)."""
+        k = {"parametrisation": self.parametrisation, "model_time": self.model_time,
+             "model_process": self.model_process, "model_sigma_data": self.model_sigma_data,
+             "model_labels": self.model_labels, "model_null_label": self.model_null_label}
+        if self.shape is not None and len(self.shape) > 1:
+            k["model_shape"] = ",".join(str(v) for v in self.shape)
+        return k
+
+
+def experiments() -> dict:
+    """Every experiment's name and one-line summary (``run-experiment --list``)."""
+    return dict(_ayslab.experiments())
+
+
+def default_config(name: str) -> dict:
+    """The experiment's default keys (its embedded experiments/NAME.json)."""
+    return json.loads(_ayslab.default_config(name))
+
+
+def keys(name: str) -> dict:
+    """The experiment's keys: name -> (type, description) (``run-experiment NAME --help``)."""
+    return {k: (t, d) for k, t, d in _ayslab.keys(name)}
+
+
+_counter = itertools.count()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    raise TypeError(f"a key's value of type {type(value).__name__} cannot be passed to ayslab")
+
+
+def _as_rows(array: Any, what: str) -> np.ndarray:
+    a = np.asarray(array)
+    if a.ndim < 2 or a.shape[0] == 0:
+        raise ValueError(f"{what}: needs at least one row of at least one value (N x shape), got shape {a.shape}")
+    if not np.issubdtype(a.dtype, np.floating) and not np.issubdtype(a.dtype, np.integer):
+        raise ValueError(f"{what}: needs numbers, got dtype {a.dtype}")
+    a = np.ascontiguousarray(a.reshape(a.shape[0], -1), dtype=np.float64)
+    if not np.all(np.isfinite(a)):
+        raise FloatingPointError(f"{what}: contains a value that is not finite")
+    return a
+
+
+def run_experiment(name: str, *, model: Any = None, data: Any = None, labels: Any = None, threads: int = 1,
+                   progress: bool = False, checkpoint: Optional[str] = None, resume: bool = False,
+                   **keys: Any) -> dict:
+    """Runs experiment ``name`` (see ``experiments()``) with the CLI's keys as keyword arguments and
+    returns its result document (``config``, ``results``, ``checks``, ``passed``, ...), as
+    ``run-experiment NAME --set key=value ...`` would write it.
+
+    - ``model``: an ``ayslab.Model`` (or a callable, read as ``Model(fn)`` with the data's row shape)
+      used as the denoiser (``denoiser=model``); the document gains ``model_evaluations`` (calls and
+      rows the model evaluated). A path is a TorchScript file, as the CLI's ``model=FILE``.
+    - ``data``: a built-in set's name (``ring8``, ``fashion-mnist``, ...) or your samples as an array of
+      N rows (N x d, or N x C x H x W); ``labels``: one class id per row of ``data``.
+    - ``threads``: worker threads (results do not depend on it); ``progress``: progress lines on
+      stderr; ``checkpoint``/``resume``: an AYS run's state file, and continuing from it.
+    - Files a run writes besides its result (``output`` of ``sample``, ``model_out`` of ``train``) go
+      to a temporary folder unless given; ``sample``'s end points come back as ``samples``.
+    """
+    given = dict(keys)
+    shape = None
+    with tempfile.TemporaryDirectory(prefix="ayslab-") as folder:
+        if data is not None:
+            if isinstance(data, str):
+                given["data"] = data
+            else:
+                original = np.asarray(data)
+                rows = _as_rows(original, "data")
+                shape = original.shape[1:]
+                path = os.path.join(folder, "data.npy")
+                np.save(path, rows)
+                given["data"], given["file"] = "file", path
+        if labels is not None:
+            y = np.asarray(labels)
+            if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
+                raise ValueError(f"labels: needs one integer class id per row (1-D ints), got shape {y.shape} dtype {y.dtype}")
+            path = os.path.join(folder, "labels.npy")
+            np.save(path, y.astype(np.int64))
+            given["labels"] = path
+        defaults = default_config(name)
+        for key in ("output", "model_out"):
+            if key in defaults and key not in given:
+                given[key] = os.path.join(folder, os.path.basename(str(defaults[key])) or key)
+        handle, registered = None, None
+        if isinstance(model, (str, os.PathLike)):  # a TorchScript file, as the CLI's model=FILE
+            given["model"] = os.fspath(model)
+            if "denoiser" in defaults:
+                given.setdefault("denoiser", "model")
+        elif model is not None:
+            if not isinstance(model, Model):
+                model = Model(model)
+            model_shape = model.shape or shape
+            if model_shape is None:
+                raise ValueError("model: give its row shape (ayslab.Model(fn, shape=...)) or pass data as an array")
+            registered = f"python-{os.getpid()}-{next(_counter)}"
+            handle = _ayslab.register_model(registered, model.fn, list(model_shape), model.dtype == np.float32,
+                                            model.model_labels > 0, model.divergence)
+            shape = tuple(model_shape)
+            given.update(model.keys())
+            given["model"] = "@" + registered
+            if "denoiser" in defaults:
+                given["denoiser"] = "model"
+        try:
+            text = json.dumps(given, default=_plain)
+            document = json.loads(_ayslab.run_experiment(name, text, threads=threads, progress=progress,
+                                                         checkpoint=checkpoint or "", resume=resume))
+        finally:
+            if registered is not None:
+                _ayslab.unregister_model(registered)
+        if handle is not None:
+            document["model_evaluations"] = {"calls": handle.calls, "rows": handle.rows}
+        output = given.get("output")
+        if name == "sample" and output and os.path.exists(output):
+            samples = np.load(output)
+            document["samples"] = samples.reshape((samples.shape[0],) + tuple(shape)) if shape else samples
+    return document
+
+
+def optimise_ays(*, model: Any = None, data: Any = "ring8", steps: int = 10, **keys: Any) -> dict:
+    """Align Your Steps (experiment ``ays``): the schedule of ``steps`` steps minimising the KLUB for
+    the model (or the data's exact denoiser), judged against EDM's rho = 7 schedule. The schedule is
+    ``result["results"]["ays_schedule"]``; ``result["results"]["paste"]`` is the line to paste."""
+    return run_experiment("ays", model=model, data=data, steps=steps, **keys)
+
+
+def sample(*, model: Any = None, data: Any = "ring8", **keys: Any) -> tuple:
+    """Samples with a solver and schedule (experiment ``sample``); returns ``(samples, document)``, the
+    end points shaped as the data's rows."""
+    document = run_experiment("sample", model=model, data=data, **keys)
+    return document.pop("samples"), document
+
+
+def log_likelihood(*, model: Any = None, data: Any = "ring8", **keys: Any) -> dict:
+    """log p(x) (or log p(x | label)) by the probability-flow ODE (experiment ``likelihood``)."""
+    return run_experiment("likelihood", model=model, data=data, **keys)
+
+
+def schedule(**keys: Any) -> dict:
+    """A schedule (experiment ``schedule``): any kind, the published tables, and the exports for
+    diffusers / k-diffusion / ComfyUI (key ``format``)."""
+    return run_experiment("schedule", **keys)
+
+
+def export_schedule(sigmas: Sequence[float], *, format: str = "diffusers", process: str = "edm") -> str:
+    """A schedule (its sigmas, largest first, e.g. ``optimise_ays(...)["results"]["schedule"]["sigmas"]``)
+    in the form a peer takes (the ``schedule`` experiment's ``format``): ``diffusers`` (``timesteps=``
+    for DDPM processes, ``sigmas=`` otherwise), ``kdiffusion``, ``comfyui``, ``list`` or ``json``.
+    Returns the line(s) to paste."""
+    values = [float(v) for v in np.asarray(sigmas, dtype=np.float64).ravel()]
+    with tempfile.TemporaryDirectory(prefix="ayslab-") as folder:
+        path = os.path.join(folder, "schedule.json")
+        with open(path, "w") as f:
+            json.dump(values, f)
+        document = run_experiment("schedule", schedule="file", schedule_file=path, format=format, process=process,
+                                  sigma_min=min(values), sigma_max=max(values))
+    return document["results"]["paste"]

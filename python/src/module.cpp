@@ -1,0 +1,200 @@
+// The Python extension ayslab._ayslab: the experiments of run-experiment (the same registry, keys,
+// validation and result document) and the user's callables as models. Everything numerical is the
+// C++ library's; python/ayslab/*.py only arranges arguments (docs/python.md).
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <memory>
+
+#include "ayslab/data/datasets.hpp"
+#include "ayslab/error.hpp"
+#include "ayslab/model_function.hpp"
+#include "ayslab/precision.hpp"
+#include "callable_model.hpp"
+#include "config.hpp"
+#include "registry.hpp"
+
+namespace py = pybind11;
+using namespace ayslab;
+
+namespace {
+
+std::string run(const std::string& name, const std::string& keys_json, std::size_t threads, bool progress,
+                const std::string& checkpoint, bool resume) {
+    const auto& experiment = app::find_experiment(name);
+    const auto given = nlohmann::json::parse(keys_json);
+    if (!given.is_object()) throw InputError("the keys must be a mapping of key names to values");
+    const app::Config config = app::configure(experiment, given, "keyword");
+    app::RunContext context{threads == 0 ? 1 : threads, progress};
+    context.checkpoint = checkpoint;
+    context.resume = resume;
+    nlohmann::json document;
+    {
+        py::gil_scoped_release release;  // the C++ work; callables take the GIL back for each call
+        document = app::run_experiment(experiment, config, context);
+    }
+    return document.dump();
+}
+
+using Rows = py::array_t<double, py::array::c_style | py::array::forcecast>;
+
+// x as n rows of d values (any trailing shape whose product is d); InputError naming `what` otherwise.
+std::size_t rows_of(const Rows& x, std::size_t d, const char* what) {
+    if (x.ndim() < 1 || x.shape(0) == 0 || static_cast<std::size_t>(x.size()) != static_cast<std::size_t>(x.shape(0)) * d)
+        throw InputError(fmt::format("{}: needs n rows of {} values (n x {} or n x shape), got {} values in {} dimensions",
+                                     what, d, d, x.size(), x.ndim()));
+    return static_cast<std::size_t>(x.shape(0));
+}
+
+py::array_t<double> like(const Rows& x) {
+    std::vector<py::ssize_t> shape(x.shape(), x.shape() + x.ndim());
+    return py::array_t<double>(shape);
+}
+
+std::vector<Label> labels_of(const py::object& labels, std::size_t n) {
+    if (labels.is_none()) return {};
+    const auto y = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(labels);
+    if (!y || y.ndim() > 1) throw InputError("labels: needs one class id per row (1-D integers) or one for all");
+    std::vector<Label> out(y.data(), y.data() + y.size());
+    check_labels(out, n, std::numeric_limits<std::size_t>::max());  // sizes here; ranges by the denoiser
+    return out;
+}
+
+// A built-in data set or a file, as run-experiment's data keys make it.
+struct PyData {
+    Dataset set;
+    const Data& data() const { return *set.data; }
+};
+
+}  // namespace
+
+PYBIND11_MODULE(_ayslab, m) {
+    m.doc() = "ayslab's C++ library (use the ayslab package, not this module)";
+    py::register_exception<InputError>(m, "InputError", PyExc_ValueError);
+    py::register_exception<NumericalError>(m, "NumericalError", PyExc_FloatingPointError);
+
+    m.def("experiments", [] {
+        std::vector<std::pair<std::string, std::string>> out;
+        for (const auto& e : app::experiments()) out.emplace_back(e.name, e.summary);
+        return out;
+    });
+    m.def("default_config", [](const std::string& name) { return app::default_config(app::find_experiment(name).name).dump(); });
+    m.def("keys", [](const std::string& name) {
+        std::vector<std::tuple<std::string, std::string, std::string>> out;
+        for (const auto& k : app::find_experiment(name).schema) out.emplace_back(k.name, app::type_name(k.type), k.description);
+        return out;
+    });
+    m.def("run_experiment", &run, py::arg("name"), py::arg("keys_json"), py::arg("threads") = 1,
+          py::arg("progress") = false, py::arg("checkpoint") = "", py::arg("resume") = false);
+
+    py::class_<python::CallableModel, std::shared_ptr<python::CallableModel>>(m, "CallableModel")
+        .def_property_readonly("calls", &python::CallableModel::calls)
+        .def_property_readonly("rows", &python::CallableModel::rows);
+    m.def("register_model", [](const std::string& name, py::object callable, std::vector<std::int64_t> shape, bool float32,
+                               bool labels, py::object divergence) {
+        auto model = std::make_shared<python::CallableModel>(
+            std::move(callable), python::CallableSpec{std::move(shape), float32, labels, name, std::move(divergence)});
+        register_model_function(name, model);
+        return model;
+    });
+    m.def("unregister_model", &unregister_model_function);
+
+    py::class_<PyData>(m, "Data", R"doc(A data set with its exact denoiser, densities and draws: a built-in set by
+name (ring8, mixture, moons, gaussian, fashion-mnist, ...) or name="file" with file=PATH (and labels=PATH),
+made as run-experiment's data keys make it.
+
+denoise(x, sigma, labels=None): E[x0 | x] (n rows; sigma one value or one per row; labels: class ids);
+divergence(x, sigma, labels=None): tr dD/dx per row;
+sample(n, seed=0, labels=False): n draws (with labels=True: (draws, class ids));
+log_density(x, sigma=0): log p_sigma per row; held_out: the held-out rows; dim, classes, name.)doc")
+        .def(py::init([](const std::string& name, std::uint64_t seed, std::size_t points, std::size_t held_out,
+                         const std::string& file, const std::string& labels, std::size_t subset, const std::string& precision) {
+                 DatasetOptions o;
+                 o.seed = seed;
+                 o.points = points;
+                 o.held_out = held_out;
+                 o.file = file;
+                 o.labels_file = labels;
+                 o.subset = subset;
+                 o.precision = parse_precision(precision);
+                 return PyData{make_dataset(name, o)};
+             }),
+             py::arg("name"), py::arg("seed") = 0, py::arg("points") = 4000, py::arg("held_out") = 4000,
+             py::arg("file") = "", py::arg("labels") = "", py::arg("subset") = 10000, py::arg("precision") = "float64")
+        .def_property_readonly("name", [](const PyData& d) { return d.set.name; })
+        .def_property_readonly("dim", [](const PyData& d) { return d.data().dim(); })
+        .def_property_readonly("classes", [](const PyData& d) { return d.data().classes(); })
+        .def_property_readonly("held_out", [](const PyData& d) {
+            const auto& h = d.set.held_out;
+            py::array_t<double> out({static_cast<py::ssize_t>(h.n), static_cast<py::ssize_t>(h.d)});
+            std::copy(h.values.begin(), h.values.end(), out.mutable_data());
+            return out;
+        })
+        .def("denoise", [](const PyData& d, const Rows& x, const py::object& sigma, const py::object& labels) {
+                 const Denoiser& den = d.data().denoiser();
+                 const std::size_t n = rows_of(x, den.dim(), "x");
+                 const auto sig = Rows::ensure(sigma);
+                 if (!sig || (sig.size() != 1 && static_cast<std::size_t>(sig.size()) != n))
+                     throw InputError(fmt::format("sigma: needs one value or one per row ({}), got {}", n, sig ? sig.size() : 0));
+                 const std::vector<Label> y = labels_of(labels, n);
+                 auto out = like(x);
+                 const std::span<const double> xs(x.data(), n * den.dim());
+                 const std::span<double> os(out.mutable_data(), n * den.dim());
+                 const std::span<const double> ss(sig.data(), static_cast<std::size_t>(sig.size()));
+                 const bool one = std::all_of(ss.begin(), ss.end(), [&](double v) { return v == ss[0]; });
+                 for (const double v : ss)
+                     if (!(v > 0.0) || !std::isfinite(v)) throw InputError(fmt::format("sigma: {} is not a positive number", v));
+                 py::gil_scoped_release release;
+                 if (!y.empty()) {
+                     if (!one) throw InputError("denoise with labels takes one sigma for all rows");
+                     den.denoise_labelled(xs, n, ss[0], y, os);
+                 } else if (one) {
+                     den.denoise(xs, n, ss[0], os);
+                 } else {
+                     den.denoise_rows(xs, n, ss, os);
+                 }
+                 return out;
+             },
+             py::arg("x"), py::arg("sigma"), py::arg("labels") = py::none())
+        .def("divergence", [](const PyData& d, const Rows& x, double sigma, const py::object& labels) {
+                 const Denoiser& den = d.data().denoiser();
+                 const std::size_t n = rows_of(x, den.dim(), "x");
+                 const std::vector<Label> y = labels_of(labels, n);
+                 py::array_t<double> out(static_cast<py::ssize_t>(n));
+                 const std::span<const double> xs(x.data(), n * den.dim());
+                 const std::span<double> os(out.mutable_data(), n);
+                 py::gil_scoped_release release;
+                 if (y.empty()) den.jacobian_trace(xs, n, sigma, os);
+                 else den.jacobian_trace_labelled(xs, n, sigma, y, os);
+                 return out;
+             },
+             py::arg("x"), py::arg("sigma"), py::arg("labels") = py::none())
+        .def("sample", [](const PyData& d, std::size_t n, std::uint64_t seed, bool labelled) -> py::object {
+                 const std::size_t dim = d.data().dim();
+                 py::array_t<double> out({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(dim)});
+                 std::span<double> os(out.mutable_data(), n * dim);
+                 if (!labelled) {
+                     d.data().sample(n, seed, 0, os);
+                     return out;
+                 }
+                 std::vector<Label> y(n);
+                 d.data().sample_labelled(n, seed, 0, os, y);
+                 py::array_t<std::int64_t> ya(static_cast<py::ssize_t>(n));
+                 std::copy(y.begin(), y.end(), ya.mutable_data());
+                 return py::make_tuple(out, ya);
+             },
+             py::arg("n"), py::arg("seed") = 0, py::arg("labels") = false)
+        .def("log_density", [](const PyData& d, const Rows& x, double sigma) {
+                 const std::size_t n = rows_of(x, d.data().dim(), "x");
+                 py::array_t<double> out(static_cast<py::ssize_t>(n));
+                 d.data().log_density_rows({x.data(), n * d.data().dim()}, n, sigma, {out.mutable_data(), n});
+                 return out;
+             },
+             py::arg("x"), py::arg("sigma") = 0.0);
+}
