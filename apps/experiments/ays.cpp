@@ -56,7 +56,9 @@ Result run(const Config& cfg, const RunContext& ctx) {
     AysOptions o = read_ays_options(cfg, ctx);
     set_stop_proxy(o, cfg, problem, ctx);
     ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
+    const Evaluations before = denoiser.evaluations();  // the pre-flight's are not the optimiser's
     const auto ays = optimise_ays(*problem.data, denoiser, start, o, std::ref(progress));
+    const Evaluations optimising = denoiser.evaluations();
 
     describe_dataset(dataset, r);
     r.values["denoiser"] = model ? cfg.string("model") : "exact";
@@ -115,6 +117,16 @@ Result run(const Config& cfg, const RunContext& ctx) {
     }
     r.check(
         {"AYS KLUB <= EDM rho=7 KLUB (same Monte Carlo draws)", klubs[1], klubs[0], 0.0, Criterion::at_most});
+    if (model) {
+        // What the schedule cost in model evaluations (rows) and calls: the optimisation (KLUB sweeps and
+        // the stop proxy), and the whole run (with the pre-flight and the comparison).
+        const Evaluations all = denoiser.evaluations();
+        r.values["model_evaluations"] = {
+            {"optimisation", {{"rows", optimising.rows - before.rows}, {"calls", optimising.calls - before.calls}}},
+            {"run", {{"rows", all.rows}, {"calls", all.calls}}}};
+        r.line(fmt::format("model evaluations: {} rows in {} calls to optimise, {} rows in {} calls in all",
+                           optimising.rows - before.rows, optimising.calls - before.calls, all.rows, all.calls));
+    }
     return r;
 }
 

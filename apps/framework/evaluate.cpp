@@ -88,7 +88,8 @@ EvaluationOptions read_evaluation(const Config& cfg, const RunContext& ctx) {
 }
 
 ProgressPrinter::ProgressPrinter(const RunContext& context, std::size_t total_sweeps)
-    : enabled_(context.progress && cluster::rank() == 0),
+    : context_(context),
+      enabled_(context.progress && cluster::rank() == 0),
       tty_(::isatty(2) != 0),
       total_(total_sweeps),
       start_(std::chrono::steady_clock::now()) {}
@@ -102,8 +103,9 @@ void write_stderr(const std::string& text) {
 }  // namespace
 
 void ProgressPrinter::operator()(const AysTraceEntry& e) {
-    if (!enabled_) return;
     if (e.sweep > 0) ++done_;
+    if (context_.on_sweep) context_.on_sweep(e, done_, total_);
+    if (!enabled_) return;
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     const double left = done_ > 0 && total_ > done_
                             ? elapsed / static_cast<double>(done_) * static_cast<double>(total_ - done_)

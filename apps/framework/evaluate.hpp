@@ -50,6 +50,7 @@ class ProgressPrinter {
     void operator()(const AysTraceEntry& entry);
 
   private:
+    const RunContext& context_;
     bool enabled_, tty_, printed_ = false;
     std::size_t total_, done_ = 0;
     std::chrono::steady_clock::time_point start_;

@@ -378,9 +378,14 @@ std::string file_hash(const std::string& path) {
 std::string run_fingerprint(const Config& cfg, std::initializer_list<const char*> not_state) {
     nlohmann::json j = {{"config", cfg.json()}};
     for (const char* key : not_state) j["config"].erase(key);
+    // A model registered in-process is named for this run only (model=@NAME): it counts as its own
+    // description (the Python Model's name), so a resumed run with the same model matches.
+    if (has(cfg, "model") && cfg.string("model").starts_with("@"))
+        j["config"]["model"] = fmt::format("@{}", registered_model_function(cfg.string("model").substr(1))->description());
     // The contents of every file the config names (a data file, a schedule file, a model).
     for (const char* key : {"file", "held_out_file", "schedule_file", "score_file", "model"})
-        if (has(cfg, key) && !cfg.string(key).empty()) j["files"][key] = file_hash(cfg.string(key));
+        if (has(cfg, key) && !cfg.string(key).empty() && !cfg.string(key).starts_with("@"))
+            j["files"][key] = file_hash(cfg.string(key));
     return j.dump();
 }
 

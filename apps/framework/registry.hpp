@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "ayslab/optimise/ays.hpp"
 #include "config.hpp"
 #include "result.hpp"
 
@@ -18,6 +19,9 @@ struct RunContext {
     // with resume, continue from it.
     std::filesystem::path checkpoint{};
     bool resume = false;
+    // Called after every AYS sweep (with progress or not): the trace entry, sweeps done and the most
+    // there can be (the Python binding hands it to the user's progress callable).
+    std::function<void(const AysTraceEntry& entry, std::size_t done, std::size_t total)> on_sweep{};
 };
 
 // What a configuration's largest arrays need, estimated before any work starts: bytes, and the keys

@@ -207,6 +207,8 @@ void NetworkDenoiser::evaluate(std::span<const double> x, std::size_t n, std::sp
                 xin[i * d + j] = maps[i].k * x[(first + i) * d + j];
         }
         model_->forward(xin, c, count, y, threads_, ids);
+        calls_.fetch_add(1, std::memory_order_relaxed);
+        rows_.fetch_add(count, std::memory_order_relaxed);
         for (std::size_t i = 0; i < count; ++i)
             for (std::size_t j = 0; j < d; ++j) {
                 const std::size_t k = (first + i) * d + j;

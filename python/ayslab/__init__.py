@@ -52,7 +52,8 @@ class Model:
     ``fn`` is called with large batches from ayslab's threads, one call at a time (under the GIL). It
     must return an array numpy can read with ``n`` rows of ``shape`` (or ``n x prod(shape)``), finite.
 
-    ``divergence``: optionally ``g(x, c[, y])`` returning tr d fn / dx per row (n values), used by the
+    ``name``: the model's name in messages and in a checkpoint (a resumed run checks the keys and this
+    name, not the weights). ``divergence``: optionally ``g(x, c[, y])`` returning tr d fn / dx per row (n values), used by the
     likelihood's probability-flow ODE; without it ayslab takes central differences of the denoiser.
     """
 
@@ -133,8 +134,25 @@ def _as_rows(array: Any, what: str) -> np.ndarray:
     return a
 
 
+def _progress_bar():
+    """A tqdm bar over AYS sweeps when tqdm is installed (None otherwise: stderr lines)."""
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None, None
+    bar = tqdm(desc="ays sweeps", unit="sweep")
+
+    def update(entry):
+        bar.total = entry["total"]
+        bar.n = entry["done"]
+        bar.set_postfix(steps=entry["steps"], klub=f"{entry['klub']:.4g}")
+        bar.refresh()
+
+    return update, bar
+
+
 def run_experiment(name: str, *, model: Any = None, data: Any = None, labels: Any = None, threads: int = 1,
-                   progress: bool = False, checkpoint: Optional[str] = None, resume: bool = False,
+                   progress: Any = False, checkpoint: Optional[str] = None, resume: bool = False,
                    **keys: Any) -> dict:
     """Runs experiment ``name`` (see ``experiments()``) with the CLI's keys as keyword arguments and
     returns its result document (``config``, ``results``, ``checks``, ``passed``, ...), as
@@ -145,8 +163,12 @@ def run_experiment(name: str, *, model: Any = None, data: Any = None, labels: An
       rows the model evaluated). A path is a TorchScript file, as the CLI's ``model=FILE``.
     - ``data``: a built-in set's name (``ring8``, ``fashion-mnist``, ...) or your samples as an array of
       N rows (N x d, or N x C x H x W); ``labels``: one class id per row of ``data``.
-    - ``threads``: worker threads (results do not depend on it); ``progress``: progress lines on
-      stderr; ``checkpoint``/``resume``: an AYS run's state file, and continuing from it.
+    - ``threads``: worker threads (results do not depend on it).
+    - ``progress``: ``True`` shows the AYS sweeps (a tqdm bar where tqdm is installed, else lines on
+      stderr); a callable receives a dict per sweep (``steps``, ``sweep``, ``klub``, ``klub_se``,
+      ``improved``, ``done``, ``total``) — an exception it raises stops the run and comes back.
+    - ``checkpoint``: a file the AYS optimisation writes its state to after every sweep;
+      ``resume=True`` continues from it (same keys and seed; the result equals an uninterrupted run's).
     - Files a run writes besides its result (``output`` of ``sample``, ``model_out`` of ``train``) go
       to a temporary folder unless given; ``sample``'s end points come back as ``samples``.
     """
@@ -186,20 +208,25 @@ def run_experiment(name: str, *, model: Any = None, data: Any = None, labels: An
             if model_shape is None:
                 raise ValueError("model: give its row shape (ayslab.Model(fn, shape=...)) or pass data as an array")
             registered = f"python-{os.getpid()}-{next(_counter)}"
-            handle = _ayslab.register_model(registered, model.fn, list(model_shape), model.dtype == np.float32,
+            handle = _ayslab.register_model(registered, model.name, model.fn, list(model_shape), model.dtype == np.float32,
                                             model.model_labels > 0, model.divergence)
             shape = tuple(model_shape)
             given.update(model.keys())
             given["model"] = "@" + registered
             if "denoiser" in defaults:
                 given["denoiser"] = "model"
+        on_sweep, bar = (progress, None) if callable(progress) else _progress_bar() if progress is True else (None, None)
         try:
             text = json.dumps(given, default=_plain)
-            document = json.loads(_ayslab.run_experiment(name, text, threads=threads, progress=progress,
-                                                         checkpoint=checkpoint or "", resume=resume))
+            document = json.loads(_ayslab.run_experiment(name, text, threads=threads,
+                                                         progress=progress is True and on_sweep is None,
+                                                         checkpoint=os.fspath(checkpoint) if checkpoint else "",
+                                                         resume=resume, on_sweep=on_sweep))
         finally:
             if registered is not None:
                 _ayslab.unregister_model(registered)
+            if bar is not None:
+                bar.close()
         if handle is not None:
             document["model_evaluations"] = {"calls": handle.calls, "rows": handle.rows}
         output = given.get("output")

@@ -26,7 +26,7 @@ using namespace ayslab;
 namespace {
 
 std::string run(const std::string& name, const std::string& keys_json, std::size_t threads, bool progress,
-                const std::string& checkpoint, bool resume) {
+                const std::string& checkpoint, bool resume, const py::object& on_sweep) {
     const auto& experiment = app::find_experiment(name);
     const auto given = nlohmann::json::parse(keys_json);
     if (!given.is_object()) throw InputError("the keys must be a mapping of key names to values");
@@ -34,6 +34,13 @@ std::string run(const std::string& name, const std::string& keys_json, std::size
     app::RunContext context{threads == 0 ? 1 : threads, progress};
     context.checkpoint = checkpoint;
     context.resume = resume;
+    if (!on_sweep.is_none())
+        context.on_sweep = [on_sweep](const AysTraceEntry& e, std::size_t done, std::size_t total) {
+            py::gil_scoped_acquire gil;
+            on_sweep(py::dict(py::arg("steps") = e.steps, py::arg("sweep") = e.sweep, py::arg("klub") = e.klub,
+                              py::arg("klub_se") = e.klub_standard_error, py::arg("improved") = e.improved,
+                              py::arg("done") = done, py::arg("total") = total));
+        };
     nlohmann::json document;
     {
         py::gil_scoped_release release;  // the C++ work; callables take the GIL back for each call
@@ -91,16 +98,18 @@ PYBIND11_MODULE(_ayslab, m) {
         return out;
     });
     m.def("run_experiment", &run, py::arg("name"), py::arg("keys_json"), py::arg("threads") = 1,
-          py::arg("progress") = false, py::arg("checkpoint") = "", py::arg("resume") = false);
+          py::arg("progress") = false, py::arg("checkpoint") = "", py::arg("resume") = false,
+          py::arg("on_sweep") = py::none());
 
     py::class_<python::CallableModel, std::shared_ptr<python::CallableModel>>(m, "CallableModel")
         .def_property_readonly("calls", &python::CallableModel::calls)
         .def_property_readonly("rows", &python::CallableModel::rows);
-    m.def("register_model", [](const std::string& name, py::object callable, std::vector<std::int64_t> shape, bool float32,
-                               bool labels, py::object divergence) {
+    // key: the registry's name for one run; name: the model's own (messages, a checkpoint's fingerprint).
+    m.def("register_model", [](const std::string& key, const std::string& name, py::object callable,
+                               std::vector<std::int64_t> shape, bool float32, bool labels, py::object divergence) {
         auto model = std::make_shared<python::CallableModel>(
             std::move(callable), python::CallableSpec{std::move(shape), float32, labels, name, std::move(divergence)});
-        register_model_function(name, model);
+        register_model_function(key, model);
         return model;
     });
     m.def("unregister_model", &unregister_model_function);

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <cmath>
 #include <vector>
 
@@ -125,4 +126,52 @@ TEST_CASE("KLUB: draws made per chunk equal klub_draws' (any threads, a partial 
                 CHECK(whole.value == chunked.value);
                 CHECK(whole.standard_error == chunked.standard_error);
             }
+}
+
+// A model pays per call: the estimators hand a denoiser with batch_rows() whole blocks of draws at once.
+// The moments are still merged per 32-sample chunk in order, so the estimate's bits are the chunked
+// ones. Catches a block whose rows are read from the wrong offset, a tail block that overruns, moments
+// merged in another order (bits would move), and a block size that ignores batch_rows (call count).
+namespace {
+struct Batching final : Denoiser {
+    const Denoiser& inner;
+    std::size_t rows;
+    mutable std::atomic<std::size_t> calls{0}, largest{0};
+    Batching(const Denoiser& d, std::size_t r) : inner(d), rows(r) {}
+    std::size_t dim() const override { return inner.dim(); }
+    std::size_t batch_rows() const override { return rows; }
+    void denoise(std::span<const double> x, std::size_t n, double s, std::span<double> out) const override {
+        note(n);
+        inner.denoise(x, n, s, out);
+    }
+    void denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> s,
+                      std::span<double> out) const override {
+        note(n);
+        inner.denoise_rows(x, n, s, out);
+    }
+    void note(std::size_t n) const {
+        ++calls;
+        for (std::size_t seen = largest; n > seen && !largest.compare_exchange_weak(seen, n);) {
+        }
+    }
+};
+}  // namespace
+
+TEST_CASE("KLUB: a denoiser that wants large batches gets whole blocks, with the chunked estimate's bits") {
+    const auto gaussian = DiagonalGaussian::isotropic(3, 0.2, 0.5);
+    for (std::size_t threads : {1, 3})
+        for (std::size_t batch : {0, 64, 200, 4096}) {
+            const KlubMonteCarlo mc{1000, 11, 0.0, threads};  // 1000 = 31 full chunks of 32 and a tail of 8
+            const auto chunked = klub_interval_mc(gaussian, gaussian.denoiser(), 0.05, 2.0, 4, mc);
+            const Batching model(gaussian.denoiser(), batch);
+            const auto blocked = klub_interval_mc(gaussian, model, 0.05, 2.0, 4, mc);
+            CAPTURE(threads);
+            CAPTURE(batch);
+            CHECK(blocked.value == chunked.value);
+            CHECK(blocked.standard_error == chunked.standard_error);
+            // Rows per block: batch rounded down to whole chunks (at least one), at most all 1000.
+            const std::size_t block = std::min<std::size_t>(1000, std::max<std::size_t>(32, batch / 32 * 32));
+            CHECK(model.largest == block);
+            CHECK(model.calls == 2 * ((1000 + block - 1) / block));
+        }
 }

@@ -26,6 +26,8 @@ class Conditioned final : public Denoiser {
                         std::span<double> out) const override;
     double rounding() const override { return (direct_ ? *direct_ : base_).rounding(); }
     bool collective() const override { return base_.collective(); }
+    std::size_t batch_rows() const override { return base_.batch_rows(); }
+    Evaluations evaluations() const override { return base_.evaluations(); }
 
   private:
     const Denoiser& base_;
@@ -45,6 +47,8 @@ class LabelledRows final : public Denoiser {
                         std::span<double> out) const override;
     double rounding() const override { return base_.rounding(); }
     bool collective() const override { return base_.collective(); }
+    std::size_t batch_rows() const override { return base_.batch_rows(); }
+    Evaluations evaluations() const override { return base_.evaluations(); }
 
   private:
     const Denoiser& base_;

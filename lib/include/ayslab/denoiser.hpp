@@ -13,6 +13,12 @@
 
 namespace ayslab {
 
+// What a model's calls cost so far: calls made and rows evaluated (NetworkDenoiser counts them; the
+// exact denoisers report zeros).
+struct Evaluations {
+    std::size_t calls = 0, rows = 0;
+};
+
 // A class label (0, 1, ...) or null_label (no condition: the unconditional model).
 using Label = std::int32_t;
 inline constexpr Label null_label = -1;
@@ -40,6 +46,12 @@ class Denoiser {
     // True for a denoiser spread over MPI ranks (ShardedEmpiricalData): every rank must make the same
     // calls in the same order. Loops read it in one place, cluster::parallel_for_calling() (cluster.hpp).
     virtual bool collective() const { return false; }
+    // Rows per call this denoiser wants (0: no preference). A model (NetworkDenoiser, a Python callable
+    // on a GPU) pays per call, so the KLUB estimators hand it whole blocks of their draws at once; the
+    // exact denoisers keep the estimators' own small chunks, which spread over threads.
+    virtual std::size_t batch_rows() const { return 0; }
+    // The model evaluations made through this denoiser so far (zeros for an exact denoiser).
+    virtual Evaluations evaluations() const { return {}; }
 
     // Conditional denoisers: the number of classes of y (0: the denoiser takes no label).
     virtual std::size_t classes() const { return 0; }

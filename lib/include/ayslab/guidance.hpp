@@ -50,6 +50,8 @@ class GuidedDenoiser final : public Denoiser {
                                  std::span<const Label> labels, std::span<double> out) const override;
     double rounding() const override { return base_.rounding(); }
     bool collective() const override { return base_.collective(); }
+    std::size_t batch_rows() const override { return base_.batch_rows(); }
+    Evaluations evaluations() const override { return base_.evaluations(); }
 
     // What the base model was asked for since construction (or reset_counts()): rows evaluated (a
     // guided row counts 2: network evaluations) and calls made (a batched guided step is 1 call).

@@ -6,6 +6,7 @@
 // so a model trained here loads with torch.jit.load in Python and runs as a k-diffusion denoiser. This
 // header has no torch types: torch headers stay in lib/src/torch/ (they compile slowly).
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -162,6 +163,8 @@ class NetworkDenoiser final : public Denoiser {
                       std::span<double> out) const override;
     bool exact_divergence() const override { return model_->has_jacobian_trace(); }
     double rounding() const override { return model_->rounding(); }
+    std::size_t batch_rows() const override { return chunk_; }
+    Evaluations evaluations() const override { return {calls_.load(), rows_.load()}; }
     void jacobian_trace(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
     // A class-conditional model: labels become the model's ids (null_label its null id).
     std::size_t classes() const override { return convention_.classes; }
@@ -187,6 +190,7 @@ class NetworkDenoiser final : public Denoiser {
     ModelConvention convention_;
     std::shared_ptr<const Process> process_;
     std::size_t threads_, chunk_;
+    mutable std::atomic<std::size_t> calls_{0}, rows_{0};
 };
 
 }  // namespace ayslab

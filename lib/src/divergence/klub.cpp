@@ -165,12 +165,14 @@ IntervalPlan interval_plan(double lo, double hi, double c2, std::size_t d) {
     return {lo, hi, c2, a, h, total, normaliser, c2 * c2 * static_cast<double>(d) * normaliser};
 }
 
-// 32 samples per chunk: the unit of work split over threads and MPI ranks.
+// 32 samples per chunk: the unit of the moments (merged in chunk order, so the estimate's bits do not
+// depend on how chunks are grouped) and of the work split over threads and MPI ranks.
 constexpr std::size_t interval_chunk = 32;
 
-// One chunk of `count` samples: u (count), x0, eps, z (count x d, row-major) point at the chunk's rows.
-void interval_chunk_moments(const Denoiser& denoiser, const IntervalPlan& p, std::size_t count, const double* u,
-                            const double* x0, const double* eps, const double* z, Moments& out) {
+// `count` samples (u: count, x0, eps, z: count x d, row-major) in one denoiser call per term; the
+// moments go to out[0], out[1], ... per interval_chunk samples.
+void interval_block_moments(const Denoiser& denoiser, const IntervalPlan& p, std::size_t count, const double* u,
+                            const double* x0, const double* eps, const double* z, Moments* out) {
     const std::size_t d = denoiser.dim();
     thread_local std::vector<double> sig, x, xh, d1, d2;
     sig.resize(count);
@@ -193,22 +195,25 @@ void interval_chunk_moments(const Denoiser& denoiser, const IntervalPlan& p, std
         double sq = 0.0;
         for (std::size_t k = 0; k < d; ++k) sq += (d1[i * d + k] - d2[i * d + k]) * (d1[i * d + k] - d2[i * d + k]);
         const double g = gap(p.c2, sig[i], p.hi);
-        out.add(g > 0.0 ? sq / g * p.normaliser : 0.0);
+        out[i / interval_chunk].add(g > 0.0 ? sq / g * p.normaliser : 0.0);
     }
 }
 
-// Runs the chunks over threads and MPI ranks: rows(first, count, u, x0, eps, z) points the four at the
-// chunk's draws.
+// Runs the chunks over threads and MPI ranks, grouped into blocks of the denoiser's batch_rows() (one
+// chunk per block for the exact denoisers; a model gets its whole batch per call): rows(first, count,
+// u, x0, eps, z) points the four at the block's draws.
 template <class Rows>
 KlubEstimate interval_estimate(const Denoiser& denoiser, const IntervalPlan& p, std::size_t m, std::size_t threads,
                                Rows rows) {
     const std::size_t chunks = chunk_count(m, interval_chunk);
-    std::vector<Moments> parts(chunks, Moments(p.shift));
-    cluster::distributed_for_calling(denoiser, chunks, threads, std::span(parts), 1, [&](std::size_t c) {
-        const std::size_t first = c * interval_chunk, count = std::min(interval_chunk, m - first);
+    const std::size_t per_block = std::clamp<std::size_t>(denoiser.batch_rows() / interval_chunk, 1, chunks);
+    const std::size_t blocks = chunk_count(chunks, per_block);
+    std::vector<Moments> parts(blocks * per_block, Moments(p.shift));  // the last block's tail stays empty
+    cluster::distributed_for_calling(denoiser, blocks, threads, std::span(parts), per_block, [&](std::size_t b) {
+        const std::size_t first = b * per_block * interval_chunk, count = std::min(per_block * interval_chunk, m - first);
         const double *u, *x0, *eps, *z;
         rows(first, count, u, x0, eps, z);
-        interval_chunk_moments(denoiser, p, count, u, x0, eps, z, parts[c]);
+        interval_block_moments(denoiser, p, count, u, x0, eps, z, &parts[b * per_block]);
     });
     Moments all(p.shift);
     for (const auto& part : parts) all.merge(part);
