@@ -20,8 +20,6 @@
 
 namespace ayslab {
 
-bool torch_available() { return true; }
-
 void deterministic_torchscript() {
     static const bool done = [] {
         torch::jit::setGraphExecutorOptimize(false);
