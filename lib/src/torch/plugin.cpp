@@ -1,10 +1,11 @@
 // The core's side of the LibTorch plugin (api.hpp): Network's methods and train_network() forward to
-// libayslab_torch.so, loaded on first use. Where it is: $AYSLAB_TORCH_PLUGIN, else the build tree's
-// copy, else the installed one (both paths compiled in).
+// libayslab_torch.so, loaded on first use. Where it is: $AYSLAB_TORCH_PLUGIN, else beside the program
+// or extension holding the core, else the build tree's copy, else the installed one (both compiled in).
 #include <dlfcn.h>
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -25,10 +26,13 @@ const torch_plugin::Api* load_plugin() {
     // executable exports them (-rdynamic); a shared object loaded RTLD_LOCAL (the Python extension)
     // is promoted to the global scope first.
     Dl_info self{};
-    if (::dladdr(reinterpret_cast<void*>(&load_plugin), &self) != 0 && self.dli_fname)
-        (void)::dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_GLOBAL);
     std::vector<std::string> candidates;
     if (const char* env = std::getenv("AYSLAB_TORCH_PLUGIN"); env && *env) candidates.emplace_back(env);
+    if (::dladdr(reinterpret_cast<void*>(&load_plugin), &self) != 0 && self.dli_fname) {
+        (void)::dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_GLOBAL);
+        // Beside the object holding the core (a pip-installed package: the extension's folder).
+        candidates.push_back((std::filesystem::path(self.dli_fname).parent_path() / "libayslab_torch.so").string());
+    }
     candidates.emplace_back(AYSLAB_TORCH_PLUGIN_BUILD);
     candidates.emplace_back(AYSLAB_TORCH_PLUGIN_INSTALLED);
     std::string why;
