@@ -10,6 +10,7 @@
 #include "ayslab/cluster.hpp"
 #include "ayslab/ddpm.hpp"
 #include "ayslab/error.hpp"
+#include "ayslab/preconditioning.hpp"
 #include "ayslab/parallel.hpp"
 #include "ayslab/rng.hpp"
 #include "ayslab/streams.hpp"
@@ -120,10 +121,8 @@ double DenoisingLoss::weight(double s) const {
             const double t = process_->t_of_sigma(s), st = process_->s(t);
             return process_->g2(t) / (st * st * s * s * s * s);
         }
-        case LossKind::edm: {
-            const double sd2 = o_.sigma_data * o_.sigma_data;
-            return (s * s + sd2) / (s * s * sd2);
-        }
+        case LossKind::edm:
+            return edm_loss_weight(s, o_.sigma_data);  // 1 / c_out^2 (preconditioning.hpp)
     }
     return 0.0;
 }

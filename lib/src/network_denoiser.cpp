@@ -11,6 +11,7 @@
 
 #include "ayslab/error.hpp"
 #include "ayslab/network.hpp"
+#include "ayslab/preconditioning.hpp"
 
 namespace ayslab {
 
@@ -140,10 +141,9 @@ NetworkDenoiser::RowMap NetworkDenoiser::row_map(double sigma) const {
     switch (convention_.parametrisation) {
         case Parametrisation::denoiser:
             return {1.0, 0.0, 1.0, sigma};
-        case Parametrisation::edm: {
-            // c_in, c_skip, c_out and c_noise = ln(sigma)/4 (NVlabs/edm EDMPrecond)
-            const double r = std::sqrt(sigma * sigma + sd * sd);
-            return {1.0 / r, sd * sd / (r * r), sigma * sd / r, 0.25 * std::log(sigma)};
+        case Parametrisation::edm: {  // preconditioning.hpp
+            const EdmPreconditioning p = edm_preconditioning(sigma, sd);
+            return {p.c_in, p.c_skip, p.c_out, p.c_noise};
         }
         default:
             break;

@@ -54,20 +54,13 @@ SampleStats sample(const Denoiser& denoiser, const Solver& solver, const Schedul
         if (labels.size() > 1) rows.emplace(denoiser, labels.subspan(first, count));
         const Denoiser& bound = one ? static_cast<const Denoiser&>(*one)
                                     : rows ? static_cast<const Denoiser&>(*rows) : denoiser;
-        if (local->own_steps()) {  // dpm-fast / dpm-adaptive: one call over the schedule's ends
-            const StepContext ctx{bound, options.seed, first, 0, schedule.sigmas(), options.noise};
-            nfe[c] += local->run(xc, count, ctx);
-            const double end = schedule.ends_at_zero() ? schedule[schedule.size() - 2] : schedule.sigma_min();
-            check_finite(xc, d, first, schedule.steps(), end);
-            if (observer) observer(c, first, schedule.steps(), end, xc);
-            return;
-        }
-        for (std::size_t i = 0; i + 1 < schedule.size(); ++i) {
-            const StepContext ctx{bound, options.seed, first, i, schedule.sigmas(), options.noise};
-            nfe[c] += local->step(xc, count, schedule[i], schedule[i + 1], ctx);
-            check_finite(xc, d, first, i + 1, schedule[i + 1]);
-            if (observer) observer(c, first, i + 1, schedule[i + 1], xc);
-        }
+        // Every step (or, for dpm-fast / dpm-adaptive, the one call over the schedule's ends) is checked
+        // for a non-finite value and shown to the observer.
+        const StepContext ctx{bound, options.seed, first, 0, schedule.sigmas(), options.noise};
+        nfe[c] += local->solve(xc, count, ctx, [&](std::size_t done, double sigma, std::span<const double>) {
+            check_finite(xc, d, first, done, sigma);
+            if (observer) observer(c, first, done, sigma, xc);
+        });
     };
     if (observer) {
         // The observer keeps per-chunk state in this process: every chunk runs here.

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "ayslab/error.hpp"
+#include "interrupt.hpp"
 
 namespace py = pybind11;
 
@@ -81,6 +82,7 @@ CallableModel::Answer CallableModel::call(const py::object& fn, const char* what
 void CallableModel::forward(std::span<const double> x, std::span<const double> c, std::size_t n, std::span<double> out,
                             std::size_t, std::span<const std::int64_t> y) const {
     py::gil_scoped_acquire gil;
+    raise_if_interrupted();
     const auto got = call(callable_, "the output", x, c, n, y, n * dim_);
     ++calls_;
     rows_ += n;
@@ -90,6 +92,7 @@ void CallableModel::forward(std::span<const double> x, std::span<const double> c
 void CallableModel::jacobian_trace(std::span<const double> x, std::span<const double> c, std::size_t n,
                                    std::span<double> out, std::size_t, std::span<const std::int64_t> y) const {
     py::gil_scoped_acquire gil;
+    raise_if_interrupted();
     const auto got = call(spec_.divergence, "the divergence", x, c, n, y, n);
     std::copy_n(got.data(), n, out.begin());
 }

@@ -17,6 +17,7 @@
 #include "ayslab/model_function.hpp"
 #include "ayslab/precision.hpp"
 #include "callable_model.hpp"
+#include "interrupt.hpp"
 #include "config.hpp"
 #include "registry.hpp"
 
@@ -37,14 +38,19 @@ std::string run(const std::string& name, const std::string& keys_json, std::size
     if (!on_sweep.is_none())
         context.on_sweep = [on_sweep](const AysTraceEntry& e, std::size_t done, std::size_t total) {
             py::gil_scoped_acquire gil;
+            python::raise_if_interrupted();
             on_sweep(py::dict(py::arg("steps") = e.steps, py::arg("sweep") = e.sweep, py::arg("klub") = e.klub,
                               py::arg("klub_se") = e.klub_standard_error, py::arg("improved") = e.improved,
                               py::arg("done") = done, py::arg("total") = total));
         };
     nlohmann::json document;
     {
-        py::gil_scoped_release release;  // the C++ work; callables take the GIL back for each call
-        document = app::run_experiment(experiment, config, context);
+        const python::SigintGuard ctrl_c;  // Ctrl-C reaches the model's next call, or the end of the run
+        {
+            py::gil_scoped_release release;  // the C++ work; callables take the GIL back for each call
+            document = app::run_experiment(experiment, config, context);
+        }
+        python::raise_if_interrupted();
     }
     return document.dump();
 }

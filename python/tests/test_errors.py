@@ -90,3 +90,37 @@ def test_bad_data_and_labels():
         ring.denoise(np.zeros((4, 2)), -1.0)
     with pytest.raises(ValueError, match="label 9"):
         ring.denoise(np.zeros((4, 2)), 1.0, labels=[9])
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_ctrl_c_stops_a_run_whose_model_runs_on_worker_threads(threads):
+    """A real SIGINT (not an exception raised by hand): the run stops with KeyboardInterrupt at the
+    model's next call, on whichever thread calls it, within a second, and Python's own Ctrl-C handling
+    is back afterwards."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    code = f"""
+import time, signal, ayslab, numpy as np
+def slow(x, sigma):
+    time.sleep(0.02)
+    return x / (1 + sigma[:, None] ** 2)
+print("started", flush=True)
+try:
+    ayslab.sample(model=ayslab.Model(slow, shape=(2,)), preflight=False, steps=500, particles=4000, chunk=200,
+                  threads={threads})
+    print("finished")
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+"""
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "started"
+    time.sleep(1.0)
+    start = time.monotonic()
+    p.send_signal(signal.SIGINT)
+    out, _ = p.communicate(timeout=30)
+    assert out.split() == ["interrupted", "True"]
+    assert time.monotonic() - start < 5

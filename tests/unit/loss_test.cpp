@@ -13,6 +13,7 @@
 #include "ayslab/data/mixture.hpp"
 #include "ayslab/ddpm.hpp"
 #include "ayslab/error.hpp"
+#include "ayslab/preconditioning.hpp"
 #include "ayslab/rng.hpp"
 
 using namespace ayslab;
@@ -203,4 +204,25 @@ TEST_CASE("losses refuse processes they do not fit, and unknown names") {
     CHECK_THROWS_AS(DenoisingLoss{o}, InputError);
     CHECK_THROWS_WITH_AS(parse_loss("dsm"), doctest::Contains("unknown loss 'dsm'"), InputError);
     CHECK(parse_loss("score-sde") == LossKind::score_sde);
+}
+
+// preconditioning.hpp, the one C++ copy of EDM's preconditioning: c_skip x is the exact denoiser of
+// N(0, sd^2) (so F = 0 is exact there), the loss weight is 1 / c_out^2, c_in^2 (sigma^2 + sd^2) = 1 and
+// c_noise = ln(sigma)/4 (NVlabs/edm EDMPrecond). Catches a swapped sd / sigma or a missing square in
+// either formula.
+TEST_CASE("EDM preconditioning: c_skip is N(0, sd^2)'s denoiser, lambda = 1 / c_out^2, c_in and c_noise") {
+    for (const double sd : {0.5, 1.3})
+        for (const double sigma : {0.002, 0.3, 1.0, 80.0}) {
+            const auto p = edm_preconditioning(sigma, sd);
+            CHECK(p.c_skip == doctest::Approx(sd * sd / (sd * sd + sigma * sigma)).epsilon(1e-15));
+            CHECK(edm_loss_weight(sigma, sd) * p.c_out * p.c_out == doctest::Approx(1.0).epsilon(1e-14));
+            CHECK(p.c_in * p.c_in * (sigma * sigma + sd * sd) == doctest::Approx(1.0).epsilon(1e-14));
+            CHECK(p.c_noise == doctest::Approx(std::log(sigma) / 4).epsilon(1e-15));
+            // D = c_skip x + c_out F with the target F* = (x0 - c_skip x) / c_out has unit variance at
+            // every sigma for x0 ~ N(0, sd^2), x = x0 + sigma eps: Var F* = (c_skip^2 sigma^2 +
+            // (1 - c_skip)^2 sd^2) / c_out^2 = 1.
+            const double var = (p.c_skip * p.c_skip * sigma * sigma + (1 - p.c_skip) * (1 - p.c_skip) * sd * sd) /
+                               (p.c_out * p.c_out);
+            CHECK(var == doctest::Approx(1.0).epsilon(1e-12));
+        }
 }

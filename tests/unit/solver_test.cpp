@@ -24,7 +24,8 @@ double one_step(const std::string& name, double x, double sigma, double next) {
     auto s = make_solver(name);
     s->prepare(1, 1);
     std::vector<double> v = {x};
-    s->step(v, 1, sigma, next, StepContext{data, 0, 0, 0});
+    const double schedule[] = {sigma, next};
+    s->solve(v, 1, StepContext{data, 0, 0, 0, schedule}, {});
     return v[0];
 }
 }  // namespace

@@ -1,6 +1,7 @@
 // Random numbers addressed by (seed, stream, particle, step), not drawn from hidden state: Philox4x64
 // (Random123) keyed by the seed, with the counter holding the address. A value depends only on its
-// address, so results are the same whatever the thread count or evaluation order.
+// address, so results are the same whatever the thread count or evaluation order. Internal (not
+// installed with the package): the public face is random_address.hpp.
 #pragma once
 #include <Random123/philox.h>
 
@@ -9,25 +10,9 @@
 #include <cstdint>
 #include <span>
 
+#include "ayslab/random_address.hpp"
+
 namespace ayslab {
-
-// Streams separate independent uses of the same (particle, step) address.
-enum class Stream : std::uint64_t {
-    prior = 1,
-    step_noise = 2,
-    data = 3,
-    forward_noise = 4,
-    klub = 5,
-    metrics = 6,
-    user = 100
-};
-
-struct RandomAddress {
-    std::uint64_t seed;
-    std::uint64_t stream;
-    std::uint64_t particle;
-    std::uint64_t step;
-};
 
 // Fills out with i.i.d. N(0, 1) values for one address; out[j] depends only on (address, j).
 inline void fill_normal(const RandomAddress& a, std::span<double> out) {
@@ -64,16 +49,6 @@ inline void fill_normal_flat(std::uint64_t seed, std::uint64_t stream, std::uint
         const double v[4] = {p.x, p.y, q.x, q.y};
         for (std::uint64_t lane = e % 4; lane < 4 && k < out.size(); ++lane) out[k++] = v[lane];
     }
-}
-
-// The address words of noise draw `draw` (0, 1, 2, ...) of schedule step `step` of a solver:
-// (step << 2 | draw % 4, draw / 4), one address for every (step, draw) pair. Draws 0-3 keep the
-// addresses they had when the draw field was 2 bits wide, so those results are unchanged.
-struct StepNoiseAddress {
-    std::uint64_t step_word, sub_word;
-};
-inline StepNoiseAddress step_noise_address(std::uint64_t step, std::uint64_t draw) {
-    return {(step << 2) | (draw & 3U), draw >> 2};
 }
 
 // Fills out with i.i.d. uniforms in (0, 1] for one address.

@@ -1,7 +1,6 @@
 // Schedules by family name (what configs and the CLI use), and schedule files.
 #pragma once
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>

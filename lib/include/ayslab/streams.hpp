@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "ayslab/rng.hpp"
+#include "ayslab/random_address.hpp"
 
 namespace ayslab::streams {
 

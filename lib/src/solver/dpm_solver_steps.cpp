@@ -80,16 +80,9 @@ struct Stages {
 
 }  // namespace
 
-std::size_t DpmFastSolver::step(std::span<double>, std::size_t, double, double, const StepContext&) {
-    throw std::logic_error("dpm-fast places its own steps: the sampler must call run()");
-}
-std::size_t DpmAdaptiveSolver::step(std::span<double>, std::size_t, double, double, const StepContext&) {
-    throw std::logic_error("dpm-adaptive places its own steps: the sampler must call run()");
-}
-
 // sample_dpm_fast: nfe = the schedule's steps; m = floor(nfe / 3) + 1 steps uniform in t; orders
 // [3] * (m - 2) + [2, 1] when 3 divides nfe, else [3] * (m - 1) + [nfe mod 3].
-std::size_t DpmFastSolver::run(std::span<double> x, std::size_t n, const StepContext& ctx) {
+std::size_t DpmFastSolver::solve(std::span<double> x, std::size_t n, const StepContext& ctx, const AfterStep& after_step) {
     const auto [sigma_max, sigma_min] = own_range(ctx, "dpm-fast");
     const std::size_t nfe = ctx.schedule.size() - 1, m = nfe / 3 + 1, size = x.size();
     const double t_start = -std::log(sigma_max), t_end = -std::log(sigma_min);
@@ -126,6 +119,7 @@ std::size_t DpmFastSolver::run(std::span<double> x, std::size_t n, const StepCon
         }
         std::copy(out.begin(), out.end(), x.begin());
     }
+    if (after_step) after_step(ctx.schedule.size() - 1, sigma_min, x);  // the schedule's steps, its last sigma > 0
     return used;
 }
 
@@ -134,7 +128,7 @@ std::size_t DpmFastSolver::run(std::span<double> x, std::size_t n, const StepCon
 // rtol max(|x_low|, |x_prev|)); k-diffusion's PID controller (p = 0, i = 1, d = 0, order 3, accept
 // safety 0.81, h_init 0.05) proposes h *= 1 + atan(f - 1), f = (1 / (error + 1e-8))^(1/3), and accepts
 // when that factor >= 0.81.
-std::size_t DpmAdaptiveSolver::run(std::span<double> x, std::size_t n, const StepContext& ctx) {
+std::size_t DpmAdaptiveSolver::solve(std::span<double> x, std::size_t n, const StepContext& ctx, const AfterStep& after_step) {
     const auto [sigma_max, sigma_min] = own_range(ctx, "dpm-adaptive");
     const std::size_t size = x.size();
     const double t_start = -std::log(sigma_max), t_end = -std::log(sigma_min);
@@ -169,6 +163,7 @@ std::size_t DpmAdaptiveSolver::run(std::span<double> x, std::size_t n, const Ste
             s = t;
         }
     }
+    if (after_step) after_step(ctx.schedule.size() - 1, sigma_min, x);  // the schedule's steps, its last sigma > 0
     return used;
 }
 

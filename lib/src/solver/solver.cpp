@@ -62,8 +62,15 @@ void Solver::noise(const StepContext& ctx, std::size_t n, std::size_t draw, std:
                      z, a.sub_word);
 }
 
-std::size_t Solver::run(std::span<double>, std::size_t, const StepContext&) {
-    throw std::logic_error(fmt::format("solver {} steps through a schedule; run() is for solvers with own steps", name()));
+std::size_t StepSolver::solve(std::span<double> x, std::size_t n, const StepContext& ctx, const AfterStep& after_step) {
+    const auto s = ctx.schedule;
+    std::size_t nfe = 0;
+    for (std::size_t i = 0; i + 1 < s.size(); ++i) {
+        const StepContext at{ctx.denoiser, ctx.seed, ctx.first_particle, i, s, ctx.noise};
+        nfe += step(x, n, s[i], s[i + 1], at);
+        if (after_step) after_step(i + 1, s[i + 1], x);
+    }
+    return nfe;
 }
 
 double Solver::churn(std::span<double> x, std::size_t n, double sigma, const StepContext& ctx,

@@ -1,9 +1,11 @@
-// A solver takes one step of a reverse-time sampler from sigma to sigma_next < sigma over a batch of
-// particles (n x d, row-major); the loop over a schedule is sampler.hpp. Every solver derives from the
+// A solver takes a batch of particles (n x d, row-major) through a schedule of a reverse-time sampler:
+// most step from sigma to sigma_next < sigma (StepSolver), two place their own steps; the loop over
+// chunks of particles is sampler.hpp. Every solver derives from the
 // one base here (buffers sized once, a history for multistep methods, addressed noise) and is made by
 // the registry (solver/registry.hpp), whose one line per solver gives its name, factory and traits.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -11,7 +13,7 @@
 #include <vector>
 
 #include "ayslab/denoiser.hpp"
-#include "ayslab/rng.hpp"
+#include "ayslab/random_address.hpp"
 
 namespace ayslab {
 
@@ -99,6 +101,9 @@ class History {
     std::size_t count_ = 0;
 };
 
+// What a run calls after each step: (steps done, sigma reached, the batch's x).
+using AfterStep = std::function<void(std::size_t steps_done, double sigma, std::span<const double> x)>;
+
 class Solver {
   public:
     Solver(const SolverTraits& traits, const SolverOptions& options, std::size_t buffers)
@@ -115,13 +120,12 @@ class Solver {
     // Sizes the buffers for batches of n rows of d values and clears the history (called before a
     // run; no allocation happens in step() afterwards).
     void prepare(std::size_t n, std::size_t d);
-    // Advances x in place; returns the number of denoiser evaluations used.
-    virtual std::size_t step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
-                             const StepContext& ctx) = 0;
-    // A solver that places its own steps (k-diffusion's dpm_fast and dpm_adaptive) takes only the
-    // schedule's ends and length: the sampler calls run() once, over ctx.schedule, instead of step().
-    virtual bool own_steps() const { return false; }
-    virtual std::size_t run(std::span<double> x, std::size_t n, const StepContext& ctx);
+    // Takes x (n rows, in place) through the whole schedule ctx.schedule (ctx.step is 0); returns the
+    // denoiser evaluations used. after_step(steps done, sigma reached, x) runs after each step: a
+    // StepSolver steps through every consecutive pair of sigmas; a solver that places its own steps
+    // (k-diffusion's dpm_fast and dpm_adaptive: only the schedule's ends and length count) calls it
+    // once, at the end.
+    virtual std::size_t solve(std::span<double> x, std::size_t n, const StepContext& ctx, const AfterStep& after_step) = 0;
 
   protected:
     // Buffer k of `size` values (sized in prepare()).
@@ -149,12 +153,24 @@ class Solver {
     History history_;
 };
 
-// The base every concrete solver derives from: `Buffers` work buffers, and clone() for free.
-template <class Derived, std::size_t Buffers>
-class SolverWith : public Solver {
+// A solver that steps through the schedule's sigmas one pair at a time (every solver but the two with
+// their own steps): step() is its whole method, solve() the loop.
+class StepSolver : public Solver {
   public:
-    SolverWith(const SolverTraits& traits, const SolverOptions& options) : Solver(traits, options, Buffers) {}
-    std::unique_ptr<Solver> clone() const override { return std::make_unique<Derived>(traits(), options()); }
+    using Solver::Solver;
+    // Advances x in place from sigma to sigma_next; returns the number of denoiser evaluations used.
+    virtual std::size_t step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
+                             const StepContext& ctx) = 0;
+    std::size_t solve(std::span<double> x, std::size_t n, const StepContext& ctx, const AfterStep& after_step) final;
+};
+
+// The base every concrete solver derives from: `Buffers` work buffers, and clone() for free. Base is
+// StepSolver, or Solver for a solver that places its own steps (it implements solve()).
+template <class Derived, std::size_t Buffers, class Base = StepSolver>
+class SolverWith : public Base {
+  public:
+    SolverWith(const SolverTraits& traits, const SolverOptions& options) : Base(traits, options, Buffers) {}
+    std::unique_ptr<Solver> clone() const override { return std::make_unique<Derived>(this->traits(), this->options()); }
 };
 
 }  // namespace ayslab

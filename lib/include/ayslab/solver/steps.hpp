@@ -79,19 +79,15 @@ class PcLangevinSolver final : public SolverWith<PcLangevinSolver, 2> {
 //  dpm-adaptive  sample_dpm_adaptive (order 3: DPM-Solver-2 with r1 = 1/3 against DPM-Solver-3, PID
 //                step control with k-diffusion's defaults; the error norm is over the chunk, as
 //                k-diffusion's is over its batch).
-class DpmFastSolver final : public SolverWith<DpmFastSolver, 6> {
+class DpmFastSolver final : public SolverWith<DpmFastSolver, 6, Solver> {
   public:
     using SolverWith::SolverWith;
-    bool own_steps() const override { return true; }
-    std::size_t run(std::span<double> x, std::size_t n, const StepContext& ctx) override;
-    std::size_t step(std::span<double>, std::size_t, double, double, const StepContext&) override;
+    std::size_t solve(std::span<double> x, std::size_t n, const StepContext& ctx, const AfterStep& after_step) override;
 };
-class DpmAdaptiveSolver final : public SolverWith<DpmAdaptiveSolver, 8> {
+class DpmAdaptiveSolver final : public SolverWith<DpmAdaptiveSolver, 8, Solver> {
   public:
     using SolverWith::SolverWith;
-    bool own_steps() const override { return true; }
-    std::size_t run(std::span<double> x, std::size_t n, const StepContext& ctx) override;
-    std::size_t step(std::span<double>, std::size_t, double, double, const StepContext&) override;
+    std::size_t solve(std::span<double> x, std::size_t n, const StepContext& ctx, const AfterStep& after_step) override;
 };
 // Every "x_next = mean(x, D) + noise_std z" solver (gaussian_steps.cpp, MATH §3, §6): the two maps
 // come from its traits (euler-maruyama, linearised-sde, ddpm-ancestral), so the exact judge reads the
