@@ -271,6 +271,9 @@ def export_schedule(sigmas: Sequence[float], *, format: str = "diffusers", proce
         path = os.path.join(folder, "schedule.json")
         with open(path, "w") as f:
             json.dump(values, f)
+        positive = [v for v in values if v > 0]  # a list may end in 0, as k-diffusion's do
+        if not positive:
+            raise ValueError("sigmas: needs at least one positive value")
         document = run_experiment("schedule", schedule="file", schedule_file=path, format=format, process=process,
-                                  sigma_min=min(values), sigma_max=max(values))
+                                  sigma_min=min(positive), sigma_max=max(positive))
     return document["results"]["paste"]

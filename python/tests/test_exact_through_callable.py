@@ -115,3 +115,17 @@ def _save(points):
     path = os.path.join(tempfile.mkdtemp(prefix="ayslab-test-"), "points.npy")
     np.save(path, points)
     return path
+
+
+def test_export_schedule_takes_the_peers_forms():
+    """Schedules to paste (docs/schedule.md): ComfyUI takes N + 1 sigmas ending in 0, the first N being
+    each step's start, so ayslab's 4-step list ending at sigma_min becomes 80, 3, 1, 0.3, 0, while a
+    list that already ends in 0 is 5 steps (0.002 is then a step's start); diffusers' DDPM timesteps
+    are one per step, from 999."""
+    ays = [80.0, 3.0, 1.0, 0.3, 0.002]
+    assert ayslab.export_schedule(ays, format="comfyui") == "80, 3, 1, 0.3, 0"
+    assert ayslab.export_schedule(ays + [0.0], format="comfyui") == "80, 3, 1, 0.3, 0.002, 0"
+    line = ayslab.export_schedule([14.6, 3.0, 1.0, 0.3, 0.0292], format="diffusers", process="ddpm-scaled-linear")
+    assert line.startswith("timesteps=[999, ") and line.count(",") == 3
+    with pytest.raises(ValueError, match="positive"):
+        ayslab.export_schedule([0.0])
