@@ -22,8 +22,7 @@ void Conditioned::denoise(std::span<const double> x, std::size_t n, double sigma
 void Conditioned::denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
                                std::span<double> out) const {
     if (direct_) return direct_->denoise_rows(x, n, sigmas, out);
-    if (label_ == null_label) return base_.denoise_rows(x, n, sigmas, out);
-    Denoiser::denoise_rows(x, n, sigmas, out);  // row by row through denoise()
+    base_.denoise_rows_labelled(x, n, sigmas, {&label_, 1}, out);
 }
 
 void Conditioned::jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
@@ -40,6 +39,13 @@ void LabelledRows::denoise(std::span<const double> x, std::size_t n, double sigm
     if (n != labels_.size())
         throw InputError(fmt::format("a batch of {} rows given to a view of {} labelled rows", n, labels_.size()));
     base_.denoise_labelled(x, n, sigma, labels_, out);
+}
+
+void LabelledRows::denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
+                                std::span<double> out) const {
+    if (n != labels_.size())
+        throw InputError(fmt::format("a batch of {} rows given to a view of {} labelled rows", n, labels_.size()));
+    base_.denoise_rows_labelled(x, n, sigmas, labels_, out);
 }
 
 void LabelledRows::jacobian_trace(std::span<const double> x, std::size_t n, double sigma,

@@ -75,6 +75,22 @@ void Denoiser::denoise_labelled(std::span<const double> x, std::size_t n, double
     denoise(x, n, sigma, out);
 }
 
+void Denoiser::denoise_rows_labelled(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
+                                     std::span<const Label> labels, std::span<double> out) const {
+    check_labels(labels, n, classes());
+    check_batch(*this, x, n, out);
+    if (sigmas.size() != n) throw InputError(fmt::format("{} sigmas for {} rows", sigmas.size(), n));
+    if (classes() == 0) return denoise_rows(x, n, sigmas, out);
+    if (labels.size() == 1) {
+        if (labels[0] == null_label) return denoise_rows(x, n, sigmas, out);
+        if (const Denoiser* own = class_denoiser(labels[0])) return own->denoise_rows(x, n, sigmas, out);
+    }
+    const std::size_t d = dim();
+    for (std::size_t i = 0; i < n; ++i)
+        denoise_labelled(x.subspan(i * d, d), 1, sigmas[i], labels.subspan(labels.size() == 1 ? 0 : i, 1),
+                         out.subspan(i * d, d));
+}
+
 void Denoiser::jacobian_trace_labelled(std::span<const double> x, std::size_t n, double sigma,
                                        std::span<const Label> labels, std::span<double> out) const {
     check_labels(labels, n, classes());

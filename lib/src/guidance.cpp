@@ -63,6 +63,72 @@ void GuidedDenoiser::denoise_labelled(std::span<const double> x, std::size_t n, 
     for (std::size_t k = 0; k < size; ++k) out[k] = u[k] + w * (c[k] - u[k]);
 }
 
+void GuidedDenoiser::denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
+                                  std::span<double> out) const {
+    count(n);
+    base_.denoise_rows_labelled(x, n, sigmas, {&null_label, 1}, out);
+}
+
+void GuidedDenoiser::denoise_rows_labelled(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
+                                           std::span<const Label> labels, std::span<double> out) const {
+    check_labels(labels, n, classes());
+    check_batch(*this, x, n, out);
+    if (sigmas.size() != n) throw InputError(fmt::format("{} sigmas for {} rows", sigmas.size(), n));
+    if (n == 0) return;
+    const std::size_t d = dim();
+    // Each row's branches, as denoise_labelled() chooses them at the row's sigma: the unconditional
+    // rows first, then the conditional ones (the order of denoise_labelled's batched call).
+    // (Plain vectors, not thread_local ones: a base may itself be guided.)
+    constexpr std::size_t none = static_cast<std::size_t>(-1);
+    std::vector<std::size_t> u_of(n, none), c_of(n, none);  // row -> its row in the call
+    std::vector<double> xs, sig, values;
+    std::vector<Label> ys;
+    std::size_t rows = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const double s = sigmas[i];
+        const bool in = s >= o_.sigma_lo && s <= o_.sigma_hi;
+        if (guides_at(s) || (o_.scale == 0.0 && in)) u_of[i] = rows++;
+    }
+    const std::size_t unconditional = rows;
+    for (std::size_t i = 0; i < n; ++i)
+        if (guides_at(sigmas[i]) || u_of[i] == none) c_of[i] = rows++;
+    xs.resize(rows * d);
+    sig.resize(rows);
+    ys.resize(rows);
+    values.resize(rows * d);
+    for (std::size_t i = 0; i < n; ++i)
+        for (const std::size_t r : {u_of[i], c_of[i]}) {
+            if (r == none) continue;
+            std::copy_n(x.data() + i * d, d, xs.data() + r * d);
+            sig[r] = sigmas[i];
+            ys[r] = r < unconditional ? null_label : labels[labels.size() == 1 ? 0 : i];
+        }
+    if (o_.batched || unconditional == 0 || unconditional == rows) {
+        count(rows);
+        base_.denoise_rows_labelled(xs, rows, sig, ys, values);
+    } else {
+        const std::size_t cu = unconditional * d;
+        count(unconditional);
+        base_.denoise_rows_labelled({xs.data(), cu}, unconditional, {sig.data(), unconditional},
+                                    {ys.data(), unconditional}, {values.data(), cu});
+        count(rows - unconditional);
+        base_.denoise_rows_labelled({xs.data() + cu, xs.size() - cu}, rows - unconditional,
+                                    {sig.data() + unconditional, rows - unconditional},
+                                    {ys.data() + unconditional, rows - unconditional},
+                                    {values.data() + cu, values.size() - cu});
+    }
+    const double w = o_.scale;
+    for (std::size_t i = 0; i < n; ++i) {
+        const double* u = u_of[i] == none ? nullptr : values.data() + u_of[i] * d;
+        const double* c = c_of[i] == none ? nullptr : values.data() + c_of[i] * d;
+        double* o = out.data() + i * d;
+        if (u && c)
+            for (std::size_t j = 0; j < d; ++j) o[j] = u[j] + w * (c[j] - u[j]);
+        else
+            std::copy_n(u ? u : c, d, o);
+    }
+}
+
 void GuidedDenoiser::jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
                                     std::span<double> out) const {
     base_.jacobian_trace_labelled(x, n, sigma, {&null_label, 1}, out);

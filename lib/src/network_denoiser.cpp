@@ -180,6 +180,13 @@ void NetworkDenoiser::denoise_labelled(std::span<const double> x, std::size_t n,
     evaluate(x, n, sig, labels, out);
 }
 
+void NetworkDenoiser::denoise_rows_labelled(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
+                                            std::span<const Label> labels, std::span<double> out) const {
+    check_labels(labels, n, classes());
+    if (sigmas.size() != n) throw InputError(fmt::format("{} sigmas for {} rows", sigmas.size(), n));
+    evaluate(x, n, sigmas, labels, out);
+}
+
 void NetworkDenoiser::evaluate(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
                                std::span<const Label> labels, std::span<double> out) const {
     check_batch(*this, x, n, out);

@@ -17,6 +17,8 @@
 #include "ayslab/data/gaussian_classes.hpp"
 #include "ayslab/divergence/guided_law.hpp"
 #include "ayslab/error.hpp"
+#include "ayslab/model_function.hpp"
+#include "ayslab/network.hpp"
 #include "ayslab/rng.hpp"
 #include "ayslab/sampler.hpp"
 #include "ayslab/solver/registry.hpp"
@@ -192,4 +194,77 @@ TEST_CASE("tilted law p_c^w p_u^(1-w): mean and variance equal quadrature of the
     }
     // w large and negative: no distribution.
     CHECK_FALSE(tilted_law(toy.given(null_label), toy.given(0), -20.0, 0.2).has_value());
+}
+
+namespace {
+// The toy's exact conditional denoiser as a model (parametrisation "denoiser": forward = D, c = sigma),
+// counting what it is asked for, as a network would be.
+struct ToyModel final : ModelFunction {
+    const GaussianClasses& toy;
+    mutable std::size_t calls = 0, rows = 0;
+    explicit ToyModel(const GaussianClasses& t) : toy(t) {}
+    std::size_t dim() const override { return toy.dim(); }
+    bool takes_labels() const override { return true; }
+    std::string description() const override { return "the toy's exact D"; }
+    double rounding() const override { return 0x1p-52; }
+    void forward(std::span<const double> x, std::span<const double> c, std::size_t n, std::span<double> out,
+                 std::size_t, std::span<const std::int64_t> y) const override {
+        ++calls;
+        rows += n;
+        const std::size_t d = dim();
+        for (std::size_t i = 0; i < n; ++i) {
+            // id `classes` is the model's null label (ModelConvention::null_id = -1)
+            const Label label = y[i] == static_cast<std::int64_t>(toy.classes()) ? null_label : static_cast<Label>(y[i]);
+            toy.denoise_labelled(x.subspan(i * d, d), 1, c[i], {&label, 1}, out.subspan(i * d, d));
+        }
+    }
+};
+}  // namespace
+
+TEST_CASE("guided rows with their own sigmas: one model call of both branches, the bits of the per-sigma calls") {
+    // Catches a class-bound guided view that falls back to one call per row (the KLUB's per-row sigmas),
+    // or that mixes up which rows need which branch under an interval.
+    const auto toy = GaussianClasses::two_classes(3);
+    const std::size_t d = 3, n = 7;
+    std::vector<double> x(n * d);
+    fill_normal({5, 0, 0, 0}, x);
+    const std::vector<double> sigmas{0.1, 0.7, 2.5, 0.4, 9.0, 0.7, 1.9};
+    const std::vector<Label> labels{1, 0, 1, null_label, 0, 1, 1};
+    for (double w : {0.0, 1.0, 3.0}) {
+        for (bool batched : {true, false}) {
+            CAPTURE(w);
+            CAPTURE(batched);
+            const auto model = std::make_shared<ToyModel>(toy);
+            ModelConvention convention;
+            convention.parametrisation = Parametrisation::denoiser;
+            convention.classes = 2;
+            const NetworkDenoiser network(model, convention);
+            const GuidedDenoiser guided(network, {w, 0.3, 2.0, batched});  // sigma 0.1, 2.5, 9 outside
+            // Expected: each row alone, through the per-sigma labelled call.
+            std::vector<double> want(n * d), got(n * d);
+            for (std::size_t i = 0; i < n; ++i)
+                guided.denoise_labelled(std::span(x).subspan(i * d, d), 1, sigmas[i], {&labels[i], 1},
+                                        std::span(want).subspan(i * d, d));
+            model->calls = model->rows = 0;
+            guided.reset_counts();
+            LabelledRows(guided, labels).denoise_rows(x, n, sigmas, got);
+            CHECK(got == want);
+            // Rows with both branches: sigma in [0.3, 2] (4 rows) when w is neither 0 nor 1.
+            const std::size_t both = w != 0.0 && w != 1.0 ? 4 : 0;
+            CHECK(model->rows == n + both);
+            CHECK(guided.rows_evaluated() == n + both);
+            // Unbatched: one call per branch that some row needs (at w = 0 the rows outside the interval
+            // take the conditional branch, inside it the unconditional one; at w = 1 all conditional).
+            const std::size_t calls = batched || w == 1.0 ? 1u : 2u;
+            CHECK(model->calls == calls);
+            // A class-bound view (what AYS for one class calls) takes the same path.
+            for (std::size_t i = 0; i < n; ++i)
+                guided.denoise_labelled(std::span(x).subspan(i * d, d), 1, sigmas[i], {&labels[0], 1},
+                                        std::span(want).subspan(i * d, d));
+            model->calls = 0;
+            Conditioned(guided, labels[0]).denoise_rows(x, n, sigmas, got);
+            CHECK(got == want);
+            CHECK(model->calls == calls);
+        }
+    }
 }

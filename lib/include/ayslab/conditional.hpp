@@ -42,6 +42,8 @@ class LabelledRows final : public Denoiser {
     std::size_t dim() const override { return base_.dim(); }
     // n must equal the number of labels (InputError otherwise: the rows would not be the labelled ones).
     void denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
+    void denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
+                      std::span<double> out) const override;
     bool exact_divergence() const override { return base_.exact_divergence(); }
     void jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
                         std::span<double> out) const override;

@@ -61,6 +61,13 @@ class Denoiser {
     // out of range.
     virtual void denoise_labelled(std::span<const double> x, std::size_t n, double sigma,
                                   std::span<const Label> labels, std::span<double> out) const;
+    // Rows with their own sigma and label: out[i] = D(x[i]; sigmas[i], labels[i]) (labels: n entries or
+    // one for all), what the KLUB estimators call on a class-bound or guided view. The default: without
+    // classes denoise_rows(); one label with a class denoiser of its own goes to that one's
+    // denoise_rows(); otherwise row by row through denoise_labelled(). A model overrides it with one
+    // call (NetworkDenoiser), guidance with one call of both branches (GuidedDenoiser).
+    virtual void denoise_rows_labelled(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
+                                       std::span<const Label> labels, std::span<double> out) const;
     // An exact conditional denoiser made of one denoiser per class returns class y's (which then gives
     // D(x; sigma, y) for every call, with its own fast paths: denoise_rows, the divergence); null
     // otherwise (e.g. a guided one, which combines two).

@@ -42,6 +42,13 @@ class GuidedDenoiser final : public Denoiser {
     void denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
     void denoise_labelled(std::span<const double> x, std::size_t n, double sigma, std::span<const Label> labels,
                           std::span<double> out) const override;
+    // Without labels: the unconditional model, per-row sigma.
+    void denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
+                      std::span<double> out) const override;
+    // Per-row sigma and label: each row's branches as denoise_labelled() at its sigma, all rows of both
+    // branches in one call to the base when batched (two calls, unconditional then conditional, if not).
+    void denoise_rows_labelled(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
+                               std::span<const Label> labels, std::span<double> out) const override;
     bool exact_divergence() const override { return base_.exact_divergence(); }
     // tr dD_w/dx = (1 - w) tr dD_u/dx + w tr dD_c/dx (D_w is linear in the two branches).
     void jacobian_trace(std::span<const double> x, std::size_t n, double sigma,

@@ -170,6 +170,8 @@ class NetworkDenoiser final : public Denoiser {
     std::size_t classes() const override { return convention_.classes; }
     void denoise_labelled(std::span<const double> x, std::size_t n, double sigma, std::span<const Label> labels,
                           std::span<double> out) const override;
+    void denoise_rows_labelled(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
+                               std::span<const Label> labels, std::span<double> out) const override;
     void jacobian_trace_labelled(std::span<const double> x, std::size_t n, double sigma,
                                  std::span<const Label> labels, std::span<double> out) const override;
     const ModelFunction& model() const { return *model_; }
