@@ -4,14 +4,14 @@ the same Euler sampling (20 EDM rho=7 steps, k-diffusion's update x += (x - D)/s
 one model call per step on all particles) done twice with the same callable — ayslab.sample through
 ayslab.torch.denoiser (float32 model, float64 state), and a plain Python loop over numpy calling that
 very callable. The model is the ring of 8's exact denoiser written in PyTorch (RingDenoiser of
-python/tests/test_torch_adapter.py). Each timing is the best of REPEATS runs after a warm-up; ayslab's is
+python/tests/ring_module.py). Each timing is the best of REPEATS runs after a warm-up; ayslab's is
 its sampling loop as the result document times it ("sampling" in run.timings_s).
 
 usage: PYTHONPATH=build/python bench/python_callable.py [PARTICLES ...]   (default 10000 100000)
 """
-import math
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -19,18 +19,10 @@ import torch
 import ayslab
 import ayslab.torch
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "python" / "tests"))
+from ring_module import RingDenoiser  # noqa: E402
+
 REPEATS, STEPS = 5, 20
-
-
-class RingDenoiser(torch.nn.Module):
-    def forward(self, x, sigma):
-        a = torch.arange(8, dtype=x.dtype) * (2 * math.pi / 8)
-        mu = torch.stack([2 * torch.cos(a), 2 * torch.sin(a)], 1)
-        s2 = sigma[:, None] ** 2
-        d2 = ((x[:, None, :] - mu[None]) ** 2).sum(2)
-        r = torch.softmax(-d2 / (2 * (0.01 + s2)), 1)
-        k = 0.01 / (0.01 + s2)
-        return (r[:, :, None] * (mu[None] + k[:, :, None] * (x[:, None, :] - mu[None]))).sum(1)
 
 
 def karras(n, lo=0.002, hi=80.0, rho=7.0):

@@ -2,28 +2,13 @@
 module exported to TorchScript and run by the CLI's model path (model=FILE, LibTorch). Both evaluate
 the module in float32; the tolerances say how far float32 rounding may move the results (measured:
 identical here, the same LibTorch underneath)."""
-import math
-
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
 import ayslab  # noqa: E402
 import ayslab.torch  # noqa: E402
-
-
-class RingDenoiser(torch.nn.Module):
-    """The ring of 8's exact denoiser (8 Gaussians, std 0.1, radius 2), k-diffusion's convention."""
-
-    def forward(self, x, sigma):
-        a = torch.arange(8, dtype=x.dtype) * (2 * math.pi / 8)
-        mu = torch.stack([2 * torch.cos(a), 2 * torch.sin(a)], 1)
-        s2 = sigma[:, None] ** 2
-        d2 = ((x[:, None, :] - mu[None]) ** 2).sum(2)
-        r = torch.softmax(-d2 / (2 * (0.01 + s2)), 1)
-        k = 0.01 / (0.01 + s2)
-        post = mu[None] + k[:, :, None] * (x[:, None, :] - mu[None])
-        return (r[:, :, None] * post).sum(1)
+from ring_module import RingDenoiser  # noqa: E402
 
 
 @pytest.fixture(scope="module")
