@@ -23,11 +23,11 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from . import _ayslab
-from ._ayslab import Data, InputError, NumericalError
+from ._ayslab import Data, InputError, NumericalError, Process, processes
 
 __all__ = [
     "Data", "InputError", "NumericalError", "Model", "experiments", "default_config", "keys", "run_experiment",
-    "optimise_ays", "sample", "log_likelihood", "schedule", "export_schedule",
+    "optimise_ays", "sample", "log_likelihood", "schedule", "export_schedule", "klub", "Process", "processes",
 ]
 
 _PARAMETRISATIONS = ("denoiser", "edm", "eps", "x0", "score", "v", "flow")
@@ -253,6 +253,31 @@ def sample(*, model: Any = None, data: Any = "ring8", **keys: Any) -> tuple:
 def log_likelihood(*, model: Any = None, data: Any = "ring8", **keys: Any) -> dict:
     """log p(x) (or log p(x | label)) by the probability-flow ODE (experiment ``likelihood``)."""
     return run_experiment("likelihood", model=model, data=data, **keys)
+
+
+def klub(sigmas: Optional[Sequence[float]] = None, *, model: Any = None, data: Any = "ring8", **keys: Any) -> dict:
+    """The KLUB (what AYS minimises, MATH.md §5) of one schedule for the model (or the data's exact
+    denoiser), per interval and in total with standard errors (experiment ``klub``): the result's
+    ``results["klub"]`` (``value``, ``se``; ``closed_form`` on Gaussian data) and
+    ``results["intervals"]``.
+
+    ``sigmas``: the schedule, largest first (a trailing 0, k-diffusion's form, is dropped: the KLUB runs
+    down to the last positive sigma); without it the schedule keys (``schedule``, ``steps``, ``rho``,
+    ...) make one. Same seed and ``samples`` as an ``optimise_ays`` run give the numbers of its
+    comparison table."""
+    if sigmas is None:
+        return run_experiment("klub", model=model, data=data, **keys)
+    values = [float(v) for v in np.asarray(sigmas, dtype=np.float64).ravel()]
+    while values and values[-1] == 0.0:
+        values.pop()
+    if len(values) < 2 or any(not (v > 0) for v in values):
+        raise ValueError("sigmas: needs at least two positive values, largest first (and at most a trailing 0)")
+    with tempfile.TemporaryDirectory(prefix="ayslab-") as folder:
+        path = os.path.join(folder, "schedule.json")
+        with open(path, "w") as f:
+            json.dump(values, f)
+        return run_experiment("klub", model=model, data=data, schedule="file", schedule_file=path,
+                              steps=len(values) - 1, sigma_min=min(values), sigma_max=max(values), **keys)
 
 
 def schedule(**keys: Any) -> dict:

@@ -16,6 +16,7 @@
 #include "ayslab/error.hpp"
 #include "ayslab/model_function.hpp"
 #include "ayslab/precision.hpp"
+#include "ayslab/process.hpp"
 #include "callable_model.hpp"
 #include "interrupt.hpp"
 #include "config.hpp"
@@ -79,6 +80,23 @@ std::vector<Label> labels_of(const py::object& labels, std::size_t n) {
     return out;
 }
 
+// f(t) of a process over a scalar or an array of t (the same shape back; a float for a scalar).
+py::object over(const Process& p, const py::object& t, double (*f)(const Process&, double)) {
+    const auto a = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(t);
+    if (!a) throw InputError("t: needs a number or an array of numbers");
+    std::vector<py::ssize_t> shape(a.shape(), a.shape() + a.ndim());
+    py::array_t<double> out(shape);
+    const double* in = a.data();
+    double* o = out.mutable_data();
+    for (py::ssize_t i = 0; i < a.size(); ++i) o[i] = f(p, in[i]);
+    if (a.ndim() == 0) return py::float_(o[0]);
+    return out;
+}
+
+struct PyProcess {
+    std::shared_ptr<const Process> process;
+};
+
 // A built-in data set or a file, as run-experiment's data keys make it.
 struct PyData {
     Dataset set;
@@ -119,6 +137,31 @@ PYBIND11_MODULE(_ayslab, m) {
         return model;
     });
     m.def("unregister_model", &unregister_model_function);
+
+    m.def("processes", &process_names);
+    using Fn = double (*)(const Process&, double);
+    auto method = [](Fn f) {
+        return [f](const PyProcess& p, const py::object& x) { return over(*p.process, x, f); };
+    };
+    py::class_<PyProcess>(m, "Process", R"doc(A forward process in the (s(t), sigma(t)) form of MATH.md §1:
+x_t = s(t) (x_0 + sigma(t) eps). Names as run-experiment's `process` key (processes()).
+
+s(t), sigma(t), ds_dt(t), dsigma_dt(t), f(t) = s'/s, g2(t) = 2 s^2 sigma sigma', t_of_sigma(sigma):
+each takes a number or an array (the same shape back); t_min, t_max, sigma_min, sigma_max, name.)doc")
+        .def(py::init([](const std::string& name) { return PyProcess{make_process(name)}; }), py::arg("name"))
+        .def_property_readonly("name", [](const PyProcess& p) { return p.process->name(); })
+        .def_property_readonly("t_min", [](const PyProcess& p) { return p.process->t_min(); })
+        .def_property_readonly("t_max", [](const PyProcess& p) { return p.process->t_max(); })
+        .def_property_readonly("sigma_min", [](const PyProcess& p) { return p.process->sigma_min(); })
+        .def_property_readonly("sigma_max", [](const PyProcess& p) { return p.process->sigma_max(); })
+        .def("s", method([](const Process& p, double t) { return p.s(t); }), py::arg("t"))
+        .def("sigma", method([](const Process& p, double t) { return p.sigma(t); }), py::arg("t"))
+        .def("ds_dt", method([](const Process& p, double t) { return p.ds_dt(t); }), py::arg("t"))
+        .def("dsigma_dt", method([](const Process& p, double t) { return p.dsigma_dt(t); }), py::arg("t"))
+        .def("f", method([](const Process& p, double t) { return p.f(t); }), py::arg("t"))
+        .def("g2", method([](const Process& p, double t) { return p.g2(t); }), py::arg("t"))
+        .def("t_of_sigma", method([](const Process& p, double s) { return p.t_of_sigma(s); }), py::arg("sigma"))
+        .def("__repr__", [](const PyProcess& p) { return fmt::format("ayslab.Process('{}')", p.process->name()); });
 
     py::class_<PyData>(m, "Data", R"doc(A data set with its exact denoiser, densities and draws: a built-in set by
 name (ring8, mixture, moons, gaussian, fashion-mnist, ...) or name="file" with file=PATH (and labels=PATH),

@@ -12,6 +12,8 @@
 
 namespace ayslab {
 
+class DiagonalGaussian;
+
 class Data {
   public:
     virtual ~Data() = default;
@@ -33,6 +35,8 @@ class Data {
     // The exact mean (d) and covariance (d x d, row-major) of x_0 in closed form, when the data has
     // one (Gaussians and Gaussian mixtures): true and filled; false otherwise.
     virtual bool moments(std::vector<double>& mean, std::vector<double>& covariance) const;
+    // The data as a diagonal Gaussian when it is one (closed-form KLUBs and KLs), null otherwise.
+    virtual const DiagonalGaussian* diagonal_gaussian() const { return nullptr; }
 
     // Labelled data (classes() > 0): each x_0 has a class y with probability class_weight(y), and
     // given(y) is the law of x_0 | y (its own draws, exact log-densities p_sigma(x | y) and exact

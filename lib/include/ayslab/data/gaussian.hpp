@@ -16,6 +16,7 @@ class DiagonalGaussian final : public Data, public Denoiser {
 
     std::size_t dim() const override { return mean_.size(); }
     const Denoiser& denoiser() const override { return *this; }
+    const DiagonalGaussian* diagonal_gaussian() const override { return this; }
     void denoise(std::span<const double> x, std::size_t n, double sigma,
                  std::span<double> out) const override;
     double log_density(std::span<const double> x, double sigma) const override;
