@@ -65,14 +65,16 @@ TEST_CASE("sampler runs allocate per run, never per step") {
                                                             {"ring float32", ring32.data.get()},
                                                             {"d=16 mixture (GEMM path)", &gemm},
                                                             {"point set (ideal denoiser)", &points}};
-    for (const auto& [label, d] : data)
+    for (const auto& entry : data)  // (not a structured binding: CAPTURE's lambda takes it by reference)
         for (const std::string solver :
              {"euler", "heun", "dpmpp-2m", "dpmpp-3m-sde", "linearised-sde", "euler-ancestral", "lms"}) {
+            const char* label = entry.first;
+            const Data& d = *entry.second;
             CAPTURE(label);
             CAPTURE(solver);
-            allocations_of_run(*d, solver, 10);  // warm the per-thread workspaces
-            const long short_run = allocations_of_run(*d, solver, 10);
-            const long long_run = allocations_of_run(*d, solver, 40);
+            allocations_of_run(d, solver, 10);  // warm the per-thread workspaces
+            const long short_run = allocations_of_run(d, solver, 10);
+            const long long_run = allocations_of_run(d, solver, 40);
             CHECK(long_run == short_run);
         }
 }
