@@ -1,13 +1,17 @@
 // ays: the Align Your Steps optimisation (MATH.md §5) on a data set, from EDM rho=7: the optimised
 // schedule (sigmas, the process's t or timesteps), the KLUB trace, and both schedules' measured error
-// (KLUB, and NLL / sliced W2 of samples over several seeds).
+// (KLUB, and NLL / sliced W2 of samples over several seeds). optimiser = one of the league's
+// (league.hpp) chooses the schedule instead, judged the same way.
 #include "ayslab/optimise/ays.hpp"
+#include "ayslab/optimise/league.hpp"
 
 #include <fmt/format.h>
 
 #include <cmath>
+#include <optional>
 
 #include "ayslab/data/datasets.hpp"
+#include "ayslab/error.hpp"
 #include "ayslab/schedule_factory.hpp"
 #include "ayslab/solver/registry.hpp"
 #include "ayslab/streams.hpp"
@@ -53,11 +57,37 @@ Result run(const Config& cfg, const RunContext& ctx) {
         problem.held_out = nullptr;
     }
     const Denoiser& denoiser = *problem.denoiser;
+    const std::string optimiser = cfg.string("optimiser");
+    const bool paper = optimiser == "ays";  // else one of the league's (league.hpp)
     AysOptions o = read_ays_options(cfg, ctx);
-    set_stop_proxy(o, cfg, problem, ctx);
-    ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
+    if (!paper && o.subdivisions > 0)
+        throw InputError(fmt::format("subdivisions = {} applies to optimiser = ays, not {}", o.subdivisions, optimiser));
+    if (paper) set_stop_proxy(o, cfg, problem, ctx);
     const Evaluations before = denoiser.evaluations();  // the pre-flight's are not the optimiser's
-    const auto ays = optimise_ays(*problem.data, denoiser, start, o, std::ref(progress));
+    AysResult ays;
+    std::optional<OptimisedSchedule> league;  // (a Schedule has no empty state)
+    if (paper) {
+        ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
+        ays = optimise_ays(*problem.data, denoiser, start, o, std::ref(progress));
+    } else {
+        ScheduleProblem p;
+        p.data = problem.data;
+        p.denoiser = &denoiser;
+        p.sigma_min = cfg.number("sigma_min");
+        p.sigma_max = cfg.number("sigma_max");
+        p.steps = start.steps();
+        p.grid = static_cast<std::size_t>(cfg.integer("grid"));
+        p.klub_samples = o.samples;
+        p.seed = cfg.seed();
+        p.threads = ctx.threads;
+        if (p.steps + 1 > p.grid)
+            throw InputError(fmt::format("steps = {} needs a grid of more than {} sigmas (grid = {})", p.steps, p.steps,
+                                         p.grid));
+        const LeagueOptimiserOptions lo{static_cast<std::size_t>(cfg.integer("particles")),
+                                        static_cast<std::size_t>(cfg.integer("teacher_steps")),
+                                        static_cast<std::size_t>(cfg.integer("ld3_iterations")), cfg.number("ld3_slack")};
+        league = optimise_by_name(optimiser, p, *make_solver(cfg.string("optimiser_sampler")), start, lo);
+    }
     const Evaluations optimising = denoiser.evaluations();
 
     describe_dataset(dataset, r);
@@ -78,9 +108,23 @@ Result run(const Config& cfg, const RunContext& ctx) {
                                       {"stop_proxy_se", st.quality.standard_error},
                                       {"stopped_by", st.stop},
                                       {"stopped_at_max_sweeps", st.stopped_at_max_sweeps}});
-    const Schedule& best = ays.stages.back().schedule;
+    const Schedule& best = paper ? ays.stages.back().schedule : league->schedule;
     r.values["schedule"] = schedule_json(best, *process);
-    report_max_sweeps(ays, o, r);
+    if (paper) {
+        report_max_sweeps(ays, o, r);
+    } else {
+        // The league's optimiser: its own objective (the grid KLUB for ays-dp / ays-grid, Watson's ELBO
+        // terms, the teacher distances of GITS / OSS / LD3) and what it cost in denoiser rows, counted by
+        // the optimiser (the exact denoisers count nothing themselves).
+        r.values["optimiser"] = {{"name", optimiser},
+                                 {"objective", league->objective},
+                                 {"evaluations", league->evaluations},
+                                 {"seconds", league->seconds}};
+        if (league_optimiser_uses_teacher(optimiser)) r.values["optimiser"]["sampler"] = cfg.string("optimiser_sampler");
+        r.line(fmt::format("optimiser {}{}: objective {:.6g}, {} denoiser rows, {:.2f} s", optimiser,
+                           league_optimiser_uses_teacher(optimiser) ? " for " + cfg.string("optimiser_sampler") : "",
+                           league->objective, league->evaluations, league->seconds));
+    }
 
     // Compare with EDM rho=7 at the final step count: KLUB on common draws, samples over seeds.
     const Schedule baseline =
@@ -88,8 +132,9 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const KlubMonteCarlo mc{o.validation_samples, streams::ays_final_klub(cfg.seed()), o.proposal_variance, ctx.threads};
     const std::pair<std::string, const Schedule*> compared[] = {{"ays", &best}, {"karras", &baseline}};
     const EvaluationOptions eo = read_evaluation(cfg, ctx);
-    r.line(fmt::format("AYS on {} ({} steps, started from {}), process {}, denoiser {}", dataset.name, best.steps(),
-                       cfg.string("schedule"), process->name(), model ? cfg.string("model") : "exact"));
+    r.line(fmt::format("{} on {} ({} steps, started from {}), process {}, denoiser {}", paper ? "AYS" : optimiser,
+                       dataset.name, best.steps(), cfg.string("schedule"), process->name(),
+                       model ? cfg.string("model") : "exact"));
     for (const auto& line : format_schedule(best, *process, "list")) r.line("  " + line);
     std::string header = fmt::format("{:<8} {:>22}", "schedule", "KLUB");
     for (const auto& s : cfg.strings("samplers"))
@@ -115,8 +160,11 @@ Result run(const Config& cfg, const RunContext& ctx) {
         r.values["comparison"][name] = entry;
         r.line(line);
     }
-    r.check(
-        {"AYS KLUB <= EDM rho=7 KLUB (same Monte Carlo draws)", klubs[1], klubs[0], 0.0, Criterion::at_most});
+    // The KLUB is what AYS and the KLUB-based league optimisers minimise (Watson's terms differ from it by a
+    // schedule-independent constant, league.hpp); the teacher-based ones minimise a distance instead.
+    if (!league_optimiser_uses_teacher(optimiser))
+        r.check({fmt::format("{} KLUB <= EDM rho=7 KLUB (same Monte Carlo draws)", paper ? "AYS" : optimiser), klubs[1],
+                 klubs[0], 0.0, Criterion::at_most});
     if (model) {
         // What the schedule cost in model evaluations (rows) and calls: the optimisation (KLUB sweeps and
         // the stop proxy), and the whole run (with the pre-flight and the comparison).
@@ -141,7 +189,9 @@ Experiment ays_experiment() {
                              "stop_particles", "klub_c", "eval_particles",
                              "eval_seeds", "projections", "samplers", "denoiser", "model", "parametrisation",
                              "model_process", "model_time", "model_sigma_data", "preflight", "model_labels", "model_null_label",
-                             "model_shape", "label", "guidance", "guidance_interval", "labels"}),
+                             "model_shape", "label", "guidance", "guidance_interval", "labels", "optimiser",
+                             "optimiser_sampler", "grid", "teacher_steps", "ld3_iterations", "ld3_slack"}) +
+                Schema{described(shared_key("particles"), "teacher trajectories (optimiser gits, oss, ld3)")},
             run};
 }
 

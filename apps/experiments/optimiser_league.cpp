@@ -363,12 +363,8 @@ Experiment optimiser_league_experiment() {
             shared_keys({"sigma_min", "sigma_max", "c", "spectrum_exponent", "samples", "max_sweeps", "eval_particles",
                          "eval_seeds", "projections", "n_se", "points", "subset", "directory", "denoiser", "model", "parametrisation",
                          "model_process", "model_time", "model_sigma_data", "preflight"}) +
-            Schema{{"grid", KeyType::integer, "candidate sigmas of the DP methods (log-uniform)", 3, 400},
-                   described(shared_key("particles"), "teacher trajectories (GITS, OSS, LD3)"),
-                   {"teacher_steps", KeyType::integer, "Heun steps of the teacher", 10, 1e6},
-                   {"ld3_iterations", KeyType::integer, "LD3 gradient steps", 0, 1000},
-                   {"ld3_slack", KeyType::number,
-                    "LD3's slack r: student starts may move within r sigma_max of the teacher's (0: none)", 0, 10}},
+            Schema{described(shared_key("particles"), "teacher trajectories (GITS, OSS, LD3)")} +
+            shared_keys({"grid", "teacher_steps", "ld3_iterations", "ld3_slack"}),
         run};
 }
 

@@ -114,6 +114,20 @@ Schema make_table() {
          "rewards memorisation)",
          {}, {}, {"nll", "sliced_w2", "teacher", "klub"}},
         {"stop_sampler", KeyType::string, "the sampler whose samples the stop proxy judges", {}, {}, solver_names()},
+        {"optimiser", KeyType::string,
+         "what chooses the schedule: ays (the paper's coordinate descent, stopped early) or one of the league's "
+         "(docs/optimiser-league.md): ays-dp (the KLUB's optimum over a grid), ays-path (the same from one table "
+         "of `samples` Brownian paths through 4 (grid - 1) + 1 sigmas: far fewer denoiser rows), ays-grid "
+         "(coordinate descent on the grid), watson (DP on the ancestral step's ELBO terms), gits, oss, ld3 "
+         "(teacher-based, for optimiser_sampler)",
+         {}, {}, {"ays", "ays-dp", "ays-path", "ays-grid", "watson", "gits", "oss", "ld3"}},
+        {"optimiser_sampler", KeyType::string, "the (deterministic) sampler gits, oss and ld3 choose the schedule for",
+         {}, {}, solver_names()},
+        {"grid", KeyType::integer, "candidate sigmas of the DP methods (log-uniform)", 3, 400},
+        {"teacher_steps", KeyType::integer, "Heun steps of the teacher", 10, 1e6},
+        {"ld3_iterations", KeyType::integer, "LD3 gradient steps", 0, 1000},
+        {"ld3_slack", KeyType::number,
+         "LD3's slack r: student starts may move within r sigma_max of the teacher's (0: none)", 0, 10},
         {"stop_particles", KeyType::integer, "fixed x_T draws of the stop proxy", 10, 1e7},
         {"klub_c", KeyType::number,
          "c of the KLUB's importance-sampling proposal pi(sigma) (MATH §5; the paper uses 0.5); 0 = the data's "

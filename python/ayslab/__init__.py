@@ -238,8 +238,15 @@ def run_experiment(name: str, *, model: Any = None, data: Any = None, labels: An
 
 def optimise_ays(*, model: Any = None, data: Any = "ring8", steps: int = 10, **keys: Any) -> dict:
     """Align Your Steps (experiment ``ays``): the schedule of ``steps`` steps minimising the KLUB for
-    the model (or the data's exact denoiser), judged against EDM's rho = 7 schedule. The schedule is
-    ``result["results"]["ays_schedule"]``; ``result["results"]["paste"]`` is the line to paste."""
+    the model (or the data's exact denoiser), judged against EDM's rho = 7 schedule (KLUB and samples,
+    ``result["results"]["comparison"]``). The schedule is ``result["results"]["schedule"]`` (``sigmas``,
+    and the process's ``t``); ``export_schedule`` turns it into the line to paste.
+
+    ``optimiser=``: ``"ays"`` (the paper's, the default) or one of the league's — ``"ays-dp"``,
+    ``"ays-grid"``, ``"watson"``, ``"gits"``, ``"oss"``, ``"ld3"`` (the last three for
+    ``optimiser_sampler``, from a teacher of ``particles`` Heun paths of ``teacher_steps`` steps; the
+    DP ones on a ``grid`` of sigmas) — judged the same way; ``result["results"]["optimiser"]`` holds its
+    objective, its cost in denoiser rows and its time (docs/optimiser-league.md)."""
     return run_experiment("ays", model=model, data=data, steps=steps, **keys)
 
 

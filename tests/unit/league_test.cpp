@@ -160,3 +160,62 @@ TEST_CASE("league: Watson's per-step ELBO term against Monte Carlo of the Gaussi
     const double best = brute_force(12, 4, [&](std::size_t i, std::size_t j) { return ancestral_step_elbo(g12[i], g12[j], err[i]); });
     CHECK(w.objective == doctest::Approx(best).epsilon(1e-13));
 }
+
+TEST_CASE("league: the path KLUB's interval costs are the Gaussian closed form (8 seeds x 1000 paths, 4 SE + 0.7%)") {
+    // Catches a wrong joint law of (x_s, x_hi) (increments not sqrt(s_g^2 - s_g+1^2)), a wrong weight
+    // (s^-2 for s^-3, a factor 2), a panel or grid index off by one, and paths reused across seeds.
+    // Tolerance: 4 SE of the mean over 8 independent seeds, plus the product rule's own error, which is
+    // below 0.7% on every interval of this grid (computed from the closed-form integrand).
+    DiagonalGaussian data({0.3, -0.2}, {0.4, 1.0});
+    ScheduleProblem p;
+    p.data = &data;
+    p.denoiser = &data;
+    p.grid = 48;
+    p.threads = 2;
+    const std::size_t seeds = 8, paths = 1000;
+    std::vector<PathKlub> tables;
+    for (std::uint64_t s = 0; s < seeds; ++s) tables.emplace_back(p, paths, 100 + s);
+    const auto& grid = tables[0].grid();
+    REQUIRE(grid.size() == 48);
+    CHECK(grid.front() == doctest::Approx(80.0).epsilon(1e-15));
+    CHECK(grid.back() == doctest::Approx(0.002).epsilon(1e-15));
+    CHECK(tables[0].evaluations() == paths * (PathKlub::panels * 47 + 1));
+    std::size_t checked = 0;
+    for (std::size_t i = 0; i < 48; ++i)
+        for (std::size_t j = i + 1; j < 48; ++j) {
+            const double exact = klub_interval_gaussian(data.variance(), grid[j], grid[i]);
+            if (exact < 1e-3) continue;  // (relative noise of tiny costs)
+            Moments m(exact);
+            for (const auto& t : tables) m.add(t(i, j));
+            CAPTURE(i);
+            CAPTURE(j);
+            CHECK(std::abs(m.mean() - exact) <= 4.0 * m.se_mean() + 0.007 * exact);
+            ++checked;
+        }
+    CHECK(checked > 500);
+}
+
+TEST_CASE("league: the path-KLUB DP finds the closed-form DP's optimum within 3%, from 10x fewer rows than the grid table") {
+    // Interval costs within ~1.5% (quadrature and 2000 paths) move any path's total by as much, so the
+    // chosen schedule's true KLUB is within ~3% of the grid optimum; a DP on wrong costs is far off.
+    const auto data = DiagonalGaussian::isotropic(3, 0.0, 0.5);
+    ScheduleProblem p;
+    p.data = &data;
+    p.denoiser = &data;
+    p.grid = 48;
+    p.steps = 8;
+    p.klub_samples = 2000;
+    p.seed = 4;
+    const auto path_dp = optimise_by_name("ays-path", p, *make_solver("euler"), karras(8, 0.002, 80.0), {});
+    p.gaussian = &data;
+    GridKlub closed(p, 0);
+    const auto optimum = optimise_ays_dp(p, closed);
+    double mine = 0.0;
+    for (double v : klub_schedule_gaussian(path_dp.schedule, data.variance())) mine += v;
+    CHECK(mine >= optimum.objective * (1 - 1e-12));
+    CHECK(mine <= optimum.objective * 1.03);
+    // Its cost against the Monte Carlo grid table's (2 x samples per interval, 48 x 47 / 2 intervals):
+    // samples x 189 sigmas against samples x 2256, about grid / 4 times fewer.
+    CHECK(path_dp.evaluations == 2000 * 189);
+    CHECK(path_dp.evaluations * 10 < 2 * p.klub_samples * 48 * 47 / 2);
+}

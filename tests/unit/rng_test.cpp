@@ -95,6 +95,9 @@ TEST_CASE("named streams: no two streams share a number, and no two seeds one ru
             REQUIRE_FALSE(in_sweeps(a));
             REQUIRE_FALSE(in_sweeps(f));
             REQUIRE((v != a && v != f && a != f));
+            const std::uint64_t path = streams::path_klub_seed(s);  // ays-path's x_0 rows and paths
+            REQUIRE_FALSE(in_sweeps(path));
+            REQUIRE((path != v && path != a && path != f));
             REQUIRE(streams::stop_proxy(s) - streams::evaluation_seed(s, 0) >= 1000);  // not one of the 1000
             CHECK(in_sweeps(s + 991));  // the former final-comparison seed: the fault this test catches
         }

@@ -23,12 +23,13 @@ constexpr std::uint64_t training = user + 41;           // torch/train.cpp: mini
 constexpr std::uint64_t train_bands = user + 42;        // train: per-band evaluation draws
 constexpr std::uint64_t preflight_draws = user + 50;    // preflight.cpp: x_0 and eps per sigma band
 constexpr std::uint64_t label_dropout = user + 43;      // torch/train.cpp: which labels become the null label
+constexpr std::uint64_t path_klub_increments = user + 60;  // PathKlub: the Brownian paths' increments
 
 struct Named {
     std::string_view name;
     std::uint64_t value;
 };
-constexpr std::array<Named, 14> all_streams{{{"prior", static_cast<std::uint64_t>(Stream::prior)},
+constexpr std::array<Named, 15> all_streams{{{"prior", static_cast<std::uint64_t>(Stream::prior)},
                                              {"step_noise", static_cast<std::uint64_t>(Stream::step_noise)},
                                              {"data", static_cast<std::uint64_t>(Stream::data)},
                                              {"forward_noise", static_cast<std::uint64_t>(Stream::forward_noise)},
@@ -41,7 +42,8 @@ constexpr std::array<Named, 14> all_streams{{{"prior", static_cast<std::uint64_t
                                              {"training", training},
                                              {"train_bands", train_bands},
                                              {"preflight_draws", preflight_draws},
-                                             {"label_dropout", label_dropout}}};
+                                             {"label_dropout", label_dropout},
+                                             {"path_klub_increments", path_klub_increments}}};
 
 // Seeds derived from the run's seed s.
 constexpr std::uint64_t evaluation_seed(std::uint64_t s, std::uint64_t k) { return s * 1000003ULL + k; }  // k-th evaluation seed
@@ -58,5 +60,6 @@ constexpr std::uint64_t preflight(std::uint64_t s) { return s + 0x5EED; }       
 constexpr std::uint64_t league_teacher(std::uint64_t s) { return s + 104729; }      // league: fresh teacher paths
 constexpr std::uint64_t klub_validation(std::uint64_t s) { return s ^ 0xA5A5A5A5A5A5A5A5ULL; }  // AYS early stop
 constexpr std::uint64_t stop_proxy(std::uint64_t s) { return s ^ 0x570b000000000000ULL; }      // AYS stop proxy
+constexpr std::uint64_t path_klub_seed(std::uint64_t s) { return s ^ 0x9A7B000000000000ULL; }  // ays-path's paths
 
 }  // namespace ayslab::streams

@@ -104,6 +104,28 @@ class GridKlub {
     std::size_t evaluations_ = 0;
 };
 
+// Every grid interval's KLUB from one table of denoiser values along Brownian paths (MATH §5): with
+// x(s) = x0 + W(s^2), the pair (x(s), x(s_hi)) has the KLUB's joint law (x_hi = x_s + sqrt(s_hi^2 - s^2) z)
+// for every two grid sigmas at once, so D(x(s_g); s_g), evaluated once per path and grid sigma, serves
+// every interval: KLUB(s_j .. s_i) = int s^-3 E|D(x(s); s) - D(x(s_i); s_i)|^2 ds, by product
+// integration over `panels` log-uniform panels per grid step. paths x (panels (grid - 1) + 1) denoiser
+// rows in all (GridKlub: 2 x samples per interval, grid (grid - 1) / 2 intervals); the same paths serve
+// every interval (common random numbers).
+class PathKlub {
+  public:
+    static constexpr std::size_t panels = 4;
+    PathKlub(const ScheduleProblem& problem, std::size_t paths, std::uint64_t seed);
+    double operator()(std::size_t i, std::size_t j) const;  // interval grid[i] -> grid[j], i < j
+    const std::vector<double>& grid() const { return grid_; }
+    std::size_t evaluations() const { return evaluations_; }
+
+  private:
+    std::vector<double> grid_, cost_;
+    std::size_t evaluations_ = 0;
+};
+// The DP over the path KLUB's grid (ays-path): `paths` Brownian paths, problem.grid sigmas.
+OptimisedSchedule optimise_ays_path_dp(const ScheduleProblem& problem, std::size_t paths);
+
 // The grid indices nearest (in log sigma) to a schedule's sigmas, made strictly increasing.
 std::vector<std::size_t> snap_to_grid(const Schedule& schedule, const std::vector<double>& grid);
 Schedule grid_schedule(const std::vector<std::size_t>& path, const std::vector<double>& grid);
@@ -127,5 +149,19 @@ OptimisedSchedule optimise_oss(const ScheduleProblem& problem, const Teacher& te
 // plain teacher-student distance. The returned objective is the surrogate's.
 OptimisedSchedule optimise_ld3(const ScheduleProblem& problem, const Teacher& teacher, const Solver& solver,
                                const Schedule& start, std::size_t iterations, double slack = 0.0);
+
+// The optimisers above by name (ays-dp, ays-path, ays-grid, watson, gits, oss, ld3; ays-path takes
+// problem.klub_samples paths), with the draws and teacher the
+// optimiser-league experiment gives them for the problem's seed: the teacher-based ones (gits, oss, ld3)
+// optimise for `solver` (deterministic) from a teacher of `particles` Heun paths of `teacher_steps`
+// steps, counted in the result's evaluations; ays-grid and ld3 start from `start`.
+struct LeagueOptimiserOptions {
+    std::size_t particles = 128, teacher_steps = 1000, ld3_iterations = 10;
+    double ld3_slack = 0.0;
+};
+const std::vector<std::string>& league_optimiser_names();
+bool league_optimiser_uses_teacher(const std::string& name);
+OptimisedSchedule optimise_by_name(const std::string& name, const ScheduleProblem& problem, const Solver& solver,
+                                   const Schedule& start, const LeagueOptimiserOptions& options);
 
 }  // namespace ayslab
