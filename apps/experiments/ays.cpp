@@ -70,16 +70,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
         ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
         ays = optimise_ays(*problem.data, denoiser, start, o, std::ref(progress));
     } else {
-        ScheduleProblem p;
-        p.data = problem.data;
-        p.denoiser = &denoiser;
-        p.sigma_min = cfg.number("sigma_min");
-        p.sigma_max = cfg.number("sigma_max");
+        ScheduleProblem p = read_schedule_problem(cfg, ctx, *problem.data, denoiser);
         p.steps = start.steps();
-        p.grid = static_cast<std::size_t>(cfg.integer("grid"));
-        p.klub_samples = o.samples;
-        p.seed = cfg.seed();
-        p.threads = ctx.threads;
         if (p.steps + 1 > p.grid)
             throw InputError(fmt::format("steps = {} needs a grid of more than {} sigmas (grid = {})", p.steps, p.steps,
                                          p.grid));

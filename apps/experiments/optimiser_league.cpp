@@ -91,16 +91,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
         const Denoiser& denoiser = model ? *model : data.denoiser();
         // Non-Gaussian problems are judged by samples (evaluation.hpp): NLL under the exact density.
         const Problem judged = gaussian ? Problem{} : problem_of(dataset, &denoiser);
-        ScheduleProblem p;
-        p.data = &data;
-        p.denoiser = &denoiser;
+        ScheduleProblem p = read_schedule_problem(cfg, ctx, data, denoiser);
         p.gaussian = gaussian ? &*gaussian : nullptr;
-        p.sigma_min = lo;
-        p.sigma_max = hi;
-        p.grid = grid;
-        p.klub_samples = static_cast<std::size_t>(cfg.integer("samples"));
-        p.seed = cfg.seed();
-        p.threads = ctx.threads;
         const Teacher teacher = make_teacher(p, particles, teacher_steps, cfg.seed());
         const Teacher fresh_teacher = make_teacher(p, particles, teacher_steps, streams::league_teacher(cfg.seed()));
         GridKlub klub(p, cfg.seed());

@@ -1,5 +1,7 @@
 #include "keys.hpp"
 
+#include "ayslab/optimise/league.hpp"
+
 #include "model_preflight.hpp"
 
 #include <fmt/format.h>
@@ -14,6 +16,15 @@
 #include "ayslab/solver/registry.hpp"
 
 namespace ayslab::app {
+
+namespace {
+// ays's optimiser key: the paper's AYS, or one of the league's by name (league.hpp).
+std::vector<std::string> optimiser_names() {
+    std::vector<std::string> names = {"ays"};
+    for (const auto& n : league_optimiser_names()) names.push_back(n);
+    return names;
+}
+}  // namespace
 
 namespace {
 
@@ -120,7 +131,7 @@ Schema make_table() {
          "of `samples` Brownian paths through 4 (grid - 1) + 1 sigmas: far fewer denoiser rows), ays-grid "
          "(coordinate descent on the grid), watson (DP on the ancestral step's ELBO terms), gits, oss, ld3 "
          "(teacher-based, for optimiser_sampler)",
-         {}, {}, {"ays", "ays-dp", "ays-path", "ays-grid", "watson", "gits", "oss", "ld3"}},
+         {}, {}, optimiser_names()},
         {"optimiser_sampler", KeyType::string, "the (deterministic) sampler gits, oss and ld3 choose the schedule for",
          {}, {}, solver_names()},
         {"grid", KeyType::integer, "candidate sigmas of the DP methods (log-uniform)", 3, 400},
@@ -348,6 +359,20 @@ std::unique_ptr<Denoiser> read_model_denoiser(const Config& cfg, const Data& dat
     if (!has(cfg, "preflight") || !cfg.boolean("preflight")) return model;
     run_preflight(cfg, data, *model, network, convention, cfg.string("model"), ctx, result);
     return model;
+}
+
+ScheduleProblem read_schedule_problem(const Config& cfg, const RunContext& ctx, const Data& data,
+                                      const Denoiser& denoiser) {
+    ScheduleProblem p;
+    p.data = &data;
+    p.denoiser = &denoiser;
+    p.sigma_min = cfg.number("sigma_min");
+    p.sigma_max = cfg.number("sigma_max");
+    p.grid = static_cast<std::size_t>(cfg.integer("grid"));
+    p.klub_samples = static_cast<std::size_t>(cfg.integer("samples"));
+    p.seed = cfg.seed();
+    p.threads = ctx.threads;
+    return p;
 }
 
 AysOptions read_ays_options(const Config& cfg, const RunContext& ctx) {

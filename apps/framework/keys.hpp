@@ -20,6 +20,7 @@
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/guidance.hpp"
 #include "ayslab/optimise/ays.hpp"
+#include "ayslab/optimise/league.hpp"
 #include "ayslab/process.hpp"
 #include "ayslab/schedule_factory.hpp"
 #include "ayslab/solver/solver.hpp"
@@ -87,6 +88,10 @@ Network make_network(const NetworkChoice& choice);
 // `not_state`: keys that do not change the checkpointed state (where the result goes, what is evaluated
 // afterwards), left out so that changing them does not refuse a resume.
 std::string run_fingerprint(const Config& config, std::initializer_list<const char*> not_state = {});
+// A schedule optimiser's problem from the keys sigma_min, sigma_max, grid, samples and the seed (steps and
+// the Gaussian judge are the caller's).
+ScheduleProblem read_schedule_problem(const Config& config, const RunContext& context, const Data& data,
+                                      const Denoiser& denoiser);
 AysOptions read_ays_options(const Config& config, const RunContext& context);
 
 // The conditioning group (label, guidance, guidance_interval): with label = -1 (the default) the data

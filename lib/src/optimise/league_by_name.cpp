@@ -2,6 +2,7 @@
 // optimiser-league experiment gives them for the same problem and seed, so a schedule from here is the
 // league's for the same settings.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 
@@ -42,7 +43,7 @@ OptimisedSchedule optimise_by_name(const std::string& name, const ScheduleProble
         GridKlub klub(problem, problem.seed);
         return name == "ays-dp" ? optimise_ays_dp(problem, klub) : optimise_ays_grid_descent(problem, klub, start);
     }
-    throw InputError(fmt::format("no league optimiser '{}' (ays-dp, ays-path, ays-grid, watson, gits, oss, ld3)", name));
+    throw InputError(fmt::format("no league optimiser '{}' ({})", name, fmt::join(league_optimiser_names(), ", ")));
 }
 
 }  // namespace ayslab

@@ -37,7 +37,11 @@ PathKlub::PathKlub(const ScheduleProblem& p, std::size_t paths, std::uint64_t se
     // sums[i * F + g] = sum over paths of |D(x(s_g); s_g) - D(x(s_iS); s_iS)|^2 for fine g > iS.
     std::vector<double> sums(G * F, 0.0), partial(G * F);
     const std::size_t rows = block_rows(denoiser, paths, F);
-    std::vector<double> x0(rows * d), x(F * rows * d), den(F * rows * d), z(F * d);
+    std::vector<double> x0(rows * d), x(F * rows * d), den(F * rows * d), z(F * d), step(F);
+    for (std::size_t g = 0; g < F; ++g) {  // the increments' standard deviations, sqrt(s_g^2 - s_{g+1}^2)
+        const double below = g + 1 < F ? fine[g + 1] : 0.0;
+        step[g] = std::sqrt((fine[g] - below) * (fine[g] + below));
+    }
     for (std::size_t first = 0; first < paths; first += rows) {
         const std::size_t n = std::min(rows, paths - first);
         p.data->sample(n, seed, first, {x0.data(), n * d});
@@ -49,8 +53,7 @@ PathKlub::PathKlub(const ScheduleProblem& p, std::size_t paths, std::uint64_t se
             for (std::size_t k = 0; k < d; ++k) {
                 double w = 0.0;
                 for (std::size_t g = F; g-- > 0;) {
-                    const double below = g + 1 < F ? fine[g + 1] : 0.0;
-                    w += std::sqrt((fine[g] - below) * (fine[g] + below)) * z[g * d + k];
+                    w += step[g] * z[g * d + k];
                     x[(g * rows + r) * d + k] = x0[r * d + k] + w;
                 }
             }
