@@ -179,7 +179,8 @@ Result run(const Config& cfg, const RunContext&) {
         }
         // Sampling with a network denoiser: Euler over `steps` EDM rho=7 steps, 10 000 particles, the
         // untrained MLP 128x3 (the same cost as a trained one) through NetworkDenoiser (float64 state,
-        // float32 network, chunks of 4096 rows); bench/torch_sample_model.py runs the same loop in PyTorch.
+        // float32 network, one call per step on all particles: the sampler's chunk for a model);
+        // bench/torch_sample_model.py and bench/torchscript_sampling.py run the same loop in PyTorch.
         const std::size_t n = 10000;
         for (const auto t64 : threads) {
             const NetworkDenoiser den(net, static_cast<std::size_t>(t64));
@@ -188,7 +189,7 @@ Result run(const Config& cfg, const RunContext&) {
                 [&] {
                     fill_normal_flat(1, 7, 0, 0, x);
                     for (double& v : x) v *= 80.0;
-                    sample(den, *euler, sched, x, n, {1, 1, 256});
+                    sample(den, *euler, sched, x, n, {1, 1, 0});
                 },
                 min_seconds);
             const double rate = static_cast<double>(n * steps) / s;

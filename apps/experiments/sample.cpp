@@ -81,9 +81,10 @@ Result run(const Config& cfg, const RunContext& ctx) {
     }
     const Denoiser& denoiser = *cond.denoiser;
     const auto started = std::chrono::steady_clock::now();
+    // chunk = 0: a model gets all particles in one call per step (its batch), the exact denoiser chunks of 256.
+    const std::size_t chunk = sampler_chunk(denoiser, static_cast<std::size_t>(cfg.integer("chunk")), 256);
     const auto stats =
-        sample(denoiser, *solver, schedule, x, n,
-               {cfg.seed(), ctx.threads, static_cast<std::size_t>(cfg.integer("chunk")), table.steps > 0 ? &table : nullptr});
+        sample(denoiser, *solver, schedule, x, n, {cfg.seed(), ctx.threads, chunk, table.steps > 0 ? &table : nullptr});
     r.timings["sampling"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     describe_dataset(ds, r);
     r.values["schedule"] = schedule_json(schedule, *process);
@@ -96,7 +97,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
         r.values["guidance"] = {{"scale", cond.guided->options().scale},
                                 {"network_evaluations", evaluations},
                                 {"model_calls_per_chunk", static_cast<double>(cond.guided->calls()) /
-                                                              static_cast<double>(chunk_count(n, static_cast<std::size_t>(cfg.integer("chunk"))))}};
+                                                              static_cast<double>(chunk_count(n, chunk))}};
         r.line(fmt::format("label {}, guidance w = {}: {:.4g} network evaluations per particle for NFE {}", cond.label,
                            cond.guided->options().scale, evaluations, stats.nfe));
     }
@@ -141,10 +142,11 @@ Experiment sample_experiment() {
                     ".npy of the stochastic samplers' N(0,1) draws, (steps, n, d) or (steps, draws, n, d); empty: "
                     "seeded"},
                    {"chunk", KeyType::integer,
-                    "particles per sampler batch: dpm-adaptive's error norm and pc-langevin's step size are taken over a "
-                    "batch, as k-diffusion's and score_sde's are over one call; set it >= particles to match one peer call "
-                    "on all of them (every other solver gives the same points for any chunk)",
-                    1, 1e9}} +
+                    "particles per sampler batch; 0 = a model's whole batch (one model call per step on all particles, as "
+                    "a Python loop calls it), 256 for the exact denoiser: dpm-adaptive's error norm and pc-langevin's step "
+                    "size are taken over a batch, as k-diffusion's and score_sde's are over one call; set it >= particles "
+                    "to match one peer call on all of them (every other solver gives the same points for any chunk)",
+                    0, 1e9}} +
             shared_keys({"eta", "s_churn", "s_tmin", "s_tmax", "s_noise", "snr", "corrector_steps", "kdiffusion_3m", "brownian",
                          "denoiser", "model", "parametrisation", "model_process", "model_time", "model_sigma_data", "preflight",
                          "model_labels", "model_null_label", "model_shape", "label", "guidance", "guidance_interval", "labels"}),

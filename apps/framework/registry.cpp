@@ -183,8 +183,20 @@ nlohmann::json defaults_that_follow(const Config& merged, const nlohmann::json& 
     return moved;
 }
 
-Config configure(const Experiment& experiment, const nlohmann::json& given, const std::string& source) {
+nlohmann::json model_selects_denoiser(const Experiment& experiment, const nlohmann::json& given) {
+    nlohmann::json moved = nlohmann::json::object();
+    const auto model = given.find("model");
+    if (model == given.end() || !model->is_string() || model->get<std::string>().empty()) return moved;
+    if (!find_key(experiment.schema, "denoiser")) return moved;
+    // An explicit denoiser=exact keeps the exact denoiser (the same keys run both sides of a comparison).
+    if (!given.contains("denoiser")) moved["denoiser"] = "model";
+    return moved;
+}
+
+Config configure(const Experiment& experiment, const nlohmann::json& given_keys, const std::string& source) {
     const nlohmann::json defaults = default_config(experiment.name);
+    nlohmann::json given = given_keys;
+    given.update(model_selects_denoiser(experiment, given_keys));
     Config config = make_config(experiment.schema, defaults, given, source);
     const nlohmann::json moved = defaults_that_follow(config, given);
     if (moved.empty()) return config;

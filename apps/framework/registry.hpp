@@ -70,6 +70,9 @@ nlohmann::json defaults_that_follow(const Config& merged, const nlohmann::json& 
 // validated (errors name `source` as where a bad key came from), with the defaults that follow other
 // keys filled in unless given. The CLI builds its own from a config file and --set in two layers; a
 // caller holding the keys as one object (the Python binding) calls this.
+// A model named (model = FILE or @NAME) without a denoiser key selects denoiser=model (it was
+// silently not called); an explicit denoiser=exact stays. Returns the keys it sets.
+nlohmann::json model_selects_denoiser(const Experiment& experiment, const nlohmann::json& given);
 Config configure(const Experiment& experiment, const nlohmann::json& given, const std::string& source);
 
 // The common "seed" key every schema starts with.

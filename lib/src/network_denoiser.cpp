@@ -109,7 +109,7 @@ NetworkDenoiser::NetworkDenoiser(std::shared_ptr<const ModelFunction> model, Mod
       convention_(std::move(convention)),
       process_(make_process(convention_.process)),
       threads_(threads),
-      chunk_(std::max<std::size_t>(1, chunk / std::max<std::size_t>(1, model_->dim()))) {  // rows per call
+      chunk_(std::clamp<std::size_t>(chunk / std::max<std::size_t>(1, model_->dim()), 1, max_model_rows)) {  // rows per call
     if (convention_.parametrisation == Parametrisation::flow && convention_.process != "flow")
         throw InputError(fmt::format("parametrisation 'flow' needs process 'flow', not '{}'", convention_.process));
     if (convention_.parametrisation == Parametrisation::edm && !(convention_.sigma_data > 0.0))

@@ -31,19 +31,24 @@ void check_finite(std::span<const double> x, std::size_t dim, std::size_t first,
 }
 }  // namespace
 
+std::size_t sampler_chunk(const Denoiser& denoiser, std::size_t requested, std::size_t exact) {
+    if (requested > 0) return requested;
+    return denoiser.batch_rows() > 0 ? denoiser.batch_rows() : std::max<std::size_t>(1, exact);
+}
+
 SampleStats sample(const Denoiser& denoiser, const Solver& solver, const Schedule& schedule,
                    std::span<double> x, std::size_t n, const SamplerOptions& options,
                    const StepObserver& observer) {
     const std::size_t d = denoiser.dim();
     if (x.size() != n * d)
         throw InputError(fmt::format("sampler: {} values for {} particles of dimension {}", x.size(), n, d));
-    if (options.chunk == 0) throw InputError("sampler: chunk size must be positive");
+    const std::size_t chunk = sampler_chunk(denoiser, options.chunk);
     const auto& labels = options.labels;
     if (!labels.empty()) check_labels(labels, n, denoiser.classes());
-    const std::size_t chunks = chunk_count(n, options.chunk);
+    const std::size_t chunks = chunk_count(n, chunk);
     std::vector<std::size_t> nfe(chunks, 0);
     auto run_chunk = [&](std::size_t c) {
-        const std::size_t first = c * options.chunk, count = std::min(options.chunk, n - first);
+        const std::size_t first = c * chunk, count = std::min(chunk, n - first);
         const std::span<double> xc = x.subspan(first * d, count * d);
         auto local = solver.clone();
         local->prepare(count, d);
@@ -67,7 +72,7 @@ SampleStats sample(const Denoiser& denoiser, const Solver& solver, const Schedul
         cluster::parallel_for_calling(denoiser, chunks, options.threads, run_chunk);
     } else {
         // Chunks split across MPI ranks (if any), then every rank receives all particles.
-        cluster::distributed_for_calling(denoiser, chunks, options.threads, x, options.chunk * d, run_chunk);
+        cluster::distributed_for_calling(denoiser, chunks, options.threads, x, chunk * d, run_chunk);
         cluster::share_chunks(std::span(nfe), chunks, 1);  // (a collective run has them all already)
     }
     // Adaptive solvers may use different counts per chunk: report the largest.

@@ -51,9 +51,13 @@ def test_label_and_guidance_through_a_conditional_callable(ring):
     through, doc = ayslab.sample(model=model, preflight=False, **keys)
     assert np.array_equal(through, native)
     # Guidance doubles the rows (conditional and unconditional in one batched call): NFE 16 (Heun's 8
-    # steps down to sigma_min) of 2 x 500 rows, in calls of 2 x 256 rows at most (chunk 256).
+    # steps down to sigma_min) of 2 x 500 rows, one call per evaluation (a model's default chunk is all
+    # particles); with chunk=256, two calls of 2 x 256 rows at most, the same points.
     assert native_doc["results"]["nfe"] == 16
     assert doc["model_evaluations"]["rows"] == 16 * 2 * 500
+    assert doc["model_evaluations"]["calls"] == 16
+    chunked, doc = ayslab.sample(model=model, preflight=False, chunk=256, **keys)
+    assert np.array_equal(chunked, native)
     assert doc["model_evaluations"]["calls"] == 16 * 2
 
 

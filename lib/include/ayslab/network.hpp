@@ -141,10 +141,15 @@ struct ModelConvention {
 // The network as a ModelFunction (float64 rows rounded to float32 for the module, its output widened).
 std::shared_ptr<const ModelFunction> model_function(Network network);
 
+inline constexpr std::size_t max_model_rows = 16384;
+
 // A model behind the Denoiser interface (a Network, or any ModelFunction): the solver state stays
-// float64, a network runs in float32 on batches of at most `chunk` input values (chunk / d rows, at least 1: whole sampler batches of
-// low-d data in one call, ~1300 Fashion-MNIST images) with LibTorch's intra-op threads set to
-// `threads` (0 = as is).
+// float64, a network runs in float32 on batches of at most `chunk` input values and at most
+// max_model_rows rows (chunk / d rows, at least 1: 16384 rows of low-d data per call, ~1300
+// Fashion-MNIST images) with LibTorch's intra-op threads set to `threads` (0 = as is). The row cap
+// bounds a call's intermediates (an MLP 128 wide at 10^5 rows allocates 51 MB per layer, above
+// glibc's largest heap block, and ran 10x slower per row than at 10^4; 16384 rows of that MLP are
+// 8 MB) while a call still amortises the module's fixed cost (docs/performance.md).
 // jacobian_trace is the network's own by autograd (float32; exact_divergence() is true): with the
 // conventions above D = a x~ + b F(k x~, c) per row, so tr dD/dx~ = a d + b k tr dF/dx. A model
 // without its own (a Python callable) gets the Denoiser default: central differences of D.

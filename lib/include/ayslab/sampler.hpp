@@ -15,7 +15,7 @@ namespace ayslab {
 struct SamplerOptions {
     std::uint64_t seed = 0;
     std::size_t threads = 1;  // 0 = all hardware threads
-    std::size_t chunk = 512;  // particles per chunk
+    std::size_t chunk = 512;  // particles per chunk; 0 = sampler_chunk(denoiser, 0)
     const NoiseTable* noise = nullptr;  // set: every noise draw is read from it (solver/solver.hpp)
     // A conditional denoiser's labels (denoiser.hpp): one per particle, or one for all; empty = none
     // (the denoiser is called as it is). Each chunk sees its particles' labels (conditional.hpp).
@@ -30,6 +30,12 @@ using StepObserver = std::function<void(std::size_t chunk_index, std::size_t fir
 struct SampleStats {
     std::size_t nfe = 0;  // denoiser evaluations per particle (the most any chunk used)
 };
+
+// The particles per chunk a run uses: `requested` when positive; else a model's batch
+// (Denoiser::batch_rows(): one call per step on all its particles, as a Python loop or k-diffusion
+// calls a model, instead of many small calls that each pay the model's fixed cost), or `exact` for a
+// denoiser without a preference (small chunks that spread over threads).
+std::size_t sampler_chunk(const Denoiser& denoiser, std::size_t requested, std::size_t exact = 512);
 
 // Runs x (n x denoiser.dim()) from schedule.sigma_max() to schedule.sigma_min(). Throws
 // NumericalError naming the step and particle if a non-finite value appears.
