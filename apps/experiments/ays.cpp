@@ -181,7 +181,7 @@ Experiment ays_experiment() {
                              "stop_particles", "klub_c", "eval_particles",
                              "eval_seeds", "projections", "samplers", "denoiser", "model", "parametrisation",
                              "model_process", "model_time", "model_sigma_data", "preflight", "model_labels", "model_null_label",
-                             "model_shape", "label", "guidance", "guidance_interval", "labels", "optimiser",
+                             "model_shape", "model_embedding", "device", "label", "guidance", "guidance_interval", "labels", "optimiser",
                              "optimiser_sampler", "grid", "teacher_steps", "ld3_iterations", "ld3_slack"}) +
                 Schema{described(shared_key("particles"), "teacher trajectories (optimiser gits, oss, ld3)")},
             run};

@@ -100,7 +100,7 @@ Experiment klub_experiment() {
                 shared_keys({"data", "points", "file", "held_out_file", "held_out_fraction", "precision", "process",
                              "steps", "sigma_min", "sigma_max", "schedule", "schedule_file", "rho", "samples",
                              "klub_c", "n_se", "denoiser", "model", "parametrisation", "model_process", "model_time",
-                             "model_sigma_data", "preflight", "model_labels", "model_null_label", "model_shape",
+                             "model_sigma_data", "preflight", "model_labels", "model_null_label", "model_shape", "model_embedding", "device",
                              "label", "guidance", "guidance_interval", "labels"}),
             run};
 }

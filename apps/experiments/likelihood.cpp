@@ -232,7 +232,7 @@ Experiment likelihood_experiment() {
                 shared_key("model_process"),
                 shared_key("model_time"),
                 shared_key("model_sigma_data"), shared_key("preflight"), shared_key("model_labels"),
-                shared_key("model_null_label"), shared_key("model_shape"), shared_key("label"), shared_key("guidance"), shared_key("labels"),
+                shared_key("model_null_label"), shared_key("model_shape"), shared_key("model_embedding"), shared_key("device"), shared_key("label"), shared_key("guidance"), shared_key("labels"),
                 shared_key("guidance_interval"),
             },
             run};

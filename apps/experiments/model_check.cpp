@@ -69,7 +69,7 @@ Experiment model_check_experiment() {
             "data's own, and every reading of it ranked",
             Schema{seed_key()} + shared_keys({"data", "file", "held_out_file", "held_out_fraction", "precision",
                                               "sigma_min", "sigma_max", "model", "parametrisation", "model_process",
-                                              "model_time", "model_sigma_data", "model_labels", "model_null_label", "model_shape"}) +
+                                              "model_time", "model_sigma_data", "model_labels", "model_null_label", "model_shape", "model_embedding", "device"}) +
                 Schema{{"sigma_bands", KeyType::integer, "log-uniform sigma bands", 1, 1000},
                        {"band_draws", KeyType::integer, "(x0, eps) draws per band", 1, 1e7}},
             run};

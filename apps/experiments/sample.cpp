@@ -149,7 +149,7 @@ Experiment sample_experiment() {
                     0, 1e9}} +
             shared_keys({"eta", "s_churn", "s_tmin", "s_tmax", "s_noise", "snr", "corrector_steps", "kdiffusion_3m", "brownian",
                          "denoiser", "model", "parametrisation", "model_process", "model_time", "model_sigma_data", "preflight",
-                         "model_labels", "model_null_label", "model_shape", "label", "guidance", "guidance_interval", "labels"}),
+                         "model_labels", "model_null_label", "model_shape", "model_embedding", "device", "label", "guidance", "guidance_interval", "labels"}),
         run};
 }
 

@@ -5,11 +5,13 @@
 #include "model_preflight.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 
+#include "ayslab/data/io.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/network.hpp"
 #include "ayslab/precision.hpp"
@@ -90,6 +92,13 @@ Schema make_table() {
          "the class id the model reads as 'no label' (unconditional; CFG training's dropped label); -1 = model_labels "
          "(the extra class)",
          -1, 1e6},
+        {"model_embedding", KeyType::string,
+         ".npy table for a model conditioned on vectors (text-like prompts): row k is class k's embedding, row "
+         "model_labels (or model_null_label) the null (empty prompt) one; the model's forward(x, c, e) gets e float32 "
+         "[N, E], each row's embedding; empty: int64 class ids"},
+        {"device", KeyType::string,
+         "where a TorchScript model file runs: cpu, cuda or cuda:N (a build against a CUDA LibTorch; a CPU build refuses "
+         "it); the solver state, KLUB and metrics stay float64 on the CPU"},
         {"model_shape", KeyType::string,
          "the shape of one row as the model takes it, C,H,W (x passed as N x C x H x W); empty = a flat vector of d"},
         {"preflight", KeyType::boolean,
@@ -313,6 +322,26 @@ ModelConvention read_model_convention(const Config& cfg) {
 ModelInput read_model_input(const Config& cfg) {
     ModelInput input;
     input.labels = has(cfg, "model_labels") && cfg.integer("model_labels") > 0;
+    if (has(cfg, "device")) {
+        input.device = cfg.string("device");
+        check_device_name(input.device);
+    }
+    if (has(cfg, "model_embedding") && !cfg.string("model_embedding").empty()) {
+        const std::string path = cfg.string("model_embedding");
+        const std::size_t classes = has(cfg, "model_labels") ? static_cast<std::size_t>(cfg.integer("model_labels")) : 0;
+        if (classes == 0)
+            throw InputError(fmt::format("model_embedding '{}' needs model_labels = the number of classes", path));
+        const NpyArray table = load_npy_array(path);
+        const std::int64_t null_id = has(cfg, "model_null_label") ? cfg.integer("model_null_label") : -1;
+        const std::size_t need = std::max<std::size_t>(classes, null_id < 0 ? classes : static_cast<std::size_t>(null_id)) + 1;
+        if (table.shape.size() != 2 || table.shape[1] == 0 || table.shape[0] < need)
+            throw InputError(fmt::format("model_embedding '{}': expected a 2-D table of at least {} rows (classes 0..{} and "
+                                         "the null label's id {}), got shape [{}]",
+                                         path, need, classes - 1, null_id < 0 ? static_cast<std::int64_t>(classes) : null_id,
+                                         fmt::join(table.shape, ", ")));
+        input.embedding.assign(table.values.begin(), table.values.end());
+        input.embedding_dim = table.shape[1];
+    }
     if (!has(cfg, "model_shape")) return input;
     const std::string text = cfg.string("model_shape");
     if (text.empty()) return input;
@@ -340,6 +369,10 @@ std::shared_ptr<const ModelFunction> read_model_function(const Config& cfg, std:
     if (name.empty()) throw InputError("denoiser=model needs --set model=FILE (a TorchScript model)");
     const ModelInput input = read_model_input(cfg);
     if (name.starts_with("@")) {  // registered in this process (the Python binding's callables)
+        if (input.device != "cpu")
+            throw InputError(fmt::format("device={} applies to TorchScript model files; a Python callable runs where its "
+                                         "own code puts its tensors (ayslab.torch.denoiser(module, device=...))",
+                                         input.device));
         auto model = registered_model_function(name.substr(1));
         if (model->dim() != dim)
             throw InputError(fmt::format("model '{}' takes {} values per row, the data has {}", name, model->dim(), dim));
@@ -422,7 +455,7 @@ std::string run_fingerprint(const Config& cfg, std::initializer_list<const char*
     if (has(cfg, "model") && cfg.string("model").starts_with("@"))
         j["config"]["model"] = fmt::format("@{}", registered_model_function(cfg.string("model").substr(1))->description());
     // The contents of every file the config names (a data file, a schedule file, a model).
-    for (const char* key : {"file", "held_out_file", "schedule_file", "score_file", "model"})
+    for (const char* key : {"file", "held_out_file", "schedule_file", "score_file", "model", "model_embedding"})
         if (has(cfg, key) && !cfg.string(key).empty() && !cfg.string(key).starts_with("@"))
             j["files"][key] = file_hash(cfg.string(key));
     return j.dump();

@@ -19,6 +19,13 @@ namespace {
 constexpr std::string_view names[] = {"denoiser", "edm", "eps", "x0", "score", "v", "flow"};
 }
 
+void check_device_name(const std::string& name) {
+    const bool index = name.size() > 5 && name.starts_with("cuda:") &&
+                       name.find_first_not_of("0123456789", 5) == std::string::npos && name.size() <= 8;
+    if (name != "cpu" && name != "cuda" && !index)
+        throw InputError(fmt::format("device '{}' is not one ayslab runs a model on (cpu, cuda or cuda:N)", name));
+}
+
 std::vector<std::string> parametrisation_names() { return {std::begin(names), std::end(names)}; }
 
 Parametrisation parse_parametrisation(std::string_view name) {

@@ -124,3 +124,13 @@ print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)
     out, _ = p.communicate(timeout=30)
     assert out.split() == ["interrupted", "True"]
     assert time.monotonic() - start < 5
+
+
+def test_device_is_for_model_files_not_callables(ring):
+    """device= moves a TorchScript file's module; a Python callable's tensors are where its code puts
+    them, so device='cuda' with one is refused (not silently ignored), and a bad name is named."""
+    model = ayslab.Model(lambda x, s: ring.denoise(x, s[0]), shape=(2,))
+    with pytest.raises(ValueError, match="Python callable runs where its own code puts"):
+        ayslab.sample(model=model, device="cuda", **SMALL)
+    with pytest.raises(ValueError, match="device 'gpu' is not one"):
+        ayslab.sample(model=model, device="gpu", **SMALL)

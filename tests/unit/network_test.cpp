@@ -13,6 +13,7 @@
 #include <fstream>
 #include <vector>
 
+#include "ayslab/data/datasets.hpp"
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/train.hpp"
@@ -358,4 +359,54 @@ TEST_CASE("the EMA is the seeds' update_ema: a copy before ema_start, then decay
     t.ema_start = 10;
     const auto early = train_network(net, data, t);
     CHECK(early.ema.parameters() == early.model.parameters());
+}
+
+// Vector (text-like) conditioning: a module forward(x, sigma, e) that reads the class from an embedding
+// row (one-hot over the 8 classes, the 9th entry the null prompt: the exact class-conditional ring-of-8
+// denoiser when a class is set, the unconditional one for null), fed through ModelInput::embedding from
+// the label ids. Faults caught: the id passed instead of its row, the wrong row (off by one gives
+// another class, ~2 apart), the null row not used for null_label, an id beyond the table not refused.
+TEST_CASE("a model conditioned on embeddings gets each row's embedding and gives the exact class-conditional D") {
+    const std::string source = R"(
+def forward(self, x, sigma, e):
+    a = torch.arange(8.0) * 0.7853981633974483
+    mu = torch.stack([2 * torch.cos(a), 2 * torch.sin(a)], 1)
+    s2 = (sigma * sigma).unsqueeze(1)
+    d2 = ((x.unsqueeze(1) - mu.unsqueeze(0)) ** 2).sum(2)
+    r = torch.softmax(-d2 / (2 * (0.01 + s2)), 1)
+    w = e[:, 0:8] + e[:, 8:9] * r
+    k = 0.01 / (0.01 + s2)
+    post = mu.unsqueeze(0) + k.unsqueeze(2) * (x.unsqueeze(1) - mu.unsqueeze(0))
+    return (w.unsqueeze(2) * post).sum(1)
+)";
+    ModelInput input;
+    input.labels = true;
+    input.embedding.assign(9 * 9, 0.0f);
+    for (std::size_t k = 0; k < 9; ++k) input.embedding[k * 9 + k] = 1.0f;
+    input.embedding_dim = 9;
+    const auto net = Network::from_source(source, 2, input);
+    ModelConvention c;
+    c.classes = 8;
+    c.time = TimeInput::sigma;
+    const NetworkDenoiser model(net, c);
+    const auto ring = make_dataset("ring8", DatasetOptions{});
+    const std::vector<double> x{0.3, -1.2, 1.9, 0.4, -0.5, 0.5, 0.0, 2.2};
+    const std::vector<Label> labels{0, 3, 7, null_label};
+    for (const double sigma : {0.3, 1.0, 3.0}) {
+        std::vector<double> got(8), want(8);
+        model.denoise_labelled(x, 4, sigma, labels, got);
+        ring.data->denoiser().denoise_labelled(x, 4, sigma, labels, want);
+        for (std::size_t k = 0; k < 8; ++k) CHECK(got[k] == doctest::Approx(want[k]).epsilon(2e-5));
+        // The unconditional row is the data's unconditional denoiser.
+        std::vector<double> uncond(8);
+        ring.data->denoiser().denoise(x, 4, sigma, uncond);
+        CHECK(got[6] == doctest::Approx(uncond[6]).epsilon(2e-5));
+    }
+    // A table without the null row: the null label's id 8 has no row, refused by name.
+    ModelInput short_table = input;
+    short_table.embedding.resize(8 * 9);
+    const NetworkDenoiser no_null(Network::from_source(source, 2, short_table), c);
+    std::vector<double> out(8);
+    CHECK_THROWS_WITH_AS(no_null.denoise_labelled(x, 4, 1.0, labels, out),
+                         doctest::Contains("label id 8 has no row in the embedding table (8 rows)"), InputError);
 }

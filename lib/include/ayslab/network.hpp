@@ -64,7 +64,18 @@ struct UnetOptions {
 struct ModelInput {
     std::vector<std::int64_t> shape{};
     bool labels = false;
+    // Where the module runs: "cpu", "cuda" or "cuda:N" (LibTorch's device names; check_device_name()).
+    // Inputs go there and outputs come back as CPU float32; a LibTorch without CUDA refuses "cuda".
+    std::string device = "cpu";
+    // Vector (text-like) conditioning: row k of this table (rows x embedding_dim, row-major) is label id
+    // k's embedding, the null id's row the empty prompt's. The module is then called forward(x, c, e)
+    // with e float32 [N, embedding_dim], each row's embedding, instead of int64 ids (labels must be set).
+    std::vector<float> embedding{};
+    std::size_t embedding_dim = 0;
 };
+
+// InputError unless `name` is cpu, cuda or cuda:N.
+void check_device_name(const std::string& name);
 
 // Whether this build has LibTorch (AYSLAB_TORCH); the functions below throw InputError without it.
 bool torch_available();

@@ -54,9 +54,17 @@ std::string edm_preamble(double sd) {
 
 namespace {
 
+// The first non-blank line (TorchScript's compile errors start with an empty line).
 std::string first_line(const std::string& s) {
-    const auto nl = s.find('\n');
-    return nl == std::string::npos ? s : s.substr(0, nl);
+    std::size_t from = 0;
+    while (from < s.size()) {
+        const auto nl = s.find('\n', from);
+        const auto line = s.substr(from, nl == std::string::npos ? std::string::npos : nl - from);
+        if (line.find_first_not_of(" \t\r") != std::string::npos) return line;
+        if (nl == std::string::npos) break;
+        from = nl + 1;
+    }
+    return s;
 }
 
 // One module call at a time (module calls are not documented as thread-safe); LibTorch's own intra-op
@@ -150,14 +158,14 @@ std::string shape_of(const torch::Tensor& t) {
 // what it is instead (its whole shape; a sparse, meta, complex or non-floating tensor is refused, not
 // read through data_ptr or cast with its imaginary part dropped).
 torch::Tensor checked_output(const torch::Tensor& y, std::int64_t rows, std::int64_t cols, const std::string& who,
-                             const std::vector<std::int64_t>& image = {}) {
+                             const torch::Device& device, const std::vector<std::int64_t>& image = {}) {
     if (!y.defined()) throw InputError(fmt::format("{}: forward returned an undefined tensor", who));
     if (y.layout() != torch::kStrided)
         throw InputError(fmt::format("{}: forward returned a sparse tensor (layout {}); return a dense one", who,
                                      c10::str(y.layout())));
-    if (!y.device().is_cpu())
-        throw InputError(fmt::format("{}: forward returned a tensor on device '{}'; ayslab reads a CPU tensor", who,
-                                     y.device().str()));
+    if (y.device() != device)
+        throw InputError(fmt::format("{}: forward returned a tensor on device '{}'; the model runs on '{}'", who,
+                                     y.device().str(), device.str()));
     if (y.is_complex())
         throw InputError(fmt::format("{}: forward returned a complex tensor ({}); a denoiser's output is real", who,
                                      c10::toString(y.scalar_type())));
@@ -174,9 +182,26 @@ torch::Tensor checked_output(const torch::Tensor& y, std::int64_t rows, std::int
 // The inputs of a call: x in the model's shape, c, and y (int64) for a model that takes labels.
 std::vector<torch::jit::IValue> call_inputs(const Network::Impl& impl, const torch::Tensor& x, const torch::Tensor& c,
                                            const torch::Tensor& y) {
-    std::vector<torch::jit::IValue> in{x.reshape(impl.sizes(x.size(0))), c};
-    if (impl.input.labels) in.emplace_back(y);
+    std::vector<torch::jit::IValue> in{x.reshape(impl.sizes(x.size(0))).to(impl.device), c.to(impl.device)};
+    if (impl.input.labels)  // ids, or each row's embedding (ModelInput::embedding)
+        in.emplace_back(impl.embedding.defined() ? impl.embedding.index_select(0, y).to(impl.device) : y.to(impl.device));
     return in;
+}
+
+// The device of ModelInput::device, or an InputError that says why it cannot be used here (a LibTorch
+// without CUDA, as Debian's is, or no such GPU).
+torch::Device model_device(const std::string& name) {
+    check_device_name(name);
+    const torch::Device device(name);
+    if (device.is_cpu()) return device;
+    if (!torch::cuda::is_available())
+        throw InputError(fmt::format(
+            "device={}: this build's LibTorch {} has no CUDA, or no GPU is visible; build against a CUDA LibTorch "
+            "(README, \"A GPU\") or use device=cpu",
+            name, TORCH_VERSION));
+    if (device.has_index() && device.index() >= static_cast<int>(torch::cuda::device_count()))
+        throw InputError(fmt::format("device={}: this machine has {} CUDA device(s)", name, torch::cuda::device_count()));
+    return device;
 }
 
 // What a call looks like, for messages: "forward(x [N, 2], sigma [N])" or "forward(x [N, 1, 28, 28], sigma [N], y [N])".
@@ -184,7 +209,10 @@ std::string call_text(const Network::Impl& impl, const std::string& rows) {
     auto sizes = impl.sizes(1);
     std::vector<std::string> parts{rows};
     for (std::size_t k = 1; k < sizes.size(); ++k) parts.push_back(std::to_string(sizes[k]));
-    return fmt::format("forward(x [{}], sigma [{}]{})", fmt::join(parts, ", "), rows, impl.input.labels ? fmt::format(", y [{}]", rows) : "");
+    const std::string label = !impl.input.labels ? ""
+                              : impl.embedding.defined() ? fmt::format(", e [{}, {}]", rows, impl.input.embedding_dim)
+                                                         : fmt::format(", y [{}]", rows);
+    return fmt::format("forward(x [{}], sigma [{}]{})", fmt::join(parts, ", "), rows, label);
 }
 
 // The calling convention forward(x [N x d], sigma [N][, y [N]]) -> [N x d], checked on a call with N = 2.
@@ -192,6 +220,17 @@ void probe(Network::Impl& impl, std::size_t dim, const ModelInput& input, const 
     impl.module.eval();
     impl.dim = dim;
     impl.input = input;
+    impl.device = model_device(input.device);
+    if (!impl.device.is_cpu()) impl.module.to(impl.device);
+    impl.embedding = torch::Tensor();
+    if (!input.embedding.empty()) {
+        const auto e = static_cast<std::int64_t>(input.embedding_dim);
+        if (!input.labels || e < 1 || input.embedding.size() % input.embedding_dim != 0)
+            throw InputError(fmt::format("{}: an embedding table needs labels and whole rows of embedding_dim values", who));
+        impl.embedding = torch::from_blob(const_cast<float*>(input.embedding.data()),
+                                          {static_cast<std::int64_t>(input.embedding.size()) / e, e}, torch::kFloat32)
+                             .clone();
+    }
     if (!input.shape.empty()) {
         std::int64_t size = 1;
         for (const auto s : input.shape) {
@@ -209,7 +248,8 @@ void probe(Network::Impl& impl, std::size_t dim, const ModelInput& input, const 
         if (!out.isTensor())
             throw InputError(fmt::format("{}: {} returned a {}, not a tensor", who, call_text(impl, "2"), out.tagKind()));
         (void)checked_output(out.toTensor(), 2, static_cast<std::int64_t>(dim),
-                             fmt::format("{} (probe {})", who, call_text(impl, "2")), input.shape.empty() ? std::vector<std::int64_t>{} : impl.sizes(2));
+                             fmt::format("{} (probe {})", who, call_text(impl, "2")), impl.device,
+                             input.shape.empty() ? std::vector<std::int64_t>{} : impl.sizes(2));
     } catch (const InputError&) {
         throw;
     } catch (const std::exception& e) {
@@ -297,6 +337,8 @@ Network Network::clone() const {
     impl->description = impl_->description;
     impl->input = impl_->input;
     impl->classes = impl_->classes;
+    impl->device = impl_->device;
+    impl->embedding = impl_->embedding;
     return Network(std::move(impl));
 }
 
@@ -307,6 +349,11 @@ torch::Tensor label_tensor(const Network::Impl& impl, std::span<const std::int64
         return {};
     }
     if (y.size() != n) throw InputError(fmt::format("{}: {} labels for {} rows", impl.description, y.size(), n));
+    if (impl.embedding.defined())
+        for (const auto id : y)
+            if (id < 0 || id >= impl.embedding.size(0))
+                throw InputError(fmt::format("{}: label id {} has no row in the embedding table ({} rows)", impl.description,
+                                             id, impl.embedding.size(0)));
     return torch::from_blob(const_cast<std::int64_t*>(y.data()), {static_cast<std::int64_t>(n)}, torch::kInt64);
 }
 }  // namespace
@@ -329,8 +376,9 @@ void Network::forward(std::span<const float> x, std::span<const float> c, std::s
         const auto result = impl_->module.forward(call_inputs(*impl_, xs, cs, ys));
         if (!result.isTensor())
             throw InputError(fmt::format("{}: forward returned a {}, not a tensor", impl_->description, result.tagKind()));
-        const auto y =
-            checked_output(result.toTensor(), rows, cols, impl_->description, image).to(torch::kFloat32).contiguous();
+        const auto y = checked_output(result.toTensor(), rows, cols, impl_->description, impl_->device, image)
+                           .to(torch::kCPU, torch::kFloat32)
+                           .contiguous();
         std::copy_n(y.data_ptr<float>(), n * d, out.data());
     } catch (const InputError&) {
         throw;
@@ -349,14 +397,17 @@ void Network::jacobian_trace(std::span<const float> x, std::span<const float> c,
     if (threads > 0 && static_cast<std::size_t>(at::get_num_threads()) != threads)
         at::set_num_threads(static_cast<int>(threads));
     const auto rows = static_cast<std::int64_t>(n), cols = static_cast<std::int64_t>(d);
-    auto xs = torch::from_blob(const_cast<float*>(x.data()), {rows, cols}, torch::kFloat32).clone().requires_grad_(true);
+    auto xs = torch::from_blob(const_cast<float*>(x.data()), {rows, cols}, torch::kFloat32)
+                  .to(impl_->device)
+                  .clone()
+                  .requires_grad_(true);
     auto cs = torch::from_blob(const_cast<float*>(c.data()), {rows}, torch::kFloat32);
     const auto image = impl_->input.shape.empty() ? std::vector<std::int64_t>{} : impl_->sizes(rows);
     try {
         const auto result = impl_->module.forward(call_inputs(*impl_, xs, cs, ys));
         if (!result.isTensor())
             throw InputError(fmt::format("{}: forward returned a {}, not a tensor", impl_->description, result.tagKind()));
-        const auto y = checked_output(result.toTensor(), rows, cols, impl_->description, image);
+        const auto y = checked_output(result.toTensor(), rows, cols, impl_->description, impl_->device, image);
         // A model whose output does not depend on x (a constant) has divergence 0: nothing to differentiate.
         if (!y.requires_grad()) {
             std::fill(out.begin(), out.end(), 0.0);
@@ -364,13 +415,13 @@ void Network::jacobian_trace(std::span<const float> x, std::span<const float> c,
         }
         // Rows are independent, so the gradient of column j summed over rows holds dF_ij/dx_i in row i;
         // its j-th entry is the diagonal element.
-        auto trace = torch::zeros({rows}, torch::kFloat64);
+        auto trace = torch::zeros({rows}, torch::TensorOptions().dtype(torch::kFloat64).device(impl_->device));
         for (std::int64_t j = 0; j < cols; ++j) {
             const auto g = torch::autograd::grad({y.select(1, j).sum()}, {xs}, {}, /*retain_graph=*/j + 1 < cols,
                                                  /*create_graph=*/false, /*allow_unused=*/true)[0];
             if (g.defined()) trace += g.select(1, j).to(torch::kFloat64);
         }
-        trace = trace.contiguous();
+        trace = trace.to(torch::kCPU).contiguous();
         std::copy_n(trace.data_ptr<double>(), n, out.data());
     } catch (const InputError&) {
         throw;
