@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -41,22 +42,39 @@ void forward_sde_paths(const Process& process, std::span<const double> x0, std::
             coef[u].diffusion.push_back(std::sqrt(process.g2(t) * dt));
         }
     }
-    std::vector<double> z(grid.steps * d), x(d);
-    for (std::size_t i = 0; i < n; ++i) {
-        fill_normal({seed, static_cast<std::uint64_t>(Stream::forward_noise), first + i, 0}, z);
+    // Paths advance in blocks of B side by side: each path's update is a serial chain (x depends on the
+    // previous x), so one path at a time waits on the latency of every step; B independent chains fill
+    // the pipeline (and SIMD lanes). Each path sees the same operations in the same order as alone.
+    constexpr std::size_t B = 16;
+    const std::size_t S = grid.steps, w = B * d;  // block row width: B paths x d coordinates
+    std::vector<double> z(S * w), zt(S * w), x(w), dw(w);
+    for (std::size_t i0 = 0; i0 < n; i0 += B) {
+        const std::size_t b = std::min(B, n - i0), bw = b * d;
+        // z[k * w + p * d + j]: fine increment k of path i0 + p, coordinate j.
+        for (std::size_t p = 0; p < b; ++p) {
+            const std::span<double> zp(z.data() + S * d * p, S * d);  // path p's draws, step-major
+            fill_normal({seed, static_cast<std::uint64_t>(Stream::forward_noise), first + i0 + p, 0}, zp);
+        }
+        // Transpose to step-major rows of the block (the draws above are path-major).
+        for (std::size_t p = 0; p < b; ++p)
+            for (std::size_t k = 0; k < S; ++k)
+                for (std::size_t j = 0; j < d; ++j) zt[k * w + p * d + j] = z[S * d * p + k * d + j];
         for (std::size_t u = 0; u < runs.size(); ++u) {
             const std::size_t m = runs[u].coarsening;
-            for (std::size_t j = 0; j < d; ++j) x[j] = x0[i * d + j];
+            for (std::size_t e = 0; e < bw; ++e) x[e] = x0[i0 * d + e];
             std::size_t r = 0;
-            for (std::size_t k = 0; k < grid.steps / m; ++k) {
+            for (std::size_t k = 0; k < S / m; ++k) {
                 const double drift = coef[u].drift[k], diffusion = coef[u].diffusion[k];
-                for (std::size_t j = 0; j < d; ++j) {
-                    double dw = 0.0;
-                    for (std::size_t q = 0; q < m; ++q) dw += z[(k * m + q) * d + j];
-                    x[j] += drift * x[j] + diffusion * dw;
+                for (std::size_t e = 0; e < bw; ++e) dw[e] = 0.0;
+                for (std::size_t q = 0; q < m; ++q) {
+                    const double* zk = zt.data() + (k * m + q) * w;
+                    for (std::size_t e = 0; e < bw; ++e) dw[e] += zk[e];
                 }
+                for (std::size_t e = 0; e < bw; ++e) x[e] += drift * x[e] + diffusion * dw[e];
                 if (r < R && record_steps[r] == (k + 1) * m) {
-                    for (std::size_t j = 0; j < d; ++j) runs[u].record[(i * R + r) * d + j] = x[j];
+                    for (std::size_t p = 0; p < b; ++p)
+                        for (std::size_t j = 0; j < d; ++j)
+                            runs[u].record[((i0 + p) * R + r) * d + j] = x[p * d + j];
                     ++r;
                 }
             }
