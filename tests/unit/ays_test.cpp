@@ -181,7 +181,9 @@ TEST_CASE("a damaged AYS checkpoint is refused naming the field, and left where 
         {"best", {20.0, 1.0, 2.0, 0.5, 0.01}}, {"stages", {1, 2}},
     };
     o.resume = true;
-    for (const auto& [field, value] : edits) {
+    for (const auto& edit : edits) {  // no structured binding: clang 14 cannot capture one in CAPTURE's lambda
+        const auto& field = edit.first;
+        const auto& value = edit.second;
         CAPTURE(field);
         CAPTURE(value.dump());
         auto doc = good;

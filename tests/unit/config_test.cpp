@@ -100,8 +100,9 @@ TEST_CASE("config keys: a key name has one type and one range in every experimen
                     CHECK(k.max == shared.max);
                 }
             // Any key in two experiments: the same type and range (else it must be two names).
-            const auto [it, inserted] = first.emplace(k.name, std::pair{e.name, k});
-            if (!inserted) {
+            const auto emplaced = first.emplace(k.name, std::pair{e.name, k});
+            const auto it = emplaced.first;
+            if (!emplaced.second) {
                 CAPTURE(it->second.first);
                 CHECK(same_kind(k.type, it->second.second.type));
                 CHECK(k.min == it->second.second.min);
@@ -117,9 +118,9 @@ TEST_CASE("config keys: a key name has one type and one range in every experimen
 TEST_CASE("config keys: every default config has exactly its schema's keys") {
     for (const auto& e : experiments()) {
         CAPTURE(e.name);
-        const auto defaults = default_config(e.name);
-        for (const auto& k : e.schema) CHECK(defaults.contains(k.name));
-        for (const auto& [key, value] : defaults.items()) CHECK(find_key(e.schema, key) != nullptr);
+        const auto config_defaults = default_config(e.name);
+        for (const auto& k : e.schema) CHECK(config_defaults.contains(k.name));
+        for (const auto& [key, value] : config_defaults.items()) CHECK(find_key(e.schema, key) != nullptr);
     }
 }
 
@@ -138,12 +139,12 @@ TEST_CASE("schedule group: sample's arctan schedule uses the data's standard dev
 }
 
 TEST_CASE("the sigma range follows the process when not given, and only then") {
-    const Schema schema = shared_keys({"process", "sigma_min", "sigma_max"});
-    const nlohmann::json defaults = {{"process", "edm"}, {"sigma_min", 0.002}, {"sigma_max", 80.0}};
+    const Schema range_schema = shared_keys({"process", "sigma_min", "sigma_max"});
+    const nlohmann::json range_defaults = {{"process", "edm"}, {"sigma_min", 0.002}, {"sigma_max", 80.0}};
     auto moved = [&](const nlohmann::json& given) {
-        return sigma_range_from_process(make_config(schema, defaults, given, "t"), given);
+        return sigma_range_from_process(make_config(range_schema, range_defaults, given, "t"), given);
     };
-    CHECK(moved(nlohmann::json::object()).empty());  // EDM: the defaults are its range
+    CHECK(moved(nlohmann::json::object()).empty());  // EDM: the range_defaults are its range
     // Stable Diffusion's discrete table: sigma in [0.0292, 14.6] (diffusers' scaled_linear betas).
     const auto sd = moved({{"process", "ddpm-scaled-linear"}});
     CHECK(sd["sigma_min"].get<double>() == doctest::Approx(0.02916715815).epsilon(1e-9));
@@ -156,10 +157,10 @@ TEST_CASE("the sigma range follows the process when not given, and only then") {
 }
 
 TEST_CASE("a default the process can express is kept (vp extrapolates below its t_min)") {
-    const Schema schema = shared_keys({"process", "sigma_min", "sigma_max"});
-    const nlohmann::json defaults = {{"process", "edm"}, {"sigma_min", 0.002}, {"sigma_max", 80.0}};
+    const Schema range_schema = shared_keys({"process", "sigma_min", "sigma_max"});
+    const nlohmann::json range_defaults = {{"process", "edm"}, {"sigma_min", 0.002}, {"sigma_max", 80.0}};
     const nlohmann::json given = {{"process", "vp"}};
-    CHECK(sigma_range_from_process(make_config(schema, defaults, given, "t"), given).empty());
+    CHECK(sigma_range_from_process(make_config(range_schema, range_defaults, given, "t"), given).empty());
 }
 
 TEST_CASE("train's reduce_mean follows the loss as score_sde's configs do, unless given") {

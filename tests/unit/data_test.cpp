@@ -272,7 +272,9 @@ TEST_CASE("mixture-file: the built-in mixture written as JSON is the same distri
         {R"([1, 2])", "a mixture is an object"},
         {R"({"weights": [1)", "not valid JSON"},
     };
-    for (const auto& [text, message] : bad) {
+    for (const auto& entry : bad) {
+        const char* const text = entry.first;  // not a structured binding: clang 14 cannot capture one
+        const char* const message = entry.second;
         CAPTURE(text);
         CHECK_THROWS_WITH_AS(load_mixture(write_mixture("bad", text)), doctest::Contains(message), InputError);
     }

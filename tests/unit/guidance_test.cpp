@@ -99,7 +99,8 @@ TEST_CASE("guided ODE law: the closed form equals Dormand-Prince through the wra
     const Schedule schedule = karras(4, 0.02, 20.0, 7.0);
     const GaussianLaw unit{std::vector<double>(d, 0.0), std::vector<double>(d, 1.0)};
     for (double w : {0.0, 1.0, 3.0, 7.5}) {
-        for (auto [lo, hi] : {std::pair{0.0, 1e300}, std::pair{0.3, 4.0}}) {
+        for (const auto& range : {std::pair{0.0, 1e300}, std::pair{0.3, 4.0}}) {  // no structured binding: clang 14 cannot capture one in CAPTURE's lambda
+            const double lo = range.first, hi = range.second;
             CAPTURE(w);
             CAPTURE(lo);
             const GuidanceOptions go{w, lo, hi, true};
@@ -150,7 +151,9 @@ TEST_CASE("guided sampling converges to the guided ODE law at each solver's orde
         for (std::size_t j = 0; j < 4; ++j) st.variance[j] = toy.given(1).variance()[j] + s * s;
         return st;
     };
-    for (auto [name, ratio] : {std::pair<std::string, double>{"euler", 4.0}, {"heun", 16.0}}) {
+    for (const auto& entry : {std::pair<std::string, double>{"euler", 4.0}, {"heun", 16.0}}) {  // no structured binding: clang 14 cannot capture one in CAPTURE's lambda
+        const std::string& name = entry.first;
+        const double ratio = entry.second;
         CAPTURE(name);
         const auto solver = make_solver(name);
         double previous = 0.0;

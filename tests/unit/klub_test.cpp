@@ -17,8 +17,9 @@ using namespace ayslab;
 
 TEST_CASE("KLUB closed form equals quadrature of the defining integral") {
     const std::vector<double> var = {0.25, 1.0, 4.0};
-    for (auto [lo, hi] :
-         std::vector<std::pair<double, double>>{{0.002, 0.01}, {0.5, 0.6}, {1.0, 80.0}, {10, 10.001}}) {
+    for (const auto& range :
+         std::vector<std::pair<double, double>>{{0.002, 0.01}, {0.5, 0.6}, {1.0, 80.0}, {10, 10.001}}) {  // no structured binding: clang 14 cannot capture one in CAPTURE's lambda
+        const double lo = range.first, hi = range.second;
         CAPTURE(lo);
         CAPTURE(hi);
         CHECK(klub_interval_gaussian(var, lo, hi) ==
@@ -31,7 +32,8 @@ TEST_CASE("the KLUB of a sigma interval is the same in every process's own time"
     for (const std::string name : {"edm", "ve", "vp", "subvp"}) {
         CAPTURE(name);
         const auto p = make_process(name);
-        for (auto [lo, hi] : std::vector<std::pair<double, double>>{{0.02, 0.05}, {0.3, 2.0}, {5.0, 40.0}}) {
+        for (const auto& range : std::vector<std::pair<double, double>>{{0.02, 0.05}, {0.3, 2.0}, {5.0, 40.0}}) {
+            const double lo = range.first, hi = range.second;
             CAPTURE(lo);
             CHECK(klub_interval_gaussian_in_time(*p, var, lo, hi) ==
                   doctest::Approx(klub_interval_gaussian(var, lo, hi)).epsilon(1e-10));

@@ -67,7 +67,9 @@ TEST_CASE("each loss, computed literally as its source code does, is lambda R(D 
     // Random x0, eps, D at a few noise levels; the literal formulas go through x_t = s (x0 + sigma eps).
     const std::size_t d = 3;
     std::vector<double> x0(d), eps(d), den(d);
-    for (const auto& [name, o] : configurations()) {
+    for (const auto& configuration : configurations()) {
+        const auto& name = configuration.first;  // no structured binding: clang 14 cannot capture one
+        const auto& o = configuration.second;
         CAPTURE(name);
         const DenoisingLoss loss(o);
         const auto process = make_process(o.process);
@@ -118,7 +120,9 @@ TEST_CASE("each loss, computed literally as its source code does, is lambda R(D 
 
 TEST_CASE("at the exact denoiser each loss equals its closed-form irreducible value (Gaussian, 3 SE)") {
     const DiagonalGaussian data({0.2, -0.1, 0.0}, {0.5, 1.0, 2.0});
-    for (const auto& [name, o] : configurations()) {
+    for (const auto& configuration : configurations()) {
+        const auto& name = configuration.first;  // no structured binding: clang 14 cannot capture one
+        const auto& o = configuration.second;
         CAPTURE(name);
         const DenoisingLoss loss(o);
         const double closed = loss.gaussian_irreducible(data.variance());
@@ -139,7 +143,9 @@ TEST_CASE("excess loss of a wrong denoiser = E lambda R(D - D*), both sides meas
     const Data* sets[] = {&gauss, &mix};
     for (const Data* data : sets) {
         const Wrong wrong(data->denoiser());
-        for (const auto& [name, o] : configurations()) {
+        for (const auto& configuration : configurations()) {
+        const auto& name = configuration.first;  // no structured binding: clang 14 cannot capture one
+        const auto& o = configuration.second;
             if (o.l1) continue;  // the identity is for quadratic losses
             CAPTURE(name);
             const DenoisingLoss loss(o);
@@ -157,7 +163,9 @@ TEST_CASE("excess loss of a wrong denoiser = E lambda R(D - D*), both sides meas
     // Gaussian data: the excess side in closed form too. D* ~ N(mu, v^2/(v + sigma^2)) per coordinate,
     // so E (0.3 D* + 0.1)^2 = (0.3 mu + 0.1)^2 + 0.09 v^2 / (v + sigma^2).
     const Wrong wrong(gauss);
-    for (const auto& [name, o] : configurations()) {
+    for (const auto& configuration : configurations()) {
+        const auto& name = configuration.first;  // no structured binding: clang 14 cannot capture one
+        const auto& o = configuration.second;
         if (o.l1) continue;
         CAPTURE(name);
         const DenoisingLoss loss(o);

@@ -89,7 +89,9 @@ TEST_CASE("observed order of the global error as steps double (exact laws, 1-D G
     };
     const std::pair<std::string, double> expected[] = {
         {"euler", 1.0}, {"ddim", 1.0}, {"heun", 2.0}, {"euler-maruyama", 1.0}};
-    for (const auto& [name, order] : expected) {
+    for (const auto& entry : expected) {  // no structured binding: clang 14 cannot capture one in CAPTURE's lambda
+        const std::string& name = entry.first;
+        const double order = entry.second;
         CAPTURE(name);
         const double e1 = error(name, 64), e2 = error(name, 128), e3 = error(name, 256);
         const double observed = std::log2(e1 / e2), observed2 = std::log2(e2 / e3);
@@ -143,13 +145,13 @@ TEST_CASE("registry: each solver with an exact law shows its stated order on Gau
 }
 
 TEST_CASE("predictor-corrector's NFE per step follows corrector_steps, and a run reports it") {
-    for (std::size_t c : {0u, 1u, 3u}) {
-        CAPTURE(c);
+    for (std::size_t corrector : {0u, 1u, 3u}) {
+        CAPTURE(corrector);
         SolverOptions o;
-        o.corrector_steps = c;
+        o.corrector_steps = corrector;
         const auto s = make_solver("pc-langevin", o);
-        CHECK(s->nfe_per_step() == 1 + c);
+        CHECK(s->nfe_per_step() == 1 + corrector);
         std::vector<double> x = {0.5, -1.0};
-        CHECK(sample(data, *s, karras(4, 0.01, 10.0), x, 2, {}).nfe == 4 * (1 + c));
+        CHECK(sample(data, *s, karras(4, 0.01, 10.0), x, 2, {}).nfe == 4 * (1 + corrector));
     }
 }
