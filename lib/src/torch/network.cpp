@@ -184,7 +184,7 @@ std::vector<torch::jit::IValue> call_inputs(const Network::Impl& impl, const tor
                                            const torch::Tensor& y) {
     std::vector<torch::jit::IValue> in{x.reshape(impl.sizes(x.size(0))).to(impl.device), c.to(impl.device)};
     if (impl.input.labels)  // ids, or each row's embedding (ModelInput::embedding)
-        in.emplace_back(impl.embedding.defined() ? impl.embedding.index_select(0, y).to(impl.device) : y.to(impl.device));
+        in.emplace_back(impl.embedding.defined() ? impl.embedding.index_select(0, y.to(impl.device)) : y.to(impl.device));
     return in;
 }
 
@@ -227,9 +227,11 @@ void probe(Network::Impl& impl, std::size_t dim, const ModelInput& input, const 
         const auto e = static_cast<std::int64_t>(input.embedding_dim);
         if (!input.labels || e < 1 || input.embedding.size() % input.embedding_dim != 0)
             throw InputError(fmt::format("{}: an embedding table needs labels and whole rows of embedding_dim values", who));
+        // On the module's device once (a call then moves only the ids); the table lives only here.
         impl.embedding = torch::from_blob(const_cast<float*>(input.embedding.data()),
                                           {static_cast<std::int64_t>(input.embedding.size()) / e, e}, torch::kFloat32)
-                             .clone();
+                             .to(impl.device, torch::kFloat32, /*non_blocking=*/false, /*copy=*/true);
+        impl.input.embedding = {};
     }
     if (!input.shape.empty()) {
         std::int64_t size = 1;
@@ -398,8 +400,7 @@ void Network::jacobian_trace(std::span<const float> x, std::span<const float> c,
         at::set_num_threads(static_cast<int>(threads));
     const auto rows = static_cast<std::int64_t>(n), cols = static_cast<std::int64_t>(d);
     auto xs = torch::from_blob(const_cast<float*>(x.data()), {rows, cols}, torch::kFloat32)
-                  .to(impl_->device)
-                  .clone()
+                  .to(impl_->device, torch::kFloat32, /*non_blocking=*/false, /*copy=*/true)  // one copy on any device
                   .requires_grad_(true);
     auto cs = torch::from_blob(const_cast<float*>(c.data()), {rows}, torch::kFloat32);
     const auto image = impl_->input.shape.empty() ? std::vector<std::int64_t>{} : impl_->sizes(rows);

@@ -31,7 +31,7 @@ struct Network::Impl {
     ModelInput input;
     std::size_t classes = 0;  // built conditional here (MlpOptions::classes)
     torch::Device device{torch::kCPU};  // where the module and its inputs live (ModelInput::device)
-    torch::Tensor embedding;  // ModelInput::embedding as [rows, dim] float32 on the CPU; undefined: ids
+    torch::Tensor embedding;  // ModelInput::embedding as [rows, dim] float32 on `device`; undefined: ids
     // The shape x is passed in for `rows` rows: [rows, dim] or [rows, C, H, W].
     std::vector<std::int64_t> sizes(std::int64_t rows) const {
         std::vector<std::int64_t> s{rows};
