@@ -52,7 +52,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
     // guidance applied; the held-out rows (of every class) are then not a reference.
     const Conditioning cond = read_conditioning(cfg, *dataset.data, model ? *model : dataset.data->denoiser());
     Problem problem = problem_of(dataset, cond.denoiser);
-    if (cond.guided) {
+    problem.labelled = cond.all_classes;  // every class: the held-out rows stay the reference
+    if (cond.guided && !cond.all_classes) {
         problem.data = cond.data;
         problem.held_out = nullptr;
     }
@@ -60,6 +61,9 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const std::string optimiser = cfg.string("optimiser");
     const bool paper = optimiser == "ays";  // else one of the league's (league.hpp)
     AysOptions o = read_ays_options(cfg, ctx);
+    o.labelled = cond.all_classes;
+    if (!paper && cond.all_classes)
+        throw InputError(fmt::format("all_classes=true applies to optimiser = ays, not {}", optimiser));
     if (!paper && o.subdivisions > 0)
         throw InputError(fmt::format("subdivisions = {} applies to optimiser = ays, not {}", o.subdivisions, optimiser));
     if (paper) set_stop_proxy(o, cfg, problem, ctx);
@@ -84,7 +88,13 @@ Result run(const Config& cfg, const RunContext& ctx) {
 
     describe_dataset(dataset, r);
     r.values["denoiser"] = model ? cfg.string("model") : "exact";
-    if (cond.guided) {
+    if (cond.guided && cond.all_classes) {
+        r.values["label"] = "all";
+        r.values["guidance"] = cond.guided->options().scale;
+        r.line(fmt::format("every class of {} ({}), guidance w = {}: the KLUB's x_0 and the starts come with their class y, "
+                           "the denoiser is called at each row's y, the NLL is -log p(x | y)",
+                           dataset.name, dataset.data->classes(), cond.guided->options().scale));
+    } else if (cond.guided) {
         r.values["label"] = cond.label;
         r.values["guidance"] = cond.guided->options().scale;
         r.line(fmt::format("class {} of {}, guidance w = {}: the KLUB's x_0 and the NLL are the class's", cond.label,
@@ -121,7 +131,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
     // Compare with EDM rho=7 at the final step count: KLUB on common draws, samples over seeds.
     const Schedule baseline =
         karras(best.steps(), cfg.number("sigma_min"), cfg.number("sigma_max"), cfg.number("rho"));
-    const KlubMonteCarlo mc{o.validation_samples, streams::ays_final_klub(cfg.seed()), o.proposal_variance, ctx.threads};
+    const KlubMonteCarlo mc{o.validation_samples, streams::ays_final_klub(cfg.seed()), o.proposal_variance, ctx.threads,
+                            o.labelled};
     const std::pair<std::string, const Schedule*> compared[] = {{"ays", &best}, {"karras", &baseline}};
     const EvaluationOptions eo = read_evaluation(cfg, ctx);
     r.line(fmt::format("{} on {} ({} steps, started from {}), process {}, denoiser {}", paper ? "AYS" : optimiser,
@@ -181,7 +192,7 @@ Experiment ays_experiment() {
                              "stop_particles", "klub_c", "eval_particles",
                              "eval_seeds", "projections", "samplers", "denoiser", "model", "parametrisation",
                              "model_process", "model_time", "model_sigma_data", "preflight", "model_labels", "model_null_label",
-                             "model_shape", "model_embedding", "device", "label", "guidance", "guidance_interval", "labels", "optimiser",
+                             "model_shape", "model_embedding", "device", "label", "all_classes", "guidance", "guidance_interval", "labels", "optimiser",
                              "optimiser_sampler", "grid", "teacher_steps", "ld3_iterations", "ld3_slack"}) +
                 Schema{described(shared_key("particles"), "teacher trajectories (optimiser gits, oss, ld3)")},
             run};

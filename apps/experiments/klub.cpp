@@ -36,7 +36,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const Evaluations before = denoiser.evaluations();
 
     KlubMonteCarlo mc{static_cast<std::size_t>(cfg.integer("samples")), streams::ays_final_klub(cfg.seed()), 0.0,
-                      ctx.threads};
+                      ctx.threads, cond.all_classes};
     if (cfg.number("klub_c") > 0.0) mc.proposal_variance = cfg.number("klub_c") * cfg.number("klub_c");
     std::vector<KlubEstimate> intervals;
     const KlubEstimate total = klub_schedule_mc(data, denoiser, schedule, mc, &intervals);
@@ -49,7 +49,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
     describe_dataset(dataset, r);
     r.values["denoiser"] = model ? cfg.string("model") : "exact";
     if (cond.guided) {
-        r.values["label"] = cond.label;
+        r.values["label"] = cond.all_classes ? nlohmann::json("all") : nlohmann::json(cond.label);
         r.values["guidance"] = cond.guided->options().scale;
     }
     r.values["schedule"] = schedule_json(schedule, *process);
@@ -57,7 +57,10 @@ Result run(const Config& cfg, const RunContext& ctx) {
     r.values["klub"] = {{"value", total.value}, {"se", total.standard_error}};
     r.line(fmt::format("KLUB of a {}-step schedule ({}) on {}{}, denoiser {}, {} Monte Carlo samples per interval",
                        schedule.steps(), cfg.string("schedule"), dataset.name,
-                       cond.guided ? fmt::format(" class {} at guidance w = {}", cond.label, cond.guided->options().scale)
+                       cond.guided ? fmt::format(" {} at guidance w = {}",
+                                                 cond.all_classes ? "every class (x_0, y)"
+                                                                  : fmt::format("class {}", cond.label),
+                                                 cond.guided->options().scale)
                                    : std::string(),
                        model ? cfg.string("model") : "exact", mc.samples));
     r.line(fmt::format("{:>4} {:>11} {:>11} {:>24}{}", "k", "sigma_hi", "sigma_lo", "KLUB ± SE",
@@ -101,7 +104,7 @@ Experiment klub_experiment() {
                              "steps", "sigma_min", "sigma_max", "schedule", "schedule_file", "rho", "samples",
                              "klub_c", "n_se", "denoiser", "model", "parametrisation", "model_process", "model_time",
                              "model_sigma_data", "preflight", "model_labels", "model_null_label", "model_shape", "model_embedding", "device",
-                             "label", "guidance", "guidance_interval", "labels"}),
+                             "label", "all_classes", "guidance", "guidance_interval", "labels"}),
             run};
 }
 

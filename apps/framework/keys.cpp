@@ -165,8 +165,12 @@ Schema make_table() {
          "class label y of a conditional denoiser (the ring8 and mixture components are classes); -1 = none", -1, 1e6},
         {"guidance", KeyType::number,
          "classifier-free guidance scale w (diffusers' guidance_scale, ComfyUI's cfg): D_u + w (D_y - D_u); 1 = the "
-         "conditional model, 0 = the unconditional one; needs a label",
+         "conditional model, 0 = the unconditional one; needs a label or all_classes",
          -100, 100},
+        {"all_classes", KeyType::boolean,
+         "one schedule for a conditional denoiser over every class: the KLUB's x_0 and the evaluation's starts come "
+         "with their class y (by the class weights), the denoiser is called at each row's y (guidance per row), the "
+         "NLL is -log p(x | y); not with label"},
         {"guidance_interval", KeyType::number_list,
          "[sigma_lo, sigma_hi]: guidance only for sigma in it (the conditional model outside); [0, 1e300] = every "
          "sigma",
@@ -476,24 +480,35 @@ Conditioning read_conditioning(const Config& cfg, const Data& data, const Denois
     if (interval.size() != 2 || !(interval[0] <= interval[1]))
         throw InputError("guidance_interval needs two numbers [sigma_lo, sigma_hi] with sigma_lo <= sigma_hi");
     const bool everywhere = interval[0] == 0.0 && interval[1] >= 1e300;
-    if (y == null_label) {
+    const bool all = has(cfg, "all_classes") && cfg.boolean("all_classes");
+    if (all && y != null_label) throw InputError(fmt::format("all_classes=true takes no label (label={})", y));
+    if (y == null_label && !all) {
         if (w != 1.0 || !everywhere)
-            throw InputError(fmt::format("guidance={} needs a label (label=-1 is the unconditional model)", w));
+            throw InputError(fmt::format("guidance={} needs a label or all_classes=true (label=-1 is the "
+                                         "unconditional model)",
+                                         w));
         return c;
     }
+    const std::string what = all ? "all_classes=true" : fmt::format("label={}", y);
     if (data.classes() == 0 || denoiser.classes() == 0)
-        throw InputError(fmt::format("label={}: {} has no classes (labelled: ring8, mixture, moons, fashion-mnist, "
+        throw InputError(fmt::format("{}: {} has no classes (labelled: ring8, mixture, moons, fashion-mnist, "
                                      "file with labels=FILE)",
-                                     y, data.classes() == 0 ? "the data" : "the denoiser"));
+                                     what, data.classes() == 0 ? "the data" : "the denoiser"));
     if (denoiser.classes() != data.classes())
-        throw InputError(fmt::format("label={}: the model has {} classes (model_labels), the data {}", y,
+        throw InputError(fmt::format("{}: the model has {} classes (model_labels), the data {}", what,
                                      denoiser.classes(), data.classes()));
-    if (static_cast<std::size_t>(y) >= data.classes())
+    if (y != null_label && static_cast<std::size_t>(y) >= data.classes())
         throw InputError(fmt::format("label={} is outside the data's {} classes 0..{}", y, data.classes(), data.classes() - 1));
     GuidanceOptions g{w};
     if (!everywhere) {
         g.sigma_lo = interval[0];
         g.sigma_hi = interval[1];
+    }
+    if (all) {
+        c.all_classes = true;
+        c.guided = std::make_unique<GuidedDenoiser>(denoiser, g);
+        c.denoiser = c.guided.get();
+        return c;
     }
     c.label = y;
     c.data = &data.given(y);

@@ -104,6 +104,7 @@ struct Conditioning {
     const Denoiser* denoiser = nullptr;
     std::unique_ptr<GuidedDenoiser> guided;  // set with a label: counts the network evaluations
     std::unique_ptr<Conditioned> view;
+    bool all_classes = false;  // every class, each row at its own y: data and denoiser take labels per row
 };
 Conditioning read_conditioning(const Config& config, const Data& data, const Denoiser& denoiser);
 

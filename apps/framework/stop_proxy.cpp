@@ -36,16 +36,27 @@ void set_stop_proxy(AysOptions& o, const Config& cfg, const Problem& problem, co
     const std::size_t n = static_cast<std::size_t>(cfg.integer("stop_particles")), d = data.dim();
     const std::uint64_t seed = streams::stop_proxy(cfg.seed());
     const std::size_t threads = ctx.threads;
-    auto run = [&data, &denoiser, solver, n, d, seed, threads](const Schedule& s) {
+    // A labelled problem: every draw comes with its class, the denoiser and the NLL take it per row.
+    auto labels = std::make_shared<std::vector<Label>>(problem.labelled ? n : 0);
+    auto starts = [&data, labels, n, d, seed, threads](double sigma) {
         std::vector<double> x(n * d);
-        sample_marginal(data, s.sigma_max(), x, n, seed, threads);
-        sample(denoiser, *solver, s, x, n, {seed, threads, chunk});
+        if (labels->empty())
+            sample_marginal(data, sigma, x, n, seed, threads);
+        else
+            sample_marginal_labelled(data, sigma, x, *labels, n, seed, threads);
+        return x;
+    };
+    auto run = [&denoiser, starts, labels, solver, n, seed, threads](const Schedule& s) {
+        auto x = starts(s.sigma_max());
+        sample(denoiser, *solver, s, x, n, {seed, threads, chunk, nullptr, *labels});
         return x;
     };
     if (kind == "nll") {
-        o.quality = [&data, run, n, threads](const Schedule& s) {
+        o.quality = [&data, run, labels, n, threads](const Schedule& s) {
             const auto x = run(s);
-            return estimate(negative_log_likelihoods(data, x, n, s.sigma_min(), threads));
+            return estimate(labels->empty()
+                                ? negative_log_likelihoods(data, x, n, s.sigma_min(), threads)
+                                : negative_log_likelihoods_labelled(data, x, *labels, n, s.sigma_min(), threads));
         };
         o.quality_name = fmt::format("nll of {} on {} fixed draws", sampler, n);
         return;
@@ -72,13 +83,13 @@ void set_stop_proxy(AysOptions& o, const Config& cfg, const Problem& problem, co
     // One fine-step solution per sigma range (every stage of a run shares its end points).
     auto teachers = std::make_shared<std::map<std::pair<double, double>, std::vector<double>>>();
     const std::shared_ptr<const Solver> heun = make_solver("heun");
-    o.quality = [&data, &denoiser, run, teachers, heun, n, d, seed, threads](const Schedule& s) {
+    o.quality = [&denoiser, starts, labels, run, teachers, heun, n, d, seed, threads](const Schedule& s) {
         const auto key = std::make_pair(s.sigma_max(), s.sigma_min());
         auto it = teachers->find(key);
         if (it == teachers->end()) {
-            std::vector<double> ref(n * d);
-            sample_marginal(data, s.sigma_max(), ref, n, seed, threads);
-            sample(denoiser, *heun, karras(teacher_steps, s.sigma_min(), s.sigma_max()), ref, n, {seed, threads, chunk});
+            auto ref = starts(s.sigma_max());
+            sample(denoiser, *heun, karras(teacher_steps, s.sigma_min(), s.sigma_max()), ref, n,
+                   {seed, threads, chunk, nullptr, *labels});
             it = teachers->emplace(key, std::move(ref)).first;
         }
         const auto x = run(s);

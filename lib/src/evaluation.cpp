@@ -30,16 +30,25 @@ SampleQuality evaluate_samples(const Problem& p, const Solver& solver, const Sch
     const std::size_t d = data.dim(), n = o.particles;
     if (p.denoiser->dim() != d)
         throw InputError(fmt::format("the denoiser has dimension {}, the data {}", p.denoiser->dim(), d));
+    if (p.labelled && (data.classes() == 0 || p.denoiser->classes() != data.classes()))
+        throw InputError(fmt::format("a labelled evaluation needs labelled data and a denoiser of its classes (data {}, "
+                                     "denoiser {})",
+                                     data.classes(), p.denoiser->classes()));
     const bool points = data.nearest_points() != nullptr;
     const bool held_out = p.held_out && p.held_out->n > 0;
     SampleQuality q;
     std::vector<double> x(n * d);
+    std::vector<Label> labels(p.labelled ? n : 0);
     for (std::size_t s = 0; s < o.seeds; ++s) {
         const std::uint64_t seed = streams::evaluation_seed(o.seed, s);
-        sample_marginal(data, schedule.sigma_max(), x, n, seed, o.threads);
-        sample(*p.denoiser, solver, schedule, x, n, {seed, o.threads, 64});
+        if (p.labelled)
+            sample_marginal_labelled(data, schedule.sigma_max(), x, labels, n, seed, o.threads);
+        else
+            sample_marginal(data, schedule.sigma_max(), x, n, seed, o.threads);
+        sample(*p.denoiser, solver, schedule, x, n, {seed, o.threads, 64, nullptr, labels});
         if (s == 0 && o.keep > 0) q.first_samples.assign(x.begin(), x.begin() + std::min(o.keep, n) * d);
-        const auto nlls = negative_log_likelihoods(data, x, n, schedule.sigma_min(), o.threads);
+        const auto nlls = p.labelled ? negative_log_likelihoods_labelled(data, x, labels, n, schedule.sigma_min(), o.threads)
+                                     : negative_log_likelihoods(data, x, n, schedule.sigma_min(), o.threads);
         const auto nll = moments_of(nlls);
         if (s == 0) q.nll = Moments(nll.mean());
         q.nll.add(nll.mean());

@@ -67,6 +67,43 @@ std::vector<double> negative_log_likelihoods(const Data& data, std::span<const d
     return lp;
 }
 
+std::vector<double> negative_log_likelihoods_labelled(const Data& data, std::span<const double> x,
+                                                      std::span<const Label> labels, std::size_t n, double sigma,
+                                                      std::size_t threads) {
+    const std::size_t d = data.dim();
+    if (x.size() != n * d || labels.size() != n) throw InputError("NLL: wrong buffer size");
+    check_labels(labels, n, data.classes());
+    std::vector<double> lp(n);
+    constexpr std::size_t chunk = 64;
+    cluster::distributed_for_calling(
+        data.denoiser(), chunk_count(n, chunk), threads, std::span(lp), chunk, [&](std::size_t c) {
+            const std::size_t first = c * chunk, count = std::min(chunk, n - first);
+            // The chunk's rows grouped by class, each group in one call of its class's law.
+            std::vector<double> rows, out;
+            std::vector<std::size_t> index;
+            std::vector<bool> done(count, false);
+            for (std::size_t i = 0; i < count; ++i) {
+                if (done[i]) continue;
+                const Label y = labels[first + i];
+                rows.clear();
+                index.clear();
+                for (std::size_t j = i; j < count; ++j) {
+                    if (done[j] || labels[first + j] != y) continue;
+                    done[j] = true;
+                    index.push_back(j);
+                    rows.insert(rows.end(), x.begin() + static_cast<std::ptrdiff_t>((first + j) * d),
+                                x.begin() + static_cast<std::ptrdiff_t>((first + j + 1) * d));
+                }
+                out.resize(index.size());
+                const Data& law = y == null_label ? data : data.given(y);
+                law.log_density_rows(rows, index.size(), sigma, out);
+                for (std::size_t k = 0; k < index.size(); ++k) lp[first + index[k]] = out[k];
+            }
+        });
+    for (double& v : lp) v = -v;
+    return lp;
+}
+
 Moments negative_log_likelihood(const Data& data, std::span<const double> x, std::size_t n, double sigma,
                                 std::size_t threads) {
     return moments_of(negative_log_likelihoods(data, x, n, sigma, threads));

@@ -79,21 +79,44 @@ SampleStats sample(const Denoiser& denoiser, const Solver& solver, const Schedul
     return {chunks > 0 ? *std::max_element(nfe.begin(), nfe.end()) : 0};
 }
 
-void sample_marginal(const Data& data, double sigma, std::span<double> x, std::size_t n,
-                     std::uint64_t seed, std::size_t threads) {
+namespace {
+void sample_marginal_impl(const Data& data, double sigma, std::span<double> x, std::span<Label> labels,
+                          std::size_t n, std::uint64_t seed, std::size_t threads) {
     const std::size_t d = data.dim();
     if (x.size() != n * d) throw InputError("sample_marginal: output has the wrong size");
+    const bool labelled = !labels.empty();
+    if (labelled && labels.size() != n) throw InputError("sample_marginal: labels have the wrong size");
+    if (labelled && data.classes() == 0) throw InputError("labelled draws need labelled data");
     constexpr std::size_t chunk = 4096;
-    cluster::distributed_for_calling(
-        data.denoiser(), chunk_count(n, chunk), threads, x, chunk * d,
-        [&](std::size_t c) {
-            const std::size_t first = c * chunk, count = std::min(chunk, n - first);
-            const auto xc = x.subspan(first * d, count * d);
+    auto fill = [&](std::size_t c) {
+        const std::size_t first = c * chunk, count = std::min(chunk, n - first);
+        const auto xc = x.subspan(first * d, count * d);
+        if (labelled)
+            data.sample_labelled(count, seed, first, xc, labels.subspan(first, count));
+        else
             data.sample(count, seed, first, xc);
-            std::vector<double> z(count * d);
-            fill_normal_flat(seed, static_cast<std::uint64_t>(Stream::prior), 0, first * d, z);
-            for (std::size_t k = 0; k < z.size(); ++k) xc[k] += sigma * z[k];
-        });
+        std::vector<double> z(count * d);
+        fill_normal_flat(seed, static_cast<std::uint64_t>(Stream::prior), 0, first * d, z);
+        for (std::size_t k = 0; k < z.size(); ++k) xc[k] += sigma * z[k];
+    };
+    // Spread over MPI ranks (each rank's chunks gathered into x), except labelled draws: the labels
+    // are not gathered, so every rank makes all of them (threads only; draws are cheap beside sampling).
+    if (labelled)
+        cluster::parallel_for_calling(data.denoiser(), chunk_count(n, chunk), threads, fill);
+    else
+        cluster::distributed_for_calling(data.denoiser(), chunk_count(n, chunk), threads, x, chunk * d, fill);
+}
+}  // namespace
+
+void sample_marginal(const Data& data, double sigma, std::span<double> x, std::size_t n, std::uint64_t seed,
+                     std::size_t threads) {
+    sample_marginal_impl(data, sigma, x, {}, n, seed, threads);
+}
+
+void sample_marginal_labelled(const Data& data, double sigma, std::span<double> x, std::span<Label> labels,
+                              std::size_t n, std::uint64_t seed, std::size_t threads) {
+    if (labels.size() != n) throw InputError("sample_marginal: labels have the wrong size");
+    sample_marginal_impl(data, sigma, x, labels, n, seed, threads);
 }
 
 }  // namespace ayslab

@@ -25,6 +25,11 @@ struct Problem {
     const Data* data = nullptr;
     const Denoiser* denoiser = nullptr;
     const PointSet* held_out = nullptr;
+    // A conditional model over the data's classes: each particle draws its class y with its start
+    // (p_{sigma_max}(x | y), y by the class weights), the denoiser is called at the particle's y (a
+    // guided one applies its w per row), the NLL is -log p_{sigma_min}(x | y), and the KLUB's x_0 come
+    // with their y (AysOptions::labelled). The held-out rows (all classes) stay the sliced-W2 reference.
+    bool labelled = false;
     // The median distance from a held-out row to its nearest training point (point sets), computed
     // once by the first evaluation that needs it.
     mutable std::optional<double> near_radius{};

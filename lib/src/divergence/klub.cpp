@@ -94,19 +94,35 @@ double klub_interval_gaussian_in_time(const Process& process, std::span<const do
 }
 
 namespace {
-// Rows [first, first + count) of slot `slot`'s draws (u: count values; x0, eps, z: count x d). Every
-// draw is addressed by its sample index, so any split into row blocks gives the same numbers: x0 rows
-// from a per-slot data seed, the rest addressed by (seed, slot, sample).
+// Rows [first, first + count) of slot `slot`'s draws (u: count values; x0, eps, z: count x d; labels:
+// count classes when o.labelled, else empty). Every draw is addressed by its sample index, so any split
+// into row blocks gives the same numbers: x0 rows (and their classes) from a per-slot data seed, the
+// rest addressed by (seed, slot, sample).
 void fill_klub_rows(const Data& data, std::uint64_t slot, const KlubMonteCarlo& o, std::size_t first,
                     std::size_t count, std::span<double> u, std::span<double> x0, std::span<double> eps,
-                    std::span<double> z) {
+                    std::span<double> z, std::span<Label> labels) {
     const std::size_t d = data.dim();
     const std::uint64_t stream = static_cast<std::uint64_t>(Stream::klub);
     const std::uint64_t data_seed = o.seed * 0x9E3779B97F4A7C15ULL + slot * 0xBF58476D1CE4E5B9ULL + 1;
     for (std::size_t i = 0; i < count; ++i) fill_uniform({o.seed, stream, first + i, 2 * slot}, u.subspan(i, 1));
-    data.sample(count, data_seed, first, x0);
+    if (o.labelled)
+        data.sample_labelled(count, data_seed, first, x0, labels);
+    else
+        data.sample(count, data_seed, first, x0);
     fill_normal_flat(o.seed, stream, 2 * slot, first * d, eps);
     fill_normal_flat(o.seed, stream, 2 * slot + 1, first * d, z);
+}
+
+// Labelled draws need labelled data, and a denoiser of the data's classes.
+void check_labelled_data(const Data& data, const KlubMonteCarlo& o) {
+    if (o.labelled && data.classes() == 0)
+        throw InputError("a KLUB over (x_0, y) pairs needs labelled data (ring8, mixture, moons, fashion-mnist, "
+                         "a file with labels=FILE)");
+}
+void check_labelled_denoiser(std::size_t data_classes, const Denoiser& denoiser) {
+    if (denoiser.classes() != data_classes)
+        throw InputError(fmt::format("a KLUB over (x_0, y) pairs needs a denoiser of the data's {} classes; it has {}",
+                                     data_classes, denoiser.classes()));
 }
 }  // namespace
 
@@ -119,13 +135,16 @@ KlubDraws klub_draws(const Data& data, std::uint64_t slot, const KlubMonteCarlo&
                 std::vector<double>(m),
                 std::vector<double>(m * d),
                 std::vector<double>(m * d),
-                std::vector<double>(m * d)};
+                std::vector<double>(m * d),
+                std::vector<Label>(o.labelled ? m : 0)};
+    check_labelled_data(data, o);
     constexpr std::size_t chunk = 256;
     cluster::parallel_for_calling(data.denoiser(), chunk_count(m, chunk), o.threads, [&](std::size_t c) {
         const std::size_t first = c * chunk, count = std::min(chunk, m - first);
         fill_klub_rows(data, slot, o, first, count, std::span(w.u).subspan(first, count),
                        std::span(w.x0).subspan(first * d, count * d), std::span(w.eps).subspan(first * d, count * d),
-                       std::span(w.z).subspan(first * d, count * d));
+                       std::span(w.z).subspan(first * d, count * d),
+                       std::span(w.labels).subspan(o.labelled ? first : 0, o.labelled ? count : 0));
     });
     return w;
 }
@@ -169,10 +188,17 @@ IntervalPlan interval_plan(double lo, double hi, double c2, std::size_t d) {
 // depend on how chunks are grouped) and of the work split over threads and MPI ranks.
 constexpr std::size_t interval_chunk = 32;
 
-// `count` samples (u: count, x0, eps, z: count x d, row-major) in one denoiser call per term; the
-// moments go to out[0], out[1], ... per interval_chunk samples.
-void interval_block_moments(const Denoiser& denoiser, const IntervalPlan& p, std::size_t count, const double* u,
-                            const double* x0, const double* eps, const double* z, Moments* out) {
+// One block's draws: u (count), x0, eps, z (count x d, row-major), labels (count, or null: unlabelled).
+struct BlockDraws {
+    const double *u = nullptr, *x0 = nullptr, *eps = nullptr, *z = nullptr;
+    const Label* labels = nullptr;
+};
+
+// `count` samples in one denoiser call per term; the moments go to out[0], out[1], ... per
+// interval_chunk samples. Labelled draws evaluate both terms at the row's own class, D(.; ., y).
+void interval_block_moments(const Denoiser& denoiser, const IntervalPlan& p, std::size_t count, const BlockDraws& b,
+                            Moments* out) {
+    const double *u = b.u, *x0 = b.x0, *eps = b.eps, *z = b.z;
     const std::size_t d = denoiser.dim();
     thread_local std::vector<double> sig, x, xh, d1, d2;
     sig.resize(count);
@@ -189,8 +215,14 @@ void interval_block_moments(const Denoiser& denoiser, const IntervalPlan& p, std
             xh[i * d + k] = x[i * d + k] + up * z[i * d + k];
         }
     }
-    denoiser.denoise_rows(x, count, sig, d1);
-    denoiser.denoise(xh, count, p.hi, d2);
+    if (b.labels) {
+        const std::span<const Label> y(b.labels, count);
+        denoiser.denoise_rows_labelled(x, count, sig, y, d1);
+        denoiser.denoise_labelled(xh, count, p.hi, y, d2);
+    } else {
+        denoiser.denoise_rows(x, count, sig, d1);
+        denoiser.denoise(xh, count, p.hi, d2);
+    }
     for (std::size_t i = 0; i < count; ++i) {
         double sq = 0.0;
         for (std::size_t k = 0; k < d; ++k) sq += (d1[i * d + k] - d2[i * d + k]) * (d1[i * d + k] - d2[i * d + k]);
@@ -200,8 +232,8 @@ void interval_block_moments(const Denoiser& denoiser, const IntervalPlan& p, std
 }
 
 // Runs the chunks over threads and MPI ranks, grouped into blocks of the denoiser's batch_rows() (one
-// chunk per block for the exact denoisers; a model gets its whole batch per call): rows(first, count,
-// u, x0, eps, z) points the four at the block's draws.
+// chunk per block for the exact denoisers; a model gets its whole batch per call): rows(first, count)
+// gives the block's draws.
 template <class Rows>
 KlubEstimate interval_estimate(const Denoiser& denoiser, const IntervalPlan& p, std::size_t m, std::size_t threads,
                                Rows rows) {
@@ -211,9 +243,7 @@ KlubEstimate interval_estimate(const Denoiser& denoiser, const IntervalPlan& p, 
     std::vector<Moments> parts(blocks * per_block, Moments(p.shift));  // the last block's tail stays empty
     cluster::distributed_for_calling(denoiser, blocks, threads, std::span(parts), per_block, [&](std::size_t b) {
         const std::size_t first = b * per_block * interval_chunk, count = std::min(per_block * interval_chunk, m - first);
-        const double *u, *x0, *eps, *z;
-        rows(first, count, u, x0, eps, z);
-        interval_block_moments(denoiser, p, count, u, x0, eps, z, &parts[b * per_block]);
+        interval_block_moments(denoiser, p, count, rows(first, count), &parts[b * per_block]);
     });
     Moments all(p.shift);
     for (const auto& part : parts) all.merge(part);
@@ -230,13 +260,12 @@ KlubEstimate klub_interval_mc(const Denoiser& denoiser, double lo, double hi, co
     check_interval(lo, hi);
     const std::size_t d = denoiser.dim();
     if (w.dim != d) throw InputError("KLUB draws were made for another dimension");
+    if (!w.labels.empty() && denoiser.classes() == 0)
+        throw InputError("KLUB draws of (x_0, y) pairs need a conditional denoiser (one with class labels)");
     return interval_estimate(denoiser, interval_plan(lo, hi, proposal_c2(o, w.data_variance), d), w.samples, o.threads,
-                             [&](std::size_t first, std::size_t, const double*& u, const double*& x0,
-                                 const double*& eps, const double*& z) {
-                                 u = &w.u[first];
-                                 x0 = &w.x0[first * d];
-                                 eps = &w.eps[first * d];
-                                 z = &w.z[first * d];
+                             [&](std::size_t first, std::size_t) {
+                                 return BlockDraws{&w.u[first], &w.x0[first * d], &w.eps[first * d], &w.z[first * d],
+                                                   w.labels.empty() ? nullptr : &w.labels[first]};
                              });
 }
 
@@ -244,26 +273,29 @@ KlubEstimate klub_interval_mc(const Data& data, const Denoiser& denoiser, double
                               std::uint64_t slot, const KlubMonteCarlo& o) {
     check_interval(lo, hi);
     // Data spread over MPI ranks draws collectively (every rank, in order): through klub_draws.
-    if (data.denoiser().collective()) return klub_interval_mc(denoiser, lo, hi, klub_draws(data, slot, o), o);
+    if (data.denoiser().collective()) {
+        if (o.labelled) check_labelled_denoiser(data.classes(), denoiser);
+        return klub_interval_mc(denoiser, lo, hi, klub_draws(data, slot, o), o);
+    }
     if (o.samples < 2) throw InputError("KLUB Monte Carlo needs at least 2 samples");
     const std::size_t d = data.dim();
     if (denoiser.dim() != d) throw InputError("KLUB draws were made for another dimension");
+    check_labelled_data(data, o);
+    if (o.labelled) check_labelled_denoiser(data.classes(), denoiser);
     // klub_draws(data, slot, o)'s numbers, made chunk by chunk by the thread or rank that uses them: no
     // samples x d buffers.
     return interval_estimate(denoiser, interval_plan(lo, hi, proposal_c2(o, data.data_variance()), d), o.samples,
-                             o.threads,
-                             [&](std::size_t first, std::size_t count, const double*& u, const double*& x0,
-                                 const double*& eps, const double*& z) {
+                             o.threads, [&](std::size_t first, std::size_t count) {
                                  thread_local std::vector<double> bu, bx0, beps, bz;
+                                 thread_local std::vector<Label> by;
                                  bu.resize(count);
                                  bx0.resize(count * d);
                                  beps.resize(count * d);
                                  bz.resize(count * d);
-                                 fill_klub_rows(data, slot, o, first, count, bu, bx0, beps, bz);
-                                 u = bu.data();
-                                 x0 = bx0.data();
-                                 eps = beps.data();
-                                 z = bz.data();
+                                 by.resize(o.labelled ? count : 0);
+                                 fill_klub_rows(data, slot, o, first, count, bu, bx0, beps, bz, by);
+                                 return BlockDraws{bu.data(), bx0.data(), beps.data(), bz.data(),
+                                                   o.labelled ? by.data() : nullptr};
                              });
 }
 

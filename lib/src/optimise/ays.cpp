@@ -59,7 +59,7 @@ class Stage {
     // slot j are the same for every candidate (common random numbers); sweep-specific seeds keep
     // successive sweeps from overfitting one set of draws.
     void update(std::vector<double>& s, std::size_t k, std::uint64_t seed) const {
-        const KlubMonteCarlo mc{o_.samples, seed, o_.proposal_variance, o_.threads};
+        const KlubMonteCarlo mc{o_.samples, seed, o_.proposal_variance, o_.threads, o_.labelled};
         const bool reuse = kept_.valid && kept_.seed == seed && kept_.slot == k - 1;
         kept_.valid = false;
         const KlubDraws upper = reuse ? std::move(kept_.draws) : klub_draws(data_, k - 1, mc);
@@ -79,7 +79,7 @@ class Stage {
 
     KlubEstimate validate(const Schedule& s) const {
         const KlubMonteCarlo mc{o_.validation_samples, streams::klub_validation(o_.seed), o_.proposal_variance,
-                                o_.threads};
+                                o_.threads, o_.labelled};
         return klub_schedule_mc(data_, denoiser_, s, mc);
     }
 
@@ -123,6 +123,7 @@ nlohmann::json settings_json(const Schedule& start, const AysOptions& o, std::si
             {"min_improvement", o.min_improvement},
             {"seed", o.seed},
             {"proposal_variance", o.proposal_variance},
+            {"labelled", o.labelled},
             {"quality", o.quality ? o.quality_name : std::string()},
             {"dim", dim},
             {"fingerprint", o.fingerprint}};

@@ -35,6 +35,11 @@ struct KlubMonteCarlo {
     std::uint64_t seed = 0;
     double proposal_variance = 0.0;  // c^2 of the sigma proposal; 0 = the data's variance
     std::size_t threads = 1;
+    // (x_0, y) pairs: each x_0 is drawn with its class y (Data::sample_labelled) and the denoiser is
+    // evaluated at D(x; sigma, y) (denoise_labelled): the KLUB of a conditional model over the data's
+    // classes, one schedule for all of them (needs labelled data and a denoiser with its classes).
+    // The x_0 rows are the unlabelled draws' own, so only the denoiser's argument changes.
+    bool labelled = false;
 };
 
 // The random draws of one interval slot (uniforms for sigma, x0 rows, eps and z), reusable for any
@@ -43,6 +48,7 @@ struct KlubDraws {
     std::size_t samples = 0, dim = 0;
     double data_variance = 0.0;  // of the data the x0 rows came from (the default proposal's c^2)
     std::vector<double> u, x0, eps, z;
+    std::vector<Label> labels;  // x0's classes (samples entries) when drawn labelled, else empty
 };
 // x0 rows are drawn from the data; the denoiser (the data's exact one, or any other) is what the
 // KLUB measures.

@@ -29,6 +29,9 @@ struct AysOptions {
     std::uint64_t seed = 0;
     std::size_t threads = 1;
     double proposal_variance = 0.0;  // c^2 of the KLUB's sigma proposal; 0 = the data's variance
+    // The KLUB over (x_0, y) pairs of labelled data, the denoiser at each row's class (KlubMonteCarlo::
+    // labelled): one schedule for a conditional model over all its classes.
+    bool labelled = false;
     // The paper's early stopping (driving the KLUB to convergence can hurt the samples): a quality
     // proxy of a schedule, lower is better, computed on the same draws for every schedule (common
     // random numbers, so sweeps compare paired). When set, each stage keeps the schedule with the best
