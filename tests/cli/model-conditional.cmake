@@ -1,11 +1,17 @@
 # sample with a user's class-conditional, image-shaped model gives, to float32 accuracy, the end points of
 # the data's exact class-conditional denoiser with the same guidance: the fixtures are the ring of 8's exact
-# conditional denoiser taking x as N x 2 x 1 x 1 images and y (8 = no label), exported as a denoiser and as
-# DDPM eps-prediction (tests/fixtures/make-conditional-fixtures). Same seed, solver, schedule, label and
+# conditional denoiser taking x as N x 2 x 1 x 1 images and y (8 = no label), exported in every
+# parametrisation a user's model may have: denoiser, EDM's F, DDPM eps and v, score_sde VP score and x0,
+# rectified flow (tests/fixtures/make-conditional-fixtures). Same seed, solver, schedule, label and
 # guidance; the .npy end points compared by Debian's python3 (numpy).
 set(_cases
     "ring8-denoiser-image.pt|denoiser|edm|sigma|heun|3|3"
-    "ring8-eps-ddpm-image.pt|eps|ddpm-linear|t|dpmpp-2m|5|7.5")
+    "ring8-eps-ddpm-image.pt|eps|ddpm-linear|t|dpmpp-2m|5|7.5"
+    "ring8-v-ddpm-image.pt|v|ddpm-linear|t|euler|1|3"
+    "ring8-edm-image.pt|edm|edm|sigma|heun|6|7.5"
+    "ring8-score-vp-image.pt|score|vp|t|dpmpp-2m|2|3"
+    "ring8-x0-vp-image.pt|x0|vp|t|euler|7|7.5"
+    "ring8-flow-image.pt|flow|flow|t|heun|4|3")
 # The sigma range is pinned: with a model, the default range follows model_process (DDPM's 0.0100 to 157),
 # with the exact denoiser it stays the data's, and the two runs must share one schedule.
 foreach(_case IN LISTS _cases)
@@ -29,8 +35,9 @@ foreach(_case IN LISTS _cases)
       message(FATAL_ERROR "${_file}: sample with denoiser=${_den} exited ${_code}: ${_err}")
     endif()
   endforeach()
-  # float32 rounding (2^-24) of the model, amplified by guidance along 20 steps: measured 7.1e-8 (w = 3,
-  # Heun) and 2.2e-7 (w = 7.5, DPM++(2M)); a wrong label, branch or image layout moves points by O(1).
+  # float32 rounding (2^-24) of the model, amplified by guidance along 20 steps: measured 7.1e-8 (denoiser,
+  # w = 3, Heun) to 4.1e-7 (x0-vp, w = 7.5, Euler) over the seven; a wrong label, branch, image layout or
+  # parametrisation moves points by O(1).
   execute_process(COMMAND /usr/bin/python3 -c "
 import numpy as np, sys
 a = np.load('${DIR}/exact.npy'); b = np.load('${DIR}/model.npy')
