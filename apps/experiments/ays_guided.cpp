@@ -8,6 +8,9 @@
 //  - the ring of 8 by class: class 0's guided samples scored by the exact class-conditional NLL
 //    -log p_{sigma_min}(x | y = 0), paired over schedules (same starts), with the guided ODE's own
 //    NLL (Dormand-Prince) as the level a schedule can reach.
+//  - Fashion-MNIST with a class-conditional model file (model=FILE; skipped without one): AYS over
+//    (x_0, y) pairs of every class per w, judged by per-class sliced W2 to the guided ODE's own output
+//    (framework/guided_images.hpp).
 // Schedules: EDM rho = 7, AYS optimised for the guided model at each w, and AYS of the unconditional
 // (w = 0) and of the conditional (w = 1) models used at every w, as published schedules are.
 #include <fmt/format.h>
@@ -25,6 +28,7 @@
 #include "ayslab/stats.hpp"
 #include "ayslab/streams.hpp"
 #include "evaluate.hpp"
+#include "guided_images.hpp"
 #include "keys.hpp"
 
 namespace ayslab::app {
@@ -207,6 +211,10 @@ Result run(const Config& cfg, const RunContext& ctx) {
         ringj[label(w)] = entry;
     }
     r.values["ring8_class0"] = ringj;
+
+    // Fashion-MNIST with a class-conditional model (when one is given): guided samplers judged against
+    // the guided ODE's own output.
+    guided_images(cfg, ctx, scales, solvers, r);
     return r;
 }
 
@@ -215,12 +223,21 @@ Result run(const Config& cfg, const RunContext& ctx) {
 Experiment ays_guided_experiment() {
     return {"ays-guided",
             "AYS under classifier-free guidance: schedules per guidance scale, exact KL on Gaussian classes, "
-            "class-conditional NLL on the ring of 8",
+            "class-conditional NLL on the ring of 8, per-class sliced W2 on Fashion-MNIST with a model file",
             Schema{seed_key(),
                    {"scales", KeyType::number_list, "guidance scales w (diffusers' guidance_scale, ComfyUI's cfg)", -100, 100},
-                   {"dim", KeyType::integer, "dimension of the Gaussian classes", 1, 1e5}} +
+                   {"dim", KeyType::integer, "dimension of the Gaussian classes", 1, 1e5},
+                   {"image_samples", KeyType::integer, "Fashion-MNIST: KLUB Monte Carlo samples per interval evaluation of AYS", 2, 1e7},
+                   {"image_validation_samples", KeyType::integer, "Fashion-MNIST: KLUB samples of AYS's early-stopping estimate", 2, 1e7},
+                   {"image_classes", KeyType::integer_list, "Fashion-MNIST: the classes judged (0..9)", 0, 9},
+                   {"image_particles", KeyType::integer, "Fashion-MNIST: samples per class and seed", 2, 1e6},
+                   {"image_seeds", KeyType::integer, "Fashion-MNIST: seeds (the SE is over them)", 2, 1000},
+                   {"image_teacher_steps", KeyType::integer, "Fashion-MNIST: Heun steps of the guided ODE's reference output", 2, 1e5}} +
                 shared_keys({"solvers", "steps", "sigma_min", "sigma_max", "subdivisions", "refine", "samples",
-                             "validation_samples", "golden_iterations", "max_sweeps", "patience", "eval_particles"}),
+                             "validation_samples", "golden_iterations", "max_sweeps", "patience", "eval_particles",
+                             "projections", "subset", "directory", "model", "parametrisation", "model_process", "model_time",
+                             "model_sigma_data", "preflight", "model_labels", "model_null_label", "model_shape",
+                             "model_embedding", "device"}),
             run};
 }
 
