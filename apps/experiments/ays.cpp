@@ -47,7 +47,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const Schedule start = read_schedule(cfg, process.get(), std::sqrt(dataset.data->data_variance()));
     // The denoiser the schedule is optimised for and sampled with: the data's exact one, or a model file
     // (docs/your-model.md); the KLUB's x0 draws and the metrics stay with the exact data.
-    const auto model = read_model_denoiser(cfg, *dataset.data, ctx, &r);
+    const auto model = read_model_denoiser(cfg, *dataset.data, ctx, &r, true);
     // With a label: the class's data (x_0 draws, p(x | y)) and the denoiser with the class bound and
     // guidance applied; the held-out rows (of every class) are then not a reference.
     const Conditioning cond = read_conditioning(cfg, *dataset.data, model ? *model : dataset.data->denoiser());
@@ -87,7 +87,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const Evaluations optimising = denoiser.evaluations();
 
     describe_dataset(dataset, r);
-    r.values["denoiser"] = model ? cfg.string("model") : "exact";
+    r.values["denoiser"] = denoiser_name(cfg);
     if (cond.guided && cond.all_classes) {
         r.values["label"] = "all";
         r.values["guidance"] = cond.guided->options().scale;
@@ -137,7 +137,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const EvaluationOptions eo = read_evaluation(cfg, ctx);
     r.line(fmt::format("{} on {} ({} steps, started from {}), process {}, denoiser {}", paper ? "AYS" : optimiser,
                        dataset.name, best.steps(), cfg.string("schedule"), process->name(),
-                       model ? cfg.string("model") : "exact"));
+                       denoiser_name(cfg)));
     for (const auto& line : format_schedule(best, *process, "list")) r.line("  " + line);
     std::string header = fmt::format("{:<8} {:>22}", "schedule", "KLUB");
     for (const auto& s : cfg.strings("samplers"))

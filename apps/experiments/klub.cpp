@@ -29,7 +29,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const Schedule schedule = read_schedule(cfg, process.get(), std::sqrt(dataset.data->data_variance()));
     if (!(schedule.sigmas().back() > 0.0))
         throw InputError("the KLUB needs a schedule whose last sigma is > 0 (its integrand has sigma^-3)");
-    const auto model = read_model_denoiser(cfg, *dataset.data, ctx, &r);
+    const auto model = read_model_denoiser(cfg, *dataset.data, ctx, &r, true);
     const Conditioning cond = read_conditioning(cfg, *dataset.data, model ? *model : dataset.data->denoiser());
     const Data& data = *cond.data;  // the class's law when a label is given
     const Denoiser& denoiser = *cond.denoiser;
@@ -47,7 +47,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
     if (gaussian) exact = klub_schedule_gaussian(schedule, gaussian->variance());
 
     describe_dataset(dataset, r);
-    r.values["denoiser"] = model ? cfg.string("model") : "exact";
+    r.values["denoiser"] = denoiser_name(cfg);
     if (cond.guided) {
         r.values["label"] = cond.all_classes ? nlohmann::json("all") : nlohmann::json(cond.label);
         r.values["guidance"] = cond.guided->options().scale;
@@ -62,7 +62,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
                                                                   : fmt::format("class {}", cond.label),
                                                  cond.guided->options().scale)
                                    : std::string(),
-                       model ? cfg.string("model") : "exact", mc.samples));
+                       denoiser_name(cfg), mc.samples));
     r.line(fmt::format("{:>4} {:>11} {:>11} {:>24}{}", "k", "sigma_hi", "sigma_lo", "KLUB ± SE",
                        gaussian ? fmt::format(" {:>14}", "closed form") : std::string()));
     const auto& s = schedule.sigmas();

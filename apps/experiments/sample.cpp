@@ -39,7 +39,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const std::size_t d = ds.data->dim();
     // The sampler calls the data's exact denoiser, or a model (metrics stay against the exact data); a
     // label binds the class (and guidance) to it and the metrics use the data given the class.
-    const auto model = read_model_denoiser(cfg, *ds.data, ctx, &r);
+    const auto model = read_model_denoiser(cfg, *ds.data, ctx, &r, true);
     const Conditioning cond = read_conditioning(cfg, *ds.data, model ? *model : ds.data->denoiser());
     std::vector<double> x;
     std::size_t n = static_cast<std::size_t>(cfg.integer("particles"));

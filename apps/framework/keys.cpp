@@ -11,6 +11,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "ayslab/data/device_mixture.hpp"
 #include "ayslab/data/io.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/network.hpp"
@@ -388,14 +389,24 @@ std::shared_ptr<const ModelFunction> read_model_function(const Config& cfg, std:
     return model_function(Network::load(name, dim, input));
 }
 
-std::unique_ptr<Denoiser> read_model_denoiser(const Config& cfg, const Data& data, const RunContext& ctx, Result* result) {
-    if (!model_given(cfg)) return nullptr;
+std::unique_ptr<Denoiser> read_model_denoiser(const Config& cfg, const Data& data, const RunContext& ctx, Result* result,
+                                              bool exact_on_device) {
+    if (!model_given(cfg)) {
+        if (!exact_on_device || !has(cfg, "device") || cfg.string("device") == "cpu") return nullptr;
+        return std::make_unique<DeviceMixtureDenoiser>(mixture_tables(data), cfg.string("device"));
+    }
     const ModelConvention convention = read_model_convention(cfg);
     const auto network = read_model_function(cfg, data.dim());
     auto model = std::make_unique<NetworkDenoiser>(network, convention, ctx.threads);
     if (!has(cfg, "preflight") || !cfg.boolean("preflight")) return model;
     run_preflight(cfg, data, *model, network, convention, cfg.string("model"), ctx, result);
     return model;
+}
+
+std::string denoiser_name(const Config& cfg) {
+    if (model_given(cfg)) return cfg.string("model");
+    if (has(cfg, "device") && cfg.string("device") != "cpu") return "exact on " + cfg.string("device");
+    return "exact";
 }
 
 ScheduleProblem read_schedule_problem(const Config& cfg, const RunContext& ctx, const Data& data,

@@ -65,8 +65,13 @@ std::shared_ptr<const ModelFunction> read_model_function(const Config& config, s
 // an InputError before LibTorch is needed.
 // With preflight=true (the default) the model's denoising error is checked before any work (its table
 // goes into `result` when given) and a model worse than the trivial denoisers is refused (InputError).
+// exact_on_device: without a model, device=cuda[:N] gives the data's exact denoiser as LibTorch
+// operations on that device (mixtures and point sets: data/device_mixture.hpp); device=cpu keeps the
+// native one (null).
 std::unique_ptr<Denoiser> read_model_denoiser(const Config& config, const Data& data, const RunContext& context,
-                                              Result* result = nullptr);
+                                              Result* result = nullptr, bool exact_on_device = false);
+// What the run's denoiser is, for its result: the model file, "exact", or "exact on DEVICE".
+std::string denoiser_name(const Config& config);
 // The model keys' readers: parametrisation, model_process, model_time, model_sigma_data, model_labels,
 // model_null_label -> the convention; model_shape and model_labels -> how the file is called.
 ModelConvention read_model_convention(const Config& config);

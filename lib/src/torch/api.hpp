@@ -4,13 +4,14 @@
 // when it first touches a network — not every run-experiment start (LibTorch's start-up cost 0.7 s a
 // process), and not `import ayslab` in a process that has its own PyTorch.
 #pragma once
+#include "ayslab/data/device_mixture.hpp"
 #include "ayslab/network.hpp"
 #include "ayslab/train.hpp"
 
 namespace ayslab::torch_plugin {
 
 // Bumped whenever the table or the types it passes change: the core refuses another plugin's table.
-inline constexpr int api_version = 1;
+inline constexpr int api_version = 2;
 
 struct Api {
     int version;
@@ -31,6 +32,9 @@ struct Api {
     void (*jacobian_trace)(const Network&, std::span<const float>, std::span<const float>, std::size_t,
                            std::span<double>, std::size_t, std::span<const std::int64_t>);
     TrainResult (*train)(const Network&, const Data&, const TrainOptions&, const TrainProgress&);
+    std::shared_ptr<const void> (*upload_mixture)(const MixtureTables&, const std::string&);
+    void (*mixture_denoise)(const void*, std::span<const double>, std::size_t, std::span<const double>,
+                            std::span<const Label>, std::span<double>);
 };
 
 }  // namespace ayslab::torch_plugin

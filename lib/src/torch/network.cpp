@@ -16,6 +16,7 @@
 #include "ayslab/io/atomic_file.hpp"
 #include "ayslab/rng.hpp"
 #include "ayslab/streams.hpp"
+#include "device.hpp"
 #include "network_impl.hpp"
 
 namespace ayslab {
@@ -190,6 +191,9 @@ std::vector<torch::jit::IValue> call_inputs(const Network::Impl& impl, const tor
 
 // The device of ModelInput::device, or an InputError that says why it cannot be used here (a LibTorch
 // without CUDA, as Debian's is, or no such GPU).
+}  // namespace
+
+// (device.hpp) The device a name means, refused in one line where LibTorch cannot reach it.
 torch::Device model_device(const std::string& name) {
     check_device_name(name);
     const torch::Device device(name);
@@ -203,6 +207,8 @@ torch::Device model_device(const std::string& name) {
         throw InputError(fmt::format("device={}: this machine has {} CUDA device(s)", name, torch::cuda::device_count()));
     return device;
 }
+
+namespace {
 
 // What a call looks like, for messages: "forward(x [N, 2], sigma [N])" or "forward(x [N, 1, 28, 28], sigma [N], y [N])".
 std::string call_text(const Network::Impl& impl, const std::string& rows) {

@@ -102,5 +102,12 @@ void Network::jacobian_trace(std::span<const float> x, std::span<const float> c,
 TrainResult train_network(const Network& initial, const Data& data, const TrainOptions& o, const TrainProgress& p) {
     return api().train(initial, data, o, p);
 }
+std::shared_ptr<const void> upload_mixture(const MixtureTables& t, const std::string& device) {
+    return api().upload_mixture(t, device);
+}
+void device_mixture_denoise(const void* t, std::span<const double> x, std::size_t n, std::span<const double> s,
+                            std::span<const Label> y, std::span<double> out) {
+    api().mixture_denoise(t, x, n, s, y, out);
+}
 
 }  // namespace ayslab

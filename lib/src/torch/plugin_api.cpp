@@ -25,6 +25,9 @@ const Api table{
     [](const Network& n, const Data& d, const TrainOptions& o, const TrainProgress& p) {
         return train_network(n, d, o, p);
     },
+    [](const MixtureTables& t, const std::string& device) { return upload_mixture(t, device); },
+    [](const void* t, std::span<const double> x, std::size_t n, std::span<const double> s, std::span<const Label> y,
+       std::span<double> out) { device_mixture_denoise(t, x, n, s, y, out); },
 };
 }  // namespace
 }  // namespace ayslab::torch_plugin

@@ -1,4 +1,5 @@
 // Built without LibTorch (AYSLAB_TORCH off): the network API exists and says so in one line.
+#include "ayslab/data/device_mixture.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/network.hpp"
 #include "ayslab/train.hpp"
@@ -35,5 +36,10 @@ void Network::jacobian_trace(std::span<const float>, std::span<const float>, std
     unavailable();
 }
 TrainResult train_network(const Network&, const Data&, const TrainOptions&, const TrainProgress&) { unavailable(); }
+std::shared_ptr<const void> upload_mixture(const MixtureTables&, const std::string&) { unavailable(); }
+void device_mixture_denoise(const void*, std::span<const double>, std::size_t, std::span<const double>,
+                            std::span<const Label>, std::span<double>) {
+    unavailable();
+}
 
 }  // namespace ayslab

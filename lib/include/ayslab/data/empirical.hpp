@@ -28,6 +28,7 @@ class EmpiricalData final : public Data, public Denoiser, public NearestPoint {
     const NearestPoint* nearest_points() const override { return this; }
     std::size_t size() const { return norms_.size(); }
     const std::vector<double>& points() const { return points_; }
+    const std::vector<Label>& row_classes() const { return row_class_; }  // empty: no classes
 
     void denoise(std::span<const double> x, std::size_t n, double sigma,
                  std::span<double> out) const override;

@@ -21,6 +21,11 @@ class GaussianMixture final : public Data, public Denoiser {
     std::size_t dim() const override { return dim_; }
     const Denoiser& denoiser() const override { return *this; }
     std::size_t components() const { return weights_.size(); }
+    // The tables (weights normalised; means and variances K x d; classes per component or empty).
+    const std::vector<double>& weights() const { return weights_; }
+    const std::vector<double>& means() const { return means_; }
+    const std::vector<double>& variances() const { return var_; }
+    const std::vector<Label>& component_classes() const { return component_class_; }
     void denoise(std::span<const double> x, std::size_t n, double sigma,
                  std::span<double> out) const override;
     double log_density(std::span<const double> x, double sigma) const override;
