@@ -209,9 +209,10 @@ log_density(x, sigma=0): log p_sigma per row; held_out: the held-out rows; dim, 
                  for (const double v : ss)
                      if (!(v > 0.0) || !std::isfinite(v)) throw InputError(fmt::format("sigma: {} is not a positive number", v));
                  py::gil_scoped_release release;
-                 if (!y.empty()) {
-                     if (!one) throw InputError("denoise with labels takes one sigma for all rows");
+                 if (!y.empty() && one) {
                      den.denoise_labelled(xs, n, ss[0], y, os);
+                 } else if (!y.empty()) {
+                     den.denoise_rows_labelled(xs, n, ss, y, os);
                  } else if (one) {
                      den.denoise(xs, n, ss[0], os);
                  } else {

@@ -133,3 +133,23 @@ def test_export_schedule_takes_the_peers_forms():
     assert line.startswith("timesteps=[999, ") and line.count(",") == 3
     with pytest.raises(ValueError, match="positive"):
         ayslab.export_schedule([0.0])
+
+
+def test_all_classes_ays_through_a_conditional_callable(ring):
+    """ays over every class (all_classes: the KLUB's x_0 drawn with their own label, the model called
+    with each row's label and, in the KLUB, each row's sigma) at guidance 3, through a conditional
+    Python callable: the native schedule and comparison to the bit. A binding that dropped the per-row
+    labels or sigmas would move the schedule (the unconditional one differs by up to 50%)."""
+
+    def f(x, sigma, y):
+        return ring.denoise(x, sigma, np.where(y == 8, -1, y))  # per-row sigmas and labels
+
+    model = ayslab.Model(f, shape=(2,), model_labels=8)
+    keys = dict(AYS, all_classes=True, guidance=3.0)
+    native = ayslab.optimise_ays(**keys)
+    through = ayslab.optimise_ays(model=model, preflight=False, **keys)
+    assert native["results"]["label"] == "all"
+    assert through["results"]["schedule"] == native["results"]["schedule"]
+    assert through["results"]["comparison"] == native["results"]["comparison"]
+    plain = ayslab.optimise_ays(**AYS)
+    assert plain["results"]["schedule"] != native["results"]["schedule"]
