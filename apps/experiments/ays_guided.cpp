@@ -231,7 +231,8 @@ Experiment ays_guided_experiment() {
                    {"image_validation_samples", KeyType::integer, "Fashion-MNIST: KLUB samples of AYS's early-stopping estimate", 2, 1e7},
                    {"image_classes", KeyType::integer_list, "Fashion-MNIST: the classes judged (0..9)", 0, 9},
                    {"image_particles", KeyType::integer, "Fashion-MNIST: samples per class and seed", 2, 1e6},
-                   {"image_seeds", KeyType::integer, "Fashion-MNIST: seeds (the SE is over them)", 2, 1000},
+                   {"image_seeds", KeyType::integer,
+                    "Fashion-MNIST: seeds (the SE is over them; at most 62: streams::class_evaluation_seed)", 2, 62},
                    {"image_teacher_steps", KeyType::integer, "Fashion-MNIST: Heun steps of the guided ODE's reference output", 2, 1e5}} +
                 shared_keys({"solvers", "steps", "sigma_min", "sigma_max", "subdivisions", "refine", "samples",
                              "validation_samples", "golden_iterations", "max_sweeps", "patience", "eval_particles",

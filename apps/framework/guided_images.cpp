@@ -33,14 +33,14 @@ nlohmann::json moments_json(const Moments& m) { return {{"mean", m.mean()}, {"se
 // call of 2n rows against two calls of n) times w; measured 1.1e-6 at w = 3 and 2.6e-6 at w = 7.5 with
 // the U-Net of docs/ays-guided.md, 0 at w = 0 and 1 (one branch).
 double wrapper_error(const Denoiser& model, const GuidedDenoiser& guided, const Data& data, double w,
-                     std::size_t threads) {
+                     std::uint64_t seed, std::size_t threads) {
     constexpr std::size_t n = 16;
     const std::size_t d = data.dim();
     double worst = 0.0;
     for (const double sigma : {0.05, 1.0, 20.0}) {
         std::vector<double> x(n * d), u(n * d), c(n * d), g(n * d);
         std::vector<Label> y(n);
-        sample_marginal_labelled(data, sigma, x, y, n, 12345, threads);
+        sample_marginal_labelled(data, sigma, x, y, n, seed, threads);
         model.denoise_labelled(x, n, sigma, std::vector<Label>{null_label}, u);
         model.denoise_labelled(x, n, sigma, y, c);
         guided.denoise_labelled(x, n, sigma, y, g);
@@ -99,7 +99,16 @@ void guided_images(const Config& cfg, const RunContext& ctx, const std::vector<d
     }
 
     const auto heun = make_solver("heun");
+    std::vector<std::shared_ptr<const Solver>> samplers;
+    for (const auto& name : solvers) samplers.push_back(make_solver(name));
     const Schedule teacher_schedule = karras(teacher_steps, lo, hi);
+    // Each judged class's reference rows (its training images), drawn once.
+    std::map<std::int64_t, std::vector<double>> class_rows;
+    for (const auto y : classes) {
+        auto& rows = class_rows[y];
+        rows.resize(n * d);
+        data.given(static_cast<Label>(y)).sample(n, streams::class_reference_rows(cfg.seed()), 0, rows);
+    }
     r.line(fmt::format("Fashion-MNIST, {} (classes {}): sliced W2 of guided samples to the guided ODE's own output "
                        "({}-step Heun, same starts); mean over classes, paired SE over {} seeds x {} particles",
                        cfg.string("model"), fmt::join(classes, ","), teacher_steps, seeds, n));
@@ -115,7 +124,7 @@ void guided_images(const Config& cfg, const RunContext& ctx, const std::vector<d
             {"edm", edm}, {"ays", ays.at(w)}, {"ays_w0", ays.at(0.0)}, {"ays_w1", ays.at(1.0)}};
         for (const auto& [name, s] : schedules) entry["sigmas"][name] = s.sigmas();
         // The wrapper against its formula on this model, and what a guided step costs it.
-        const double wrap = wrapper_error(*model, guided, data, w, ctx.threads);
+        const double wrap = wrapper_error(*model, guided, data, w, streams::guidance_check(), ctx.threads);
         r.check({fmt::format("Fashion-MNIST {}: the guided model = D_u + w (D_c - D_u) from separate model calls "
                              "(largest error relative to 1 + |D|)",
                              label(w)),
@@ -127,22 +136,22 @@ void guided_images(const Config& cfg, const RunContext& ctx, const std::vector<d
             for (const auto y : classes) {
                 const Data& given = data.given(static_cast<Label>(y));
                 const Conditioned view(guided, static_cast<Label>(y));
-                const std::uint64_t seed = streams::evaluation_seed(cfg.seed(), s * 16 + static_cast<std::uint64_t>(y));
+                const std::uint64_t seed =
+                    streams::class_evaluation_seed(cfg.seed(), s, static_cast<std::uint64_t>(y));
                 std::vector<double> starts(n * d);
                 sample_marginal(given, hi, starts, n, seed, ctx.threads);
                 auto teacher = starts;
                 sample(view, *heun, teacher_schedule, teacher, n, {seed, ctx.threads, 0});
-                std::vector<double> rows(n * d);
-                given.sample(n, streams::evaluation_seed(cfg.seed(), 999), 0, rows);
-                target_to_class[s] += sliced_wasserstein2(teacher, n, rows, n, d, projections,
+                target_to_class[s] += sliced_wasserstein2(teacher, n, class_rows.at(y), n, d, projections,
                                                           streams::sliced_w2_projections(cfg.seed())) /
                                       static_cast<double>(classes.size());
-                for (const auto& solver_name : solvers) {
-                    const auto solver = make_solver(solver_name);
+                for (std::size_t i = 0; i < solvers.size(); ++i) {
+                    const auto& solver_name = solvers[i];
+                    const Solver& solver = *samplers[i];
                     for (const auto& [name, sch] : schedules) {
                         auto x = starts;
                         guided.reset_counts();
-                        const auto stats = sample(view, *solver, sch, x, n, {seed, ctx.threads, 0});
+                        const auto stats = sample(view, solver, sch, x, n, {seed, ctx.threads, 0});
                         if (s == 0 && y == classes.front() && solver_name == solvers.front() && name == "edm") {
                             // Network evaluations: a guided step evaluates both branches (one batched call).
                             const double per_particle = static_cast<double>(guided.rows_evaluated()) / static_cast<double>(n);

@@ -40,10 +40,7 @@ void set_stop_proxy(AysOptions& o, const Config& cfg, const Problem& problem, co
     auto labels = std::make_shared<std::vector<Label>>(problem.labelled ? n : 0);
     auto starts = [&data, labels, n, d, seed, threads](double sigma) {
         std::vector<double> x(n * d);
-        if (labels->empty())
-            sample_marginal(data, sigma, x, n, seed, threads);
-        else
-            sample_marginal_labelled(data, sigma, x, *labels, n, seed, threads);
+        sample_marginal_labelled(data, sigma, x, *labels, n, seed, threads);  // (no labels: plain draws)
         return x;
     };
     auto run = [&denoiser, starts, labels, solver, n, seed, threads](const Schedule& s) {
@@ -54,9 +51,7 @@ void set_stop_proxy(AysOptions& o, const Config& cfg, const Problem& problem, co
     if (kind == "nll") {
         o.quality = [&data, run, labels, n, threads](const Schedule& s) {
             const auto x = run(s);
-            return estimate(labels->empty()
-                                ? negative_log_likelihoods(data, x, n, s.sigma_min(), threads)
-                                : negative_log_likelihoods_labelled(data, x, *labels, n, s.sigma_min(), threads));
+            return estimate(negative_log_likelihoods_labelled(data, x, *labels, n, s.sigma_min(), threads));
         };
         o.quality_name = fmt::format("nll of {} on {} fixed draws", sampler, n);
         return;

@@ -41,14 +41,10 @@ SampleQuality evaluate_samples(const Problem& p, const Solver& solver, const Sch
     std::vector<Label> labels(p.labelled ? n : 0);
     for (std::size_t s = 0; s < o.seeds; ++s) {
         const std::uint64_t seed = streams::evaluation_seed(o.seed, s);
-        if (p.labelled)
-            sample_marginal_labelled(data, schedule.sigma_max(), x, labels, n, seed, o.threads);
-        else
-            sample_marginal(data, schedule.sigma_max(), x, n, seed, o.threads);
+        sample_marginal_labelled(data, schedule.sigma_max(), x, labels, n, seed, o.threads);  // (no labels: plain)
         sample(*p.denoiser, solver, schedule, x, n, {seed, o.threads, 64, nullptr, labels});
         if (s == 0 && o.keep > 0) q.first_samples.assign(x.begin(), x.begin() + std::min(o.keep, n) * d);
-        const auto nlls = p.labelled ? negative_log_likelihoods_labelled(data, x, labels, n, schedule.sigma_min(), o.threads)
-                                     : negative_log_likelihoods(data, x, n, schedule.sigma_min(), o.threads);
+        const auto nlls = negative_log_likelihoods_labelled(data, x, labels, n, schedule.sigma_min(), o.threads);
         const auto nll = moments_of(nlls);
         if (s == 0) q.nll = Moments(nll.mean());
         q.nll.add(nll.mean());

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <vector>
 
 #include "ayslab/cluster.hpp"
@@ -70,6 +71,7 @@ std::vector<double> negative_log_likelihoods(const Data& data, std::span<const d
 std::vector<double> negative_log_likelihoods_labelled(const Data& data, std::span<const double> x,
                                                       std::span<const Label> labels, std::size_t n, double sigma,
                                                       std::size_t threads) {
+    if (labels.empty()) return negative_log_likelihoods(data, x, n, sigma, threads);
     const std::size_t d = data.dim();
     if (x.size() != n * d || labels.size() != n) throw InputError("NLL: wrong buffer size");
     check_labels(labels, n, data.classes());
@@ -78,26 +80,19 @@ std::vector<double> negative_log_likelihoods_labelled(const Data& data, std::spa
     cluster::distributed_for_calling(
         data.denoiser(), chunk_count(n, chunk), threads, std::span(lp), chunk, [&](std::size_t c) {
             const std::size_t first = c * chunk, count = std::min(chunk, n - first);
-            // The chunk's rows grouped by class, each group in one call of its class's law.
+            // The chunk's rows ordered by class; each run of one class in one call of its class's law.
+            std::vector<std::size_t> order(count);
+            std::iota(order.begin(), order.end(), first);
+            std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return labels[a] < labels[b]; });
             std::vector<double> rows, out;
-            std::vector<std::size_t> index;
-            std::vector<bool> done(count, false);
-            for (std::size_t i = 0; i < count; ++i) {
-                if (done[i]) continue;
-                const Label y = labels[first + i];
-                rows.clear();
-                index.clear();
-                for (std::size_t j = i; j < count; ++j) {
-                    if (done[j] || labels[first + j] != y) continue;
-                    done[j] = true;
-                    index.push_back(j);
-                    rows.insert(rows.end(), x.begin() + static_cast<std::ptrdiff_t>((first + j) * d),
-                                x.begin() + static_cast<std::ptrdiff_t>((first + j + 1) * d));
-                }
-                out.resize(index.size());
-                const Data& law = y == null_label ? data : data.given(y);
-                law.log_density_rows(rows, index.size(), sigma, out);
-                for (std::size_t k = 0; k < index.size(); ++k) lp[first + index[k]] = out[k];
+            for (std::size_t i = 0, j = 0; i < count; i = j) {
+                const Label y = labels[order[i]];
+                for (j = i; j < count && labels[order[j]] == y; ++j) {}
+                rows.resize((j - i) * d);
+                for (std::size_t k = i; k < j; ++k) std::copy_n(x.data() + order[k] * d, d, rows.data() + (k - i) * d);
+                out.resize(j - i);
+                (y == null_label ? data : data.given(y)).log_density_rows(rows, j - i, sigma, out);
+                for (std::size_t k = i; k < j; ++k) lp[order[k]] = out[k - i];
             }
         });
     for (double& v : lp) v = -v;

@@ -79,9 +79,8 @@ SampleStats sample(const Denoiser& denoiser, const Solver& solver, const Schedul
     return {chunks > 0 ? *std::max_element(nfe.begin(), nfe.end()) : 0};
 }
 
-namespace {
-void sample_marginal_impl(const Data& data, double sigma, std::span<double> x, std::span<Label> labels,
-                          std::size_t n, std::uint64_t seed, std::size_t threads) {
+void sample_marginal_labelled(const Data& data, double sigma, std::span<double> x, std::span<Label> labels,
+                              std::size_t n, std::uint64_t seed, std::size_t threads) {
     const std::size_t d = data.dim();
     if (x.size() != n * d) throw InputError("sample_marginal: output has the wrong size");
     const bool labelled = !labels.empty();
@@ -106,17 +105,10 @@ void sample_marginal_impl(const Data& data, double sigma, std::span<double> x, s
     else
         cluster::distributed_for_calling(data.denoiser(), chunk_count(n, chunk), threads, x, chunk * d, fill);
 }
-}  // namespace
 
 void sample_marginal(const Data& data, double sigma, std::span<double> x, std::size_t n, std::uint64_t seed,
                      std::size_t threads) {
-    sample_marginal_impl(data, sigma, x, {}, n, seed, threads);
-}
-
-void sample_marginal_labelled(const Data& data, double sigma, std::span<double> x, std::span<Label> labels,
-                              std::size_t n, std::uint64_t seed, std::size_t threads) {
-    if (labels.size() != n) throw InputError("sample_marginal: labels have the wrong size");
-    sample_marginal_impl(data, sigma, x, labels, n, seed, threads);
+    sample_marginal_labelled(data, sigma, x, {}, n, seed, threads);
 }
 
 }  // namespace ayslab

@@ -103,3 +103,19 @@ TEST_CASE("named streams: no two streams share a number, and no two seeds one ru
         }
     }
 }
+
+// ays-guided's Fashion-MNIST seeds: the (seed, class) start addresses of its at most 62 seeds and 10
+// classes are distinct and never the reference rows' address (seed 62 of class 7 would be: 16 * 62 + 7 =
+// 999, why the key stops at 62).
+TEST_CASE("named streams: ays-guided's class starts never reuse one another's or the reference rows' seed") {
+    for (const std::uint64_t s : {0ULL, 7ULL, (1ULL << 63) + 5}) {
+        std::set<std::uint64_t> seen;
+        for (std::uint64_t k = 0; k < 62; ++k)
+            for (std::uint64_t y = 0; y < 10; ++y) {
+                const std::uint64_t v = streams::class_evaluation_seed(s, k, y);
+                REQUIRE(seen.insert(v).second);
+                REQUIRE(v != streams::class_reference_rows(s));
+            }
+        CHECK(streams::class_evaluation_seed(s, 62, 7) == streams::class_reference_rows(s));  // the bound is tight
+    }
+}

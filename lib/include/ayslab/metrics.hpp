@@ -22,7 +22,8 @@ Moments negative_log_likelihood(const Data& data, std::span<const double> x, std
 // Per-sample values of the above: -log p_sigma(x_i), for a median or a share.
 std::vector<double> negative_log_likelihoods(const Data& data, std::span<const double> x, std::size_t n, double sigma,
                                              std::size_t threads = 1);
-// -log p_sigma(x_i | y_i) per row, each row under its own class's law (Data::given(y)); labels: n.
+// -log p_sigma(x_i | y_i) per row, each row under its own class's law (Data::given(y)); labels: n, or
+// empty for negative_log_likelihoods' unlabelled values.
 std::vector<double> negative_log_likelihoods_labelled(const Data& data, std::span<const double> x,
                                                       std::span<const Label> labels, std::size_t n, double sigma,
                                                       std::size_t threads = 1);

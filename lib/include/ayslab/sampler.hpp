@@ -47,7 +47,8 @@ SampleStats sample(const Denoiser& denoiser, const Solver& solver, const Schedul
 void sample_marginal(const Data& data, double sigma, std::span<double> x, std::size_t n,
                      std::uint64_t seed, std::size_t threads = 1);
 // The same draws with their classes (labelled data): x_0 ~ p(x_0 | y) with y ~ the class weights
-// (Data::sample_labelled, whose x_0 rows are sample()'s), so x ~ p_sigma(x | y); labels gets y (n).
+// (Data::sample_labelled, whose x_0 rows are sample()'s), so x ~ p_sigma(x | y); labels gets y (n
+// entries; empty: sample_marginal's unlabelled draws, so a caller with optional labels calls this one).
 void sample_marginal_labelled(const Data& data, double sigma, std::span<double> x, std::span<Label> labels,
                               std::size_t n, std::uint64_t seed, std::size_t threads = 1);
 

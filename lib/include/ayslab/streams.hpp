@@ -61,5 +61,14 @@ constexpr std::uint64_t league_teacher(std::uint64_t s) { return s + 104729; }  
 constexpr std::uint64_t klub_validation(std::uint64_t s) { return s ^ 0xA5A5A5A5A5A5A5A5ULL; }  // AYS early stop
 constexpr std::uint64_t stop_proxy(std::uint64_t s) { return s ^ 0x570b000000000000ULL; }      // AYS stop proxy
 constexpr std::uint64_t path_klub_seed(std::uint64_t s) { return s ^ 0x9A7B000000000000ULL; }  // ays-path's paths
+// ays-guided, Fashion-MNIST (the values its documented run used): class y's starts at seed k are
+// evaluation seed 16 k + y (distinct for the 10 classes), every class's reference rows evaluation seed
+// 999 (its own rows' draw address), and the in-run guidance-wrapper check a fixed probe set for every
+// run seed. 16 k + y < 999 for k < 62: ays-guided allows at most 62 seeds (rng_test checks the bound).
+constexpr std::uint64_t class_evaluation_seed(std::uint64_t s, std::uint64_t k, std::uint64_t y) {
+    return evaluation_seed(s, 16 * k + y);
+}
+constexpr std::uint64_t class_reference_rows(std::uint64_t s) { return evaluation_seed(s, 999); }
+constexpr std::uint64_t guidance_check() { return 12345; }
 
 }  // namespace ayslab::streams
