@@ -63,7 +63,7 @@ TEST_CASE("sampler runs allocate per run, never per step") {
     const EmpiricalData points(pts, 16);
     const std::pair<const char*, const Data*> data[] = {{"ring (small-d kernel)", ring.data.get()},
                                                             {"ring float32", ring32.data.get()},
-                                                            {"d=16 mixture (GEMM path)", &gemm},
+                                                            {"d=16 mixture (fused path)", &gemm},
                                                             {"point set (ideal denoiser)", &points}};
     for (const auto& entry : data)  // (not a structured binding: CAPTURE's lambda takes it by reference)
         for (const std::string solver :

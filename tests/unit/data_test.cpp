@@ -2,10 +2,12 @@
 // log-density (an independent route), special cases, and extreme sigmas.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <numbers>
+#include <span>
 #include <vector>
 
 #include "ayslab/data/datasets.hpp"
@@ -158,6 +160,49 @@ TEST_CASE("isotropic mixtures in d >= 8 (the two-GEMM path) equal the per-compon
             CHECK(out[j] == doctest::Approx(expected).epsilon(1e-10).scale(1e-10));
         }
         CHECK(tweedie_error(m, x, sigma) < 1e-6);
+    }
+}
+
+// Batches through both isotropic paths: the fused kernel (means up to 256 KiB: K = 13, d = 11 pads to
+// 16 x 16 and leaves row remainders in every tile; K = d = 64 is the benchmark's shape) and two GEMMs
+// (d = 600, K = 64: 300 KiB). Reference: the per-point log-sum-exp (log_responsibilities) and
+// D = sum_k r_k (mu_k + s_k (x - mu_k)), in float64 with no shared code. 1e-10 relative: logits here
+// reach ~1e3, so rounding moves weights by ~1e-13; a lost padding mask, a wrong tile remainder or a
+// swapped row would be O(1) off.
+TEST_CASE("isotropic mixtures on batches: the fused pass and the GEMM path equal the per-point formula") {
+    struct Shape {
+        std::size_t d, k, n;
+    };
+    for (const Shape shape : {Shape{11, 13, 150}, Shape{64, 64, 70}, Shape{600, 64, 9}}) {
+        const std::size_t d = shape.d, k = shape.k, n = shape.n;
+        CAPTURE(d);
+        CAPTURE(k);
+        std::vector<double> means(k * d), w(k), v(k), x(n * d), out(n * d), log_r(k);
+        for (std::size_t i = 0; i < means.size(); ++i) means[i] = std::sin(1.7 * static_cast<double>(i)) * 2.0;
+        for (std::size_t c = 0; c < k; ++c) {
+            w[c] = 1.0 + static_cast<double>(c % 5);
+            v[c] = 0.05 * (1.0 + static_cast<double>(c % 7));
+        }
+        const GaussianMixture m(w, means, v, d);
+        for (std::size_t i = 0; i < x.size(); ++i) x[i] = 1.5 * std::cos(0.37 * static_cast<double>(i));
+        for (double sigma : {0.05, 0.7, 4.0}) {
+            CAPTURE(sigma);
+            m.denoise(x, n, sigma, out);
+            double worst = 0.0;
+            for (std::size_t i = 0; i < n; ++i) {
+                const std::span<const double> xi(x.data() + i * d, d);
+                m.log_responsibilities(xi, sigma, log_r);
+                for (std::size_t j = 0; j < d; ++j) {
+                    double expected = 0.0;
+                    for (std::size_t c = 0; c < k; ++c) {
+                        const double s = v[c] / (v[c] + sigma * sigma);
+                        expected += std::exp(log_r[c]) * (means[c * d + j] + s * (xi[j] - means[c * d + j]));
+                    }
+                    worst = std::max(worst, std::abs(out[i * d + j] - expected) / (1.0 + std::abs(expected)));
+                }
+            }
+            CHECK(worst < 1e-10);
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 // The float32 path: the denoisers in single precision agree with float64 to what float's 24-bit
-// mantissa allows, the AVX2 and baseline mixture kernels give the same bits, and float32 sampling is
+// mantissa allows, the baseline, AVX2 and AVX-512 mixture kernels give the same bits, and float32 sampling is
 // as deterministic as float64 (same bits for any thread count).
 #include "ayslab/precision.hpp"
 
@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <utility>
 #include <vector>
 
 #include "../../lib/src/data/mixture_kernel.hpp"
@@ -56,7 +58,7 @@ TEST_CASE("precision names parse, anything else is an input error") {
 // Tolerance: float rounds at 6e-8 relative; a logit of size L = |x - mu|^2 / 2t carries an absolute
 // error ~ L eps into the weights, and at the smallest sigma here L reaches ~1e2 for the ring, so
 // weights and D are good to ~1e-5 of the data scale. 1e-4 leaves a margin of 10 over that.
-TEST_CASE("float32 mixture denoisers agree with float64 (small-d kernel and the GEMM path)") {
+TEST_CASE("float32 mixture denoisers agree with float64 (small-d kernel, fused pass and GEMM path)") {
     DatasetOptions o;
     auto ring = make_dataset("ring8", o);
     auto& ring_mix = dynamic_cast<GaussianMixture&>(*ring.data);
@@ -64,12 +66,15 @@ TEST_CASE("float32 mixture denoisers agree with float64 (small-d kernel and the 
     for (double& x : v) x = 0.05 + x * x;
     GaussianMixture diagonal({1, 2, 3, 4}, normals(12, 1, 1.0), v, 3);
     GaussianMixture iso64(std::vector<double>(64, 1.0), normals(64 * 64, 4, 1.0),
-                          std::vector<double>(64, 0.1), 64);
+                          std::vector<double>(64, 0.1), 64);  // the fused pass
+    GaussianMixture iso640(std::vector<double>(64, 1.0), normals(64 * 640, 4, 0.3),
+                           std::vector<double>(64, 0.1), 640);  // two GEMMs (means over 256 KiB)
     for (double sigma : {0.002, 0.05, 0.5, 5.0, 80.0}) {
         CAPTURE(sigma);
         CHECK(worst_relative(ring_mix, sigma, 700) < 1e-4);
         CHECK(worst_relative(diagonal, sigma, 700) < 1e-4);
         CHECK(worst_relative(iso64, sigma, 300) < 1e-4);
+        CHECK(worst_relative(iso640, sigma, 40) < 1e-4);
     }
 }
 
@@ -83,7 +88,7 @@ TEST_CASE("float32 ideal denoiser agrees with float64 (direct distances and the 
     }
 }
 
-TEST_CASE("the AVX2 and baseline mixture kernels give the same bits") {
+TEST_CASE("the baseline, AVX2 and AVX-512 small-d mixture kernels give the same bits") {
     if (!detail::have_avx2()) return;  // nothing to compare on this CPU
     const std::size_t k = 5, d = 3, n = 301;
     detail::MixtureTables<double> t64;
@@ -113,6 +118,85 @@ TEST_CASE("the AVX2 and baseline mixture kernels give the same bits") {
     detail::baseline::mixture_rows(t32, x.data(), n, a.data());
     detail::avx2::mixture_rows(t32, x.data(), n, b.data());
     CHECK(a == b);
+    if (!detail::have_avx512()) return;
+    detail::avx512::mixture_rows(t32, x.data(), n, b.data());
+    CHECK(a == b);
+    detail::baseline::mixture_rows(t64, x.data(), n, a.data());
+    detail::avx512::mixture_rows(t64, x.data(), n, b.data());
+    CHECK(a == b);
+}
+
+namespace {
+// The fused kernel's tables for K components in d (padded as GaussianMixture pads them), random
+// means and per-sigma values, and n rows of x: out from one copy of the kernel.
+template <class T>
+struct FusedCase {
+    std::size_t k, d, kp, dp;
+    std::vector<T> mu_t, mu, log_norm, inv2t, shrink, norms;
+    detail::FusedTables<T> tables() const {
+        return {k, d, kp, dp, mu_t.data(), mu.data(), log_norm.data(), inv2t.data(), shrink.data(), norms.data()};
+    }
+};
+template <class T>
+FusedCase<T> fused_case(std::size_t k, std::size_t d) {
+    constexpr std::size_t w = detail::fused_lanes<T>;
+    FusedCase<T> f{k, d, (k + w - 1) / w * w, (d + w - 1) / w * w, {}, {}, {}, {}, {}, {}};
+    const auto m = normals(k * d, 11, 1.0), h = normals(k, 12, 1.0);
+    f.mu_t.assign(d * f.kp, T(0));
+    f.mu.assign(k * f.dp, T(0));
+    f.log_norm.assign(f.kp, -std::numeric_limits<T>::infinity());
+    f.inv2t.assign(f.kp, T(0));
+    f.shrink.assign(f.kp, T(0));
+    f.norms.assign(f.kp, T(0));
+    for (std::size_t c = 0; c < k; ++c) {
+        double norm = 0.0;
+        for (std::size_t j = 0; j < d; ++j) {
+            f.mu_t[j * f.kp + c] = f.mu[c * f.dp + j] = static_cast<T>(m[c * d + j]);
+            norm += m[c * d + j] * m[c * d + j];
+        }
+        f.norms[c] = static_cast<T>(norm);
+        f.log_norm[c] = static_cast<T>(-0.2 * double(c));
+        f.inv2t[c] = static_cast<T>(0.1 + h[c] * h[c]);
+        f.shrink[c] = static_cast<T>(0.3 + 0.05 * double(c % 9));
+    }
+    return f;
+}
+}  // namespace
+
+// The fused isotropic kernel (mixture_fused.inl) in every copy this CPU runs, in both precisions, on
+// shapes that pad K and d (13 x 11), fill whole vectors (64 x 64), and leave row remainders in the
+// register tiles and the 64-row blocks (n = 203). A copy that reassociated a sum, contracted an FMA or
+// let padding reach a result would differ from the baseline copy.
+TEST_CASE("the fused mixture kernel gives the same bits in its baseline, AVX2 and AVX-512 copies") {
+    for (const auto& [k, d] : {std::pair<std::size_t, std::size_t>{13, 11}, {64, 64}}) {
+        const std::size_t n = 203;
+        const std::size_t kk = k, dd = d;
+        CAPTURE(kk);
+        CAPTURE(dd);
+        const auto x = normals(n * d, 13, 1.5);
+        std::vector<double> a(n * d), b(n * d);
+        const auto f64 = fused_case<double>(k, d);
+        const auto f32 = fused_case<float>(k, d);
+        detail::baseline::mixture_fused(f64.tables(), x.data(), n, a.data());
+        for (double v : a) REQUIRE(std::isfinite(v));
+        if (detail::have_avx2()) {
+            detail::avx2::mixture_fused(f64.tables(), x.data(), n, b.data());
+            CHECK(a == b);
+        }
+        if (detail::have_avx512()) {
+            detail::avx512::mixture_fused(f64.tables(), x.data(), n, b.data());
+            CHECK(a == b);
+        }
+        detail::baseline::mixture_fused(f32.tables(), x.data(), n, a.data());
+        if (detail::have_avx2()) {
+            detail::avx2::mixture_fused(f32.tables(), x.data(), n, b.data());
+            CHECK(a == b);
+        }
+        if (detail::have_avx512()) {
+            detail::avx512::mixture_fused(f32.tables(), x.data(), n, b.data());
+            CHECK(a == b);
+        }
+    }
 }
 
 TEST_CASE("float32 sampling: same bits for any thread count, close to float64") {

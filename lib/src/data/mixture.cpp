@@ -17,6 +17,25 @@
 
 namespace ayslab {
 
+namespace {
+constexpr std::size_t fused_max_bytes = 256 * 1024;
+
+// The fused kernel's layout of the means: d x kp (transposed) and K x dp, zeros past K and d.
+template <class T>
+void pad_means(const std::vector<double>& means, std::size_t k, std::size_t d, std::vector<T>& mu_t,
+               std::vector<T>& mu) {
+    constexpr std::size_t w = detail::fused_lanes<T>;
+    const std::size_t kp = (k + w - 1) / w * w, dp = (d + w - 1) / w * w;
+    mu_t.assign(d * kp, T(0));
+    mu.assign(k * dp, T(0));
+    for (std::size_t c = 0; c < k; ++c)
+        for (std::size_t j = 0; j < d; ++j) {
+            mu_t[j * kp + c] = static_cast<T>(means[c * d + j]);
+            mu[c * dp + j] = static_cast<T>(means[c * d + j]);
+        }
+}
+}  // namespace
+
 GaussianMixture::GaussianMixture(std::vector<double> weights, std::vector<double> means,
                                  std::vector<double> variances, std::size_t dim)
     : dim_(dim), weights_(std::move(weights)), means_(std::move(means)) {
@@ -51,6 +70,7 @@ GaussianMixture::GaussianMixture(std::vector<double> weights, std::vector<double
         log_weights_[c] = std::log(weights_[c]);
     }
     detail::single_threaded_blas();
+    pad_means(means_, k, dim_, fused_mu_t_, fused_mu_);
     isotropic_ = true;
     for (std::size_t c = 0; c < k; ++c) {
         double norm = 0.0;
@@ -209,20 +229,66 @@ void GaussianMixture::denoise_gemm(std::span<const double> x, std::size_t n, dou
             out[i * d + j] = static_cast<double>(res[i * d + j] + self[i] * xv[i * d + j]);
 }
 
+template <class T>
+void GaussianMixture::denoise_fused(std::span<const double> x, std::size_t n, double sigma,
+                                    std::span<double> out) const {
+    // The two-GEMM path's formulas (above) in one pass per block of rows: mixture_fused.inl.
+    constexpr std::size_t w = detail::fused_lanes<T>;
+    const std::size_t k = components(), d = dim_;
+    const std::size_t kp = (k + w - 1) / w * w, dp = (d + w - 1) / w * w;
+    thread_local std::vector<T> log_norm, inv2t, shrink, norms;
+    log_norm.assign(kp, -std::numeric_limits<T>::infinity());
+    inv2t.assign(kp, T(0));
+    shrink.assign(kp, T(0));
+    norms.assign(kp, T(0));
+    const double s2 = sigma * sigma;
+    for (std::size_t c = 0; c < k; ++c) {
+        const double t = iso_var_[c] + s2;
+        log_norm[c] = static_cast<T>(log_weights_[c] -
+                                     0.5 * static_cast<double>(d) * std::log(2.0 * std::numbers::pi * t));
+        inv2t[c] = static_cast<T>(1.0 / (2.0 * t));
+        shrink[c] = static_cast<T>(iso_var_[c] / t);
+        norms[c] = static_cast<T>(mean_norms_[c]);
+    }
+    detail::FusedTables<T> tables;
+    tables.k = k;
+    tables.d = d;
+    tables.kp = kp;
+    tables.dp = dp;
+    if constexpr (std::is_same_v<T, double>) {
+        tables.mu_t = fused_mu_t_.data();
+        tables.mu = fused_mu_.data();
+    } else {
+        tables.mu_t = fused_mu_t_f_.data();
+        tables.mu = fused_mu_f_.data();
+    }
+    tables.log_norm = log_norm.data();
+    tables.inv2t = inv2t.data();
+    tables.shrink = shrink.data();
+    tables.norms = norms.data();
+    detail::mixture_fused(tables, x.data(), n, out.data());
+}
+
 void GaussianMixture::set_precision(Precision p) {
     precision_ = p;
     means_f_.assign(means_.begin(), means_.end());
+    pad_means(means_, components(), dim_, fused_mu_t_f_, fused_mu_f_);
     for (auto& g : by_class_) g->set_precision(p);
 }
 
 void GaussianMixture::denoise(std::span<const double> x, std::size_t n, double sigma,
                               std::span<double> out) const {
     check_batch(*this, x, n, out);
-    const bool gemm = isotropic_ && dim_ >= 8 && components() >= 8;
+    // Isotropic, d >= 8 and K >= 8: the fused pass while its means fit in a core's L2 cache (both
+    // layouts of the float64 means at most 512 KiB), else two GEMMs; any other mixture: the small-d kernel.
+    const bool iso = isotropic_ && dim_ >= 8 && components() >= 8;
+    const bool fused = iso && fused_mu_.size() * sizeof(double) <= fused_max_bytes;
     if (precision_ == Precision::float32)
-        gemm ? denoise_gemm<float>(x, n, sigma, out) : denoise_small<float>(x, n, sigma, out);
+        fused ? denoise_fused<float>(x, n, sigma, out)
+              : (iso ? denoise_gemm<float>(x, n, sigma, out) : denoise_small<float>(x, n, sigma, out));
     else
-        gemm ? denoise_gemm<double>(x, n, sigma, out) : denoise_small<double>(x, n, sigma, out);
+        fused ? denoise_fused<double>(x, n, sigma, out)
+              : (iso ? denoise_gemm<double>(x, n, sigma, out) : denoise_small<double>(x, n, sigma, out));
 }
 
 void GaussianMixture::jacobian_trace(std::span<const double> x, std::size_t n, double sigma,

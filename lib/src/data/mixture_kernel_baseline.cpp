@@ -1,8 +1,12 @@
-// The mixture kernel for any x86-64 (or other) CPU, and the run-time choice between the copies.
+// The mixture kernels for any x86-64 (or other) CPU, and the run-time choice between the copies.
 #include "mixture_kernel_common.hpp"
 
 #define AYSLAB_KERNEL_NS baseline
 #include "mixture_kernel.inl"
+// 16 xmm registers: a 64-byte vector is 4 of them; 2 rows x 1 vector of accumulators.
+#define AYSLAB_FUSED_ROWS 2
+#define AYSLAB_FUSED_COLS 1
+#include "mixture_fused.inl"
 
 namespace ayslab::detail {
 
@@ -15,32 +19,47 @@ bool have_avx2() {
 #endif
 }
 
+bool have_avx512() {
+#if defined(__x86_64__) && defined(AYSLAB_HAVE_AVX512_KERNEL)
+    static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+                            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw");
+    return yes;
+#else
+    return false;
+#endif
+}
+
+// The widest copy this CPU runs (all give the same bits).
+#if defined(AYSLAB_HAVE_AVX512_KERNEL) && defined(AYSLAB_HAVE_AVX2_KERNEL)
+#define AYSLAB_DISPATCH(call)                 \
+    if (have_avx512()) return avx512::call;   \
+    if (have_avx2()) return avx2::call;       \
+    return baseline::call;
+#elif defined(AYSLAB_HAVE_AVX2_KERNEL)
+#define AYSLAB_DISPATCH(call)           \
+    if (have_avx2()) return avx2::call; \
+    return baseline::call;
+#else
+#define AYSLAB_DISPATCH(call) return baseline::call;
+#endif
+
 void mixture_rows(const MixtureTables<double>& t, const double* x, std::size_t n, double* out) {
-#ifdef AYSLAB_HAVE_AVX2_KERNEL
-    if (have_avx2()) return avx2::mixture_rows(t, x, n, out);
-#endif
-    baseline::mixture_rows(t, x, n, out);
+    AYSLAB_DISPATCH(mixture_rows(t, x, n, out))
 }
-
 void mixture_rows(const MixtureTables<float>& t, const double* x, std::size_t n, double* out) {
-#ifdef AYSLAB_HAVE_AVX2_KERNEL
-    if (have_avx2()) return avx2::mixture_rows(t, x, n, out);
-#endif
-    baseline::mixture_rows(t, x, n, out);
+    AYSLAB_DISPATCH(mixture_rows(t, x, n, out))
 }
-
 void mixture_softmax(const GemmRows<double>& g, std::size_t n, double* dots, double* coef, double* self) {
-#ifdef AYSLAB_HAVE_AVX2_KERNEL
-    if (have_avx2()) return avx2::mixture_softmax(g, n, dots, coef, self);
-#endif
-    baseline::mixture_softmax(g, n, dots, coef, self);
+    AYSLAB_DISPATCH(mixture_softmax(g, n, dots, coef, self))
 }
-
 void mixture_softmax(const GemmRows<float>& g, std::size_t n, float* dots, float* coef, float* self) {
-#ifdef AYSLAB_HAVE_AVX2_KERNEL
-    if (have_avx2()) return avx2::mixture_softmax(g, n, dots, coef, self);
-#endif
-    baseline::mixture_softmax(g, n, dots, coef, self);
+    AYSLAB_DISPATCH(mixture_softmax(g, n, dots, coef, self))
+}
+void mixture_fused(const FusedTables<double>& t, const double* x, std::size_t n, double* out) {
+    AYSLAB_DISPATCH(mixture_fused(t, x, n, out))
+}
+void mixture_fused(const FusedTables<float>& t, const double* x, std::size_t n, double* out) {
+    AYSLAB_DISPATCH(mixture_fused(t, x, n, out))
 }
 
 }  // namespace ayslab::detail

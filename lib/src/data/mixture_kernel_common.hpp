@@ -1,7 +1,9 @@
-// Includes for mixture_kernel.inl.
+// Includes for mixture_kernel.inl and mixture_fused.inl.
 #pragma once
 #include <algorithm>
+#include <cstdint>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "ayslab/fast_exp.hpp"

@@ -70,6 +70,9 @@ class GaussianMixture final : public Data, public Denoiser {
     // Isotropic components and d >= 8: squared distances and the mixing by two GEMMs (OpenBLAS).
     template <class T>
     void denoise_gemm(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const;
+    // Isotropic components whose means fit in the caches: one fused pass (lib/src/data/mixture_fused.inl).
+    template <class T>
+    void denoise_fused(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const;
     template <class T>
     const std::vector<T>& means_as() const;
 
@@ -79,6 +82,9 @@ class GaussianMixture final : public Data, public Denoiser {
     bool isotropic_ = false;
     Precision precision_ = Precision::float64;
     std::vector<float> means_f_;  // float32 copy of means_ (set_precision)
+    // The fused path's means, zero-padded to whole 64-byte vectors: d x kp (transposed) and K x dp.
+    std::vector<double> fused_mu_t_, fused_mu_;
+    std::vector<float> fused_mu_t_f_, fused_mu_f_;  // (set_precision)
     std::vector<Label> component_class_;
     std::vector<std::unique_ptr<GaussianMixture>> by_class_;  // the data given each class
     std::vector<const Denoiser*> class_denoisers_;
