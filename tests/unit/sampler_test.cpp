@@ -43,6 +43,17 @@ TEST_CASE("a non-finite value is a numerical error naming step and particle") {
     const auto s = make_solver("euler");
     CHECK_THROWS_WITH_AS(sample(data, *s, karras(3, 0.1, 10.0), x, 2, {}), doctest::Contains("particle 1"),
                          NumericalError);
+    // The check reads the exponent bits: every kind of non-finite value is caught (infinities of both
+    // signs, NaN with either sign bit), and the finite extremes (near the largest double, the smallest
+    // subnormal, -0) pass.
+    constexpr double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+    for (double bad : {inf, -inf, nan, -nan}) {
+        std::vector<double> y = {0.0, 1.0, 2.0, 3.0, 4.0, bad};
+        CHECK_THROWS_WITH_AS(sample(data, *s, karras(3, 0.1, 10.0), y, 3, {}), doctest::Contains("particle 2"),
+                             NumericalError);
+    }
+    std::vector<double> extremes = {1e300, -1e300, 5e-324, -0.0};
+    CHECK_NOTHROW(sample(data, *s, karras(3, 0.1, 10.0), extremes, 2, {}));
 }
 
 TEST_CASE("the observer sees every step in order") {
