@@ -3,9 +3,10 @@
 
 #define AYSLAB_KERNEL_NS baseline
 #include "mixture_kernel.inl"
-// 16 xmm registers: a 64-byte vector is 4 of them; 2 rows x 1 vector of accumulators.
+// 16 xmm registers: 2 x 4 accumulators, 4 means, a broadcast and a product.
+#define AYSLAB_VECTOR_BYTES 16
 #define AYSLAB_FUSED_ROWS 2
-#define AYSLAB_FUSED_COLS 1
+#define AYSLAB_FUSED_COLS 4
 #include "mixture_fused.inl"
 
 namespace ayslab::detail {
