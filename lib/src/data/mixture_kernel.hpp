@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "../isa.hpp"
+
 namespace ayslab::detail {
 
 constexpr std::size_t mixture_rows_per_block = 64;
@@ -61,7 +63,5 @@ AYSLAB_MIXTURE_KERNELS
 namespace avx512 {
 AYSLAB_MIXTURE_KERNELS
 }  // namespace avx512
-bool have_avx2();
-bool have_avx512();  // F, DQ, VL and BW (the copy's -m flags)
 
 }  // namespace ayslab::detail

@@ -1,10 +1,5 @@
 // The mixture kernels for any x86-64 (or other) CPU, and the run-time choice between the copies.
-#include <fmt/format.h>
-
-#include <cstdlib>
-#include <string>
-
-#include "ayslab/error.hpp"
+#include "../isa.hpp"
 #include "mixture_kernel_common.hpp"
 
 #define AYSLAB_KERNEL_NS baseline
@@ -17,48 +12,11 @@
 
 namespace ayslab::detail {
 
-// AYSLAB_ISA=baseline|avx2|avx512 caps the copy chosen at run time (0, 1, 2; unset: 2), so the copies
-// can be timed and compared on one machine: they give the same bits.
-[[maybe_unused]] static int isa_cap() {
-    static const int cap = [] {
-        const char* v = std::getenv("AYSLAB_ISA");
-        const std::string s = v ? v : "";
-        if (s.empty() || s == "avx512") return 2;
-        if (s == "avx2") return 1;
-        if (s == "baseline") return 0;
-        throw InputError(fmt::format("AYSLAB_ISA={}: not one of baseline, avx2, avx512", s));
-    }();
-    return cap;
-}
-
-bool have_avx2() {
-#if defined(__x86_64__) && defined(AYSLAB_HAVE_AVX2_KERNEL)
-    static const bool yes = isa_cap() >= 1 && __builtin_cpu_supports("avx2");
-    return yes;
-#else
-    return false;
-#endif
-}
-
-bool have_avx512() {
-#if defined(__x86_64__) && defined(AYSLAB_HAVE_AVX512_KERNEL)
-    static const bool yes = isa_cap() >= 2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-                            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw");
-    return yes;
-#else
-    return false;
-#endif
-}
-
 // The widest copy this CPU runs (all give the same bits).
-#if defined(AYSLAB_HAVE_AVX512_KERNEL) && defined(AYSLAB_HAVE_AVX2_KERNEL)
-#define AYSLAB_DISPATCH(call)                 \
-    if (have_avx512()) return avx512::call;   \
-    if (have_avx2()) return avx2::call;       \
-    return baseline::call;
-#elif defined(AYSLAB_HAVE_AVX2_KERNEL)
-#define AYSLAB_DISPATCH(call)           \
-    if (have_avx2()) return avx2::call; \
+#ifdef AYSLAB_HAVE_ISA_COPIES
+#define AYSLAB_DISPATCH(call)               \
+    if (have_avx512()) return avx512::call; \
+    if (have_avx2()) return avx2::call;     \
     return baseline::call;
 #else
 #define AYSLAB_DISPATCH(call) return baseline::call;
