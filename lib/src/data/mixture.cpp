@@ -188,6 +188,27 @@ void GaussianMixture::denoise_small(std::span<const double> x, std::size_t n, do
 }
 
 template <class T>
+void GaussianMixture::iso_tables(double sigma, std::size_t padded, std::vector<T>& log_norm, std::vector<T>& inv2t,
+                                 std::vector<T>& shrink, std::vector<T>& norms) const {
+    // Isotropic components, t_k = v_k + s^2: log w_k - d/2 log(2 pi t_k), 1/(2 t_k), s_k = v_k / t_k and
+    // |mu_k|^2 (MATH §2). Entries past K (padding) carry weight 0: log_norm -inf, the rest 0.
+    const std::size_t k = components();
+    log_norm.assign(padded, -std::numeric_limits<T>::infinity());
+    inv2t.assign(padded, T(0));
+    shrink.assign(padded, T(0));
+    norms.assign(padded, T(0));
+    const double s2 = sigma * sigma;
+    for (std::size_t c = 0; c < k; ++c) {
+        const double t = iso_var_[c] + s2;
+        log_norm[c] = static_cast<T>(log_weights_[c] -
+                                     0.5 * static_cast<double>(dim_) * std::log(2.0 * std::numbers::pi * t));
+        inv2t[c] = static_cast<T>(1.0 / (2.0 * t));
+        shrink[c] = static_cast<T>(iso_var_[c] / t);
+        norms[c] = static_cast<T>(mean_norms_[c]);
+    }
+}
+
+template <class T>
 void GaussianMixture::denoise_gemm(std::span<const double> x, std::size_t n, double sigma,
                                    std::span<double> out) const {
     // logit_ik = log w_k - d/2 log(2 pi t_k) - (|x_i|^2 - 2 x_i.mu_k + |mu_k|^2) / (2 t_k), t_k = v_k + s^2;
@@ -199,19 +220,7 @@ void GaussianMixture::denoise_gemm(std::span<const double> x, std::size_t n, dou
     dots.resize(n * k);
     self.resize(n);
     coef.resize(n * k);
-    log_norm.resize(k);
-    inv2t.resize(k);
-    shrink.resize(k);
-    norms.resize(k);
-    const double s2 = sigma * sigma;
-    for (std::size_t c = 0; c < k; ++c) {
-        const double t = iso_var_[c] + s2;
-        log_norm[c] = static_cast<T>(log_weights_[c] -
-                                     0.5 * static_cast<double>(d) * std::log(2.0 * std::numbers::pi * t));
-        inv2t[c] = static_cast<T>(1.0 / (2.0 * t));
-        shrink[c] = static_cast<T>(iso_var_[c] / t);
-        norms[c] = static_cast<T>(mean_norms_[c]);
-    }
+    iso_tables(sigma, k, log_norm, inv2t, shrink, norms);
     const int ni = static_cast<int>(n), ki = static_cast<int>(k), di = static_cast<int>(d);
     detail::gemm(true, ni, ki, di, xv, di, means.data(), di, T(0), dots.data(), ki);
     const detail::GemmRows<T> g{k, d, xv, log_norm.data(), inv2t.data(), shrink.data(), norms.data()};
@@ -237,19 +246,7 @@ void GaussianMixture::denoise_fused(std::span<const double> x, std::size_t n, do
     const std::size_t k = components(), d = dim_;
     const std::size_t kp = (k + w - 1) / w * w, dp = (d + w - 1) / w * w;
     thread_local std::vector<T> log_norm, inv2t, shrink, norms;
-    log_norm.assign(kp, -std::numeric_limits<T>::infinity());
-    inv2t.assign(kp, T(0));
-    shrink.assign(kp, T(0));
-    norms.assign(kp, T(0));
-    const double s2 = sigma * sigma;
-    for (std::size_t c = 0; c < k; ++c) {
-        const double t = iso_var_[c] + s2;
-        log_norm[c] = static_cast<T>(log_weights_[c] -
-                                     0.5 * static_cast<double>(d) * std::log(2.0 * std::numbers::pi * t));
-        inv2t[c] = static_cast<T>(1.0 / (2.0 * t));
-        shrink[c] = static_cast<T>(iso_var_[c] / t);
-        norms[c] = static_cast<T>(mean_norms_[c]);
-    }
+    iso_tables(sigma, kp, log_norm, inv2t, shrink, norms);
     detail::FusedTables<T> tables;
     tables.k = k;
     tables.d = d;

@@ -70,6 +70,10 @@ class GaussianMixture final : public Data, public Denoiser {
     // Isotropic components and d >= 8: squared distances and the mixing by two GEMMs (OpenBLAS).
     template <class T>
     void denoise_gemm(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const;
+    // The isotropic paths' per-sigma tables, K entries padded with zero-weight ones to `padded`.
+    template <class T>
+    void iso_tables(double sigma, std::size_t padded, std::vector<T>& log_norm, std::vector<T>& inv2t,
+                    std::vector<T>& shrink, std::vector<T>& norms) const;
     // Isotropic components whose means fit in the caches: one fused pass (lib/src/data/mixture_fused.inl).
     template <class T>
     void denoise_fused(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const;
