@@ -136,6 +136,22 @@ TEST_CASE("shape errors are input errors") {
     CHECK_THROWS_AS(GaussianMixture({-1.0}, {0.0}, {1.0}, 1), InputError);
 }
 
+namespace {
+// Coordinate j of the exact denoiser from one point's log responsibilities (MATH §2), written out
+// per component: D_j = sum_k r_k (mu_kj + v_k / (v_k + sigma^2) (x_j - mu_kj)), isotropic v_k.
+double per_component_denoised(const std::vector<double>& means, const std::vector<double>& v,
+                              const std::vector<double>& log_r, std::span<const double> x, double sigma,
+                              std::size_t j) {
+    const std::size_t d = x.size();
+    double expected = 0.0;
+    for (std::size_t c = 0; c < v.size(); ++c) {
+        const double s = v[c] / (v[c] + sigma * sigma);
+        expected += std::exp(log_r[c]) * (means[c * d + j] + s * (x[j] - means[c * d + j]));
+    }
+    return expected;
+}
+}  // namespace
+
 TEST_CASE("isotropic mixtures in d >= 8 (the two-GEMM path) equal the per-component formula and Tweedie") {
     const std::size_t d = 16, k = 10;
     std::vector<double> means(k * d), w(k), v(k);
@@ -152,11 +168,7 @@ TEST_CASE("isotropic mixtures in d >= 8 (the two-GEMM path) equal the per-compon
         m.denoise(x, 1, sigma, out);
         m.log_responsibilities(x, sigma, log_r);
         for (std::size_t j = 0; j < d; ++j) {
-            double expected = 0.0;
-            for (std::size_t c = 0; c < k; ++c) {
-                const double s = v[c] / (v[c] + sigma * sigma);
-                expected += std::exp(log_r[c]) * (means[c * d + j] + s * (x[j] - means[c * d + j]));
-            }
+            const double expected = per_component_denoised(means, v, log_r, x, sigma, j);
             CHECK(out[j] == doctest::Approx(expected).epsilon(1e-10).scale(1e-10));
         }
         CHECK(tweedie_error(m, x, sigma) < 1e-6);
@@ -193,11 +205,7 @@ TEST_CASE("isotropic mixtures on batches: the fused pass and the GEMM path equal
                 const std::span<const double> xi(x.data() + i * d, d);
                 m.log_responsibilities(xi, sigma, log_r);
                 for (std::size_t j = 0; j < d; ++j) {
-                    double expected = 0.0;
-                    for (std::size_t c = 0; c < k; ++c) {
-                        const double s = v[c] / (v[c] + sigma * sigma);
-                        expected += std::exp(log_r[c]) * (means[c * d + j] + s * (xi[j] - means[c * d + j]));
-                    }
+                    const double expected = per_component_denoised(means, v, log_r, xi, sigma, j);
                     worst = std::max(worst, std::abs(out[i * d + j] - expected) / (1.0 + std::abs(expected)));
                 }
             }
