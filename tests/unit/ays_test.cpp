@@ -35,7 +35,7 @@ TEST_CASE("AYS without early stopping reaches the closed-form KLUB optimum (1-D 
         CHECK(std::abs(std::log(ays.stages[0].schedule[i] / best.schedule[i])) < 0.1);
 }
 
-TEST_CASE("subdivision inserts geometric midpoints; stages double; sigma_min = 0 is refused") {
+TEST_CASE("subdivision inserts geometric midpoints / stages double / sigma_min = 0 is refused") {
     const auto s = subdivide(karras(2, 1.0, 100.0));
     CHECK(s.size() == 5);
     CHECK(s[1] == doctest::Approx(std::sqrt(s[0] * s[2])));

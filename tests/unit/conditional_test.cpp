@@ -31,7 +31,7 @@ std::vector<double> normal_rows(std::size_t n, std::size_t d, double scale, std:
 }
 }  // namespace
 
-TEST_CASE("class-conditional mixture denoisers: sum_y p(y | x) D(x; sigma, y) = D(x; sigma), sum_y pi_y p(x | y) = p(x)") {
+TEST_CASE("class-conditional mixture denoisers: sum_y p(y | x) D(x / sigma, y) = D(x / sigma), sum_y pi_y p(x | y) = p(x)") {
     // A grouping or weighting fault (a component in the wrong class, weights not renormalised, rows
     // scattered back to the wrong place) breaks one of the two identities.
     for (std::string name : {"ring8", "mixture", "moons"}) {

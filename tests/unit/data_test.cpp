@@ -251,7 +251,7 @@ TEST_CASE("Tweedie helpers: score and eps from D match the Gaussian's closed-for
         }
 }
 
-TEST_CASE("mixture moments: the ring of 8 has mean 0 and covariance (0.01 + 2) I; an anisotropic 2-component "
+TEST_CASE("mixture moments: the ring of 8 has mean 0 and covariance (0.01 + 2) I / an anisotropic 2-component "
           "mixture against its sampled moments (seed 2, 4 SE)") {
     std::vector<double> mean, cov;
     const Dataset ring = make_dataset("ring8", {});
@@ -286,7 +286,7 @@ std::filesystem::path write_mixture(const std::string& name, const std::string& 
 }
 }  // namespace
 
-TEST_CASE("mixture-file: the built-in mixture written as JSON is the same distribution; bad files name the field") {
+TEST_CASE("mixture-file: the built-in mixture written as JSON is the same distribution / bad files name the field") {
     // The `mixture` data set's parameters (datasets.cpp), written out as a user would.
     const auto path = write_mixture("builtin", R"({"weights": [0.5, 0.3, 0.2],
         "means": [[-1.5, 0.0], [1.0, 1.2], [1.0, -1.0]],
@@ -335,7 +335,7 @@ TEST_CASE("mixture-file: the built-in mixture written as JSON is the same distri
     CHECK_THROWS_WITH_AS(make_dataset("mixture-file", o), doctest::Contains("needs file=MIXTURE.json"), InputError);
 }
 
-TEST_CASE("closed-form moments through Data: a diagonal Gaussian's own; a point set has none") {
+TEST_CASE("closed-form moments through Data: a diagonal Gaussian's own / a point set has none") {
     const DiagonalGaussian g({0.5, -1.0}, {0.2, 3.0});
     std::vector<double> mean, cov;
     REQUIRE(static_cast<const Data&>(g).moments(mean, cov));

@@ -28,7 +28,7 @@ double worst(const std::vector<double>& a, const std::vector<double>& b) {
 }
 }  // namespace
 
-TEST_CASE("exact denoisers as LibTorch operations equal the native ones (ring8, a diagonal mixture, moons; sigma per call and per row; labels)") {
+TEST_CASE("exact denoisers as LibTorch operations equal the native ones (ring8, a diagonal mixture, moons / sigma per call and per row / labels)") {
     if (!torch_available()) return;
     for (const char* name : {"ring8", "mixture", "moons"}) {
         const std::string data_name = name;

@@ -119,7 +119,7 @@ TEST_CASE("guided ODE law: the closed form equals Dormand-Prince through the wra
     }
 }
 
-TEST_CASE("guided ODE law: equal means give B = mu (1 - A) in closed form; w = 1 is the Gaussian flow of MATH §4") {
+TEST_CASE("guided ODE law: equal means give B = mu (1 - A) in closed form / w = 1 is the Gaussian flow of MATH §4") {
     std::vector<DiagonalGaussian> cls;
     cls.emplace_back(std::vector<double>{0.4, -1.0}, std::vector<double>{0.2, 0.5});
     const GaussianClasses same(std::move(cls), DiagonalGaussian({0.4, -1.0}, {1.0, 0.8}));

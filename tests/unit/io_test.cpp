@@ -178,7 +178,7 @@ TEST_CASE("malformed input that used to load as something else is refused (shape
     CHECK(cr.values == std::vector<double>{1, 2, 3, 4});
 }
 
-TEST_CASE("data=file: .csv.gz reads as its .csv; held-out split and held-out file") {
+TEST_CASE("data=file: .csv.gz reads as its .csv / held-out split and held-out file") {
     std::string csv;
     for (int i = 0; i < 10; ++i) csv += fmt::format("{},{}\n", i, 10 * i);
     const auto plain = temp("split.csv"), gz = temp("split.csv.gz");

@@ -79,7 +79,7 @@ TEST_CASE("exact KL is additive over coordinates and rejects what it cannot do")
     CHECK_THROWS_AS(solver_output_law(*make_solver("linearised-sde"), sched, one), InputError);
 }
 
-TEST_CASE("the exact path KL: Monte Carlo of log q/p along the true chain; KL(end) <= KL(path) = KLUB") {
+TEST_CASE("the exact path KL: Monte Carlo of log q/p along the true chain / KL(end) <= KL(path) = KLUB") {
     // Independent check (seed 5, 4 x 10^5 chains): draw the true chain x_i ~ p_{sigma_i}, x_{i+1} from the
     // true reverse conditional (written here from the joint of x0 + sigma_i eps and x0 + sigma_{i+1} eps),
     // and average log q(x_{i+1}|x_i) - log p(x_{i+1}|x_i) with the sampler's step maps; within 4 SE. A

@@ -65,7 +65,7 @@ TEST_CASE("league: grid DP equals brute-force enumeration on random costs (seed 
     CHECK_THROWS(dp_min_path(g, g, cost, nullptr));
 }
 
-TEST_CASE("league: grid KLUB is the closed-form schedule KLUB; DP <= grid coordinate descent") {
+TEST_CASE("league: grid KLUB is the closed-form schedule KLUB / DP <= grid coordinate descent") {
     const auto data = DiagonalGaussian::isotropic(3, 0.0, 0.5);
     ScheduleProblem p;
     p.data = &data;
@@ -89,7 +89,7 @@ TEST_CASE("league: grid KLUB is the closed-form schedule KLUB; DP <= grid coordi
     for (std::size_t k = 1; k < idx.size(); ++k) CHECK(idx[k] > idx[k - 1]);
 }
 
-TEST_CASE("league: GITS with every grid step is the grid; OSS's objective is its schedule's teacher distance; LD3 "
+TEST_CASE("league: GITS with every grid step is the grid / OSS's objective is its schedule's teacher distance / LD3 "
           "does not end above its start") {
     const auto data = DiagonalGaussian::isotropic(2, 0.0, 0.5);
     ScheduleProblem p;
@@ -113,9 +113,16 @@ TEST_CASE("league: GITS with every grid step is the grid; OSS's objective is its
         CHECK(ld3.objective <= teacher_distance(p, t, *s, start));
         CHECK(teacher_distance(p, t, *s, ld3.schedule) == doctest::Approx(ld3.objective).epsilon(1e-12));
         // With LD3's slack the starts move only where a particle's distance falls, so the surrogate of
-        // the returned schedule is at most its plain distance — strictly below once any start moved.
+        // the returned schedule is at most its plain distance — strictly below once any start moved,
+        // which it does unless the schedule already meets the teacher (DPM++(2M) here: 2e-12, where
+        // no start has anything to gain and the two are equal).
         const auto soft = optimise_ld3(p, t, *s, start, 5, 0.05);
-        CHECK(soft.objective < teacher_distance(p, t, *s, soft.schedule));
+        // (Where no start moved the two are the same mean squared distance between trajectories of size
+        // ~1 computed in two orders: rounding of ~1e-16 per coordinate gives ~1e-21 here, measured
+        // 6e-23. 1e-18 absolute covers it; a surrogate that added its slack would be ~0.05 too high.)
+        const double plain = teacher_distance(p, t, *s, soft.schedule);
+        CHECK(soft.objective <= plain + 1e-18);
+        if (plain > 1e-9) CHECK(soft.objective < plain);
         CHECK(soft.objective <= teacher_distance(p, t, *s, start));
     }
 }

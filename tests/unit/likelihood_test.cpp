@@ -51,7 +51,7 @@ TEST_CASE("probability-flow log-likelihood equals the exact log-density (ring of
     CHECK(bits_per_dim(-std::log(2.0) * 2, 2) == doctest::Approx(1.0));
 }
 
-TEST_CASE("likelihood runs on any denoiser; the exact prior comes from the data (the data/denoiser split)") {
+TEST_CASE("likelihood runs on any denoiser / the exact prior comes from the data (the data/denoiser split)") {
     const auto ring = make_dataset("ring8", {});
     LikelihoodOptions o;
     o.rtol = o.atol = 1e-11;

@@ -16,7 +16,7 @@
 
 using namespace ayslab;
 
-TEST_CASE("sliced W2: zero for identical sets; a shift by v gives |v| times E|<u, e>| in rms") {
+TEST_CASE("sliced W2: zero for identical sets / a shift by v gives |v| times E|<u, e>| in rms") {
     const std::size_t n = 20000, d = 2;
     std::vector<double> a(n * d), b(n * d);
     fill_normal_flat(3, 50, 0, 0, a);
@@ -58,7 +58,7 @@ TEST_CASE("published AYS: SD 1.5 sigmas from timesteps, log-linear interpolation
     CHECK(published_ays_schedule(PublishedAys::sd15, 10)[10] == 0.0);
 }
 
-TEST_CASE("median: odd and even counts, unsorted input; a far outlier moves the mean, not the median") {
+TEST_CASE("median: odd and even counts, unsorted input / a far outlier moves the mean, not the median") {
     CHECK(median({3.0, 1.0, 2.0}) == 2.0);
     CHECK(median({4.0, 1.0, 3.0, 2.0}) == 2.5);
     CHECK(median({1.0, 2.0, 3.0, 3e4}) == 2.5);

@@ -59,7 +59,7 @@ TEST_CASE("an untrained MLP is D = c_skip x (EDM preconditioning, zero output la
     }
 }
 
-TEST_CASE("TorchScript save and load give the same denoiser; bad model files are one clear error") {
+TEST_CASE("TorchScript save and load give the same denoiser / bad model files are one clear error") {
     MlpOptions o;
     o.dim = 3;
     o.seed = 4;
@@ -216,7 +216,7 @@ TEST_CASE("training is bit-identical for a seed, and a resumed run ends where an
     fs::remove(t.checkpoint);
 }
 
-TEST_CASE("a non-finite training loss stops with the step; bad options are refused") {
+TEST_CASE("a non-finite training loss stops with the step / bad options are refused") {
     const auto data = DiagonalGaussian::isotropic(1, 1e30, 1.0);  // overflows float32
     const auto net = Network::mlp(MlpOptions{1, 8, 1});
     TrainOptions t;
@@ -230,7 +230,7 @@ TEST_CASE("a non-finite training loss stops with the step; bad options are refus
                          doctest::Contains("dimension"), InputError);
 }
 
-TEST_CASE("a conditional U-Net: untrained D = c_skip x for every label; after training the label moves D and survives save/load") {
+TEST_CASE("a conditional U-Net: untrained D = c_skip x for every label / after training the label moves D and survives save/load") {
     // Two classes of 4x4 images, pixel means +1 and -1 (std 0.3).
     auto mix = std::make_unique<GaussianMixture>(std::vector<double>{1, 1}, [] {
         std::vector<double> m(32, 1.0);

@@ -48,7 +48,7 @@ TEST_CASE("DPM-Solver-2: Euler to the log-midpoint, then the full step with the 
     CHECK(run("dpm2", Schedule({s, t}), {x})[0] == doctest::Approx(expected).epsilon(1e-14));
 }
 
-TEST_CASE("DPM-Solver++(2M) second step by hand; with eta = 0 its SDE form is the ODE form") {
+TEST_CASE("DPM-Solver++(2M) second step by hand / with eta = 0 its SDE form is the ODE form") {
     const std::vector<double> sig = {4.0, 2.0, 0.7};
     const double x0 = 1.1;
     // Step 1 is DDIM; step 2 extrapolates D with r = h_last / h.
@@ -68,7 +68,7 @@ TEST_CASE("DPM-Solver++(2M) second step by hand; with eta = 0 its SDE form is th
     }
 }
 
-TEST_CASE("DPM-Solver++(3M) is exact when D is quadratic in log sigma; k-diffusion's weighting is not") {
+TEST_CASE("DPM-Solver++(3M) is exact when D is quadratic in log sigma / k-diffusion's weighting is not") {
     const QuadraticInLambda q;
     // Exact: x(sigma_end) = (sigma_end/sigma_0) x0 + int e^{u-H} D du over u = log(sigma_0/sigma).
     const auto sched = log_uniform(6, 0.5, 2.0);
@@ -106,7 +106,7 @@ TEST_CASE("EDM's stochastic sampler with S_churn = 0 is Heun") {
 }
 
 TEST_CASE(
-    "observed global orders as steps double (exact laws; sigma from 1000 so start-up steps see D ~ 0)") {
+    "observed global orders as steps double (exact laws / sigma from 1000 so start-up steps see D ~ 0)") {
     auto error = [](const std::string& name, std::size_t n, SolverOptions o = {}) {
         const auto law = solver_output_law(*make_solver(name, o), log_uniform(n, 0.01, 1000.0), data);
         return std::abs(law.variance[0] / (c2 + 1e-4) - 1);
