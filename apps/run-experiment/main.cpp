@@ -31,6 +31,9 @@ volatile std::sig_atomic_t print_on_signal = 1;
 // The run's exit code once its result file is in place (-1 before): a signal after that point ends
 // the run with that code, the result being complete (the teardown after the rename took ~100 ms).
 volatile std::sig_atomic_t complete_exit_code = -1;
+// The exit code the run will have, set just before its result is written: a signal that lands once
+// that write's rename has returned (during the folder's fsync) ends the run as complete too.
+volatile std::sig_atomic_t result_exit_code = -1;
 
 namespace po = boost::program_options;
 using namespace ayslab;
@@ -218,6 +221,7 @@ Prepared prepare(int argc, char** argv) {
     // Refuse an output path that cannot be written before computing anything.
     check_writable_target(out, "result");
     context.checkpoint = out.string() + ".checkpoint";
+    refuse_symlink(context.checkpoint, "checkpoint");
     check_writable_target(context.checkpoint, "checkpoint");
     context.resume = vm.count("resume") > 0;
     return {experiment, std::move(config), context, out, writer, quiet, -1};
@@ -232,6 +236,7 @@ int execute(Prepared& p) {
     const auto document = run_experiment(*experiment, config, context);
     const int code = document.at("passed").get<bool>() ? 0 : exit_check_failed;
     if (writer) {
+        result_exit_code = code;
         write_json_atomically(out, document);
         complete_exit_code = code;
         // Test hook (tests/CMakeLists.txt): hold here so that a signal lands after the rename.
@@ -279,6 +284,8 @@ int run(int argc, char** argv) {
 // SIGINT / SIGTERM: leave no partial result file (the previous complete one, if any, stays); exit
 // 128 + signal (130, 143) on every rank.
 extern "C" void on_signal(int sig) {
+    if (complete_exit_code < 0 && result_exit_code >= 0 && ayslab::pending_write_renamed())
+        complete_exit_code = result_exit_code;
     if (complete_exit_code >= 0) {
         constexpr char done[] = "run-experiment: interrupted after the result file was written; it is complete\n";
         if (print_on_signal) {

@@ -150,3 +150,53 @@ TEST_CASE("a target name of 255 characters (NAME_MAX) is written: its temporary 
     CHECK(leftovers(d) == 0);
     fs::remove_all(d);
 }
+
+// Round four, item 15: the temporary NAME.tmp-PID-N was opened with truncation through any link, so a
+// link planted at that name made the write land outside the output path.
+TEST_CASE("a link planted at the temporary's name is never written through") {
+    const auto dir = fresh_dir("planted");
+    const auto victim = dir / "victim";
+    std::ofstream(victim) << "precious";
+    const auto target = dir / "result.json";
+    // The counter part of the name is not known from outside: plant every one this process can reach.
+    for (int k = 0; k < 4096; ++k)
+        fs::create_symlink(victim, fs::path(target.string() + fmt::format(".tmp-{}-{}", ::getpid(), k)));
+    CHECK_THROWS_AS(write_text_atomically(target, "result", "new"), InputError);
+    CHECK(read(victim) == "precious");
+    CHECK_FALSE(fs::exists(target));
+    fs::remove_all(dir);
+}
+
+TEST_CASE("the temporary is private while written; the file gets the umask's mode") {
+    const auto dir = fresh_dir("mode");
+    const auto target = dir / "r.json";
+    mode_t during = 0;
+    write_file_atomically(target, "result", [&](std::ostream& out) {
+        for (const auto& e : fs::directory_iterator(dir))
+            if (e.path().filename().string().find(".tmp-") != std::string::npos) {
+                struct stat st {};
+                ::stat(e.path().c_str(), &st);
+                during = st.st_mode & 0777;
+            }
+        out << "x";
+    });
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    struct stat st {};
+    ::stat(target.c_str(), &st);
+    CHECK(during == 0600);
+    CHECK((st.st_mode & 0777) == (0666 & ~mask));
+    fs::remove_all(dir);
+}
+
+TEST_CASE("a checkpoint that is a symbolic link is refused, not followed") {
+    const auto dir = fresh_dir("checkpoint-link");
+    const auto victim = dir / "victim";
+    std::ofstream(victim) << "precious";
+    fs::create_symlink(victim, dir / "r.json.checkpoint");
+    const Checkpoint c(dir / "r.json.checkpoint", "AYS checkpoint");
+    CHECK_THROWS_WITH_AS(c.save({{"x", 1}}), doctest::Contains("is a symbolic link"), InputError);
+    CHECK_THROWS_WITH_AS(c.load(), doctest::Contains("is a symbolic link"), InputError);
+    CHECK(read(victim) == "precious");
+    fs::remove_all(dir);
+}

@@ -15,7 +15,9 @@ Checkpoint::Checkpoint(std::filesystem::path path, std::string kind) : path_(std
 
 std::optional<nlohmann::json> Checkpoint::load() const {
     std::error_code ec;
-    if (!enabled() || !std::filesystem::exists(path_, ec)) return std::nullopt;
+    if (!enabled()) return std::nullopt;
+    refuse_symlink(path_, kind_);
+    if (!std::filesystem::exists(path_, ec)) return std::nullopt;
     // A FIFO or device in the checkpoint's place would block or never end: refused before open().
     const auto text = read_regular_file(path_, kind_);
     auto doc = parse_json_input(text, path_.string());
@@ -25,7 +27,9 @@ std::optional<nlohmann::json> Checkpoint::load() const {
 }
 
 void Checkpoint::save(const nlohmann::json& state) const {
-    if (enabled()) write_text_atomically(path_, kind_, state.dump() + '\n');
+    if (!enabled()) return;
+    refuse_symlink(path_, kind_);
+    write_text_atomically(path_, kind_, state.dump() + '\n');
 }
 
 void Checkpoint::remove() const {

@@ -87,6 +87,7 @@ void save_checkpoint(const std::filesystem::path& path, const std::string& finge
     }
     std::ostringstream bytes;  // in memory first, as Network::save (a failing stream aborted in LibTorch)
     archive.save_to(bytes);
+    refuse_symlink(path, "training checkpoint");
     write_text_atomically(path, "training checkpoint", bytes.str());
 }
 
@@ -95,6 +96,7 @@ void save_checkpoint(const std::filesystem::path& path, const std::string& finge
 std::size_t load_checkpoint(const std::filesystem::path& path, const TrainOptions& o, std::vector<TrainPoint>& curve,
                             const std::vector<torch::Tensor>& params, const std::vector<torch::Tensor>& ema,
                             Adam& adam) {
+    refuse_symlink(path, "training checkpoint");
     refuse_non_regular(path, "training checkpoint");
     torch::serialize::InputArchive archive;
     try {

@@ -1,7 +1,8 @@
 // The one way ayslab writes a file (results, checkpoints, sample .npy): whole or not at all.
 //  - Missing parent folders are created.
 //  - The bytes go to a temporary file beside the target, named TARGET.tmp-PID-N (unique per process and
-//    write, so two runs aimed at one path never share a temporary), then renamed over the target.
+//    write, so two runs aimed at one path never share a temporary), created exclusively (O_EXCL |
+//    O_NOFOLLOW, mode 0600 until complete, then the umask's mode), then renamed over the target.
 //  - A target that exists and is not a regular file (a device such as /dev/null, a FIFO, a socket, a
 //    folder) is refused: renaming over it would replace it with a regular file.
 //  - Every failure is an InputError of one line naming what was written and where; the temporary file
@@ -34,5 +35,12 @@ void create_parent_folders(const std::filesystem::path& path, std::string_view w
 
 // The temporary file a write is in progress on, "" when none: async-signal-safe to read.
 const char* pending_temporary_file() noexcept;
+// Whether that write's rename has happened (the target is the new file): async-signal-safe. A handler
+// that finds it true must not report the write as lost.
+bool pending_write_renamed() noexcept;
+
+// Throws an InputError naming `what` when `path` is a symbolic link (a checkpoint is read and replaced
+// only where it is, never through a link planted beside the output).
+void refuse_symlink(const std::filesystem::path& path, std::string_view what);
 
 }  // namespace ayslab
