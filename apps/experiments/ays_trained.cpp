@@ -178,7 +178,7 @@ Experiment ays_trained_experiment() {
             "AYS for a trained network (LibTorch) vs AYS for the exact denoiser and the usual schedules, "
             "sampled with the network, judged by the exact data",
             Schema{seed_key(),
-                   {"model", KeyType::string,
+                   {"model", KeyType::path,
                     "a model file (TorchScript; its convention in parametrisation, model_process, model_time, "
                     "model_sigma_data); empty = train an MLP or U-Net"},
                    {"lr", KeyType::number, "Adam learning rate", 1e-8, 1},

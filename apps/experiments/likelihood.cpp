@@ -214,7 +214,7 @@ Experiment likelihood_experiment() {
                  }()},
                 shared_key("file"),
                 shared_key("points"),
-                {"score_file", KeyType::string,
+                {"score_file", KeyType::path,
                  "points to score (.csv, .txt, .npy; n x d of the data), instead of evaluated_points draws; empty: draws"},
                 {"evaluated_points", KeyType::integer, "data points evaluated per data set", 1, 10000},
                 shared_key("sigma_min"),  // the sigma of the evaluated density

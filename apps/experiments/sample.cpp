@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "ayslab/cluster.hpp"
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/data/io.hpp"
 #include "ayslab/error.hpp"
@@ -92,7 +93,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
     r.values["particles"] = n;
     if (cond.guided) {
         // NFE counts solver evaluations; a guided step costs two network evaluations (one batched call).
-        const double evaluations = static_cast<double>(cond.guided->rows_evaluated()) / static_cast<double>(n);
+        const double evaluations = static_cast<double>(cluster::sum_over_ranks(cond.guided->rows_evaluated())) / static_cast<double>(n);
         r.values["label"] = cond.label;
         r.values["guidance"] = {{"scale", cond.guided->options().scale},
                                 {"network_evaluations", evaluations},
@@ -131,14 +132,14 @@ Experiment sample_experiment() {
         Schema{seed_key()} + shared_keys({"data", "file", "held_out_file", "held_out_fraction", "precision", "solver", "schedule", "schedule_file", "steps",
                                           "sigma_min", "sigma_max", "rho", "process"}) +
             Schema{described(shared_key("particles"), "particles (ignored with start)"),
-                   {"start", KeyType::string,
+                   {"start", KeyType::path,
                     ".npy of start points x_T (n x d), in start_units; empty: exact draws of p_sigma_max"},
                    {"start_units", KeyType::string,
                     "units of the start file: sigma (k-diffusion's x = x0 + sigma_max eps, variance ~ sigma_max^2) or "
                     "unit (diffusers' unit-variance latents: multiplied by sqrt(sigma_max^2 + 1), its init_noise_sigma)",
                     {}, {}, {"sigma", "unit"}},
                    {"output", KeyType::string, ".npy for the end points (float64); empty: not saved"},
-                   {"noise", KeyType::string,
+                   {"noise", KeyType::path,
                     ".npy of the stochastic samplers' N(0,1) draws, (steps, n, d) or (steps, draws, n, d); empty: "
                     "seeded"},
                    {"chunk", KeyType::integer,

@@ -21,6 +21,8 @@ std::string type_name(KeyType type) {
             return "boolean";
         case KeyType::string:
             return "string";
+        case KeyType::path:
+            return "path";
         case KeyType::integer_list:
             return "list of integers";
         case KeyType::number_list:
@@ -78,6 +80,9 @@ void check_scalar(const KeySpec& spec, KeyType type, nlohmann::json& v, const st
             break;
         case KeyType::boolean:
             if (!v.is_boolean()) fail(fmt::format("must be true or false, got {}", show(v)));
+            return;
+        case KeyType::path:
+            if (!v.is_string()) fail(fmt::format("must be a file path (a string), got {}", show(v)));
             return;
         case KeyType::string:
             if (!v.is_string()) fail(fmt::format("must be a string, got {}", show(v)));

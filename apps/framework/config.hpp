@@ -10,7 +10,9 @@
 
 namespace ayslab::app {
 
-enum class KeyType { integer, number, boolean, string, integer_list, number_list, string_list };
+// path: a string naming a file (or folder) the run reads. A path key's content, not its name, goes into
+// the run's fingerprint (keys.hpp run_fingerprint), so every file a run reads is covered by its type.
+enum class KeyType { integer, number, boolean, string, path, integer_list, number_list, string_list };
 
 struct KeySpec {
     std::string name;
@@ -36,6 +38,7 @@ class Config {
     std::vector<std::string> strings(const std::string& key) const;
     std::uint64_t seed() const { return static_cast<std::uint64_t>(integer("seed")); }
     const nlohmann::json& json() const { return values_; }
+    const Schema& schema() const { return *schema_; }
 
   private:
     const nlohmann::json& at(const std::string& key) const;

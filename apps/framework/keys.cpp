@@ -9,7 +9,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include "ayslab/data/device_mixture.hpp"
 #include "ayslab/data/io.hpp"
@@ -40,7 +42,7 @@ Schema make_table() {
         {"schedule", KeyType::string, "schedule family", {}, {}, schedule_kinds()},
         {"denoise", KeyType::number,
          "img2img strength: run the tail of the schedule as the peer that takes it does (docs/schedule.md)", 1e-6, 1},
-        {"schedule_file", KeyType::string, "schedule file for schedule=file (JSON, text list, or a result)"},
+        {"schedule_file", KeyType::path, "schedule file for schedule=file (JSON, text list, or a result)"},
         {"steps", KeyType::integer, "sampling steps (intervals of the schedule)", 1, 1e6},
         {"sigma_min", KeyType::number, "smallest sigma of the schedule (> 0)", 1e-8, 1e8},
         {"sigma_max", KeyType::number, "largest sigma of the schedule", 1e-8, 1e8},
@@ -63,10 +65,10 @@ Schema make_table() {
          "dpmpp-sde: the step's two draws from one Brownian path, as k-diffusion's default BrownianTreeNoiseSampler"},
         // data group
         {"data", KeyType::string, "data set", {}, {}, dataset_names()},
-        {"file", KeyType::string,
+        {"file", KeyType::path,
          "data=file: a point set (.csv, .txt, .csv.gz, .txt.gz, .npy, IDX .idx/.gz); data=mixture-file: a mixture .json"},
-        {"held_out_file", KeyType::string, "data=file: held-out points (same d) for sliced W2; empty: none or a split"},
-        {"labels", KeyType::string,
+        {"held_out_file", KeyType::path, "data=file: held-out points (same d) for sliced W2; empty: none or a split"},
+        {"labels", KeyType::path,
          "data=file: one class label per row (0, 1, ...; .csv, .txt or .npy) for label= and guidance; empty: none"},
         {"held_out_fraction", KeyType::number,
          "data=file without held_out_file: hold out this seeded random share of the rows (0: none)", 0, 0.9},
@@ -74,13 +76,13 @@ Schema make_table() {
         {"held_out", KeyType::integer, "held-out points (test images for Fashion-MNIST) for sliced W2", 1, 1e7},
         precision_key(),
         {"subset", KeyType::integer, "data=fashion-mnist: training images used (the first N)", 1, 60000},
-        {"directory", KeyType::string, "data=fashion-mnist: directory (Debian's dataset-fashion-mnist)"},
+        {"directory", KeyType::path, "data=fashion-mnist: directory (Debian's dataset-fashion-mnist)"},
         {"data_shards", KeyType::integer,
          "point sets: split the data into this many shards over the MPI ranks (1 = every rank holds all)", 1, 1e6},
         // denoiser group: the data's exact denoiser, or a model (network.hpp, docs/your-model.md)
         {"denoiser", KeyType::string, "what the sampler calls: the data's exact denoiser, or a model file", {}, {},
          {"exact", "model"}},
-        {"model", KeyType::string, "TorchScript model file for denoiser=model (@NAME: a model registered in-process, e.g. a Python callable)"},
+        {"model", KeyType::path, "TorchScript model file for denoiser=model (@NAME: a model registered in-process, e.g. a Python callable)"},
         {"parametrisation", KeyType::string, "what the model outputs", {}, {}, parametrisation_names()},
         {"model_process", KeyType::string, "the model's process (s(t), sigma(t) for its inputs)", {}, {}, process_names()},
         {"model_time", KeyType::string, "the model's second input: the process's t, or sigma", {}, {}, {"t", "sigma"}},
@@ -93,7 +95,7 @@ Schema make_table() {
          "the class id the model reads as 'no label' (unconditional; CFG training's dropped label); -1 = model_labels "
          "(the extra class)",
          -1, 1e6},
-        {"model_embedding", KeyType::string,
+        {"model_embedding", KeyType::path,
          ".npy table for a model conditioned on vectors (text-like prompts): row k is class k's embedding, row "
          "model_labels (or model_null_label) the null (empty prompt) one; the model's forward(x, c, e) gets e float32 "
          "[N, E], each row's embedding; empty: int64 class ids"},
@@ -344,6 +346,11 @@ ModelInput read_model_input(const Config& cfg) {
                                          "the null label's id {}), got shape [{}]",
                                          path, need, classes - 1, null_id < 0 ? static_cast<std::int64_t>(classes) : null_id,
                                          fmt::join(table.shape, ", ")));
+        // The table is passed as float32: a value beyond float32's range would reach the model as inf.
+        for (std::size_t k = 0; k < table.values.size(); ++k)
+            if (!(std::abs(table.values[k]) <= static_cast<double>(std::numeric_limits<float>::max())))
+                throw InputError(fmt::format("model_embedding '{}': value {} (row {}) = {} does not fit float32", path, k,
+                                             k / table.shape[1], table.values[k]));
         input.embedding.assign(table.values.begin(), table.values.end());
         input.embedding_dim = table.shape[1];
     }
@@ -444,13 +451,10 @@ AysOptions read_ays_options(const Config& cfg, const RunContext& ctx) {
 }
 
 namespace {
-// FNV-1a, 64 bits, over a file's bytes ("" when it cannot be read: the run itself reports that).
-std::string file_hash(const std::string& path) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec)) return "";  // a FIFO would block here
+// FNV-1a, 64 bits, over a file's bytes, into h.
+bool hash_file(const std::filesystem::path& path, std::uint64_t& h) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) return "";
-    std::uint64_t h = 14695981039346656037ULL;
+    if (!in) return false;
     char buffer[1 << 16];
     while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
         for (std::streamsize i = 0; i < in.gcount(); ++i) {
@@ -458,7 +462,31 @@ std::string file_hash(const std::string& path) {
             h *= 1099511628211ULL;
         }
     }
-    return fmt::format("{:016x}", h);
+    return true;
+}
+
+// What a path key names, as its content: a file's hash; a folder's regular files (names and contents, in
+// name order); "absent" or "not a regular file" otherwise (the run itself then reports why; a FIFO
+// would block here).
+std::string path_content(const std::string& path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const auto status = fs::status(path, ec);
+    std::uint64_t h = 14695981039346656037ULL;
+    if (fs::is_regular_file(status)) return hash_file(path, h) ? fmt::format("{:016x}", h) : "unreadable";
+    if (!fs::is_directory(status)) return fs::exists(status) ? "not a regular file" : "absent";
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(path, ec))
+        if (entry.is_regular_file(ec)) files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) {
+        for (unsigned char c : f.filename().string() + '\0') {
+            h ^= c;
+            h *= 1099511628211ULL;
+        }
+        if (!hash_file(f, h)) return "unreadable";
+    }
+    return fmt::format("folder {:016x}", h);
 }
 }  // namespace
 
@@ -469,10 +497,16 @@ std::string run_fingerprint(const Config& cfg, std::initializer_list<const char*
     // description (the Python Model's name), so a resumed run with the same model matches.
     if (has(cfg, "model") && cfg.string("model").starts_with("@"))
         j["config"]["model"] = fmt::format("@{}", registered_model_function(cfg.string("model").substr(1))->description());
-    // The contents of every file the config names (a data file, a schedule file, a model).
-    for (const char* key : {"file", "held_out_file", "schedule_file", "score_file", "model", "model_embedding"})
-        if (has(cfg, key) && !cfg.string(key).empty() && !cfg.string(key).starts_with("@"))
-            j["files"][key] = file_hash(cfg.string(key));
+    // Every file the run reads (the keys of type path) by its content, not its name: the same file
+    // under another name (a Python array's temporary copy, each rank's own folder) is the same run, and
+    // a changed file (labels, a noise table, a model) is another.
+    for (const auto& spec : cfg.schema()) {
+        if (spec.type != KeyType::path || !j["config"].contains(spec.name)) continue;
+        const std::string path = cfg.string(spec.name);
+        if (path.starts_with("@")) continue;
+        j["config"].erase(spec.name);
+        j["files"][spec.name] = path.empty() ? "none" : path_content(path);
+    }
     return j.dump();
 }
 

@@ -3,11 +3,19 @@
 
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <regex>
+#include <set>
 
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/error.hpp"
+#include "ayslab/io/fingerprint.hpp"
 #include "ayslab/schedule.hpp"
 #include "keys.hpp"
 #include "registry.hpp"
@@ -175,4 +183,49 @@ TEST_CASE("train's reduce_mean follows the loss as score_sde's configs do, unles
     CHECK_FALSE(moved({{"loss", "ddpm"}, {"process", "vp"}}).contains("reduce_mean"));
     // Given by the user: kept.
     CHECK_FALSE(moved({{"loss", "smld"}, {"process", "ve"}, {"reduce_mean", true}}).contains("reduce_mean"));
+}
+
+// Round four, item 1: every file a run reads is in its fingerprint because its key is of type path.
+// This catches a new file key declared as a plain string (its file would be left out: a resume after the
+// file changed, or MPI ranks reading different files, would go on silently).
+TEST_CASE("every key that names a file the run reads is of type path") {
+    const std::regex names_a_file(R"((file|\.npy|\.json|\.csv|folder|directory|TorchScript))", std::regex::icase);
+    // Files a run writes, not reads; and device, whose description speaks of model files.
+    const std::set<std::string> written = {"output", "model_out", "device"};
+    std::vector<const KeySpec*> keys;
+    for (const auto& k : all_shared_keys()) keys.push_back(&k);
+    for (const auto& e : experiments())
+        for (const auto& k : e.schema) keys.push_back(&k);
+    std::size_t paths = 0;
+    for (const KeySpec* k : keys) {
+        if (k->type == KeyType::path) ++paths;
+        if (k->type != KeyType::string || !k->choices.empty() || written.count(k->name)) continue;
+        INFO("key '" << k->name << "': " << k->description);
+        CHECK_FALSE(std::regex_search(k->description, names_a_file));
+    }
+    CHECK(paths >= 10);  // file, held_out_file, labels, schedule_file, model, model_embedding, directory, ...
+}
+
+TEST_CASE("the run fingerprint holds a path key's content, not its name") {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / fmt::format("ayslab-fingerprint-{}", ::getpid());
+    fs::create_directories(dir);
+    auto write = [&](const std::string& name, const std::string& text) {
+        std::ofstream(dir / name) << text;
+        return (dir / name).string();
+    };
+    const std::string a = write("a.csv", "0\n1\n"), b = write("b.csv", "0\n1\n"), c = write("c.csv", "1\n0\n");
+    const Schema s = {{"labels", KeyType::path, "labels file"}, {"seed", KeyType::integer, "", 0, 10}};
+    auto fingerprint = [&](const std::string& path) {
+        return run_fingerprint(make_config(s, {{"labels", ""}, {"seed", 0}}, {{"labels", path}}, "t"));
+    };
+    CHECK(fingerprint(a) == fingerprint(b));  // the same content under another name: the same run
+    CHECK(fingerprint(a) != fingerprint(c));  // other content: another run
+    const std::string before = fingerprint(a);
+    write("a.csv", "0\n1\n0\n");  // changed in place, same name
+    CHECK(fingerprint(a) != before);
+    CHECK(fingerprint("") != fingerprint(a));
+    CHECK(fingerprint((dir / "missing.csv").string()) != fingerprint(""));
+    CHECK(fingerprint_difference(before, fingerprint(a)).find("files/labels") != std::string::npos);
+    fs::remove_all(dir);
 }
