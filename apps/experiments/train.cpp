@@ -218,7 +218,7 @@ Experiment train_experiment() {
             "train an MLP or U-Net denoiser (LibTorch) with one of the seeds' losses; TorchScript model + loss curve "
             "+ held-out error vs the exact denoiser",
             Schema{seed_key()} +
-                shared_keys({"subset", "directory", "data", "points", "file", "held_out", "network", "width", "depth",
+                shared_keys({"subset", "directory", "data", "points", "file", "labels", "held_out", "network", "width", "depth",
                              "channels", "levels"}) +
                 Schema{{"loss", KeyType::string, "training loss (MATH §8)", {}, {}, loss_names()},
                        {"process", KeyType::string, "process the loss belongs to (score-sde: vp, subvp, ve)", {}, {},

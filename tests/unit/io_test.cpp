@@ -68,10 +68,37 @@ TEST_CASE(".npy: float64 round trip, float32, and bad headers") {
     CHECK_THROWS_WITH_AS(load_npy(p), doctest::Contains("truncated"), InputError);
     write(p, "not numpy at all");
     CHECK_THROWS_WITH_AS(load_npy(p), doctest::Contains("bad magic"), InputError);
-    std::string i8 = f;
+    // Integers (class labels as numpy saves them, round four item 3) are read exactly; other dtypes refused.
+    std::string i8 = f.substr(0, f.size() - 8);
     i8.replace(i8.find("<f4"), 3, "<i8");
+    const std::int64_t iv[2] = {7, -3};
+    i8.append(reinterpret_cast<const char*>(iv), 16);
     write(p, i8);
-    CHECK_THROWS_WITH_AS(load_npy(p), doctest::Contains("not float32 or float64"), InputError);
+    CHECK(load_npy(p).values == std::vector<double>{7.0, -3.0});
+    std::string u1 = f.substr(0, f.size() - 8);
+    u1.replace(u1.find("<f4"), 3, "|u1");
+    u1.append("\xff\x02", 2);
+    write(p, u1);
+    CHECK(load_npy(p).values == std::vector<double>{255.0, 2.0});
+    std::string i2 = f.substr(0, f.size() - 8);
+    i2.replace(i2.find("<f4"), 3, "<i2");
+    const std::int16_t sv[2] = {-32768, 5};
+    i2.append(reinterpret_cast<const char*>(sv), 4);
+    write(p, i2);
+    CHECK(load_npy(p).values == std::vector<double>{-32768.0, 5.0});
+    std::string big = i8.substr(0, i8.size() - 16);
+    const std::int64_t bv[2] = {(std::int64_t{1} << 53) + 1, 0};
+    big.append(reinterpret_cast<const char*>(bv), 16);
+    write(p, big);
+    CHECK_THROWS_WITH_AS(load_npy(p), doctest::Contains("too large for a float64"), InputError);
+    std::string c16 = f;
+    c16.replace(c16.find("<f4"), 3, "<c8");
+    write(p, c16);
+    CHECK_THROWS_WITH_AS(load_npy(p), doctest::Contains("is not float32, float64 or an integer type"), InputError);
+    std::string be = f;
+    be.replace(be.find("<f4"), 3, ">f4");
+    write(p, be);
+    CHECK_THROWS_WITH_AS(load_npy(p), doctest::Contains("is not float32, float64 or an integer type"), InputError);
 }
 
 TEST_CASE("IDX: plain and gzipped, bytes scaled to [-1, 1], truncation") {

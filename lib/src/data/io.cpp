@@ -176,14 +176,18 @@ PointSet parse_npy_shaped(std::string_view bytes, const std::string& where, std:
     };
     const std::string descr = value_after("descr");
     if (descr.empty()) throw InputError(fmt::format("{}: .npy header has no 'descr'", where));
+    // float32/64, or integers of 1 to 8 bytes (class labels as numpy saves them: int64), little-endian.
     std::size_t width = 0;
-    if (descr == "<f8" || descr == "=f8")
-        width = 8;
-    else if (descr == "<f4" || descr == "=f4")
-        width = 4;
-    else
-        throw InputError(
-            fmt::format("{}: .npy dtype '{}' is not float32 or float64 (little-endian)", where, descr));
+    char kind = 0;
+    if (descr.size() == 3 && (descr[0] == '<' || descr[0] == '=' || descr[0] == '|') &&
+        (descr[1] == 'f' || descr[1] == 'i' || descr[1] == 'u') && std::strchr("1248", descr[2]) != nullptr) {
+        kind = descr[1];
+        width = static_cast<std::size_t>(descr[2] - '0');
+        if ((kind == 'f' && width < 4) || (width > 1 && descr[0] == '|')) kind = 0;
+    }
+    if (kind == 0)
+        throw InputError(fmt::format(
+            "{}: .npy dtype '{}' is not float32, float64 or an integer type (little-endian)", where, descr));
     if (value_after("fortran_order").starts_with("True"))
         throw InputError(fmt::format("{}: .npy in Fortran order is not supported (save in C order)", where));
     if (header.find("shape") == std::string::npos || header.find('(') == std::string::npos)
@@ -232,8 +236,22 @@ PointSet parse_npy_shaped(std::string_view bytes, const std::string& where, std:
         throw InputError(fmt::format("{}: truncated .npy data: expected {} bytes, got {}", where, raw.size(),
                                      in.gcount()));
     ps.values.resize(count);
+    // Integers of more than 53 bits are refused, not rounded.
+    auto integer = [&](std::size_t k) -> double {
+        const char* p = raw.data() + width * k;
+        std::uint64_t u = 0;
+        std::memcpy(&u, p, width);  // little-endian host (x86-64, aarch64)
+        if (kind == 'i' && width < 8 && (u >> (8 * width - 1)) != 0) u |= ~std::uint64_t{0} << (8 * width);
+        const bool negative = kind == 'i' && static_cast<std::int64_t>(u) < 0;
+        const std::uint64_t magnitude = negative ? 0 - u : u;
+        if (magnitude > (std::uint64_t{1} << 53))
+            throw InputError(fmt::format("{}: integer value {} (row {}) is too large for a float64", where, k, k / ps.d));
+        return negative ? -static_cast<double>(magnitude) : static_cast<double>(magnitude);
+    };
     for (std::size_t k = 0; k < count; ++k) {
-        if (width == 8) {
+        if (kind != 'f') {
+            ps.values[k] = integer(k);
+        } else if (width == 8) {
             double v;
             std::memcpy(&v, raw.data() + 8 * k, 8);
             ps.values[k] = v;

@@ -1,4 +1,4 @@
-// Point sets from files: CSV/text, NumPy .npy (float32/float64, C order), IDX (optionally gzipped).
+// Point sets from files: CSV/text, NumPy .npy (float32/float64 or integers, C order), IDX (optionally gzipped).
 // Every error names the file and, where it applies, the line, column or header field.
 #pragma once
 #include <cstddef>
