@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 
+#include "ayslab/cluster.hpp"
 #include "ayslab/conditional.hpp"
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/error.hpp"
@@ -52,20 +53,31 @@ double wrapper_error(const Denoiser& model, const GuidedDenoiser& guided, const 
 
 }  // namespace
 
-void guided_images(const Config& cfg, const RunContext& ctx, const std::vector<double>& scales,
-                   const std::vector<std::string>& solvers, Result& r) {
-    if (cfg.string("model").empty()) {
+std::optional<GuidedImages> prepare_guided_images(const Config& cfg, const RunContext& ctx, Result& r) {
+    if (cfg.string("model").empty()) return std::nullopt;
+    GuidedImages g;
+    g.dataset = make_dataset("fashion-mnist", read_dataset_options(cfg, ctx));
+    const Data& data = *g.dataset.data;
+    g.model = read_model_denoiser(cfg, data, ctx, &r);
+    if (g.model->classes() != data.classes())
+        throw InputError(fmt::format("ays-guided: the model has {} classes (model_labels), Fashion-MNIST {}",
+                                     g.model->classes(), data.classes()));
+    for (const auto y : cfg.integers("image_classes"))
+        if (y < 0 || static_cast<std::size_t>(y) >= data.classes())
+            throw InputError(fmt::format("image_classes: {} is not a class of Fashion-MNIST (0..9)", y));
+    return g;
+}
+
+void guided_images(const std::optional<GuidedImages>& prepared, const Config& cfg, const RunContext& ctx,
+                   const std::vector<double>& scales, const std::vector<std::string>& solvers, Result& r) {
+    if (!prepared) {
         r.values["fashion_mnist"] = {{"skipped", "no model: set model=FILE (a class-conditional Fashion-MNIST model)"}};
         r.line("Fashion-MNIST with a class-conditional model: skipped (set model=FILE; docs/ays-guided.md says how to "
                "train one)");
         return;
     }
-    const Dataset ds = make_dataset("fashion-mnist", read_dataset_options(cfg, ctx));
-    const Data& data = *ds.data;
-    const auto model = read_model_denoiser(cfg, data, ctx, &r);
-    if (model->classes() != data.classes())
-        throw InputError(fmt::format("ays-guided: the model has {} classes (model_labels), Fashion-MNIST {}",
-                                     model->classes(), data.classes()));
+    const Data& data = *prepared->dataset.data;
+    const auto& model = prepared->model;
     const double lo = cfg.number("sigma_min"), hi = cfg.number("sigma_max");
     const auto steps = static_cast<std::size_t>(cfg.integer("steps"));
     const Schedule edm = karras(steps, lo, hi);
@@ -78,9 +90,6 @@ void guided_images(const Config& cfg, const RunContext& ctx, const std::vector<d
     o.samples = static_cast<std::size_t>(cfg.integer("image_samples"));
     o.validation_samples = static_cast<std::size_t>(cfg.integer("image_validation_samples"));
     const auto classes = cfg.integers("image_classes");
-    for (const auto y : classes)
-        if (y < 0 || static_cast<std::size_t>(y) >= data.classes())
-            throw InputError(fmt::format("image_classes: {} is not a class of Fashion-MNIST (0..9)", y));
     const auto n = static_cast<std::size_t>(cfg.integer("image_particles"));
     const auto seeds = static_cast<std::size_t>(cfg.integer("image_seeds"));
     const auto teacher_steps = static_cast<std::size_t>(cfg.integer("image_teacher_steps"));
@@ -154,7 +163,7 @@ void guided_images(const Config& cfg, const RunContext& ctx, const std::vector<d
                         const auto stats = sample(view, solver, sch, x, n, {seed, ctx.threads, 0});
                         if (s == 0 && y == classes.front() && solver_name == solvers.front() && name == "edm") {
                             // Network evaluations: a guided step evaluates both branches (one batched call).
-                            const double per_particle = static_cast<double>(guided.rows_evaluated()) / static_cast<double>(n);
+                            const double per_particle = static_cast<double>(cluster::sum_over_ranks(guided.rows_evaluated())) / static_cast<double>(n);
                             const double branches = guided.guides_at(1.0) ? 2.0 : 1.0;
                             entry["nfe"] = stats.nfe;
                             entry["network_evaluations"] = per_particle;

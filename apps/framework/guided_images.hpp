@@ -4,9 +4,13 @@
 // own output from the same starts (a fine-step Heun teacher): per-class sliced W2 with its SE over
 // seeds, and paired differences to EDM rho = 7 (the same starts per seed).
 #pragma once
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "ayslab/data/datasets.hpp"
+#include "ayslab/denoiser.hpp"
 #include "ayslab/optimise/ays.hpp"
 #include "config.hpp"
 #include "registry.hpp"
@@ -14,9 +18,18 @@
 
 namespace ayslab::app {
 
-// Runs the setting for every guidance scale when the config names a model (key `model`), else records
-// why it was skipped; writes r.values["fashion_mnist"] and its table lines.
-void guided_images(const Config& config, const RunContext& context, const std::vector<double>& scales,
-                   const std::vector<std::string>& solvers, Result& r);
+// The setting's data and model, loaded and checked (file, convention, classes, image_classes) before
+// any other work of the run: a bad model file is refused in a second, not after the exact settings.
+struct GuidedImages {
+    Dataset dataset;
+    std::unique_ptr<Denoiser> model;
+};
+// Nothing when the config names no model (key `model`).
+std::optional<GuidedImages> prepare_guided_images(const Config& config, const RunContext& context, Result& r);
+
+// Runs the setting for every guidance scale with the prepared model, else records why it was skipped;
+// writes r.values["fashion_mnist"] and its table lines.
+void guided_images(const std::optional<GuidedImages>& prepared, const Config& config, const RunContext& context,
+                   const std::vector<double>& scales, const std::vector<std::string>& solvers, Result& r);
 
 }  // namespace ayslab::app

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <vector>
 #include <string>
 #include <type_traits>
 
@@ -60,6 +61,18 @@ template <class T>
 void share_chunks(std::span<T> data, std::size_t chunks, std::size_t per_chunk) {
     static_assert(std::is_trivially_copyable_v<T>);
     if (ranks() > 1) share_bytes(std::as_writable_bytes(data), chunks, per_chunk * sizeof(T));
+}
+
+// The sum of every rank's value, on every rank (a collective call: every rank must make it). For counts
+// of work done in the ranks' own chunks (rows a denoiser evaluated), which each rank sees only its share of.
+inline std::uint64_t sum_over_ranks(std::uint64_t mine) {
+    if (ranks() == 1) return mine;
+    std::vector<std::uint64_t> all(ranks(), 0);
+    all[rank()] = mine;  // block_of(p, r, p) is chunk r: each rank owns its own slot
+    share_chunks(std::span<std::uint64_t>(all), ranks(), 1);
+    std::uint64_t sum = 0;
+    for (const auto v : all) sum += v;
+    return sum;
 }
 
 // Row i of data (rows of `width` values) was written by rank owner[i]; afterwards every rank has
