@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <new>
+#include <limits>
+#include <optional>
 
 #include "ayslab/error.hpp"
 #include "ayslab/rng.hpp"
@@ -9,13 +12,30 @@
 
 namespace ayslab {
 
+namespace {
+// What a band a reading cannot reach counts as in scores (PreflightOptions' default worse_factor).
+constexpr double worse_factor_unreached = 1.5;
+}  // namespace
+
+double PreflightBand::ratio() const {
+    return reached ? std::max(model, 1e-300) / std::max(std::min(identity, mean), 1e-300) : worse_factor_unreached;
+}
+
 double PreflightReport::score() const {
     double s = 0.0;
-    for (const auto& b : bands) s += std::log(std::max(b.model, 1e-300) / std::max(std::min(b.identity, b.mean), 1e-300));
+    for (const auto& b : bands) s += std::log(b.ratio());
     return bands.empty() ? 0.0 : s / static_cast<double>(bands.size());
 }
 
-PreflightReport preflight(const Data& data, const Denoiser& model, const PreflightOptions& o) {
+const PreflightBand& PreflightReport::worst() const {
+    const PreflightBand* w = &bands.front();
+    for (const auto& b : bands)
+        if (b.ratio() > w->ratio()) w = &b;
+    return *w;
+}
+
+PreflightReport preflight(const Data& data, const Denoiser& model, const PreflightOptions& o, double reach_lo,
+                          double reach_hi) {
     if (!(o.sigma_min > 0.0) || !(o.sigma_max > o.sigma_min) || o.bands < 1 || o.draws < 1)
         throw InputError("pre-flight: needs 0 < sigma_min < sigma_max, bands >= 1 and draws >= 1");
     const std::size_t d = data.dim(), n = o.draws;
@@ -35,6 +55,13 @@ PreflightReport preflight(const Data& data, const Denoiser& model, const Preflig
         PreflightBand band;
         band.lo = std::exp(l0 + (l1 - l0) * static_cast<double>(b) / static_cast<double>(o.bands));
         band.hi = std::exp(l0 + (l1 - l0) * static_cast<double>(b + 1) / static_cast<double>(o.bands));
+        if (band.lo < reach_lo || band.hi > reach_hi) {
+            band.reached = false;
+            band.bad = true;
+            r.bad_bands += 1;
+            r.bands.push_back(band);
+            continue;
+        }
         const std::uint64_t stream = streams::preflight_draws;
         data.sample(n, o.seed, b * n, x0);
         fill_normal_flat(o.seed, stream, b, 0, eps);
@@ -47,13 +74,17 @@ PreflightReport preflight(const Data& data, const Denoiser& model, const Preflig
         data.denoiser().denoise_rows(xt, n, sig, dd);
         r.evaluations += n;
         double em = 0.0, ei = 0.0, eu = 0.0, ed = 0.0;
+        band.per_draw.assign(n, 0.0);
         for (std::size_t k = 0; k < n * d; ++k) {
             const double x = x0[k], j = mean[k % d];
+            band.per_draw[k / d] += (dm[k] - x) * (dm[k] - x) / static_cast<double>(d);
             em += (dm[k] - x) * (dm[k] - x);
             ei += (xt[k] - x) * (xt[k] - x);
             eu += (j - x) * (j - x);
             ed += (dd[k] - x) * (dd[k] - x);
         }
+        for (double& v : band.per_draw)
+            if (!std::isfinite(v)) v = 1e300;
         const double per = 1.0 / static_cast<double>(n * d);
         band.model = std::isfinite(em) ? em * per : 1e300;
         band.identity = ei * per;
@@ -66,30 +97,96 @@ PreflightReport preflight(const Data& data, const Denoiser& model, const Preflig
     return r;
 }
 
-std::vector<RankedCandidate> rank_candidates(const Data& data, std::size_t count,
-                                             const std::function<Candidate(std::size_t)>& make,
-                                             const PreflightOptions& o) {
-    std::vector<RankedCandidate> out;
-    for (std::size_t k = 0; k < count; ++k) {
-        try {
-            auto c = make(k);
-            PreflightOptions ok = o;
-            ok.sigma_min = std::max(o.sigma_min, c.sigma_min * (1.0 + 1e-9));
-            ok.sigma_max = std::min(o.sigma_max, c.sigma_max * (1.0 - 1e-9));
-            if (!c.denoiser || !(ok.sigma_max > ok.sigma_min)) continue;
-            auto rep = preflight(data, *c.denoiser, ok);
-            // Scored over the whole range: bands the candidate cannot express count as trivial (log
-            // ratio 0), so a process with a narrower range does not win by skipping the hard bands.
-            const double covered = std::log(ok.sigma_max / ok.sigma_min) / std::log(o.sigma_max / o.sigma_min);
-            out.push_back({k, rep.score() * covered, std::move(rep)});
-        } catch (const InputError&) {
-            continue;  // a convention that cannot express this sigma range
+PairedComparison compare_readings(const PreflightReport& a, const PreflightReport& b) {
+    PairedComparison c;
+    double sum = 0.0, sum2 = 0.0, base = 0.0;
+    std::size_t m = 0;
+    for (std::size_t k = 0; k < std::min(a.bands.size(), b.bands.size()); ++k) {
+        const auto &x = a.bands[k], &y = b.bands[k];
+        if (!x.reached || !y.reached || x.per_draw.size() != y.per_draw.size()) continue;
+        ++c.bands;
+        const double trivial = std::max(std::min(y.identity, y.mean), 1e-300);
+        for (std::size_t i = 0; i < x.per_draw.size(); ++i) {
+            const double diff = std::clamp((x.per_draw[i] - y.per_draw[i]) / trivial, -1e150, 1e150);
+            sum += diff;
+            sum2 += diff * diff;
+            base += std::min(y.per_draw[i] / trivial, 1e150);
+            ++m;
         }
     }
-    // Scores equal to 1e-4 tie (an edm-parametrised model reads the same under every process whose
-    // range covers the bands): the earlier candidate, the caller's preference, wins.
-    auto key = [](double v) { return std::round(v * 1e4); };
-    std::stable_sort(out.begin(), out.end(), [&](const auto& a, const auto& b) { return key(a.score) < key(b.score); });
+    if (m < 2) return c;
+    const double mm = static_cast<double>(m);
+    c.excess = sum / mm;
+    c.se = std::sqrt(std::max(0.0, (sum2 - sum * sum / mm) / (mm - 1.0)) / mm);
+    c.relative = base > 0.0 ? c.excess / (base / mm) : 0.0;
+    return c;
+}
+
+Ranking rank_candidates(const Data& data, std::size_t count, const std::function<Candidate(std::size_t)>& make,
+                        const PreflightOptions& o, const RankingOptions& ro, std::size_t always) {
+    Ranking out;
+    // One candidate on `draws` per band: its report, or nothing when the reading cannot be made.
+    auto score = [&](std::size_t k, std::size_t draws) -> std::optional<RankedCandidate> {
+        PreflightOptions ok = o;
+        ok.draws = draws;
+        try {
+            auto c = make(k);
+            if (!c.denoiser) return std::nullopt;
+            auto rep = preflight(data, *c.denoiser, ok, c.sigma_min * (1.0 - 1e-9), c.sigma_max * (1.0 + 1e-9));
+            out.evaluations += rep.evaluations;
+            const double s = rep.score();
+            return RankedCandidate{k, s, std::move(rep), true};
+        } catch (const InputError&) {
+            return std::nullopt;  // a convention that cannot be applied to this model or data
+        } catch (const std::bad_alloc&) {
+            throw;
+        } catch (const NumericalError&) {
+            // The reading breaks down (non-finite outputs): ranked last, every band at the worst.
+            PreflightReport rep;
+            for (std::size_t b = 0; b < ok.bands; ++b) {
+                PreflightBand band;
+                band.model = 1e300;
+                band.identity = band.mean = 1.0;
+                band.bad = true;
+                rep.bands.push_back(band);
+            }
+            rep.bad_bands = ok.bands;
+            return RankedCandidate{k, std::numeric_limits<double>::infinity(), std::move(rep), true};
+        } catch (const std::exception&) {
+            // The model's own code refused these inputs (a Python callable raising on a negative "sigma" that
+            // another reading feeds it): not a reading of this model. An interrupt is not lost: it stays
+            // pending and the next model call raises it again.
+            return std::nullopt;
+        }
+    };
+    auto key = [](double v) { return std::isfinite(v) ? std::round(v * 1e4) : 1e300; };
+    auto best_first = [&](std::vector<RankedCandidate>& v) {
+        std::stable_sort(v.begin(), v.end(), [&](const auto& a, const auto& b) { return key(a.score) < key(b.score); });
+    };
+    std::vector<RankedCandidate> screened;
+    for (std::size_t k = 0; k < count; ++k)
+        if (auto c = score(k, ro.screen_draws)) screened.push_back(std::move(*c));
+    best_first(screened);
+    std::vector<RankedCandidate> finals, rest;
+    std::size_t top = 0, neighbours = 0;
+    for (auto& c : screened) {
+        const bool is_top = top < ro.finalists;
+        const bool is_neighbour = ro.neighbour && neighbours < ro.neighbour_finalists && ro.neighbour(c.index);
+        const bool finalist = is_top || is_neighbour || c.index == always;
+        top += is_top && std::isfinite(c.score);
+        neighbours += is_neighbour && std::isfinite(c.score);
+        if (finalist && std::isfinite(c.score)) {
+            if (auto f = score(c.index, ro.final_draws)) finals.push_back(std::move(*f));
+        } else {
+            c.final = false;
+            rest.push_back(std::move(c));
+        }
+    }
+    // Finalists in candidate order before sorting, so the earlier candidate wins a tie.
+    std::sort(finals.begin(), finals.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
+    best_first(finals);
+    out.candidates = std::move(finals);
+    for (auto& c : rest) out.candidates.push_back(std::move(c));
     return out;
 }
 

@@ -29,22 +29,41 @@ struct PreflightOptions {
 struct PreflightBand {
     double lo = 0.0, hi = 0.0;
     double model = 0.0, identity = 0.0, mean = 0.0, data = 0.0;
-    bool bad = false;  // model > worse_factor x min(identity, mean)
+    bool bad = false;      // model > worse_factor x min(identity, mean)
+    bool reached = true;   // false: the reading's process cannot express this band's sigmas (not evaluated)
+    std::vector<double> per_draw;  // the model's |D - x0|^2 / d of each draw (their mean is `model`)
+    double ratio() const;  // model / min(identity, mean); worse_factor for a band not reached
 };
 
 struct PreflightReport {
     std::vector<PreflightBand> bands;
     std::size_t evaluations = 0;  // model rows evaluated (bands x draws)
-    std::size_t bad_bands = 0;
-    bool refused() const { return 2 * bad_bands > bands.size(); }
-    // mean over bands of log(model / min(identity, mean)): < 0 beats the trivial denoisers.
+    std::size_t bad_bands = 0;    // reached bands worse than trivial, and bands not reached
+    // mean over bands of log(band.ratio()): < 0 beats the trivial denoisers. A band the reading cannot
+    // reach counts as log(worse_factor), so a narrower process does not win by skipping the hard bands.
     double score() const;
+    // The band with the largest ratio (the first when equal).
+    const PreflightBand& worst() const;
 };
 
-PreflightReport preflight(const Data& data, const Denoiser& model, const PreflightOptions& options);
+// The model's error on the options' bands. Bands outside [reach_lo, reach_hi] (the sigmas a reading
+// of the model can express) are not evaluated and are marked not reached.
+PreflightReport preflight(const Data& data, const Denoiser& model, const PreflightOptions& options,
+                          double reach_lo = 0.0, double reach_hi = 1e308);
 
-// A candidate reading of the model: its denoiser, and the sigma range its process can express (the
-// bands are clipped to it, so a DDPM process's [0.01, 157] is judged where it is defined).
+// Reading a against reading b of one model on the same draws (two reports of the same options): over
+// the bands both reach, the per-draw excess of a's error over b's, each band's draws divided by the
+// band's best trivial error (so every band weighs alike), its mean and standard error over all those
+// draws (paired: the draws are the same), and the excess relative to b's mean normalised error.
+struct PairedComparison {
+    std::size_t bands = 0;    // bands both reach
+    double excess = 0.0;      // mean over draws of (e_a - e_b) / trivial; > 0: a fits worse
+    double se = 0.0;          // its standard error
+    double relative = 0.0;    // excess / the mean of e_b / trivial
+};
+PairedComparison compare_readings(const PreflightReport& a, const PreflightReport& b);
+
+// A candidate reading of the model: its denoiser, and the sigma range its process can express.
 struct Candidate {
     std::unique_ptr<Denoiser> denoiser;
     double sigma_min = 0.0, sigma_max = 0.0;
@@ -53,11 +72,27 @@ struct RankedCandidate {
     std::size_t index;
     double score;
     PreflightReport report;
+    bool final = true;  // scored on the full draws (a finalist); false: screened out on the few
 };
-// The candidates' scores, best first: candidate k is make(k) (no denoiser, or a range that misses the
-// options' range: skipped).
-std::vector<RankedCandidate> rank_candidates(const Data& data, std::size_t count,
-                                             const std::function<Candidate(std::size_t)>& make,
-                                             const PreflightOptions& options);
+struct RankingOptions {
+    std::size_t screen_draws = 4;  // per band, every candidate
+    std::size_t final_draws = 64;  // per band, the finalists (the same draws for each: paired)
+    std::size_t finalists = 8;     // the best screened candidates that get the final draws
+    // Besides: the best `neighbour_finalists` screened candidates for which `neighbour(k)` holds (e.g.
+    // the readings of the user's own parametrisation), and `always`.
+    std::size_t neighbour_finalists = 6;
+    std::function<bool(std::size_t)> neighbour{};
+};
+struct Ranking {
+    std::vector<RankedCandidate> candidates;  // finalists best first, then the screened-out best first
+    std::size_t evaluations = 0;              // model rows, every candidate and stage
+};
+// Every candidate scored on the same bands of the options' range (never on a range of its own), best
+// first: candidate k is make(k) (no denoiser: skipped). A reading whose outputs break down (NaN: a
+// NumericalError from the model) ranks last. `always` (e.g. the user's own reading) is a finalist
+// whatever its screening score. Scores within 1e-4 tie, and the earlier candidate wins a tie.
+Ranking rank_candidates(const Data& data, std::size_t count, const std::function<Candidate(std::size_t)>& make,
+                        const PreflightOptions& options, const RankingOptions& ranking = {},
+                        std::size_t always = static_cast<std::size_t>(-1));
 
 }  // namespace ayslab
