@@ -122,6 +122,17 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"a key's value of type {type(value).__name__} cannot be passed to ayslab")
 
 
+def _check_finite(key: str, value: Any) -> None:
+    """A key's number must be finite: ValueError naming the key (JSON has no NaN or infinity)."""
+    if isinstance(value, (float, np.floating)) and not np.isfinite(value):
+        raise ValueError(f"key '{key}' must be finite, got {value}")
+    if isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating) and not np.all(np.isfinite(value)):
+        raise ValueError(f"key '{key}' must be finite, got a value that is not")
+    if isinstance(value, (list, tuple)):
+        for v in value:
+            _check_finite(key, v)
+
+
 def _as_rows(array: Any, what: str) -> np.ndarray:
     a = np.asarray(array)
     if a.ndim < 2 or a.shape[0] == 0:
@@ -216,8 +227,10 @@ def run_experiment(name: str, *, model: Any = None, data: Any = None, labels: An
             if "denoiser" in defaults:
                 given["denoiser"] = "model"
         on_sweep, bar = (progress, None) if callable(progress) else _progress_bar() if progress is True else (None, None)
+        for key, value in given.items():
+            _check_finite(key, value)
         try:
-            text = json.dumps(given, default=_plain)
+            text = json.dumps(given, default=_plain, allow_nan=False)
             document = json.loads(_ayslab.run_experiment(name, text, threads=threads,
                                                          progress=progress is True and on_sweep is None,
                                                          checkpoint=os.fspath(checkpoint) if checkpoint else "",
@@ -277,8 +290,8 @@ def klub(sigmas: Optional[Sequence[float]] = None, *, model: Any = None, data: A
     values = [float(v) for v in np.asarray(sigmas, dtype=np.float64).ravel()]
     while values and values[-1] == 0.0:
         values.pop()
-    if len(values) < 2 or any(not (v > 0) for v in values):
-        raise ValueError("sigmas: needs at least two positive values, largest first (and at most a trailing 0)")
+    if len(values) < 2 or any(not (0 < v < float("inf")) for v in values):
+        raise ValueError("sigmas: needs at least two positive finite values, largest first (and at most a trailing 0)")
     with tempfile.TemporaryDirectory(prefix="ayslab-") as folder:
         path = os.path.join(folder, "schedule.json")
         with open(path, "w") as f:
@@ -304,6 +317,8 @@ def export_schedule(sigmas: Sequence[float], *, format: str = "diffusers", proce
         with open(path, "w") as f:
             json.dump(values, f)
         positive = [v for v in values if v > 0]  # a list may end in 0, as k-diffusion's do
+        if not all(np.isfinite(values)):
+            raise ValueError("sigmas: every value must be finite")
         if not positive:
             raise ValueError("sigmas: needs at least one positive value")
         document = run_experiment("schedule", schedule="file", schedule_file=path, format=format, process=process,

@@ -52,8 +52,30 @@ CallableModel::Answer CallableModel::call(const py::object& fn, const char* what
     } else {
         answer = fn(xa, ca);
     }
-    // numpy arrays, or anything numpy can read (lists; a torch CPU tensor through __array__).
-    auto got = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(answer);
+    // A diffusers-style output (an object or dict with .sample) or a tuple: its sample, or first element.
+    if (py::isinstance<py::dict>(answer) && answer.contains("sample"))
+        answer = answer["sample"];
+    else if (!py::isinstance<py::array>(answer) && py::hasattr(answer, "sample"))
+        answer = answer.attr("sample");
+    else if (py::isinstance<py::tuple>(answer) && py::len(answer) > 0)
+        answer = answer[py::int_(0)];
+    // A torch tensor (any device, with or without grad): detached, on the CPU.
+    if (py::hasattr(answer, "detach") && py::hasattr(answer, "cpu")) answer = answer.attr("detach")().attr("cpu")();
+    // numpy arrays, or anything numpy can read (lists; a torch CPU tensor through __array__); real
+    // floating point only: a complex output lost its imaginary part, integers and booleans are no denoiser.
+    if (answer.is_none()) throw py::type_error(fmt::format("{} of model {} returned None, not an array", what, spec_.name));
+    const py::array as_array = py::array::ensure(answer);  // its own dtype, not cast
+    if (!as_array) {
+        throw py::type_error(fmt::format("{} of model {} returned {}, not an array", what, spec_.name,
+                                         py::str(py::type::of(answer)).cast<std::string>()));
+    }
+    const char kind = as_array.dtype().kind();
+    if (kind != 'f')
+        throw py::type_error(fmt::format("{} of model {} returned an array of dtype {}; it must be real floating point "
+                                         "(float32 or float64)",
+                                         what, spec_.name,
+                                         py::str(as_array.dtype()).cast<std::string>()));
+    auto got = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(as_array);
     if (!got) {
         PyErr_Clear();
         throw py::type_error(fmt::format("{} of model {} returned {}, not an array", what, spec_.name,
@@ -69,13 +91,9 @@ CallableModel::Answer CallableModel::call(const py::object& fn, const char* what
     const double* p = got.data();
     const std::size_t per_row = values / n;
     for (std::size_t k = 0; k < values; ++k)
-        if (!std::isfinite(p[k])) {
-            PyErr_SetString(PyExc_FloatingPointError,
-                            fmt::format("{} of model {} returned a non-finite value ({}) at row {} (c = {})", what,
-                                        spec_.name, p[k], k / per_row, c[k / per_row])
-                                .c_str());
-            throw py::error_already_set();
-        }
+        if (!std::isfinite(p[k]))  // FloatingPointError in Python; a pre-flight reading that gives it ranks last
+            throw NumericalError(fmt::format("{} of model {} returned a non-finite value ({}) at row {} (c = {})", what,
+                                             spec_.name, p[k], k / per_row, c[k / per_row]));
     return got;
 }
 
