@@ -56,6 +56,7 @@ double knot_shift(const Schedule& a, const Schedule& b) {
 std::string label(double w) { return fmt::format("w={}", w); }
 
 Result run(const Config& cfg, const RunContext& ctx) {
+    refuse_device_without_model(cfg, "ays-guided");
     const double lo = cfg.number("sigma_min"), hi = cfg.number("sigma_max");
     const auto steps = static_cast<std::size_t>(cfg.integer("steps"));
     const auto scales = cfg.numbers("scales");

@@ -75,6 +75,7 @@ void image_likelihood(const Config& cfg, const RunContext& ctx, const Likelihood
 }
 
 Result run(const Config& cfg, const RunContext& ctx) {
+    refuse_device_without_model(cfg, "likelihood");
     Result r;
     LikelihoodOptions base;
     base.sigma_min = cfg.number("sigma_min");

@@ -18,6 +18,7 @@ namespace ayslab::app {
 namespace {
 
 Result run(const Config& cfg, const RunContext& ctx) {
+    refuse_device_without_model(cfg, "model-check");
     Result r;
     const Dataset ds = make_dataset(cfg.string("data"), read_dataset_options(cfg, ctx));
     const PreflightOptions o = preflight_options(cfg);
@@ -46,10 +47,11 @@ Result run(const Config& cfg, const RunContext& ctx) {
     if (network) {
         const auto ranking = rank_conventions(*ds.data, network, convention, o, ctx.threads);
         nlohmann::json table = nlohmann::json::array();
+        const RankingOptions drawn;
         r.line(fmt::format("readings of the model, best first (geometric-mean error / the best trivial denoiser's; the "
-                           "best {} on 16 draws per band, the others screened on 4; {} model evaluations):",
+                           "best {} on {} draws per band, the others screened on {}; {} model evaluations):",
                            std::count_if(ranking.readings.begin(), ranking.readings.end(), [](const auto& x) { return x.final; }),
-                           ranking.evaluations));
+                           drawn.final_draws, drawn.screen_draws, ranking.evaluations));
         const RankedConvention* mine = nullptr;
         for (const auto& x : ranking.readings)
             if (x.yours && x.final) mine = &x;

@@ -36,6 +36,7 @@ Result run(const Config& cfg, const RunContext&) {
     for (const auto& line : lines) r.line(line);
     // What --quiet prints, bare (run-experiment prints results.paste): the pasteable line.
     r.values["paste"] = lines.front();
+    r.values["exports"] = schedule_exports(schedule, *process);
     // Published SD lists: our timesteps must give back NVIDIA's integers at 10 steps (the whole list:
     // a denoise < 1 tail of 10 steps is a different list).
     if (kind.starts_with("ays-") && !published_sigmas && schedule.steps() == 10 && cfg.number("denoise") == 1.0) {

@@ -370,6 +370,12 @@ ModelInput read_model_input(const Config& cfg) {
         }
         if (used == 0 || used != part.size() || v <= 0)
             throw InputError(fmt::format("model_shape '{}': '{}' is not a positive integer (write C,H,W)", text, part));
+        // The product must stay a size (3,6148914691236517206 wrapped to a small one and passed).
+        std::int64_t product = v;
+        for (const auto e : input.shape)
+            if (__builtin_mul_overflow(product, e, &product) || product > (std::int64_t{1} << 40))
+                throw InputError(fmt::format("model_shape '{}' holds more than 2^40 values", text));
+        if (product > (std::int64_t{1} << 40)) throw InputError(fmt::format("model_shape '{}' holds more than 2^40 values", text));
         input.shape.push_back(v);
         at = comma + 1;
     }
@@ -396,6 +402,14 @@ std::shared_ptr<const ModelFunction> read_model_function(const Config& cfg, std:
     return model_function(Network::load(name, dim, input));
 }
 
+void refuse_device_without_model(const Config& cfg, std::string_view tool) {
+    if (!has(cfg, "device") || cfg.string("device") == "cpu" || model_given(cfg)) return;
+    check_device_name(cfg.string("device"));
+    throw InputError(fmt::format("device={}: {} runs the data's exact denoiser on the CPU; device applies to a model file "
+                                 "(model=FILE)",
+                                 cfg.string("device"), tool));
+}
+
 std::unique_ptr<Denoiser> read_model_denoiser(const Config& cfg, const Data& data, const RunContext& ctx, Result* result,
                                               bool exact_on_device) {
     if (!model_given(cfg)) {
@@ -405,7 +419,17 @@ std::unique_ptr<Denoiser> read_model_denoiser(const Config& cfg, const Data& dat
     const ModelConvention convention = read_model_convention(cfg);
     const auto network = read_model_function(cfg, data.dim());
     auto model = std::make_unique<NetworkDenoiser>(network, convention, ctx.threads);
-    if (!has(cfg, "preflight") || !cfg.boolean("preflight")) return model;
+    if (!has(cfg, "preflight") || !cfg.boolean("preflight")) {
+        // Said once, on stderr and in the result (a skipped check printed nothing: issue 41).
+        if (has(cfg, "preflight")) {
+            if (result) {
+                result->values["preflight"] = {{"skipped", "preflight=false: the model's reading was not checked"}};
+                result->line("pre-flight: skipped (preflight=false): the model's reading was not checked");
+            }
+            if (ctx.progress) fmt::print(stderr, "[pre-flight] skipped (preflight=false): the model's reading was not checked\n");
+        }
+        return model;
+    }
     run_preflight(cfg, data, *model, network, convention, cfg.string("model"), ctx, result);
     return model;
 }
@@ -525,6 +549,11 @@ Conditioning read_conditioning(const Config& cfg, const Data& data, const Denois
     if (interval.size() != 2 || !(interval[0] <= interval[1]))
         throw InputError("guidance_interval needs two numbers [sigma_lo, sigma_hi] with sigma_lo <= sigma_hi");
     const bool everywhere = interval[0] == 0.0 && interval[1] >= 1e300;
+    if (!everywhere && has(cfg, "sigma_min") && has(cfg, "sigma_max") &&
+        (interval[1] < cfg.number("sigma_min") || interval[0] > cfg.number("sigma_max")))
+        throw InputError(fmt::format("guidance_interval [{}, {}] misses the schedule's sigma range [{}, {}]: guidance would "
+                                     "never apply",
+                                     interval[0], interval[1], cfg.number("sigma_min"), cfg.number("sigma_max")));
     const bool all = has(cfg, "all_classes") && cfg.boolean("all_classes");
     if (all && y != null_label) throw InputError(fmt::format("all_classes=true takes no label (label={})", y));
     if (y == null_label && !all) {

@@ -68,6 +68,10 @@ std::shared_ptr<const ModelFunction> read_model_function(const Config& config, s
 // exact_on_device: without a model, device=cuda[:N] gives the data's exact denoiser as LibTorch
 // operations on that device (mixtures and point sets: data/device_mixture.hpp); device=cpu keeps the
 // native one (null).
+// For a tool whose exact denoiser runs on the CPU only: device= without a model was silently ignored
+// (model-check, likelihood, ays-guided). Refused: the device's own error on a CPU build, else one line.
+void refuse_device_without_model(const Config& config, std::string_view tool);
+
 std::unique_ptr<Denoiser> read_model_denoiser(const Config& config, const Data& data, const RunContext& context,
                                               Result* result = nullptr, bool exact_on_device = false);
 // What the run's denoiser is, for its result: the model file, "exact", or "exact on DEVICE".

@@ -109,7 +109,6 @@ PreflightVerdict judge_preflight(const PreflightReport& report, const Convention
     const RankedConvention* mine = nullptr;
     for (const auto& r : ranking.readings)
         if (r.yours && r.final) mine = &r;
-    // The finalist that beats the user's reading by the most (relative excess on the same draws).
     // A neighbouring reading (the user's parametrisation, another process table, time input or
     // sigma_data) that beats the user's beyond noise, the best-ranked first (ranked on every band, the
     // bands a reading cannot reach penalised; compared on the bands both reach). Readings of another
@@ -120,7 +119,10 @@ PreflightVerdict judge_preflight(const PreflightReport& report, const Convention
     const RankedConvention* better = nullptr;
     PairedComparison margin;
     for (const auto& r : ranking.readings) {
-        if (r.yours || !r.final || !std::isfinite(r.score) || r.convention.parametrisation != convention.parametrisation)
+        // Advice must itself be within the band limit (a neighbour better on average can be far worse
+        // than trivial in a band).
+        if (r.yours || !r.final || !std::isfinite(r.score) || r.convention.parametrisation != convention.parametrisation ||
+            r.report.worst().ratio() > preflight_band_limit)
             continue;
         if (!mine || fits_better(mine->report, r.report, &margin)) {
             better = &r;
@@ -147,9 +149,9 @@ PreflightVerdict judge_preflight(const PreflightReport& report, const Convention
     v.refused = true;
     const std::string band = fmt::format("sigma in [{:.3g}, {:.3g}]: error {:.3g}x the best trivial denoiser's",
                                          worst.lo, worst.hi, worst.ratio());
-    if (!better || better->report.worst().ratio() > preflight_band_limit) {
-        // No reading does better beyond noise, or the one that does has a band far worse than trivial too:
-        // the model itself, not its reading. The same words whichever reading was given: stable advice.
+    if (!better) {
+        // No reading does better within the band limit: the model itself, not its reading. The same
+        // words whichever reading was given: stable advice.
         v.message = fmt::format(
             "model '{}' with {}: {} (limit {}x), and no reading of it ({} tried) does better: your model is "
             "under-trained (or not a denoiser of this data); preflight=false runs it anyway",

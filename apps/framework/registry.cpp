@@ -123,14 +123,16 @@ void check_sigma_range(const Config& config) {
 
 nlohmann::json sigma_range_from_process(const Config& merged, const nlohmann::json& given) {
     nlohmann::json moved = nlohmann::json::object();
-    for (const char* key : {"process", "sigma_min", "sigma_max"})
+    for (const char* key : {"sigma_min", "sigma_max"})
         if (!merged.json().contains(key)) return moved;
     // The run's process, and with a model the model's own (its inputs need its t(sigma)): a default
     // must fit both (an eps model on DDPM-linear cannot take sigma = 0.002 even when process=edm).
+    // model-check and likelihood have no `process`: the model's alone (they named sigma = 0.00726).
     std::vector<std::unique_ptr<Process>> processes;
-    processes.push_back(make_process(merged.string("process")));
+    if (merged.json().contains("process")) processes.push_back(make_process(merged.string("process")));
     if (merged.json().contains("model_process") && model_given(merged))
         processes.push_back(make_process(merged.string("model_process")));
+    if (processes.empty()) return moved;
     for (const char* key : {"sigma_min", "sigma_max"}) {
         if (given.contains(key)) continue;
         double v = merged.number(key);
@@ -205,7 +207,19 @@ Config configure(const Experiment& experiment, const nlohmann::json& given_keys,
     return make_config(experiment.schema, defaults, all, source);
 }
 
+namespace {
+// The runs that keep a checkpoint --resume continues: AYS's own optimiser (ays, and ays_compare's ays-toy
+// and ays-fashion-mnist), ays-trained and train. Elsewhere --resume was accepted and ignored.
+bool keeps_checkpoint(const Experiment& e, const Config& c) {
+    if (e.name == "ays") return c.string("optimiser") == "ays";
+    return e.name == "ays-toy" || e.name == "ays-fashion-mnist" || e.name == "ays-trained" || e.name == "train";
+}
+}  // namespace
+
 nlohmann::json run_experiment(const Experiment& experiment, const Config& config, const RunContext& context) {
+    if (context.resume && !keeps_checkpoint(experiment, config))
+        throw InputError(fmt::format("--resume: {}{} keeps no checkpoint, so there is nothing to resume", experiment.name,
+                                     experiment.name == "ays" ? fmt::format(" with optimiser={}", config.string("optimiser")) : ""));
     if (experiment.memory) check_memory(experiment.name, experiment.memory(config), physical_memory_bytes());
     check_sigma_range(config);
     const auto start = std::chrono::steady_clock::now();

@@ -84,6 +84,18 @@ nlohmann::json schedule_json(const Schedule& schedule, const Process& process) {
     return j;
 }
 
+nlohmann::json schedule_exports(const Schedule& schedule, const Process& process) {
+    nlohmann::json out = {{"steps", schedule.steps()}, {"peer_sigmas", in_units(pasted(schedule), process)}};
+    if (is_ddpm(process)) {
+        try {
+            out["timesteps"] = diffusers_timesteps(schedule, process);
+        } catch (const InputError& e) {
+            out["timesteps_error"] = e.what();
+        }
+    }
+    return out;
+}
+
 std::vector<std::string> format_schedule(const Schedule& schedule, const Process& process,
                                          const std::string& format) {
     const auto sig = values(schedule);

@@ -19,6 +19,10 @@ std::vector<long> schedule_timesteps(const Schedule& schedule, const Process& pr
 // diffusers' `timesteps=`: one per step (N for N steps, each step's start); InputError when two round
 // to the same integer.
 std::vector<long> diffusers_timesteps(const Schedule& schedule, const Process& process);
+// The same as objects (issue 41): "peer_sigmas", the N + 1 sigmas ending in 0 that k-diffusion's
+// samplers, ComfyUI's SIGMAS and diffusers' sigmas= take (in the process's units: t for flow); for a
+// DDPM process "timesteps", diffusers' N integers (or "timesteps_error" when two round alike).
+nlohmann::json schedule_exports(const Schedule& schedule, const Process& process);
 // The literal forms: list (sigmas and t / timesteps), json, and the peers' N-step forms — diffusers
 // (timesteps= for DDPM processes, sigmas= otherwise), kdiffusion and comfyui (N + 1 sigmas ending in
 // 0, the first N being each step's start; process=flow in t units). docs/schedule.md.

@@ -27,7 +27,8 @@ from ._ayslab import Data, InputError, NumericalError, Process, processes
 
 __all__ = [
     "Data", "InputError", "NumericalError", "Model", "experiments", "default_config", "keys", "run_experiment",
-    "optimise_ays", "sample", "log_likelihood", "schedule", "export_schedule", "klub", "Process", "processes",
+    "optimise_ays", "sample", "log_likelihood", "schedule", "export_schedule", "schedule_for_peers", "load_schedule",
+    "klub", "Process", "processes",
 ]
 
 _PARAMETRISATIONS = ("denoiser", "edm", "eps", "x0", "score", "v", "flow")
@@ -75,6 +76,8 @@ class Model:
             shape = tuple(int(v) for v in shape)
             if not shape or any(v <= 0 for v in shape):
                 raise ValueError(f"Model: shape must be positive integers (one row's shape), got {shape}")
+            if int(np.prod([float(v) for v in shape])) > 2 ** 40:
+                raise ValueError(f"Model: shape {shape} holds more than 2^40 values per row")
         self.fn, self.shape, self.dtype = fn, shape, dtype
         self.parametrisation, self.model_time, self.model_process = parametrisation, model_time, model_process
         self.model_sigma_data, self.model_labels = float(model_sigma_data), int(model_labels)
@@ -183,6 +186,8 @@ def run_experiment(name: str, *, model: Any = None, data: Any = None, labels: An
     - Files a run writes besides its result (``output`` of ``sample``, ``model_out`` of ``train``) go
       to a temporary folder unless given; ``sample``'s end points come back as ``samples``.
     """
+    if not isinstance(threads, (int, np.integer)) or isinstance(threads, bool) or not 0 <= threads <= 1024:
+        raise ValueError(f"threads: needs an integer in [0, 1024] (0 = the cores), got {threads!r}")
     given = dict(keys)
     shape = None
     with tempfile.TemporaryDirectory(prefix="ayslab-") as folder:
@@ -306,21 +311,64 @@ def schedule(**keys: Any) -> dict:
     return run_experiment("schedule", **keys)
 
 
-def export_schedule(sigmas: Sequence[float], *, format: str = "diffusers", process: str = "edm") -> str:
-    """A schedule (its sigmas, largest first, e.g. ``optimise_ays(...)["results"]["schedule"]["sigmas"]``)
-    in the form a peer takes (the ``schedule`` experiment's ``format``): ``diffusers`` (``timesteps=``
-    for DDPM processes, ``sigmas=`` otherwise), ``kdiffusion``, ``comfyui``, ``list`` or ``json``.
-    Returns the line(s) to paste."""
+def _schedule_document(sigmas: Sequence[float], format: str, process: str) -> dict:
+    """The ``schedule`` experiment's document for a list of sigmas (largest first; a trailing 0 allowed)."""
     values = [float(v) for v in np.asarray(sigmas, dtype=np.float64).ravel()]
+    if not all(np.isfinite(values)):
+        raise ValueError("sigmas: every value must be finite")
+    positive = [v for v in values if v > 0]  # a list may end in 0, as k-diffusion's do
+    if not positive:
+        raise ValueError("sigmas: needs at least one positive value")
     with tempfile.TemporaryDirectory(prefix="ayslab-") as folder:
         path = os.path.join(folder, "schedule.json")
         with open(path, "w") as f:
             json.dump(values, f)
-        positive = [v for v in values if v > 0]  # a list may end in 0, as k-diffusion's do
-        if not all(np.isfinite(values)):
-            raise ValueError("sigmas: every value must be finite")
-        if not positive:
-            raise ValueError("sigmas: needs at least one positive value")
-        document = run_experiment("schedule", schedule="file", schedule_file=path, format=format, process=process,
-                                  sigma_min=min(positive), sigma_max=max(positive))
-    return document["results"]["paste"]
+        return run_experiment("schedule", schedule="file", schedule_file=path, format=format, process=process,
+                              sigma_min=min(positive), sigma_max=max(positive))
+
+
+def schedule_for_peers(sigmas: Any, *, process: str = "edm") -> dict:
+    """A schedule as the objects the peers' samplers take (the line ``export_schedule`` prints, as values).
+
+    ``sigmas``: ayslab's knots (``result["results"]["schedule"]["sigmas"]``: N + 1 values from sigma_max
+    down to sigma_min, N steps), a result document, or a path (``load_schedule`` reads it). Returns a dict:
+
+    - ``sigmas``: numpy float64 array of N + 1 values ending in **0** — each step's start, the last step
+      going to the clean sample — as k-diffusion's samplers, ComfyUI's SIGMAS and diffusers'
+      ``sigmas=`` take them (``torch.from_numpy(...)`` for k-diffusion); in t units for ``process="flow"``.
+      It differs from ayslab's knots only in the last value (sigma_min becomes 0).
+    - ``timesteps``: for a DDPM process, diffusers' ``timesteps=`` as a list of N Python ints (one per
+      step: the knots' integer t; a knot of 0 has none); ``None`` otherwise.
+    - ``steps``: N.
+    """
+    if isinstance(sigmas, (str, os.PathLike, dict)):
+        sigmas = load_schedule(sigmas)
+    exports = _schedule_document(sigmas, "json", process)["results"]["exports"]
+    if "timesteps_error" in exports:
+        raise ValueError(exports["timesteps_error"])
+    return {"sigmas": np.asarray(exports["peer_sigmas"], dtype=np.float64),
+            "timesteps": [int(t) for t in exports["timesteps"]] if "timesteps" in exports else None,
+            "steps": int(exports["steps"])}
+
+
+def load_schedule(source: Any) -> np.ndarray:
+    """A schedule's sigmas (ayslab's knots, largest first) from a result document (a dict, e.g. what
+    ``optimise_ays`` returns) or a file: a result JSON (``results/ays.json``), a JSON list or a text list
+    of sigmas — read by the same code as the CLI's ``schedule_file=``."""
+    if isinstance(source, dict):
+        schedule = source.get("results", source).get("schedule", source.get("results", source))
+        if not isinstance(schedule, dict) or "sigmas" not in schedule:
+            raise ValueError("load_schedule: the document has no results.schedule.sigmas")
+        return np.asarray(schedule["sigmas"], dtype=np.float64)
+    if not isinstance(source, (str, os.PathLike)):
+        raise TypeError(f"load_schedule: needs a result document (dict) or a path, got {type(source).__name__}")
+    document = run_experiment("schedule", schedule="file", schedule_file=os.fspath(source), format="json")
+    return np.asarray(document["results"]["schedule"]["sigmas"], dtype=np.float64)
+
+
+def export_schedule(sigmas: Sequence[float], *, format: str = "diffusers", process: str = "edm") -> str:
+    """A schedule (its sigmas, largest first, e.g. ``optimise_ays(...)["results"]["schedule"]["sigmas"]``)
+    in the form a peer takes (the ``schedule`` experiment's ``format``): ``diffusers`` (``timesteps=``
+    for DDPM processes, ``sigmas=`` otherwise), ``kdiffusion``, ``comfyui``, ``list`` or ``json``.
+    Returns the line(s) to paste; ``schedule_for_peers`` gives the same as objects."""
+    return _schedule_document(sigmas, format, process)["results"]["paste"]

@@ -8,6 +8,8 @@
 #include <atomic>
 #include <csignal>
 
+#include "ayslab/cancel.hpp"
+
 namespace ayslab::python {
 
 inline std::atomic<bool>& interrupted() {
@@ -31,8 +33,12 @@ extern "C" inline void note_sigint(int) { interrupted().store(true); }
 // and puts the previous handler back.
 class SigintGuard {
   public:
+    // Only the outermost run (a run nested inside a model call keeps the pending Ctrl-C: it reset the flag).
     SigintGuard() {
+        if (depth().fetch_add(1) > 0) return;
+        outermost_ = true;
         interrupted().store(false);
+        set_cancel_flag(&interrupted());  // the library's loops stop at their next chunk (no model call needed)
         if (!PyGILState_Check() || PyThread_get_thread_ident() != main_thread()) return;
         struct sigaction ours{};
         ours.sa_handler = note_sigint;
@@ -40,12 +46,19 @@ class SigintGuard {
         active_ = ::sigaction(SIGINT, &ours, &previous_) == 0;
     }
     ~SigintGuard() {
+        depth().fetch_sub(1);
+        if (!outermost_) return;
+        set_cancel_flag(nullptr);
         if (active_) ::sigaction(SIGINT, &previous_, nullptr);
     }
     SigintGuard(const SigintGuard&) = delete;
     SigintGuard& operator=(const SigintGuard&) = delete;
 
   private:
+    static std::atomic<int>& depth() {
+        static std::atomic<int> d{0};
+        return d;
+    }
     static unsigned long main_thread() {
         static const unsigned long id = [] {
             pybind11::gil_scoped_acquire gil;
@@ -55,6 +68,7 @@ class SigintGuard {
     }
     struct sigaction previous_{};
     bool active_ = false;
+    bool outermost_ = false;
 };
 
 }  // namespace ayslab::python

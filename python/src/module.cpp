@@ -47,9 +47,12 @@ std::string run(const std::string& name, const std::string& keys_json, std::size
     nlohmann::json document;
     {
         const python::SigintGuard ctrl_c;  // Ctrl-C reaches the model's next call, or the end of the run
-        {
+        try {
             py::gil_scoped_release release;  // the C++ work; callables take the GIL back for each call
             document = app::run_experiment(experiment, config, context);
+        } catch (const Cancelled&) {
+            python::raise_if_interrupted();  // KeyboardInterrupt
+            throw;
         }
         python::raise_if_interrupted();
     }
@@ -57,6 +60,11 @@ std::string run(const std::string& name, const std::string& keys_json, std::size
 }
 
 using Rows = py::array_t<double, py::array::c_style | py::array::forcecast>;
+
+// sigma <= 0 or NaN gave NaN results instead of an error (round four, low).
+void positive_sigma(double sigma) {
+    if (!(sigma > 0.0) || !std::isfinite(sigma)) throw InputError(fmt::format("sigma: {} is not a positive number", sigma));
+}
 
 // x as n rows of d values (any trailing shape whose product is d); InputError naming `what` otherwise.
 std::size_t rows_of(const Rows& x, std::size_t d, const char* what) {
@@ -222,6 +230,7 @@ log_density(x, sigma=0): log p_sigma per row; held_out: the held-out rows; dim, 
              },
              py::arg("x"), py::arg("sigma"), py::arg("labels") = py::none())
         .def("divergence", [](const PyData& d, const Rows& x, double sigma, const py::object& labels) {
+                 positive_sigma(sigma);
                  const Denoiser& den = d.data().denoiser();
                  const std::size_t n = rows_of(x, den.dim(), "x");
                  const std::vector<Label> y = labels_of(labels, n);
@@ -250,6 +259,7 @@ log_density(x, sigma=0): log p_sigma per row; held_out: the held-out rows; dim, 
              },
              py::arg("n"), py::arg("seed") = 0, py::arg("labels") = false)
         .def("log_density", [](const PyData& d, const Rows& x, double sigma) {
+                 positive_sigma(sigma);
                  const std::size_t n = rows_of(x, d.data().dim(), "x");
                  py::array_t<double> out(static_cast<py::ssize_t>(n));
                  d.data().log_density_rows({x.data(), n * d.data().dim()}, n, sigma, {out.mutable_data(), n});

@@ -29,6 +29,6 @@ if(NOT _cmp EQUAL 0)
 endif()
 execute_process(COMMAND ${EXE} ays-trained ${_common} --set model=${MODEL} --out ${DIR}/misread.json
                 RESULT_VARIABLE _code ERROR_VARIABLE _err)
-if(NOT _code EQUAL 2 OR NOT _err MATCHES "worse than a trivial denoiser.*the convention that fits best: parametrisation=eps, model_time=t, model_process=ddpm-linear" OR EXISTS ${DIR}/misread.json)
+if(NOT _code EQUAL 2 OR NOT _err MATCHES "another reading fits better: set parametrisation=eps, model_time=t, model_process=ddpm-linear" OR EXISTS ${DIR}/misread.json)
   message(FATAL_ERROR "ays-trained with a misread model: exit ${_code}, expected 2 with a pre-flight refusal: ${_err}")
 endif()

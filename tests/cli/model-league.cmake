@@ -14,7 +14,7 @@ execute_process(COMMAND ${EXE} ${_common} --set denoiser=model --set model=${MOD
 execute_process(COMMAND ${EXE} ${_common} --set denoiser=model --set model=${MODEL} --set parametrisation=eps
                         --set model_process=edm --set model_time=sigma --out ${DIR}/refused.json
                 RESULT_VARIABLE _d ERROR_VARIABLE _ed)
-if(NOT _d EQUAL 2 OR NOT _ed MATCHES "fits best: parametrisation=denoiser, model_time=sigma")
+if(NOT _d EQUAL 2 OR NOT _ed MATCHES "another reading fits better: set parametrisation=denoiser, model_time=sigma")
   message(FATAL_ERROR "the pre-flight did not refuse the eps reading of a denoiser (exit ${_d}): ${_ed}")
 endif()
 execute_process(COMMAND ${EXE} ${_common} --set denoiser=model --set model=${MODEL} --set parametrisation=eps

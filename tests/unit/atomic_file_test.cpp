@@ -167,7 +167,7 @@ TEST_CASE("a link planted at the temporary's name is never written through") {
     fs::remove_all(dir);
 }
 
-TEST_CASE("the temporary is private while written; the file gets the umask's mode") {
+TEST_CASE("the temporary is private while written, and the file gets the umask mode") {
     const auto dir = fresh_dir("mode");
     const auto target = dir / "r.json";
     mode_t during = 0;
@@ -198,5 +198,14 @@ TEST_CASE("a checkpoint that is a symbolic link is refused, not followed") {
     CHECK_THROWS_WITH_AS(c.save({{"x", 1}}), doctest::Contains("is a symbolic link"), InputError);
     CHECK_THROWS_WITH_AS(c.load(), doctest::Contains("is a symbolic link"), InputError);
     CHECK(read(victim) == "precious");
+    fs::remove_all(dir);
+}
+
+TEST_CASE("an output that is a link into a folder that cannot be written is refused before any work") {
+    // /proc takes no new files, even from root: the link's own folder is writable, the target's is not
+    // (the probe looked beside the link, and the run was refused only when its result was renamed).
+    const auto dir = fresh_dir("link-readonly");
+    fs::create_symlink("/proc/version", dir / "link.json");
+    CHECK_THROWS_WITH_AS(check_writable_target(dir / "link.json", "result"), doctest::Contains("/proc"), InputError);
     fs::remove_all(dir);
 }

@@ -229,3 +229,18 @@ TEST_CASE("the run fingerprint holds a path key's content, not its name") {
     CHECK(fingerprint_difference(before, fingerprint(a)).find("files/labels") != std::string::npos);
     fs::remove_all(dir);
 }
+
+// Issue 41, item 3: model-check and likelihood (no `process` key) took sigma_min = 0.002 with an
+// eps model on DDPM-linear and were refused naming a sigma the user never typed.
+TEST_CASE("model-check and likelihood take their sigma range from model_process as sample does") {
+    for (const char* name : {"model-check", "likelihood"}) {
+        const auto& e = find_experiment(name);
+        const nlohmann::json given = {{"model", "m.pt"}, {"model_process", "ddpm-linear"}, {"denoiser", "model"}};
+        nlohmann::json keys = given;
+        if (!find_key(e.schema, "denoiser")) keys.erase("denoiser");
+        const auto moved = defaults_that_follow(make_config(e.schema, default_config(name), keys, "t"), keys);
+        INFO(name);
+        REQUIRE(moved.contains("sigma_min"));
+        CHECK(moved["sigma_min"].get<double>() == doctest::Approx(0.0100004).epsilon(1e-4));
+    }
+}

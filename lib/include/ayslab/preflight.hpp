@@ -46,8 +46,20 @@ struct PreflightReport {
     const PreflightBand& worst() const;
 };
 
-// The model's error on the options' bands. Bands outside [reach_lo, reach_hi] (the sigmas a reading
-// of the model can express) are not evaluated and are marked not reached.
+// The draws of a pre-flight (x0, sigma, x~ per band, seeded by the options) with the trivial denoisers'
+// and the data's own denoiser's errors: made once, they serve every reading of a model.
+struct PreflightDraws {
+    PreflightOptions options;
+    std::size_t dim = 0;
+    std::vector<PreflightBand> bands;    // edges and the identity / mean / data errors (no model yet)
+    std::vector<double> x0, xt, sigma;   // bands x draws rows, band-major
+};
+PreflightDraws make_preflight_draws(const Data& data, const PreflightOptions& options);
+
+// The model's error on the draws' bands, in one model call. Bands outside [reach_lo, reach_hi] (the
+// sigmas a reading of the model can express) are not evaluated and are marked not reached.
+PreflightReport preflight(const PreflightDraws& draws, const Denoiser& model, double reach_lo = 0.0,
+                          double reach_hi = 1e308);
 PreflightReport preflight(const Data& data, const Denoiser& model, const PreflightOptions& options,
                           double reach_lo = 0.0, double reach_hi = 1e308);
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -248,6 +249,19 @@ Dataset make_file(const DatasetOptions& o) {
             ++to.n;
         }
         ps = std::move(kept);
+        // A class whose rows all went to the held-out split would vanish (and "label=2 is outside the
+        // data's 2 classes" named the wrong cause): said here, naming the class and the split.
+        if (!labels.empty()) {
+            const Label classes = *std::max_element(labels.begin(), labels.end()) + 1;
+            std::vector<bool> kept_class(static_cast<std::size_t>(classes), false);
+            for (const Label y : kept_labels) kept_class[static_cast<std::size_t>(y)] = true;
+            for (Label y = 0; y < classes; ++y)
+                if (!kept_class[static_cast<std::size_t>(y)])
+                    throw InputError(fmt::format("class {} of labels file '{}' has no rows left after the held-out split "
+                                                 "(held_out_fraction = {}): lower held_out_fraction, or give "
+                                                 "held_out_file",
+                                                 y, o.labels_file.string(), o.held_out_fraction));
+        }
         labels = std::move(kept_labels);
     }
     ds.points = ps.n;
@@ -293,6 +307,11 @@ Dataset make_dataset(std::string_view name, const DatasetOptions& o) {
     if (!o.held_out_file.empty() && name != "file")
         throw InputError(fmt::format("held_out_file is for data=file; data set '{}' holds out its own rows (remove "
                                      "held_out_file, or use data=file)",
+                                     name));
+    // labels too (it was ignored with built-in data, even a missing file): built-in sets have their own.
+    if (!o.labels_file.empty() && name != "file")
+        throw InputError(fmt::format("labels is for data=file; data set '{}' has its own classes (remove labels, or use "
+                                     "data=file)",
                                      name));
     for (const auto& e : dataset_registry())
         if (e.name == name) {

@@ -75,9 +75,14 @@ void check_writable_target(const std::filesystem::path& path, std::string_view w
             throw InputError(fmt::format("will not write the {} over {}: it exists and is not a regular file",
                                          what, quoted(path)));
     }
-    // The write goes to a temporary file beside the target: probe that folder with one now.
+    // The write goes to a temporary file beside the target (through a link: beside the file it names,
+    // which the write replaces): probe that folder with one now.
     create_parent_folders(path, what);
-    const fs::path folder = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+    fs::path folder = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+    if (fs::is_symlink(fs::symlink_status(path, ec))) {
+        const auto resolved = fs::canonical(path, ec);
+        if (!ec) folder = resolved.parent_path();
+    }
     const fs::path probe = folder / fmt::format(".ayslab-probe-{}-{}", ::getpid(), write_counter++);
     const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
