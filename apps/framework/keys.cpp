@@ -393,7 +393,8 @@ std::shared_ptr<const ModelFunction> read_model_function(const Config& cfg, std:
                                          input.device));
         auto model = registered_model_function(name.substr(1));
         if (model->dim() != dim)
-            throw InputError(fmt::format("model '{}' takes {} values per row, the data has {}", name, model->dim(), dim));
+            throw InputError(fmt::format("model '{}' takes {} values per row, the data has {}", model->description(),
+                                         model->dim(), dim));
         return model;
     }
     std::error_code ec;
@@ -430,7 +431,9 @@ std::unique_ptr<Denoiser> read_model_denoiser(const Config& cfg, const Data& dat
         }
         return model;
     }
-    run_preflight(cfg, data, *model, network, convention, cfg.string("model"), ctx, result);
+    // Messages name the model as the user knows it (a Python Model's name, not its @python-PID-N key).
+    const std::string shown = cfg.string("model").starts_with("@") ? network->description() : cfg.string("model");
+    run_preflight(cfg, data, *model, network, convention, shown, ctx, result);
     return model;
 }
 

@@ -73,7 +73,7 @@ class Model:
         if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
             raise ValueError(f"Model: dtype must be float32 or float64, not {dtype}")
         if shape is not None:
-            shape = tuple(int(v) for v in shape)
+            shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(v) for v in shape)
             if not shape or any(v <= 0 for v in shape):
                 raise ValueError(f"Model: shape must be positive integers (one row's shape), got {shape}")
             if int(np.prod([float(v) for v in shape])) > 2 ** 40:

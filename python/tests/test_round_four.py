@@ -112,7 +112,8 @@ def test_a_reading_that_gives_nan_ranks_last_instead_of_failing_the_check(ring):
 
     def x0_vp(x, t):
         t = np.asarray(t, dtype=np.float64)
-        out = ring.denoise(x / vp.s(t)[:, None], vp.sigma(t))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = ring.denoise(x / vp.s(t)[:, None], vp.sigma(t))
         out[t > vp.t_max * (1 + 1e-9)] = np.nan  # undefined beyond the process's time range
         return out
 
@@ -159,3 +160,22 @@ def test_the_low_items_of_round_four(ring):
         ayslab.sample(threads=4000, **SMALL)
     with pytest.raises(TypeError, match="returned None"):
         ayslab.sample(model=ayslab.Model(lambda x, s: None, shape=(2,)), preflight=False, **SMALL)
+
+
+def test_a_torch_tensor_that_requires_grad_is_read(ring):
+    """Round four, low: a tensor with requires_grad came back as "not an array"."""
+    torch = pytest.importorskip("torch")
+    plain, _ = ayslab.sample(model=ayslab.Model(lambda x, s: ring.denoise(x, s), shape=(2,)), **SMALL)
+    with_grad, _ = ayslab.sample(
+        model=ayslab.Model(lambda x, s: torch.tensor(ring.denoise(x, s), requires_grad=True), shape=(2,)), **SMALL)
+    np.testing.assert_array_equal(with_grad, plain)
+
+
+def test_messages_name_the_model_as_given_and_shape_may_be_an_int(ring):
+    """Issue 41: errors named the registry key @python-PID-N although name= was given; shape=3 gave
+    "'int' object is not iterable"."""
+    assert ayslab.Model(lambda x, s: x, shape=2).shape == (2,)
+    with pytest.raises(ValueError, match="model 'my_unet' takes 3 values per row"):
+        ayslab.sample(model=ayslab.Model(lambda x, s: x, shape=3, name="my_unet"), **SMALL)
+    with pytest.raises(ValueError, match="model 'my_identity'"):
+        ayslab.sample(model=ayslab.Model(lambda x, s: x, shape=2, name="my_identity"), **SMALL)
