@@ -132,6 +132,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
         else
             target.sample(points, cfg.seed(), 0, xs);
         for (std::size_t i = 0; i < count; ++i) {
+            if (ctx.progress && model) fmt::print(stderr, "[likelihood] {}: point {} of {}\n", name, i + 1, count);
             const std::span<const double> x(xs.data() + i * d, d);
             const double exact = target.log_density(x, base.sigma_min);
             const auto ode = probability_flow_log_likelihood(denoiser, x, base, &target);

@@ -153,6 +153,12 @@ nlohmann::json sigma_range_from_process(const Config& merged, const nlohmann::js
 
 nlohmann::json defaults_that_follow(const Config& merged, const nlohmann::json& given) {
     nlohmann::json moved = sigma_range_from_process(merged, given);
+    // likelihood with a model: 64 Hutchinson probes, not 4096 (each probe is a model call per ODE step:
+    // no result after 400 s on a user's MLP; the model's own divergence is exact anyway, and the probes
+    // only check the estimator, within their standard error).
+    if (merged.json().contains("probes") && model_given(merged) && !given.contains("probes") &&
+        merged.integer("probes") > 64)
+        moved["probes"] = 64;
     // train: the per-sample reduction follows score_sde's configs for its losses unless given:
     // half the sum for smld and score-sde (default_*_configs: training.reduce_mean = False), the mean
     // for ddpm (configs/vp/ddpm/*.py: reduce_mean = True). ddpm-simple and edm ignore the key.

@@ -244,3 +244,15 @@ TEST_CASE("model-check and likelihood take their sigma range from model_process 
         CHECK(moved["sigma_min"].get<double>() == doctest::Approx(0.0100004).epsilon(1e-4));
     }
 }
+
+// Issue 41, item 3: likelihood with a model kept 4096 Hutchinson probes (no result after 400 s).
+TEST_CASE("likelihood with a model defaults to 64 probes, unless probes is given") {
+    const auto& e = find_experiment("likelihood");
+    const nlohmann::json with_model = {{"denoiser", "model"}, {"model", "m.pt"}};
+    CHECK(defaults_that_follow(make_config(e.schema, default_config("likelihood"), with_model, "t"), with_model)
+              .value("probes", 0) == 64);
+    const nlohmann::json given = {{"denoiser", "model"}, {"model", "m.pt"}, {"probes", 512}};
+    CHECK_FALSE(defaults_that_follow(make_config(e.schema, default_config("likelihood"), given, "t"), given).contains("probes"));
+    const nlohmann::json exact = nlohmann::json::object();
+    CHECK_FALSE(defaults_that_follow(make_config(e.schema, default_config("likelihood"), exact, "t"), exact).contains("probes"));
+}
