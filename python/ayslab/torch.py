@@ -45,15 +45,36 @@ def denoiser(module: Any, shape: Sequence[int], *, parametrisation: str = "denoi
             args.append(torch.from_numpy(y).to(device=device))
         return args
 
+    label = name or type(module).__name__
+
+    def call(args):
+        """The module's output tensor: a diffusers-style output's ``.sample``, a tuple's first element; a
+        failure inside the module (typically a shape that is not the module's) names the shape given."""
+        try:
+            out = module(*args)
+        except RuntimeError as e:
+            raise ValueError(f"model {label}: module(x [{', '.join(map(str, args[0].shape))}], c) failed: {e} "
+                             f"(is shape={tuple(shape)} one row's shape as the module takes it?)") from e
+        if isinstance(out, dict) and "sample" in out:
+            out = out["sample"]
+        elif not isinstance(out, torch.Tensor) and hasattr(out, "sample"):
+            out = out.sample
+        elif isinstance(out, (tuple, list)) and out:
+            out = out[0]
+        if not isinstance(out, torch.Tensor):
+            raise TypeError(f"model {label}: the module returned {type(out).__name__}, not a tensor (or an output "
+                            "with .sample, or a tuple whose first element is the tensor)")
+        return out
+
     def forward(x: np.ndarray, c: np.ndarray, y: Optional[np.ndarray] = None) -> np.ndarray:
         with torch.inference_mode():
-            return module(*inputs(x, c, y)).detach().to("cpu").numpy()
+            return call(inputs(x, c, y)).detach().to("cpu").numpy()
 
     def trace(x: np.ndarray, c: np.ndarray, y: Optional[np.ndarray] = None) -> np.ndarray:
         args = inputs(x, c, y)
         xt = args[0].requires_grad_(True)
         with torch.enable_grad():
-            out = module(*args).reshape(xt.shape[0], -1)
+            out = call(args).reshape(xt.shape[0], -1)
             total = torch.zeros(xt.shape[0], dtype=torch.float64, device=device)
             for k in range(out.shape[1]):
                 (grad,) = torch.autograd.grad(out[:, k].sum(), xt, retain_graph=k + 1 < out.shape[1])
@@ -63,4 +84,4 @@ def denoiser(module: Any, shape: Sequence[int], *, parametrisation: str = "denoi
     return Model(forward, shape, parametrisation=parametrisation, model_time=model_time, model_process=model_process,
                  model_sigma_data=model_sigma_data, model_labels=model_labels, model_null_label=model_null_label,
                  dtype=np.float32 if dtype == torch.float32 else np.float64,
-                 name=name or type(module).__name__, divergence=trace if divergence else None)
+                 name=label, divergence=trace if divergence else None)

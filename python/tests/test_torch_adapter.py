@@ -46,3 +46,55 @@ def test_autograd_divergence_gives_the_exact_likelihood():
     for point in result["results"]["ring8"]:
         # float64 module, exact divergence: the ODE's log p equals the closed form to the ODE tolerance.
         assert abs(point["ode_log_p"] - point["exact_log_p"]) < 1e-6
+
+
+class _Tupled(torch.nn.Module):
+    """A module returning (D,) as many diffusers models do with return_dict=False."""
+
+    def __init__(self):
+        super().__init__()
+        self.inner = RingDenoiser()
+
+    def forward(self, x, c):
+        return (self.inner(x, c),)
+
+
+class _WithSample(torch.nn.Module):
+    """A module returning an object with .sample (diffusers' BaseOutput)."""
+
+    def __init__(self):
+        super().__init__()
+        self.inner = RingDenoiser()
+
+    def forward(self, x, c):
+        class Output:
+            pass
+
+        out = Output()
+        out.sample = self.inner(x, c)
+        return out
+
+
+def test_a_tuple_or_a_sample_output_is_read_as_its_tensor():
+    """Issue 41: "'tuple' object has no attribute 'detach'"."""
+    keys = dict(solver="heun", steps=4, particles=200)
+    plain, _ = ayslab.sample(model=ayslab.torch.denoiser(RingDenoiser(), shape=(2,)), **keys)
+    for module in (_Tupled(), _WithSample()):
+        got, _ = ayslab.sample(model=ayslab.torch.denoiser(module, shape=(2,)), **keys)
+        np.testing.assert_array_equal(got, plain)
+
+
+def test_a_module_failing_on_the_given_shape_names_it():
+    """Issue 41: a wrong NCHW shape surfaced as PyTorch's raw broadcast error."""
+
+    class NeedsTwoChannels(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(2, 2, 1)
+
+        def forward(self, x, c):
+            return self.conv(x)
+
+    model = ayslab.torch.denoiser(NeedsTwoChannels(), shape=(1, 2, 1), name="nchw")
+    with pytest.raises(ValueError, match=r"model nchw: module\(x \[\d+, 1, 2, 1\], c\) failed: .*shape=\(1, 2, 1\)"):
+        ayslab.sample(model=model, preflight=False, **dict(steps=2, particles=10))
