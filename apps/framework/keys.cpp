@@ -105,9 +105,10 @@ Schema make_table() {
         {"model_shape", KeyType::string,
          "the shape of one row as the model takes it, C,H,W (x passed as N x C x H x W); empty = a flat vector of d"},
         {"preflight", KeyType::boolean,
-         "denoiser=model: check the model's denoising error per sigma band against the trivial denoisers before any "
-         "work and refuse a model worse than them over most of the range, naming the convention that fits best "
-         "(false: run anyway)"},
+         "denoiser=model: before any work, check the model's denoising error per sigma band against the trivial "
+         "denoisers and every other reading of it (parametrisation, time input, process, sigma_data); refuse a band "
+         "30x worse than trivial or a reading of the same parametrisation that fits better beyond noise, naming the "
+         "band and the keys to set (false: run anyway, said on stderr and in the result)"},
         // network group (train, ays-trained): network.hpp's MLP and U-Net
         {"network", KeyType::string, "mlp (any d) or unet (square one-channel images)", {}, {}, {"mlp", "unet"}},
         {"width", KeyType::integer, "MLP width", 1, 4096},

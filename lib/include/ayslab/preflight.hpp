@@ -3,7 +3,9 @@
 // denoisers D = x~ (error sigma^2) and D = the data's mean (error: the data's variance) and the data's
 // own denoiser (the minimum-error one: exact for built-in data, the ideal one for a point set). A model
 // whose conventions are misread (an eps model read as a denoiser, t read as sigma, another process) is
-// orders of magnitude worse than a trivial denoiser over most of the range; a right one is not.
+// orders of magnitude worse than a trivial denoiser in some band; a neighbouring misreading (another
+// DDPM table, sigma_data) is measurably worse than the right reading on the same draws
+// (compare_readings). The refusal rule itself is the tools' (apps/framework/model_preflight.hpp).
 #pragma once
 #include <cstddef>
 #include <cstdint>
