@@ -2,11 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <span>
-#include <new>
 #include <limits>
+#include <new>
 #include <optional>
+#include <span>
 
+#include "ayslab/cancel.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/rng.hpp"
 #include "ayslab/streams.hpp"
@@ -188,6 +189,8 @@ Ranking rank_candidates(const Data& data, std::size_t count, const std::function
             return std::nullopt;  // a convention that cannot be applied to this model or data
         } catch (const std::bad_alloc&) {
             throw;
+        } catch (const Cancelled&) {
+            throw;  // Ctrl-C from an embedding program: the whole ranking stops, not this reading
         } catch (const NumericalError&) {
             // The reading breaks down (non-finite outputs): ranked last, every band at the worst.
             PreflightReport rep;
