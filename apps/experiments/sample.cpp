@@ -83,7 +83,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const Denoiser& denoiser = *cond.denoiser;
     const auto started = std::chrono::steady_clock::now();
     // chunk = 0: a model gets all particles in one call per step (its batch), the exact denoiser chunks of 256.
-    const std::size_t chunk = sampler_chunk(denoiser, static_cast<std::size_t>(cfg.integer("chunk")), 256);
+    const std::size_t chunk = sampler_chunk(denoiser, static_cast<std::size_t>(cfg.integer("chunk")), 256, n);
     const auto stats =
         sample(denoiser, *solver, schedule, x, n, {cfg.seed(), ctx.threads, chunk, table.steps > 0 ? &table : nullptr});
     r.timings["sampling"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <map>
 
+#include "ayslab/network.hpp"
 #include "ayslab/cluster.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/model_function.hpp"
@@ -220,6 +221,21 @@ bool keeps_checkpoint(const Experiment& e, const Config& c) {
     if (e.name == "ays") return c.string("optimiser") == "ays";
     return e.name == "ays-toy" || e.name == "ays-fashion-mnist" || e.name == "ays-trained" || e.name == "train";
 }
+
+// How the run split its cores (docs/performance.md, "Threads"): ayslab's workers, and a model's calls
+// cut into row slices run at once, each on one LibTorch intra-op thread (NetworkDenoiser::call); a GPU
+// module takes one call at a time. Outside the results: they do not depend on it.
+nlohmann::json thread_split(const Config& config, std::size_t cores) {
+    nlohmann::json split{{"cores", cores}, {"workers", cores}};
+    if (!model_given(config)) return split;
+    const auto& j = config.json();
+    const bool gpu = j.contains("device") && config.string("device") != "cpu";
+    split["model_calls"] = gpu ? "one at a time" : "row slices run at once";
+    split["model_slice_rows"] = gpu ? nlohmann::json(nullptr)
+                                    : nlohmann::json{NetworkDenoiser::min_slice_rows, NetworkDenoiser::max_slice_rows};
+    split["model_intra_op_threads"] = gpu ? cores : 1;
+    return split;
+}
 }  // namespace
 
 nlohmann::json run_experiment(const Experiment& experiment, const Config& config, const RunContext& context) {
@@ -255,6 +271,7 @@ nlohmann::json run_experiment(const Experiment& experiment, const Config& config
         {"summary", result.summary},
         {"run",
          {{"threads", context.threads},
+          {"thread_split", thread_split(config, context.threads)},
           {"mpi_ranks", cluster::ranks()},
           {"wall_time_s", wall},
           {"timings_s", result.timings}}},

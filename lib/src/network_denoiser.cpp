@@ -11,6 +11,7 @@
 
 #include "ayslab/error.hpp"
 #include "ayslab/network.hpp"
+#include "ayslab/parallel.hpp"
 #include "ayslab/preconditioning.hpp"
 
 namespace ayslab {
@@ -51,6 +52,7 @@ class TorchModel final : public ModelFunction {
     bool takes_labels() const override { return network_.takes_labels(); }
     std::string description() const override { return network_.description(); }
     double rounding() const override { return 0x1p-23; }
+    bool concurrent() const override { return network_.concurrent(); }
     bool has_jacobian_trace() const override { return true; }
     void forward(std::span<const double> x, std::span<const double> c, std::size_t n, std::span<double> out,
                  std::size_t threads, std::span<const std::int64_t> y) const override {
@@ -220,7 +222,7 @@ void NetworkDenoiser::evaluate(std::span<const double> x, std::size_t n, std::sp
             for (std::size_t j = 0; j < d; ++j)
                 xin[i * d + j] = maps[i].k * x[(first + i) * d + j];
         }
-        model_->forward(xin, c, count, y, threads_, ids);
+        call(xin, c, count, y, ids);
         calls_.fetch_add(1, std::memory_order_relaxed);
         rows_.fetch_add(count, std::memory_order_relaxed);
         for (std::size_t i = 0; i < count; ++i)
@@ -229,6 +231,28 @@ void NetworkDenoiser::evaluate(std::span<const double> x, std::size_t n, std::sp
                 out[k] = maps[i].a * x[k] + maps[i].b * y[i * d + j];
             }
     }
+}
+
+void NetworkDenoiser::call(std::span<const double> x, std::span<const double> c, std::size_t n, std::span<double> y,
+                           std::span<const std::int64_t> ids) const {
+    // The cores this call may use: all of them from a single-threaded loop, a worker's share inside a
+    // parallel one (parallel.hpp). A model whose calls run at once (a module on the CPU) gets its rows
+    // in slices of at least min_slice_rows, one per core, each sliced call on one intra-op thread: rows
+    // are independent, so the answer is the same, and an MLP's small matrix products (which LibTorch
+    // does not spread over threads inside a call) use every core. Otherwise one call on every core.
+    const std::size_t cores = inner_threads(threads_);
+    if (!model_->concurrent()) return model_->forward(x, c, n, y, cores, ids);
+    // At least one slice per core, slices of at most max_slice_rows (an MLP's intermediates then stay in
+    // cache, whatever the core count), taken by the cores in turn, each on its share of them.
+    const std::size_t slices = std::clamp<std::size_t>(n / min_slice_rows, 1, cores);
+    const std::size_t d = dim(), per = std::min(chunk_count(n, slices), max_slice_rows), parts = chunk_count(n, per);
+    if (parts == 1) return model_->forward(x, c, n, y, cores, ids);
+    const std::size_t each = std::max<std::size_t>(1, cores / slices);
+    parallel_for(parts, slices, [&](std::size_t k) {
+        const std::size_t first = k * per, count = std::min(per, n - first);
+        model_->forward(x.subspan(first * d, count * d), c.subspan(first, count), count,
+                        y.subspan(first * d, count * d), each, ids.empty() ? ids : ids.subspan(first, count));
+    });
 }
 
 void NetworkDenoiser::jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
@@ -256,7 +280,7 @@ void NetworkDenoiser::trace(std::span<const double> x, std::size_t n, double sig
         ids.resize(n);
         for (std::size_t i = 0; i < n; ++i) ids[i] = model_id(labels.empty() ? null_label : labels[labels.size() == 1 ? 0 : i]);
     }
-    model_->jacobian_trace(xin, c, n, out, threads_, ids);
+    model_->jacobian_trace(xin, c, n, out, inner_threads(threads_), ids);
     // D = a x~ + b F(k x~): tr dD/dx~ = a d + b k tr dF/dx.
     for (std::size_t i = 0; i < n; ++i) out[i] = m.a * static_cast<double>(d) + m.b * m.k * out[i];
 }

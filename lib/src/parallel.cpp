@@ -12,6 +12,20 @@ namespace ayslab {
 
 namespace {
 std::atomic<const std::atomic<bool>*> cancel_flag{nullptr};
+// This thread's share of the cores for nested work; 0 outside a parallel_for on several threads.
+thread_local std::size_t share = 0;
+
+// Sets this thread's share for the lifetime of the guard (the caller's thread gets its own back).
+class ShareGuard {
+  public:
+    explicit ShareGuard(std::size_t s) : saved_(share) { share = s; }
+    ~ShareGuard() { share = saved_; }
+    ShareGuard(const ShareGuard&) = delete;
+    ShareGuard& operator=(const ShareGuard&) = delete;
+
+  private:
+    std::size_t saved_;
+};
 }  // namespace
 
 void set_cancel_flag(const std::atomic<bool>* flag) noexcept { cancel_flag.store(flag); }
@@ -27,8 +41,12 @@ std::size_t resolve_threads(std::size_t requested) {
     return hw > 0 ? hw : 1;
 }
 
+std::size_t inner_threads(std::size_t requested) { return share > 0 ? share : resolve_threads(requested); }
+
 void parallel_for(std::size_t chunks, std::size_t threads, const std::function<void(std::size_t)>& body) {
-    threads = std::min(resolve_threads(threads), chunks);
+    // Nested in a worker, a loop runs on that worker's share: the cores are not split twice.
+    const std::size_t cores = inner_threads(threads);
+    threads = std::min(cores, chunks);
     if (threads <= 1) {
         for (std::size_t c = 0; c < chunks; ++c) {
             throw_if_cancelled();
@@ -38,7 +56,9 @@ void parallel_for(std::size_t chunks, std::size_t threads, const std::function<v
     }
     std::atomic<std::size_t> next{0};
     std::vector<std::exception_ptr> errors(chunks);
+    const std::size_t each = std::max<std::size_t>(1, cores / threads);
     auto worker = [&] {
+        const ShareGuard guard(each);
         for (std::size_t c; (c = next.fetch_add(1)) < chunks;) {
             try {
                 throw_if_cancelled();

@@ -36,9 +36,11 @@ void check_finite(std::span<const double> x, std::size_t dim, std::size_t first,
 }
 }  // namespace
 
-std::size_t sampler_chunk(const Denoiser& denoiser, std::size_t requested, std::size_t exact) {
+std::size_t sampler_chunk(const Denoiser& denoiser, std::size_t requested, std::size_t exact, std::size_t n) {
     if (requested > 0) return requested;
-    return denoiser.batch_rows() > 0 ? denoiser.batch_rows() : std::max<std::size_t>(1, exact);
+    const std::size_t batch = denoiser.batch_rows();
+    if (batch == 0) return std::max<std::size_t>(1, exact);
+    return n > batch ? chunk_count(n, chunk_count(n, batch)) : batch;
 }
 
 SampleStats sample(const Denoiser& denoiser, const Solver& solver, const Schedule& schedule,
@@ -47,7 +49,7 @@ SampleStats sample(const Denoiser& denoiser, const Solver& solver, const Schedul
     const std::size_t d = denoiser.dim();
     if (x.size() != n * d)
         throw InputError(fmt::format("sampler: {} values for {} particles of dimension {}", x.size(), n, d));
-    const std::size_t chunk = sampler_chunk(denoiser, options.chunk);
+    const std::size_t chunk = sampler_chunk(denoiser, options.chunk, 512, n);
     const auto& labels = options.labels;
     if (!labels.empty()) check_labels(labels, n, denoiser.classes());
     const std::size_t chunks = chunk_count(n, chunk);

@@ -50,8 +50,9 @@ class Model:
       ``ddpm-linear``, ``ddpm-scaled-linear``, ``vp``, ``flow``, ...);
     - ``model_sigma_data`` (``edm``), ``model_labels`` (number of classes) and ``model_null_label``.
 
-    ``fn`` is called with large batches from ayslab's threads, one call at a time (under the GIL). It
-    must return an array numpy can read with ``n`` rows of ``shape`` (or ``n x prod(shape)``), finite.
+    ``fn`` is called with large batches from ayslab's threads, which take the GIL per call; calls overlap
+    where ``fn`` lets the GIL go (PyTorch's operators do), so ``fn`` must be safe to call from several
+    threads (a module in inference is). It must return an array numpy can read with ``n`` rows of ``shape`` (or ``n x prod(shape)``), finite.
 
     ``name``: the model's name in messages and in a checkpoint (a resumed run checks the keys and this
     name, not the weights). ``divergence``: optionally ``g(x, c[, y])`` returning tr d fn / dx per row (n values), used by the
@@ -165,7 +166,7 @@ def _progress_bar():
     return update, bar
 
 
-def run_experiment(name: str, *, model: Any = None, data: Any = None, labels: Any = None, threads: int = 1,
+def run_experiment(name: str, *, model: Any = None, data: Any = None, labels: Any = None, threads: int = 0,
                    progress: Any = False, checkpoint: Optional[str] = None, resume: bool = False,
                    **keys: Any) -> dict:
     """Runs experiment ``name`` (see ``experiments()``) with the CLI's keys as keyword arguments and
@@ -177,7 +178,9 @@ def run_experiment(name: str, *, model: Any = None, data: Any = None, labels: An
       rows the model evaluated). A path is a TorchScript file, as the CLI's ``model=FILE``.
     - ``data``: a built-in set's name (``ring8``, ``fashion-mnist``, ...) or your samples as an array of
       N rows (N x d, or N x C x H x W); ``labels``: one class id per row of ``data``.
-    - ``threads``: worker threads (results do not depend on it).
+    - ``threads``: the cores ayslab uses (default 0: all, as the CLI; results do not depend on it). A
+      model's calls are cut into row slices run at once on them, one intra-op thread each
+      (docs/performance.md, "Threads").
     - ``progress``: ``True`` shows the AYS sweeps (a tqdm bar where tqdm is installed, else lines on
       stderr); a callable receives a dict per sweep (``steps``, ``sweep``, ``klub``, ``klub_se``,
       ``improved``, ``done``, ``total``) — an exception it raises stops the run and comes back.

@@ -31,6 +31,9 @@ class CallableModel final : public ModelFunction {
     bool takes_labels() const override { return spec_.labels; }
     std::string description() const override { return spec_.name; }
     double rounding() const override { return spec_.float32 ? 0x1p-23 : 0x1p-52; }
+    // Calls from several threads overlap where the callable lets the GIL go (PyTorch's operators do):
+    // ayslab hands it row slices from its workers as it does a TorchScript module.
+    bool concurrent() const override { return true; }
     void forward(std::span<const double> x, std::span<const double> c, std::size_t n, std::span<double> out,
                  std::size_t threads, std::span<const std::int64_t> y) const override;
     bool has_jacobian_trace() const override { return !spec_.divergence.is_none(); }

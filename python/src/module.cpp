@@ -12,6 +12,7 @@
 #include <limits>
 #include <memory>
 
+#include "ayslab/parallel.hpp"
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/model_function.hpp"
@@ -33,7 +34,7 @@ std::string run(const std::string& name, const std::string& keys_json, std::size
     const auto given = nlohmann::json::parse(keys_json);
     if (!given.is_object()) throw InputError("the keys must be a mapping of key names to values");
     const app::Config config = app::configure(experiment, given, "keyword");
-    app::RunContext context{threads == 0 ? 1 : threads, progress};
+    app::RunContext context{resolve_threads(threads), progress};  // 0: every core, as the CLI
     context.checkpoint = checkpoint;
     context.resume = resume;
     if (!on_sweep.is_none())
@@ -129,7 +130,7 @@ PYBIND11_MODULE(_ayslab, m) {
         for (const auto& k : app::find_experiment(name).schema) out.emplace_back(k.name, app::type_name(k.type), k.description);
         return out;
     });
-    m.def("run_experiment", &run, py::arg("name"), py::arg("keys_json"), py::arg("threads") = 1,
+    m.def("run_experiment", &run, py::arg("name"), py::arg("keys_json"), py::arg("threads") = 0,
           py::arg("progress") = false, py::arg("checkpoint") = "", py::arg("resume") = false,
           py::arg("on_sweep") = py::none());
 

@@ -48,17 +48,22 @@ def test_label_and_guidance_through_a_conditional_callable(ring):
     model = ayslab.Model(f, shape=(2,), model_labels=8)
     keys = dict(solver="heun", steps=8, particles=500, label=3, guidance=3.0)
     native, native_doc = ayslab.sample(**keys)
-    through, doc = ayslab.sample(model=model, preflight=False, **keys)
+    through, doc = ayslab.sample(model=model, preflight=False, threads=1, **keys)
     assert np.array_equal(through, native)
     # Guidance doubles the rows (conditional and unconditional in one batched call): NFE 16 (Heun's 8
-    # steps down to sigma_min) of 2 x 500 rows, one call per evaluation (a model's default chunk is all
-    # particles); with chunk=256, two calls of 2 x 256 rows at most, the same points.
+    # steps down to sigma_min) of 2 x 500 rows, one call per evaluation on one core (a model's default
+    # chunk is all particles; on k cores each call is cut into k slices run at once, the same points);
+    # with chunk=256, two calls of 2 x 256 rows at most, the same points.
     assert native_doc["results"]["nfe"] == 16
     assert doc["model_evaluations"]["rows"] == 16 * 2 * 500
     assert doc["model_evaluations"]["calls"] == 16
-    chunked, doc = ayslab.sample(model=model, preflight=False, chunk=256, **keys)
+    chunked, doc = ayslab.sample(model=model, preflight=False, chunk=256, threads=1, **keys)
     assert np.array_equal(chunked, native)
     assert doc["model_evaluations"]["calls"] == 16 * 2
+    sliced, doc = ayslab.sample(model=model, preflight=False, threads=2, **keys)
+    assert np.array_equal(sliced, native)
+    assert doc["model_evaluations"]["calls"] == 16 * 2  # 2 x 500 rows: two slices of 500 at once
+    assert doc["model_evaluations"]["rows"] == 16 * 2 * 500
 
 
 def test_eps_parametrisation_is_converted_in_cpp(ring):

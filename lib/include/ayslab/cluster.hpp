@@ -88,7 +88,8 @@ void distributed_for(std::size_t chunks, std::size_t threads, std::span<T> out, 
 }
 
 // Loops whose body calls a denoiser (or a data set's draws / densities, through data.denoiser()):
-// the one place a collective callee (Denoiser::collective) is read. A collective callee needs every
+// the one place a collective callee (Denoiser::collective) is read, and one whose calls would queue
+// (Denoiser::concurrent_calls) runs its chunks on one thread. A collective callee needs every
 // rank to make the same calls in the same order, so every rank runs every chunk, in order, on this
 // thread, and there is nothing to share; otherwise the chunks are split as distributed_for does.
 template <class T>
@@ -98,7 +99,7 @@ void distributed_for_calling(const Denoiser& callee, std::size_t chunks, std::si
         for (std::size_t c = 0; c < chunks; ++c) body(c);
         return;
     }
-    distributed_for(chunks, threads, out, per_chunk, body);
+    distributed_for(chunks, callee.concurrent_calls() ? threads : 1, out, per_chunk, body);
 }
 // The same for a loop every rank runs whole (no splitting over ranks): threads, or in order here.
 void parallel_for_calling(const Denoiser& callee, std::size_t chunks, std::size_t threads,

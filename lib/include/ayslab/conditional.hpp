@@ -26,6 +26,7 @@ class Conditioned final : public Denoiser {
                         std::span<double> out) const override;
     double rounding() const override { return (direct_ ? *direct_ : base_).rounding(); }
     bool collective() const override { return base_.collective(); }
+    bool concurrent_calls() const override { return base_.concurrent_calls(); }
     std::size_t batch_rows() const override { return base_.batch_rows(); }
     Evaluations evaluations() const override { return base_.evaluations(); }
 
@@ -49,6 +50,7 @@ class LabelledRows final : public Denoiser {
                         std::span<double> out) const override;
     double rounding() const override { return base_.rounding(); }
     bool collective() const override { return base_.collective(); }
+    bool concurrent_calls() const override { return base_.concurrent_calls(); }
     std::size_t batch_rows() const override { return base_.batch_rows(); }
     Evaluations evaluations() const override { return base_.evaluations(); }
 

@@ -46,6 +46,10 @@ class Denoiser {
     // True for a denoiser spread over MPI ranks (ShardedEmpiricalData): every rank must make the same
     // calls in the same order. Loops read it in one place, cluster::parallel_for_calling() (cluster.hpp).
     virtual bool collective() const { return false; }
+    // False when calls from several threads at once would only queue (a Python callable holds the GIL,
+    // a GPU model runs one call at a time): the loops then call it from one thread, whose model gets
+    // every core (parallel.hpp's inner_threads). Read in the same place as collective().
+    virtual bool concurrent_calls() const { return true; }
     // Rows per call this denoiser wants (0: no preference). A model (NetworkDenoiser, a Python callable
     // on a GPU) pays per call, so the KLUB estimators hand it whole blocks of their draws at once; the
     // exact denoisers keep the estimators' own small chunks, which spread over threads.

@@ -57,6 +57,7 @@ class GuidedDenoiser final : public Denoiser {
                                  std::span<const Label> labels, std::span<double> out) const override;
     double rounding() const override { return base_.rounding(); }
     bool collective() const override { return base_.collective(); }
+    bool concurrent_calls() const override { return base_.concurrent_calls(); }
     std::size_t batch_rows() const override { return base_.batch_rows(); }
     Evaluations evaluations() const override { return base_.evaluations(); }
 

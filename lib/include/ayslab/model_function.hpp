@@ -30,6 +30,9 @@ class ModelFunction {
                                 std::span<double> out, std::size_t threads, std::span<const std::int64_t> y) const;
     // The relative rounding of its outputs (2^-23 for float32, 2^-52 for float64).
     virtual double rounding() const = 0;
+    // Whether calls from several threads run at once (a TorchScript module on the CPU); false when they
+    // would queue (a Python callable under the GIL, a module on a GPU).
+    virtual bool concurrent() const { return false; }
 };
 
 // Models registered in-process by name, so a config's `model=@NAME` reaches them (the Python binding

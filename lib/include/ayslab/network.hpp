@@ -100,8 +100,10 @@ class Network {
     // Classes of a network built here with MlpOptions::classes (its null label is this number); 0 for
     // an unconditional one and for loaded files (their convention: model_labels).
     std::size_t classes() const;
+    // Whether calls from several threads run at once (on the CPU; a GPU module serialises them).
+    bool concurrent() const;
     // The module's forward on a batch: x (n x dim, float32) and one number per row (c) -> out (n x dim).
-    // Thread-safe (calls are serialised; LibTorch's intra-op threads parallelise each). y: the rows'
+    // Thread-safe; `threads` sets LibTorch's intra-op threads for this call (0 = as is). y: the rows'
     // class ids for a model that takes labels (n values), empty otherwise.
     void forward(std::span<const float> x, std::span<const float> c, std::size_t n, std::span<float> out,
                  std::size_t threads = 0, std::span<const std::int64_t> y = {}) const;
@@ -180,6 +182,12 @@ class NetworkDenoiser final : public Denoiser {
     bool exact_divergence() const override { return model_->has_jacobian_trace(); }
     double rounding() const override { return model_->rounding(); }
     std::size_t batch_rows() const override { return chunk_; }
+    bool concurrent_calls() const override { return model_->concurrent(); }
+    // A call's rows are cut into slices run at once on the cores (call()): at least min_slice_rows each
+    // (below, a slice's fixed cost outweighs what it saves) and at most max_slice_rows (a 128-wide MLP's
+    // intermediates at 2048 rows stay in cache: docs/performance.md, "Threads").
+    static constexpr std::size_t min_slice_rows = 64;
+    static constexpr std::size_t max_slice_rows = 2048;
     Evaluations evaluations() const override { return {calls_.load(), rows_.load()}; }
     void jacobian_trace(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
     // A class-conditional model: labels become the model's ids (null_label its null id).
@@ -198,6 +206,9 @@ class NetworkDenoiser final : public Denoiser {
                   std::span<const Label> labels, std::span<double> out) const;
     void trace(std::span<const double> x, std::size_t n, double sigma, std::span<const Label> labels,
                std::span<double> out) const;
+    // One model call on n prepared rows (inputs x, c, ids -> raw outputs y), split over the cores.
+    void call(std::span<const double> x, std::span<const double> c, std::size_t n, std::span<double> y,
+              std::span<const std::int64_t> ids) const;
     std::int64_t model_id(Label y) const;
     // Per row: the model's input scale k (input = k x~), its second input c, and D = a x~ + b F.
     struct RowMap {

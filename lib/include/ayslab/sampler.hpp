@@ -34,8 +34,11 @@ struct SampleStats {
 // The particles per chunk a run uses: `requested` when positive; else a model's batch
 // (Denoiser::batch_rows(): one call per step on all its particles, as a Python loop or k-diffusion
 // calls a model, instead of many small calls that each pay the model's fixed cost), or `exact` for a
-// denoiser without a preference (small chunks that spread over threads).
-std::size_t sampler_chunk(const Denoiser& denoiser, std::size_t requested, std::size_t exact = 512);
+// denoiser without a preference (small chunks that spread over threads). With n (the particles), a
+// model's batch is evened out: n = 30 000 at a batch of 16 384 runs as 2 x 15 000, not 16 384 + 13 616
+// (whose second worker would wait 17% of every step).
+std::size_t sampler_chunk(const Denoiser& denoiser, std::size_t requested, std::size_t exact = 512,
+                          std::size_t n = 0);
 
 // Runs x (n x denoiser.dim()) from schedule.sigma_max() to schedule.sigma_min(). Throws
 // NumericalError naming the step and particle if a non-finite value appears.

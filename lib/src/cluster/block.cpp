@@ -13,7 +13,7 @@ Block block_of(std::size_t chunks, std::size_t r, std::size_t p) {
 
 void parallel_for_calling(const Denoiser& callee, std::size_t chunks, std::size_t threads,
                           const std::function<void(std::size_t)>& body) {
-    parallel_for(chunks, callee.collective() ? 1 : threads, body);
+    parallel_for(chunks, callee.collective() || !callee.concurrent_calls() ? 1 : threads, body);
 }
 
 }  // namespace ayslab::cluster

@@ -11,7 +11,7 @@
 namespace ayslab::torch_plugin {
 
 // Bumped whenever the table or the types it passes change: the core refuses another plugin's table.
-inline constexpr int api_version = 2;
+inline constexpr int api_version = 3;
 
 struct Api {
     int version;
@@ -23,6 +23,7 @@ struct Api {
     std::size_t (*dim)(const Network&);
     std::string (*description)(const Network&);
     bool (*takes_labels)(const Network&);
+    bool (*concurrent)(const Network&);
     std::size_t (*classes)(const Network&);
     std::vector<float> (*parameters)(const Network&);
     std::size_t (*parameter_count)(const Network&);

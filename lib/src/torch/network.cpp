@@ -68,11 +68,22 @@ std::string first_line(const std::string& s) {
     return s;
 }
 
-// One module call at a time (module calls are not documented as thread-safe); LibTorch's own intra-op
-// threads parallelise each call.
+// A module on a GPU runs one call at a time. On the CPU calls from several threads run at once (inference
+// on a module is thread-safe while nothing writes its parameters: pytorch/pytorch#51452), each with the
+// intra-op threads its caller passes (parallel.hpp's inner_threads: the cores split, not multiplied).
 std::mutex& module_mutex() {
     static std::mutex mutex;
     return mutex;
+}
+
+std::unique_lock<std::mutex> lock_unless_cpu(const torch::Device& device) {
+    return device.is_cpu() ? std::unique_lock<std::mutex>() : std::unique_lock<std::mutex>(module_mutex());
+}
+
+// LibTorch's intra-op threads for this thread's next call (OpenMP keeps the count per calling thread).
+void use_threads(std::size_t threads) {
+    if (threads > 0 && static_cast<std::size_t>(at::get_num_threads()) != threads)
+        at::set_num_threads(static_cast<int>(threads));
 }
 
 // The line of a TorchScript traceback that says what went wrong ("RuntimeError: The size of tensor a
@@ -307,6 +318,8 @@ void Network::save(const std::filesystem::path& path) const {
 }
 
 std::size_t Network::dim() const { return impl_->dim; }
+bool Network::concurrent() const { return impl_->device.is_cpu(); }
+
 bool Network::takes_labels() const { return impl_->input.labels; }
 std::size_t Network::classes() const { return impl_->classes; }
 std::string Network::description() const { return impl_->description; }
@@ -372,9 +385,8 @@ void Network::forward(std::span<const float> x, std::span<const float> c, std::s
     if (x.size() != n * d || c.size() != n || out.size() != n * d)
         throw InputError(fmt::format("network forward: {} rows of dimension {} need {} values", n, d, n * d));
     const auto ys = label_tensor(*impl_, labels, n);
-    const std::lock_guard lock(module_mutex());
-    if (threads > 0 && static_cast<std::size_t>(at::get_num_threads()) != threads)
-        at::set_num_threads(static_cast<int>(threads));
+    const auto lock = lock_unless_cpu(impl_->device);
+    use_threads(threads);
     torch::NoGradGuard no_grad;
     const auto rows = static_cast<std::int64_t>(n), cols = static_cast<std::int64_t>(d);
     auto xs = torch::from_blob(const_cast<float*>(x.data()), {rows, cols}, torch::kFloat32);
@@ -401,9 +413,8 @@ void Network::jacobian_trace(std::span<const float> x, std::span<const float> c,
     if (x.size() != n * d || c.size() != n || out.size() != n)
         throw InputError(fmt::format("network jacobian_trace: {} rows of dimension {} need {} values", n, d, n * d));
     const auto ys = label_tensor(*impl_, labels, n);
-    const std::lock_guard lock(module_mutex());
-    if (threads > 0 && static_cast<std::size_t>(at::get_num_threads()) != threads)
-        at::set_num_threads(static_cast<int>(threads));
+    const auto lock = lock_unless_cpu(impl_->device);
+    use_threads(threads);
     const auto rows = static_cast<std::int64_t>(n), cols = static_cast<std::int64_t>(d);
     auto xs = torch::from_blob(const_cast<float*>(x.data()), {rows, cols}, torch::kFloat32)
                   .to(impl_->device, torch::kFloat32, /*non_blocking=*/false, /*copy=*/true)  // one copy on any device

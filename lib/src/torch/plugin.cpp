@@ -87,6 +87,7 @@ void Network::save(const std::filesystem::path& p) const { api().save(*this, p);
 std::size_t Network::dim() const { return api().dim(*this); }
 std::string Network::description() const { return api().description(*this); }
 bool Network::takes_labels() const { return api().takes_labels(*this); }
+bool Network::concurrent() const { return api().concurrent(*this); }
 std::size_t Network::classes() const { return api().classes(*this); }
 std::vector<float> Network::parameters() const { return api().parameters(*this); }
 std::size_t Network::parameter_count() const { return api().parameter_count(*this); }

@@ -14,6 +14,7 @@ const Api table{
     [](const Network& n) { return n.dim(); },
     [](const Network& n) { return n.description(); },
     [](const Network& n) { return n.takes_labels(); },
+    [](const Network& n) { return n.concurrent(); },
     [](const Network& n) { return n.classes(); },
     [](const Network& n) { return n.parameters(); },
     [](const Network& n) { return n.parameter_count(); },

@@ -23,6 +23,7 @@ void Network::save(const std::filesystem::path&) const { unavailable(); }
 std::size_t Network::dim() const { unavailable(); }
 std::string Network::description() const { unavailable(); }
 bool Network::takes_labels() const { unavailable(); }
+bool Network::concurrent() const { unavailable(); }
 std::size_t Network::classes() const { unavailable(); }
 std::vector<float> Network::parameters() const { unavailable(); }
 std::size_t Network::parameter_count() const { unavailable(); }
