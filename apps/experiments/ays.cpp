@@ -4,9 +4,11 @@
 // (league.hpp) chooses the schedule instead, judged the same way.
 #include "ayslab/optimise/ays.hpp"
 #include "ayslab/optimise/league.hpp"
+#include "ayslab/optimise/registry.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 
@@ -112,8 +114,28 @@ Result run(const Config& cfg, const RunContext& ctx) {
                                       {"stopped_at_max_sweeps", st.stopped_at_max_sweeps}});
     const Schedule& best = paper ? ays.stages.back().schedule : league->schedule;
     r.values["schedule"] = schedule_json(best, *process);
+    // The stop proxy kept the start (no sweep beat it): AYS found nothing better for the proxy's sampler.
+    // Said in one line, with the schedule the KLUB's own stop gives beside it (registry entry ays-klub),
+    // compared below with the others (issue "Which schedule for my sampler?", item 2).
+    std::optional<Schedule> klub_stopped;
+    const bool kept_start = paper && o.quality && o.subdivisions == 0 && std::ranges::equal(best.sigmas(), start.sigmas());
     if (paper) {
         report_max_sweeps(ays, o, r);
+        r.values["kept_start"] = kept_start;
+        if (kept_start) {
+            ScheduleProblem sp = read_schedule_problem(cfg, ctx, *problem.data, denoiser);
+            sp.steps = start.steps();
+            OptimiserInput in{&sp, &start, nullptr, o, {}, {}};
+            in.ays.checkpoint.clear();  // the paper's run owns the checkpoint (and has removed it)
+            in.ays.resume = false;
+            ProgressPrinter progress(ctx, o.max_sweeps);
+            in.progress = std::ref(progress);
+            klub_stopped = find_schedule_optimiser("ays-klub").make(in).schedule;
+            r.line(fmt::format("ays found nothing better than the start ({}) for its stop proxy ({}): it hands the start "
+                               "back; the KLUB-stopped schedule (stop_on=klub) is compared beside it as ays-klub",
+                               cfg.string("schedule"), o.quality_name));
+            r.values["klub_stopped"] = schedule_json(*klub_stopped, *process);
+        }
     } else {
         // The league's optimiser: its own objective (the grid KLUB for ays-dp / ays-grid, Watson's ELBO
         // terms, the teacher distances of GITS / OSS / LD3) and what it cost in denoiser rows, counted by
@@ -134,7 +156,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
         karras(best.steps(), cfg.number("sigma_min"), cfg.number("sigma_max"), cfg.number("rho"));
     const KlubMonteCarlo mc{o.validation_samples, streams::ays_final_klub(cfg.seed()), o.proposal_variance, ctx.threads,
                             o.labelled};
-    const std::pair<std::string, const Schedule*> compared[] = {{"ays", &best}, {"karras", &baseline}};
+    std::vector<std::pair<std::string, const Schedule*>> compared = {{"ays", &best}, {"karras", &baseline}};
+    if (klub_stopped) compared.emplace_back("ays-klub", &*klub_stopped);
     const EvaluationOptions eo = read_evaluation(cfg, ctx);
     r.line(fmt::format("{} on {} ({} steps, started from {}), process {}, denoiser {}", paper ? "AYS" : optimiser,
                        dataset.name, best.steps(), cfg.string("schedule"), process->name(),
@@ -145,9 +168,11 @@ Result run(const Config& cfg, const RunContext& ctx) {
         header += fmt::format(" | {:^56}", s + ": NLL (median), sliced W2");
     r.line(header);
     const auto samplers = cfg.strings("samplers");
-    const Comparison table = compare(problem, samplers, {{"ays", best}, {"karras", baseline}}, eo);
-    double klubs[2] = {};
-    for (std::size_t q = 0; q < 2; ++q) {
+    std::vector<NamedSchedule> named;
+    for (const auto& [name, sched] : compared) named.push_back({name, *sched});
+    const Comparison table = compare(problem, samplers, named, eo);
+    double klubs[3] = {};
+    for (std::size_t q = 0; q < compared.size(); ++q) {
         const auto& [name, sched] = compared[q];
         const auto k = klub_schedule_mc(*problem.data, denoiser, *sched, mc);
         klubs[q] = k.value;

@@ -27,7 +27,7 @@ from ._ayslab import Data, InputError, NumericalError, Process, processes
 
 __all__ = [
     "Data", "InputError", "NumericalError", "Model", "experiments", "default_config", "keys", "run_experiment",
-    "optimise_ays", "sample", "log_likelihood", "schedule", "export_schedule", "schedule_for_peers", "load_schedule",
+    "optimise_ays", "recommend", "sample", "log_likelihood", "schedule", "export_schedule", "schedule_for_peers", "load_schedule",
     "klub", "Process", "processes",
 ]
 
@@ -269,6 +269,18 @@ def optimise_ays(*, model: Any = None, data: Any = "ring8", steps: int = 10, **k
     DP ones on a ``grid`` of sigmas) — judged the same way; ``result["results"]["optimiser"]`` holds its
     objective, its cost in denoiser rows and its time (docs/optimiser-league.md)."""
     return run_experiment("ays", model=model, data=data, steps=steps, **keys)
+
+
+def recommend(*, model: Any = None, data: Any = "ring8", **keys: Any) -> dict:
+    """Which schedule for *your* sampler(s) at *your* NFE (experiment ``recommend``, docs/recommend.md):
+    every candidate (``candidates``: the optimisers of the registry and the schedule families, ``auto``
+    by default; ``candidate_file`` adds your own) judged with each of ``samplers`` at each of ``nfe``
+    on held-out starts against ``current`` (EDM rho = 7 by default), paired, with a verdict per cell:
+    ``result["results"]["cells"][i]["verdict"]`` (``keep``, ``winner``, ``margin``, ``margin_se``) and
+    the schedule to use, ``["recommended"]`` (``sigmas``, ``t``) and ``["exports"]`` (``peer_sigmas``:
+    the N + 1 sigmas ending in 0; ``timesteps`` for DDPM processes). The same keys and table as the
+    CLI's ``run-experiment recommend``."""
+    return run_experiment("recommend", model=model, data=data, **keys)
 
 
 def sample(*, model: Any = None, data: Any = "ring8", **keys: Any) -> tuple:

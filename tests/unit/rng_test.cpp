@@ -99,6 +99,13 @@ TEST_CASE("named streams: no two streams share a number, and no two seeds one ru
             REQUIRE_FALSE(in_sweeps(path));
             REQUIRE((path != v && path != a && path != f));
             REQUIRE(streams::stop_proxy(s) - streams::evaluation_seed(s, 0) >= 1000);  // not one of the 1000
+            // recommend's held-out starts: none of its 1000 evaluation seeds is an evaluation seed of the run
+            // (ays's own comparison), the stop proxy's draws or the teachers' (seed s, league_teacher(s)).
+            const std::uint64_t judge0 = streams::evaluation_seed(streams::held_out_judge(s), 0);
+            REQUIRE(judge0 - streams::evaluation_seed(s, 0) >= 1000);
+            REQUIRE(streams::evaluation_seed(s, 0) - judge0 >= 1000);
+            for (const std::uint64_t other : {streams::stop_proxy(s), s, streams::league_teacher(s), path})
+                REQUIRE(other - judge0 >= 1000);
             CHECK(in_sweeps(s + 991));  // the former final-comparison seed: the fault this test catches
         }
     }

@@ -61,6 +61,9 @@ constexpr std::uint64_t league_teacher(std::uint64_t s) { return s + 104729; }  
 constexpr std::uint64_t klub_validation(std::uint64_t s) { return s ^ 0xA5A5A5A5A5A5A5A5ULL; }  // AYS early stop
 constexpr std::uint64_t stop_proxy(std::uint64_t s) { return s ^ 0x570b000000000000ULL; }      // AYS stop proxy
 constexpr std::uint64_t path_klub_seed(std::uint64_t s) { return s ^ 0x9A7B000000000000ULL; }  // ays-path's paths
+// recommend: the held-out starts every candidate is judged on (evaluation seeds of this base: no
+// optimiser, stop proxy or teacher draws from it).
+constexpr std::uint64_t held_out_judge(std::uint64_t s) { return s ^ 0x4E1D000000000000ULL; }
 // ays-guided, Fashion-MNIST (the values its documented run used): class y's starts at seed k are
 // evaluation seed 16 k + y (distinct for the 10 classes), every class's reference rows evaluation seed
 // 999 (its own rows' draw address), and the in-run guidance-wrapper check a fixed probe set for every

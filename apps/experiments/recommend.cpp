@@ -1,0 +1,334 @@
+// recommend: which schedule for *my* sampler at *my* NFE (docs/recommend.md)? Every candidate — the
+// schedule optimisers of the registry (optimise/registry.hpp: AYS with the paper's stop and with the
+// KLUB's, ays-path, GITS, OSS, LD3, ...), the schedule families, a file the user adds — is judged with
+// each of the user's samplers on held-out starts against the user's current schedule (study.hpp), and
+// the answer per (sampler, NFE) is the winner and its margin in paired SE, or "keep your schedule".
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <optional>
+
+#include "ayslab/data/datasets.hpp"
+#include "ayslab/error.hpp"
+#include "ayslab/optimise/registry.hpp"
+#include "ayslab/schedule_factory.hpp"
+#include "ayslab/solver/registry.hpp"
+#include "ayslab/streams.hpp"
+#include "ayslab/study.hpp"
+#include "evaluate.hpp"
+#include "keys.hpp"
+#include "list.hpp"
+#include "schedule_format.hpp"
+#include "stop_proxy.hpp"
+
+namespace ayslab::app {
+
+namespace {
+
+const std::vector<std::string>& family_names() {
+    static const std::vector<std::string> names = {"karras-rho3", "karras-rho5", "karras-rho7", "loguniform",
+                                                   "uniform-t", "arctan"};
+    return names;
+}
+
+std::vector<std::string> candidate_names() {
+    std::vector<std::string> names{"auto", "fast"};
+    for (const auto& o : schedule_optimisers()) names.push_back(o.name);
+    for (const auto& f : family_names()) names.push_back(f);
+    return names;
+}
+
+// "auto": AYS stopped both ways, ays-path, the teacher-based optimisers for deterministic samplers, and
+// the families. "fast": the same without AYS's coordinate descent, which is most of auto's cost with a
+// model (docs/recommend.md: 366 of 430 s on the ring's MLP).
+std::vector<std::string> expand(const std::vector<std::string>& given) {
+    std::vector<std::string> out;
+    for (const auto& name : given) {
+        if (name != "auto" && name != "fast") {
+            out.push_back(name);
+            continue;
+        }
+        if (name == "auto")
+            for (const char* n : {"ays", "ays-klub"}) out.emplace_back(n);
+        for (const char* n : {"ays-path", "gits", "ld3"}) out.emplace_back(n);
+        for (const auto& f : family_names()) out.push_back(f);
+    }
+    std::vector<std::string> unique;
+    for (const auto& n : out)
+        if (std::find(unique.begin(), unique.end(), n) == unique.end()) unique.push_back(n);
+    return unique;
+}
+
+Schedule family(const std::string& name, std::size_t steps, double lo, double hi, double c, const Process* process) {
+    ScheduleSpec spec;
+    spec.steps = steps;
+    spec.sigma_min = lo;
+    spec.sigma_max = hi;
+    spec.c = c;
+    spec.process = process;
+    if (name.starts_with("karras-rho")) {
+        spec.rho = std::stod(name.substr(10));
+        return make_schedule("karras", spec);
+    }
+    return make_schedule(name, spec);
+}
+
+nlohmann::json moments_json(const Moments& m) {
+    if (m.count() < 1) return nullptr;
+    return {{"mean", m.mean()}, {"se", m.count() >= 2 ? m.se_mean() : 0.0}};
+}
+
+Result run(const Config& cfg, const RunContext& ctx) {
+    Result r;
+    const Dataset dataset = make_dataset(cfg.string("data"), read_dataset_options(cfg, ctx));
+    const auto process = make_process(cfg.string("process"));
+    const double lo = cfg.number("sigma_min"), hi = cfg.number("sigma_max");
+    const double c = std::sqrt(dataset.data->data_variance());
+    const auto samplers = cfg.strings("samplers");
+    const auto nfes = cfg.integers("nfe");
+    const auto given = cfg.strings("candidates");
+    const bool automatic = std::find(given.begin(), given.end(), "auto") != given.end() ||
+                           std::find(given.begin(), given.end(), "fast") != given.end();
+    const auto names = expand(cfg.strings("candidates"));
+    // Refused before any work: an NFE below a sampler's per-step cost, an adaptive sampler (no NFE
+    // budget), a teacher-based optimiser named for a stochastic sampler.
+    for (const auto& s : samplers) {
+        const auto& traits = find_solver(s).traits;
+        if (traits.nfe_per_step == 0)
+            throw InputError(fmt::format("sampler '{}' chooses its own steps: recommend needs a fixed NFE per step", s));
+        for (const auto nfe : nfes)
+            if (static_cast<std::size_t>(nfe) < traits.nfe_per_step)
+                throw InputError(fmt::format("nfe = {} is below sampler '{}''s {} evaluations per step", nfe, s,
+                                             traits.nfe_per_step));
+        if (!automatic && traits.stochastic)
+            for (const auto& n : names)
+                if (std::find(family_names().begin(), family_names().end(), n) == family_names().end() &&
+                    find_schedule_optimiser(n).needs_teacher)
+                    throw InputError(fmt::format("candidate '{}' follows a teacher, which sampler '{}' cannot (it draws "
+                                                 "noise): drop one of them",
+                                                 n, s));
+    }
+    // The user's schedule now, at each step count.
+    auto current_at = [&](std::size_t steps) {
+        ScheduleSpec spec = read_schedule_spec(cfg, process.get(), c);
+        spec.steps = steps;
+        return make_schedule(cfg.string("current"), spec);
+    };
+    const std::string current_name = "current (" + cfg.string("current") +
+                                     (cfg.string("current") == "karras" ? fmt::format(" rho={}", cfg.number("rho")) : "") +
+                                     ")";
+
+    // The current schedule must span the range the candidates are made over (a file's own range would
+    // end the comparison after every optimiser has run).
+    for (const auto& sampler : samplers)
+        for (const auto nfe : nfes) {
+            const Schedule s = current_at(static_cast<std::size_t>(nfe) / find_solver(sampler).traits.nfe_per_step);
+            if (std::abs(s.sigma_max() / hi - 1.0) > 1e-9 || std::abs(s.sigma_min() / lo - 1.0) > 1e-9)
+                throw InputError(fmt::format("current = {} runs from sigma {} to {}; recommend judges schedules over "
+                                             "[{}, {}] (set sigma_min and sigma_max to its range)",
+                                             cfg.string("current"), s.sigma_max(), s.sigma_min(), lo, hi));
+        }
+    // A schedule file the user adds: it must span the range every candidate is judged over.
+    std::optional<Schedule> extra;
+    if (!cfg.string("candidate_file").empty()) {
+        extra = read_schedule_file(cfg.string("candidate_file"));
+        if (extra->sigmas().back() == 0.0) {  // a peer's list (k-diffusion, ComfyUI) ends in 0: its last step's
+            const auto s = extra->sigmas();    // start is the sigma_min the NLL is taken at
+            extra = Schedule(std::vector<double>(s.begin(), s.end() - 1));
+        }
+        const double last = extra->sigma_min();
+        if (std::abs(extra->sigma_max() / hi - 1.0) > 1e-9 || std::abs(last / lo - 1.0) > 1e-9)
+            throw InputError(fmt::format("candidate_file {} runs from sigma {} to {}; recommend judges schedules over "
+                                         "[{}, {}] (set sigma_min and sigma_max to its range)",
+                                         cfg.string("candidate_file"), extra->sigma_max(), last, lo, hi));
+    }
+    const auto model = read_model_denoiser(cfg, *dataset.data, ctx, &r, true);
+    const Conditioning cond = read_conditioning(cfg, *dataset.data, model ? *model : dataset.data->denoiser());
+    Problem problem = problem_of(dataset, cond.denoiser);
+    problem.labelled = cond.all_classes;
+    if (cond.guided && !cond.all_classes) {
+        problem.data = cond.data;
+        problem.held_out = nullptr;
+    }
+    const Denoiser& denoiser = *problem.denoiser;
+    describe_dataset(dataset, r);
+    r.values["denoiser"] = denoiser_name(cfg);
+
+    // Optimisers run once per step count (and per sampler where the sampler matters: the teacher-based
+    // ones, and AYS whose stop proxy is the user's sampler), shared by every cell that needs them.
+    AysOptions ays = read_ays_options(cfg, ctx);
+    ays.labelled = cond.all_classes;
+    ScheduleProblem sp = read_schedule_problem(cfg, ctx, *problem.data, denoiser);
+    LeagueOptimiserOptions league{static_cast<std::size_t>(cfg.integer("particles")),
+                                  static_cast<std::size_t>(cfg.integer("teacher_steps")),
+                                  static_cast<std::size_t>(cfg.integer("ld3_iterations")), cfg.number("ld3_slack")};
+    const Schema proxy_schema = cfg.schema() + Schema{shared_key("stop_sampler")};
+    std::map<std::string, OptimisedSchedule> made;
+    std::map<std::string, std::unique_ptr<Solver>> solvers;
+    nlohmann::json cost = nlohmann::json::object();
+    std::size_t total_rows = 0;
+    auto optimised = [&](const std::string& name, const std::string& sampler, std::size_t steps) -> const Schedule& {
+        const ScheduleOptimiser& opt = find_schedule_optimiser(name);
+        const bool per_sampler = opt.needs_teacher || name == "ays";
+        const std::string key = fmt::format("{}@{}{}", name, steps, per_sampler ? "/" + sampler : "");
+        if (auto it = made.find(key); it != made.end()) return it->second.schedule;
+        if (steps + 1 > sp.grid && name != "ays" && name != "ays-klub")
+            throw InputError(fmt::format("{} steps need a grid of more than {} sigmas (grid = {})", steps, steps, sp.grid));
+        sp.steps = steps;
+        const Schedule start = karras(steps, lo, hi, 7.0);
+        auto& solver = solvers[sampler];
+        if (!solver) solver = make_solver(sampler, read_solver_options(cfg));
+        OptimiserInput in{&sp, &start, solver.get(), ays, league, {}};
+        if (name == "ays") {  // the paper's stop, its proxy the user's sampler
+            nlohmann::json values = cfg.json();
+            values["stop_sampler"] = sampler;
+            set_stop_proxy(in.ays, Config(proxy_schema, values), problem, ctx);
+        }
+        const Evaluations before = denoiser.evaluations();
+        OptimisedSchedule out = opt.make(in);
+        const Evaluations after = denoiser.evaluations();
+        // A model counts its rows itself (the stop proxy's included); the exact denoisers do not, and
+        // AYS does not count its KLUB draws (null: not counted), the league's optimisers do.
+        const bool counted = model || (name != "ays" && name != "ays-klub");
+        const std::size_t rows = model ? after.rows - before.rows : out.evaluations;
+        total_rows += counted ? rows : 0;
+        cost[key] = {{"rows", counted ? nlohmann::json(rows) : nlohmann::json(nullptr)}};
+        r.timings["optimiser " + key] = out.seconds;
+        if (ctx.progress) fmt::print(stderr, "[recommend] {}: {:.1f} s\n", key, out.seconds);
+        return made.emplace(key, std::move(out)).first->second.schedule;
+    };
+
+    StudyOptions so;
+    so.judge = read_evaluation(cfg, ctx);
+    so.judge.seed = streams::held_out_judge(cfg.seed());  // starts no optimiser saw
+    so.n_se = cfg.number("n_se");
+    const Metric metric = judge_metric(problem);
+    r.values["judge"] = {{"metric", metric_name(metric)},
+                         {"particles", so.judge.particles},
+                         {"seeds", so.judge.seeds},
+                         {"n_se", so.n_se},
+                         {"starts", "held out: evaluation seeds of streams::held_out_judge(seed)"}};
+    r.line(fmt::format("recommend on {} (denoiser {}), sigma in [{}, {}]: each candidate against {} with the same "
+                       "held-out starts ({} seeds x {} particles), judged by {}; a winner must beat it by more than "
+                       "{} paired SE",
+                       dataset.name, denoiser_name(cfg), lo, hi, current_name, so.judge.seeds, so.judge.particles,
+                       metric == Metric::nll ? "the NLL under the data's exact density" : "sliced W2 to the held-out rows",
+                       so.n_se));
+    const std::string format = cfg.string("format");
+    std::size_t keeps = 0, cells = 0;
+    nlohmann::json out_cells = nlohmann::json::array();
+    for (const auto& sampler : samplers) {
+        const auto& traits = find_solver(sampler).traits;
+        for (const auto nfe64 : nfes) {
+            const auto nfe = static_cast<std::size_t>(nfe64);
+            const std::size_t steps = nfe / traits.nfe_per_step;
+            const Schedule current = current_at(steps);
+            std::vector<NamedSchedule> candidates;
+            std::vector<std::string> skipped;
+            for (const auto& name : names) {
+                if (std::find(family_names().begin(), family_names().end(), name) != family_names().end()) {
+                    Schedule f = family(name, steps, lo, hi, c, process.get());
+                    if (!std::ranges::equal(f.sigmas(), current.sigmas())) candidates.push_back({name, std::move(f)});
+                    continue;
+                }
+                if (find_schedule_optimiser(name).needs_teacher && traits.stochastic) {
+                    skipped.push_back(name);  // (named explicitly it was refused above)
+                    continue;
+                }
+                candidates.push_back({name, optimised(name, sampler, steps)});
+            }
+            if (extra) candidates.push_back({"candidate_file", resample_loglinear(*extra, steps)});
+            const StudyCell cell = study(problem, sampler, {current_name, current}, candidates, so,
+                                         read_solver_options(cfg));
+            const StudyVerdict& v = cell.verdict;
+            ++cells;
+            keeps += v.keep ? 1 : 0;
+            nlohmann::json rows = nlohmann::json::array();
+            r.line(fmt::format("== {} at NFE {} ({} steps){}", sampler, nfe, steps,
+                               skipped.empty() ? "" : fmt::format(" (teacher-based {} skipped: the sampler draws noise)",
+                                                                  fmt::join(skipped, ", "))));
+            r.line(fmt::format("  {:<26} {:>22} {:>24} {:>22} {:>24}", "schedule", "NLL", "vs current", "sliced W2",
+                               "vs current"));
+            for (const auto& row : cell.rows) {
+                const bool first = &row == &cell.rows.front();
+                r.line(fmt::format("  {:<26} {:>22} {:>24} {:>22} {:>24}", row.name, plus_minus(row.quality.nll),
+                                   first ? "" : plus_minus(row.nll_vs_current), plus_minus(row.quality.sw2),
+                                   first || row.sw2_vs_current.count() < 1 ? "" : plus_minus(row.sw2_vs_current)));
+                rows.push_back({{"name", row.name},
+                                {"sigmas", row.schedule.sigmas()},
+                                {"samples", quality_json(row.quality)},
+                                {"nll_vs_current", moments_json(row.nll_vs_current)},
+                                {"sliced_w2_vs_current", moments_json(row.sw2_vs_current)}});
+            }
+            const auto& winner = *std::find_if(cell.rows.begin(), cell.rows.end(),
+                                               [&](const StudyRow& row) { return row.name == v.winner; });
+            if (v.keep)
+                r.line(fmt::format("  verdict: keep your schedule — no candidate beats it by more than {} paired SE of "
+                                   "the {}",
+                                   so.n_se, metric_name(metric)));
+            else
+                r.line(fmt::format("  verdict: {} — better than your schedule by {:.4g} ± {:.2g} in {} ({:.1f} SE){}",
+                                   v.winner, v.margin, v.margin_se, metric_name(metric), v.margin / v.margin_se,
+                                   v.judges_disagree ? "; the other judge ranks it worse beyond noise" : ""));
+            for (const auto& line : format_schedule(winner.schedule, *process, format)) r.line("    " + line);
+            out_cells.push_back({{"sampler", sampler},
+                                 {"nfe", nfe},
+                                 {"steps", steps},
+                                 {"rows", rows},
+                                 {"skipped", skipped},
+                                 {"verdict",
+                                  {{"keep", v.keep},
+                                   {"winner", v.winner},
+                                   {"metric", metric_name(v.metric)},
+                                   {"margin", v.margin},
+                                   {"margin_se", v.margin_se},
+                                   {"judges_disagree", v.judges_disagree}}},
+                                 {"recommended", schedule_json(winner.schedule, *process)},
+                                 {"exports", schedule_exports(winner.schedule, *process)}});
+        }
+    }
+    r.values["cells"] = out_cells;
+    r.values["optimiser_rows"] = cost;
+    r.values["keep_your_schedule"] = {{"cells", keeps}, {"of", cells}};
+    r.line(fmt::format("keep your schedule: {} of {} cells; optimisers spent {} denoiser rows{}", keeps, cells, total_rows,
+                       model ? "" : " (AYS's KLUB draws on the exact denoiser not counted)"));
+    if (model) {
+        const Evaluations all = denoiser.evaluations();
+        r.values["model_evaluations"] = {{"optimisers", total_rows}, {"run", {{"rows", all.rows}, {"calls", all.calls}}}};
+    }
+    return r;
+}
+
+}  // namespace
+
+Experiment recommend_experiment() {
+    return {"recommend",
+            "which schedule for my sampler and NFE: every optimiser and family judged on held-out starts against "
+            "the current schedule, or keep it",
+            Schema{seed_key(), shared_key("samplers"),
+                   {"nfe", KeyType::integer_list, "denoiser evaluations per sample (steps = NFE / the sampler's per-step NFE)",
+                    1, 100000},
+                   {"current", KeyType::string, "the schedule you use now (a family; file: schedule_file; karras: rho)", {},
+                    {}, schedule_kinds()},
+                   {"candidates", KeyType::string_list,
+                    "candidate schedules: optimisers of the registry and families (auto: ays, ays-klub, ays-path, gits and "
+                    "ld3 for deterministic samplers, and every family; fast: auto without ays and ays-klub)",
+                    {}, {}, candidate_names()},
+                   {"candidate_file", KeyType::path, "one more candidate: a schedule file (re-spaced log-linearly to each "
+                                                     "step count)"},
+                   {"format", KeyType::string, "how the recommended schedule is printed", {}, {}, schedule_formats()}} +
+                shared_keys({"data", "points", "file", "held_out_file", "held_out_fraction", "precision", "process",
+                             "sigma_min", "sigma_max", "schedule_file", "rho", "samples", "validation_samples",
+                             "golden_iterations", "max_sweeps", "patience", "min_improvement", "stop_on",
+                             "stop_particles", "klub_c", "eval_particles", "eval_seeds", "projections", "n_se",
+                             "denoiser", "model", "parametrisation", "model_process", "model_time", "model_sigma_data",
+                             "preflight", "model_labels", "model_null_label", "model_shape", "model_embedding", "device",
+                             "label", "all_classes", "guidance", "guidance_interval", "labels", "grid", "teacher_steps",
+                             "ld3_iterations", "ld3_slack"}) +
+                Schema{described(shared_key("particles"), "teacher trajectories (gits, oss, ld3)")},
+            run};
+}
+
+}  // namespace ayslab::app

@@ -1,0 +1,60 @@
+// A study (issue "Which schedule for my sampler?"): candidate schedules judged with one sampler against
+// the user's current schedule on held-out starts (draws no optimiser saw: StudyOptions::judge's seed is
+// the caller's, kept apart from every optimiser's streams), with paired differences and a verdict: the
+// winner and its margin, or "keep your schedule" when nothing beats the current one by more than n_se
+// paired standard errors.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "ayslab/evaluation.hpp"
+
+namespace ayslab {
+
+// What decides: the NLL under the data's exact density, or the sliced W2 to held-out rows (a point
+// set's density rewards memorisation: its NLL is no judge). judge_metric() picks it for a problem.
+Metric judge_metric(const Problem& problem);
+std::string metric_name(Metric metric);
+
+struct StudyOptions {
+    EvaluationOptions judge{};  // particles and seeds per candidate; judge.seed: the held-out starts
+    double n_se = 2.0;          // a candidate must beat the current schedule by more than this many SE
+};
+
+// One candidate against the current schedule, with the same starts per seed (paired over seeds).
+struct StudyRow {
+    std::string name;
+    Schedule schedule;
+    SampleQuality quality;
+    Moments nll_vs_current, sw2_vs_current;  // candidate minus current, per seed
+};
+
+struct StudyVerdict {
+    bool keep = true;            // nothing beats the current schedule by more than n_se SE
+    std::string winner;          // the recommended schedule's name (the current one's when keep)
+    Metric metric = Metric::nll; // what decided
+    double margin = 0.0;         // current minus winner in the metric (> 0: the winner is better)
+    double margin_se = 0.0;      // its paired standard error
+    // The other metric ranks the winner against the current schedule the other way beyond n_se SE.
+    bool judges_disagree = false;
+};
+
+// The decision on judged rows (row 0 is the current schedule, the others candidates): the candidate
+// with the lowest mean metric among those better than row 0 by more than n_se paired SE; keep
+// otherwise. A candidate with no SE (one seed) never beats the current schedule.
+StudyVerdict decide(const std::vector<StudyRow>& rows, Metric metric, double n_se);
+
+struct StudyCell {
+    std::string sampler;
+    std::vector<StudyRow> rows;  // rows[0]: the current schedule
+    StudyVerdict verdict;
+};
+
+// Judges current and every candidate with `sampler` on the problem (compare(): the same starts, drawn
+// from options.judge.seed, for every schedule) and decides. The schedules must share the current
+// schedule's sigma_min (the NLL is taken there).
+StudyCell study(const Problem& problem, const std::string& sampler, const NamedSchedule& current,
+                const std::vector<NamedSchedule>& candidates, const StudyOptions& options,
+                const SolverOptions& solver_options = {});
+
+}  // namespace ayslab

@@ -1,0 +1,79 @@
+#include "ayslab/study.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "ayslab/error.hpp"
+
+namespace ayslab {
+
+Metric judge_metric(const Problem& problem) {
+    const bool point_set = problem.data->nearest_points() != nullptr;
+    return point_set && problem.held_out && problem.held_out->n > 0 ? Metric::sliced_w2 : Metric::nll;
+}
+
+std::string metric_name(Metric metric) { return metric == Metric::nll ? "nll" : "sliced_w2"; }
+
+namespace {
+const Moments& difference(const StudyRow& row, Metric metric) {
+    return metric == Metric::nll ? row.nll_vs_current : row.sw2_vs_current;
+}
+double mean_of(const StudyRow& row, Metric metric) {
+    return metric == Metric::nll ? row.quality.nll.mean() : row.quality.sw2.mean();
+}
+// Better than the current schedule by more than n_se paired SE (a difference with no spread is
+// trusted only when it is exactly a difference: one seed has no SE and never counts).
+bool beats(const Moments& diff, double n_se) {
+    if (diff.count() < 2) return false;
+    return diff.mean() < 0.0 && -diff.mean() > n_se * diff.se_mean();
+}
+}  // namespace
+
+StudyVerdict decide(const std::vector<StudyRow>& rows, Metric metric, double n_se) {
+    if (rows.empty()) throw InputError("a study needs the current schedule");
+    StudyVerdict v;
+    v.metric = metric;
+    v.winner = rows[0].name;
+    std::size_t best = 0;
+    for (std::size_t i = 1; i < rows.size(); ++i)
+        if (beats(difference(rows[i], metric), n_se) && (best == 0 || mean_of(rows[i], metric) < mean_of(rows[best], metric)))
+            best = i;
+    if (best == 0) return v;
+    const Moments& d = difference(rows[best], metric);
+    v.keep = false;
+    v.winner = rows[best].name;
+    v.margin = -d.mean();
+    v.margin_se = d.se_mean();
+    const Metric other = metric == Metric::nll ? Metric::sliced_w2 : Metric::nll;
+    const Moments& o = difference(rows[best], other);
+    v.judges_disagree = o.count() >= 2 && o.mean() > n_se * o.se_mean();
+    return v;
+}
+
+StudyCell study(const Problem& problem, const std::string& sampler, const NamedSchedule& current,
+                const std::vector<NamedSchedule>& candidates, const StudyOptions& options,
+                const SolverOptions& solver_options) {
+    std::vector<NamedSchedule> all{current};
+    for (const auto& c : candidates) {
+        if (c.schedule.sigma_min() != current.schedule.sigma_min())
+            throw InputError(fmt::format("candidate '{}' ends at sigma {} and the current schedule at {}: a study "
+                                         "compares schedules over one sigma range",
+                                         c.name, c.schedule.sigma_min(), current.schedule.sigma_min()));
+        all.push_back(c);
+    }
+    const Comparison table = compare(problem, {sampler}, all, options.judge, solver_options);
+    StudyCell cell;
+    cell.sampler = sampler;
+    const bool sw2 = problem.held_out && problem.held_out->n > 0;
+    for (std::size_t j = 0; j < all.size(); ++j) {
+        StudyRow row{all[j].name, all[j].schedule, table.at(0, j), Moments(), Moments()};
+        row.nll_vs_current = table.paired(0, j, 0, Metric::nll);
+        if (sw2) row.sw2_vs_current = table.paired(0, j, 0, Metric::sliced_w2);
+        cell.rows.push_back(std::move(row));
+    }
+    cell.verdict = decide(cell.rows, judge_metric(problem), options.n_se);
+    return cell;
+}
+
+}  // namespace ayslab

@@ -1,0 +1,105 @@
+// The study's verdict (ayslab/study.hpp): the rule on constructed paired differences, and a planted
+// candidate that beats the current schedule on the draws it was chosen on but is worse in truth, which
+// the held-out judge does not recommend.
+#include "ayslab/study.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <random>
+
+#include "ayslab/data/datasets.hpp"
+#include "ayslab/streams.hpp"
+
+using namespace ayslab;
+
+namespace {
+Moments of(std::initializer_list<double> values) {
+    Moments m;
+    for (const double v : values) m.add(v);
+    return m;
+}
+
+// A row whose per-seed NLLs are current's plus `diff` (so its paired difference is `diff`).
+StudyRow row(const std::string& name, std::initializer_list<double> current, std::initializer_list<double> diff,
+             std::initializer_list<double> sw2_diff = {}) {
+    StudyRow r{name, karras(4, 0.002, 80.0), SampleQuality(), of(diff), of(sw2_diff)};
+    auto c = current.begin();
+    for (auto d = diff.begin(); d != diff.end(); ++d, ++c) r.quality.nll.add(*c + *d);
+    return r;
+}
+}  // namespace
+
+TEST_CASE("study verdict: a winner must beat the current schedule by more than n_se paired SE, the best of those wins") {
+    const auto current = {1.0, 1.1, 0.9, 1.0};
+    StudyRow base = row("current", current, {0, 0, 0, 0});
+    // diff mean -0.1, SE of {-0.11, -0.09, -0.1, -0.1}: 0.0041 -> 24 SE better.
+    const StudyRow clear = row("clear", current, {-0.11, -0.09, -0.10, -0.10});
+    // mean -0.2 with SE 0.12: 1.7 SE, not enough at n_se = 2 (a rule that reads the mean alone takes it).
+    const StudyRow noisy = row("noisy", current, {-0.45, 0.05, -0.35, 0.05});
+    // better still and clear: the lowest mean among those that pass wins (not the first that passes).
+    const StudyRow best = row("best", current, {-0.31, -0.29, -0.30, -0.30});
+    // worse by many SE: a sign error (current minus candidate) would make it the winner.
+    const StudyRow worse = row("worse", current, {0.51, 0.49, 0.5, 0.5});
+
+    StudyVerdict v = decide({base, noisy, worse}, Metric::nll, 2.0);
+    CHECK(v.keep);
+    CHECK(v.winner == "current");
+    v = decide({base, noisy, clear, worse}, Metric::nll, 2.0);
+    CHECK_FALSE(v.keep);
+    CHECK(v.winner == "clear");
+    CHECK(v.margin == doctest::Approx(0.1).epsilon(1e-12));
+    CHECK(v.margin_se == doctest::Approx(of({-0.11, -0.09, -0.10, -0.10}).se_mean()).epsilon(1e-12));
+    CHECK(decide({base, clear, best}, Metric::nll, 2.0).winner == "best");
+    // n_se is read: at 1 SE the noisy candidate (the lowest mean of all) passes and wins.
+    CHECK(decide({base, noisy, clear}, Metric::nll, 1.0).winner == "noisy");
+    // One seed has no standard error: never a winner, whatever its mean.
+    CHECK(decide({base, row("one seed", {1.0}, {-5.0})}, Metric::nll, 2.0).keep);
+    // The other judge (sliced W2) says the winner is worse beyond noise: flagged.
+    const StudyRow split = row("split", current, {-0.11, -0.09, -0.10, -0.10}, {0.011, 0.009, 0.010, 0.010});
+    CHECK(decide({base, split}, Metric::nll, 2.0).judges_disagree);
+    CHECK_FALSE(decide({base, clear}, Metric::nll, 2.0).judges_disagree);
+}
+
+TEST_CASE("study: a candidate better on the draws it was chosen on but worse in truth is not recommended on held-out starts") {
+    // Ring of 8 (exact denoiser), Heun with 10 steps, current EDM rho = 7. Candidates: EDM rho = 7 with
+    // its interior log sigmas jittered (N(0, 0.3), std::mt19937_64 seed 1). The plant is the first one
+    // that a study on 3 seeds x 16 particles at evaluation seed 11 (the "optimisation draws") recommends
+    // and that 4 seeds x 4000 particles at seed 777 show worse than the current schedule by more than 3
+    // paired SE. The study on held-out starts (streams::held_out_judge(11), 4 seeds x 1000 particles)
+    // must keep the current schedule (judged on the draws it was chosen on, it would take the plant).
+    const Dataset ds = make_dataset("ring8", {});
+    const Problem problem{"ring8", ds.data.get(), &ds.data->denoiser(), &ds.held_out};
+    const Schedule current = karras(10, 0.002, 80.0, 7.0);
+    auto options = [](std::size_t particles, std::size_t seeds, std::uint64_t seed) {
+        StudyOptions o;
+        o.judge.particles = particles;
+        o.judge.seeds = seeds;
+        o.judge.projections = 16;
+        o.judge.seed = seed;
+        o.judge.threads = 2;
+        o.n_se = 2.0;
+        return o;
+    };
+    const StudyOptions chosen_on = options(16, 3, 11), truth = options(4000, 4, 777),
+                       held_out = options(1000, 4, streams::held_out_judge(11));
+    std::mt19937_64 rng(1);
+    std::normal_distribution<double> jitter(0.0, 0.3);
+    std::optional<Schedule> plant;
+    for (int k = 0; k < 200 && !plant; ++k) {
+        std::vector<double> s(current.sigmas().begin(), current.sigmas().end());
+        for (std::size_t i = 1; i + 1 < s.size(); ++i) s[i] = std::exp(std::log(s[i]) + jitter(rng));
+        std::sort(s.begin(), s.end(), std::greater<>());
+        if (std::adjacent_find(s.begin(), s.end()) != s.end() || s[1] >= s[0] || s[s.size() - 2] <= s.back()) continue;
+        const Schedule candidate(s);
+        if (study(problem, "heun", {"current", current}, {{"plant", candidate}}, chosen_on).verdict.keep) continue;
+        const StudyCell t = study(problem, "heun", {"current", current}, {{"plant", candidate}}, truth);
+        if (t.rows[1].nll_vs_current.mean() > 3.0 * t.rows[1].nll_vs_current.se_mean()) plant = candidate;
+    }
+    REQUIRE(plant.has_value());
+    const StudyCell cell = study(problem, "heun", {"current", current}, {{"plant", *plant}}, held_out);
+    CHECK(cell.verdict.keep);
+    CHECK(cell.verdict.winner == "current");
+}
