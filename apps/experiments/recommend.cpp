@@ -310,8 +310,10 @@ Experiment recommend_experiment() {
             Schema{seed_key(), shared_key("samplers"),
                    {"nfe", KeyType::integer_list, "denoiser evaluations per sample (steps = NFE / the sampler's per-step NFE)",
                     1, 100000},
-                   {"current", KeyType::string, "the schedule you use now (a family; file: schedule_file; karras: rho)", {},
-                    {}, schedule_kinds()},
+                   {"current", KeyType::string,
+                    "the schedule you use now: a family (karras with rho; file with schedule_file); the default karras "
+                    "becomes uniform-t for a DDPM process (diffusers' default spacing)",
+                    {}, {}, schedule_kinds()},
                    {"candidates", KeyType::string_list,
                     "candidate schedules: optimisers of the registry and families (auto: ays, ays-klub, ays-path, gits and "
                     "ld3 for deterministic samplers, and every family; fast: auto without ays and ays-klub)",

@@ -181,6 +181,11 @@ nlohmann::json defaults_that_follow(const Config& merged, const nlohmann::json& 
         } catch (const InputError&) {
         }
     }
+    // recommend: the current schedule a user of a DDPM process has is diffusers' default spacing (timesteps
+    // evenly spaced in t), not EDM rho = 7.
+    if (m.contains("current") && m.contains("process") && !given.contains("current") &&
+        merged.string("process").starts_with("ddpm") && merged.string("current") == "karras")
+        moved["current"] = "uniform-t";
     // likelihood: a model runs in float32, where the ODE tolerance's default 1e-10 never finishes (300 s
     // for one point measured) and buys nothing; 1e-6 is as accurate as float32 allows (6 s). A model
     // registered in-process in float64 (a Python callable declared so) keeps the default.
