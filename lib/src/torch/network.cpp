@@ -1,4 +1,5 @@
-// TorchScript networks built and run from C++ (one of the three translation units with torch headers: network.cpp, train.cpp, unet.cpp).
+// TorchScript networks built and run from C++ (part of the LibTorch plugin, libayslab_torch.so: network.cpp,
+// unet.cpp, train.cpp and device_mixture.cpp include torch's headers; api.hpp says why it is a plugin).
 #include "ayslab/network.hpp"
 
 #include <fmt/format.h>
