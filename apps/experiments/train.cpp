@@ -32,7 +32,7 @@ BandError band_error(const Data& data, const Denoiser& net, const Denoiser& untr
                      std::size_t n, std::uint64_t seed) {
     const std::size_t d = data.dim();
     std::vector<double> x0(n * d), eps(n * d), x(n * d), a(n * d), b(n * d), c(n * d), sig(n), u(n);
-    data.sample(n, seed, std::uint64_t{1} << 50, x0);
+    data.sample(n, seed, streams::train_band_rows, x0);
     const auto stream = streams::train_bands;
     fill_normal_flat(seed, stream, 0, 0, eps);
     for (std::size_t i = 0; i < n; ++i) {

@@ -48,7 +48,7 @@ PreflightDraws make_preflight_draws(const Data& data, const PreflightOptions& o)
     {
         constexpr std::size_t m = 4096;
         std::vector<double> x(m * d);
-        data.sample(m, o.seed, 1u << 30, x);
+        data.sample(m, o.seed, streams::preflight_mean_rows, x);
         for (std::size_t i = 0; i < m; ++i)
             for (std::size_t j = 0; j < d; ++j) mean[j] += x[i * d + j] / static_cast<double>(m);
     }

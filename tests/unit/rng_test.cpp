@@ -111,6 +111,18 @@ TEST_CASE("named streams: no two streams share a number, and no two seeds one ru
     }
 }
 
+// Row addresses of one seed's draws (streams.hpp): the training rows (from 0), the pre-flight's mean, the
+// held-out rows and train's band rows never overlap for draws of fewer than 2^30 rows (a literal 1 << 30
+// written where 1 << 40 was meant, or two uses of one address, fails here).
+TEST_CASE("named streams: the row addresses of one seed's draws are 2^30 rows apart at least") {
+    const auto& a = streams::row_addresses;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        for (std::size_t j = i + 1; j < a.size(); ++j) {
+            const std::uint64_t gap = a[i] > a[j] ? a[i] - a[j] : a[j] - a[i];
+            CHECK(gap >= (std::uint64_t{1} << 30));
+        }
+}
+
 // ays-guided's Fashion-MNIST seeds: the (seed, class) start addresses of its at most 62 seeds and 10
 // classes are distinct and never the reference rows' address (seed 62 of class 7 would be: 16 * 62 + 7 =
 // 999, why the key stops at 62).

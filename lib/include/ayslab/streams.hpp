@@ -45,6 +45,14 @@ constexpr std::array<Named, 15> all_streams{{{"prior", static_cast<std::uint64_t
                                              {"label_dropout", label_dropout},
                                              {"path_klub_increments", path_klub_increments}}};
 
+// Row addresses: the first row of a Data::sample call, which keep draws of one seed apart (a data set
+// draws row i from (seed, i): the training rows start at 0). rng_test checks they are 2^30 apart at
+// least, more rows than any of these draws takes.
+constexpr std::uint64_t preflight_mean_rows = 1ULL << 30;  // preflight.cpp: the data mean's 4096 draws
+constexpr std::uint64_t held_out_rows = 1ULL << 40;        // datasets.cpp: the held-out draws
+constexpr std::uint64_t train_band_rows = 1ULL << 50;      // train: the per-band evaluation's x_0 rows
+constexpr std::array<std::uint64_t, 4> row_addresses{0, preflight_mean_rows, held_out_rows, train_band_rows};
+
 // Seeds derived from the run's seed s.
 constexpr std::uint64_t evaluation_seed(std::uint64_t s, std::uint64_t k) { return s * 1000003ULL + k; }  // k-th evaluation seed
 constexpr std::uint64_t sliced_w2_projections(std::uint64_t s) { return s + 77; }   // the metric's directions

@@ -13,12 +13,13 @@
 #include "ayslab/data/sharded.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/rng.hpp"
+#include "ayslab/streams.hpp"
 
 namespace ayslab {
 
 namespace {
 
-constexpr std::uint64_t held_out_offset = 1ULL << 40;  // held-out rows use disjoint addresses
+constexpr std::uint64_t held_out_offset = streams::held_out_rows;  // held-out rows use disjoint addresses
 
 // Fills row i from (seed, i): 4 uniforms and 2 normals.
 template <class Row>
