@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "ayslab/streams.hpp"
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/data/mixture.hpp"
 #include "ayslab/divergence/klub.hpp"
@@ -45,7 +46,7 @@ double seconds_per_run(F f, double min_seconds) {
 
 GaussianMixture mixture64() {
     std::vector<double> means(64 * 64);
-    fill_normal_flat(5, 60, 0, 0, means);
+    fill_normal_flat(5, streams::bench_mixture_means, 0, 0, means);
     return GaussianMixture(std::vector<double>(64, 1.0), means, std::vector<double>(64, 0.1), 64);
 }
 
@@ -187,7 +188,7 @@ Result run(const Config& cfg, const RunContext&) {
             std::vector<double> x(2 * n);
             const double s = seconds_per_run(
                 [&] {
-                    fill_normal_flat(1, 7, 0, 0, x);
+                    fill_normal_flat(1, streams::bench_network_starts, 0, 0, x);
                     for (double& v : x) v *= 80.0;
                     sample(den, *euler, sched, x, n, {1, 1, 0});
                 },

@@ -24,12 +24,14 @@ constexpr std::uint64_t train_bands = user + 42;        // train: per-band evalu
 constexpr std::uint64_t preflight_draws = user + 50;    // preflight.cpp: x_0 and eps per sigma band
 constexpr std::uint64_t label_dropout = user + 43;      // torch/train.cpp: which labels become the null label
 constexpr std::uint64_t path_klub_increments = user + 60;  // PathKlub: the Brownian paths' increments
+constexpr std::uint64_t bench_mixture_means = user + 61;   // bench: the 64-component mixture's means
+constexpr std::uint64_t bench_network_starts = user + 62;  // bench: the network sampling's start points
 
 struct Named {
     std::string_view name;
     std::uint64_t value;
 };
-constexpr std::array<Named, 15> all_streams{{{"prior", static_cast<std::uint64_t>(Stream::prior)},
+constexpr std::array<Named, 17> all_streams{{{"prior", static_cast<std::uint64_t>(Stream::prior)},
                                              {"step_noise", static_cast<std::uint64_t>(Stream::step_noise)},
                                              {"data", static_cast<std::uint64_t>(Stream::data)},
                                              {"forward_noise", static_cast<std::uint64_t>(Stream::forward_noise)},
@@ -43,7 +45,9 @@ constexpr std::array<Named, 15> all_streams{{{"prior", static_cast<std::uint64_t
                                              {"train_bands", train_bands},
                                              {"preflight_draws", preflight_draws},
                                              {"label_dropout", label_dropout},
-                                             {"path_klub_increments", path_klub_increments}}};
+                                             {"path_klub_increments", path_klub_increments},
+                                             {"bench_mixture_means", bench_mixture_means},
+                                             {"bench_network_starts", bench_network_starts}}};
 
 // Row addresses: the first row of a Data::sample call, which keep draws of one seed apart (a data set
 // draws row i from (seed, i): the training rows start at 0). rng_test checks they are 2^30 apart at
