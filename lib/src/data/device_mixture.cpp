@@ -10,23 +10,7 @@ namespace ayslab {
 
 MixtureTables mixture_tables(const Data& data) {
     MixtureTables t;
-    t.dim = data.dim();
-    t.classes = data.classes();
-    if (const auto* m = dynamic_cast<const GaussianMixture*>(&data)) {
-        t.weights = m->weights();
-        t.means = m->means();
-        t.variances = m->variances();
-        t.component_class = m->component_classes();
-        return t;
-    }
-    if (const auto* e = dynamic_cast<const EmpiricalData*>(&data)) {
-        const std::size_t n = e->size();
-        t.weights.assign(n, 1.0 / static_cast<double>(n));
-        t.means = e->points();
-        t.variances.assign(n * t.dim, 0.0);
-        t.component_class = e->row_classes();
-        return t;
-    }
+    if (data.mixture(t)) return t;
     throw InputError("an exact denoiser on a device needs a Gaussian mixture or a point set (ring8, mixture, "
                      "mixture-file, moons, swiss-roll, checkerboard, fashion-mnist, file)");
 }

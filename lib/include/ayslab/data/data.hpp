@@ -14,6 +14,16 @@ namespace ayslab {
 
 class DiagonalGaussian;
 
+// A mixture's tables: weights (K, normalised), means and variances (K x d, row-major; 0 for a point
+// set's rows), and each component's class (K entries, or empty: no classes). What Data::mixture()
+// returns for data that is an exact Gaussian mixture (a point set is one with zero variances).
+struct MixtureTables {
+    std::size_t dim = 0;
+    std::vector<double> weights, means, variances;
+    std::vector<Label> component_class;
+    std::size_t classes = 0;
+};
+
 class Data {
   public:
     virtual ~Data() = default;
@@ -37,6 +47,12 @@ class Data {
     virtual bool moments(std::vector<double>& mean, std::vector<double>& covariance) const;
     // The data as a diagonal Gaussian when it is one (closed-form KLUBs and KLs), null otherwise.
     virtual const DiagonalGaussian* diagonal_gaussian() const { return nullptr; }
+    // The data as a Gaussian mixture's tables, for data that is one (GaussianMixture; EmpiricalData, its
+    // rows with zero variance): what the device denoiser uploads. False otherwise (out untouched).
+    virtual bool mixture(MixtureTables& out) const {
+        (void)out;
+        return false;
+    }
 
     // Labelled data (classes() > 0): each x_0 has a class y with probability class_weight(y), and
     // given(y) is the law of x_0 | y (its own draws, exact log-densities p_sigma(x | y) and exact

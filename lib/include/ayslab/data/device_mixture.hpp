@@ -16,14 +16,6 @@
 
 namespace ayslab {
 
-// A mixture's tables: weights (K, normalised), means and variances (K x d, row-major; 0 for a point
-// set's rows), and each component's class (K entries, or empty: no classes).
-struct MixtureTables {
-    std::size_t dim = 0;
-    std::vector<double> weights, means, variances;
-    std::vector<Label> component_class;
-    std::size_t classes = 0;
-};
 
 // The tables of a GaussianMixture or an EmpiricalData (InputError for other data: no exact mixture).
 MixtureTables mixture_tables(const Data& data);

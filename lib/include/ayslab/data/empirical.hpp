@@ -29,6 +29,11 @@ class EmpiricalData final : public Data, public Denoiser, public NearestPoint {
     std::size_t size() const { return norms_.size(); }
     const std::vector<double>& points() const { return points_; }
     const std::vector<Label>& row_classes() const { return row_class_; }  // empty: no classes
+    bool mixture(MixtureTables& out) const override {  // the rows, equally weighted, with zero variance
+        out = {dim(), std::vector<double>(size(), 1.0 / static_cast<double>(size())), points(),
+               std::vector<double>(size() * dim(), 0.0), row_classes(), classes()};
+        return true;
+    }
 
     void denoise(std::span<const double> x, std::size_t n, double sigma,
                  std::span<double> out) const override;

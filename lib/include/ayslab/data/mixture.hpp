@@ -41,6 +41,10 @@ class GaussianMixture final : public Data, public Denoiser {
 
     // The exact mean (d) and covariance (d x d, row-major) of the data (sigma = 0).
     bool moments(std::vector<double>& mean, std::vector<double>& covariance) const override;
+    bool mixture(MixtureTables& out) const override {
+        out = {dim(), weights(), means(), variances(), component_classes(), classes()};
+        return true;
+    }
 
     // Classes: component k belongs to class component_class[k] (K entries; the classes 0..C-1 each
     // own at least one component). The data given y is the mixture of y's components, its weights
