@@ -61,13 +61,8 @@ std::vector<std::string> expand(const std::vector<std::string>& given) {
     return unique;
 }
 
-Schedule family(const std::string& name, std::size_t steps, double lo, double hi, double c, const Process* process) {
-    ScheduleSpec spec;
-    spec.steps = steps;
-    spec.sigma_min = lo;
-    spec.sigma_max = hi;
-    spec.c = c;
-    spec.process = process;
+// A family candidate on the run's spec (sigma range, process, arctan's c; the steps set).
+Schedule family(const std::string& name, ScheduleSpec spec) {
     if (name.starts_with("karras-rho")) {
         spec.rho = std::stod(name.substr(10));
         return make_schedule("karras", spec);
@@ -110,27 +105,30 @@ Result run(const Config& cfg, const RunContext& ctx) {
                                                  "noise): drop one of them",
                                                  n, s));
     }
-    // The user's schedule now, at each step count.
-    auto current_at = [&](std::size_t steps) {
+    // The run's schedule spec at a step count; the user's schedule now is the `current` kind on it.
+    auto spec_at = [&](std::size_t steps) {
         ScheduleSpec spec = read_schedule_spec(cfg, process.get(), c);
         spec.steps = steps;
-        return make_schedule(cfg.string("current"), spec);
+        return spec;
+    };
+    auto current_at = [&](std::size_t steps) { return make_schedule(cfg.string("current"), spec_at(steps)); };
+    // Every schedule judged must span [lo, hi]: a file's own range would end the comparison after every
+    // optimiser has run.
+    auto require_range = [&](const std::string& what, const Schedule& s) {
+        if (std::abs(s.sigma_max() / hi - 1.0) > 1e-9 || std::abs(s.sigma_min() / lo - 1.0) > 1e-9)
+            throw InputError(fmt::format("{} runs from sigma {} to {}; recommend judges schedules over [{}, {}] (set "
+                                         "sigma_min and sigma_max to its range)",
+                                         what, s.sigma_max(), s.sigma_min(), lo, hi));
     };
     const std::string current_name = "current (" + cfg.string("current") +
                                      (cfg.string("current") == "karras" ? fmt::format(" rho={}", cfg.number("rho")) : "") +
                                      ")";
 
-    // The current schedule must span the range the candidates are made over (a file's own range would
-    // end the comparison after every optimiser has run).
     for (const auto& sampler : samplers)
-        for (const auto nfe : nfes) {
-            const Schedule s = current_at(static_cast<std::size_t>(nfe) / find_solver(sampler).traits.nfe_per_step);
-            if (std::abs(s.sigma_max() / hi - 1.0) > 1e-9 || std::abs(s.sigma_min() / lo - 1.0) > 1e-9)
-                throw InputError(fmt::format("current = {} runs from sigma {} to {}; recommend judges schedules over "
-                                             "[{}, {}] (set sigma_min and sigma_max to its range)",
-                                             cfg.string("current"), s.sigma_max(), s.sigma_min(), lo, hi));
-        }
-    // A schedule file the user adds: it must span the range every candidate is judged over.
+        for (const auto nfe : nfes)
+            require_range("current = " + cfg.string("current"),
+                          current_at(static_cast<std::size_t>(nfe) / find_solver(sampler).traits.nfe_per_step));
+    // A schedule file the user adds.
     std::optional<Schedule> extra;
     if (!cfg.string("candidate_file").empty()) {
         extra = read_schedule_file(cfg.string("candidate_file"));
@@ -138,11 +136,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
             const auto s = extra->sigmas();    // start is the sigma_min the NLL is taken at
             extra = Schedule(std::vector<double>(s.begin(), s.end() - 1));
         }
-        const double last = extra->sigma_min();
-        if (std::abs(extra->sigma_max() / hi - 1.0) > 1e-9 || std::abs(last / lo - 1.0) > 1e-9)
-            throw InputError(fmt::format("candidate_file {} runs from sigma {} to {}; recommend judges schedules over "
-                                         "[{}, {}] (set sigma_min and sigma_max to its range)",
-                                         cfg.string("candidate_file"), extra->sigma_max(), last, lo, hi));
+        require_range("candidate_file " + cfg.string("candidate_file"), *extra);
     }
     const auto model = read_model_denoiser(cfg, *dataset.data, ctx, &r, true);
     const Conditioning cond = read_conditioning(cfg, *dataset.data, model ? *model : dataset.data->denoiser());
@@ -229,7 +223,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
             std::vector<std::string> skipped;
             for (const auto& name : names) {
                 if (std::find(family_names().begin(), family_names().end(), name) != family_names().end()) {
-                    Schedule f = family(name, steps, lo, hi, c, process.get());
+                    Schedule f = family(name, spec_at(steps));
                     if (!std::ranges::equal(f.sigmas(), current.sigmas())) candidates.push_back({name, std::move(f)});
                     continue;
                 }
