@@ -215,7 +215,7 @@ Experiment ays_experiment() {
                 shared_keys({"data", "points", "file", "held_out_file", "held_out_fraction", "precision", "process", "steps", "subdivisions", "refine", "sigma_min",
                              "sigma_max", "schedule", "schedule_file", "rho", "samples", "validation_samples",
                              "golden_iterations", "max_sweeps", "patience", "min_improvement", "stop_on", "stop_sampler",
-                             "stop_particles", "klub_c", "eval_particles",
+                             "stop_particles", "stop_n_se", "klub_c", "eval_particles",
                              "eval_seeds", "projections", "samplers", "denoiser", "model", "parametrisation",
                              "model_process", "model_time", "model_sigma_data", "preflight", "model_labels", "model_null_label",
                              "model_shape", "model_embedding", "device", "label", "all_classes", "guidance", "guidance_interval", "labels", "optimiser",

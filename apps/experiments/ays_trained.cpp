@@ -194,7 +194,7 @@ Experiment ays_trained_experiment() {
                              "held_out", "process", "steps", "sigma_min", "sigma_max", "samplers",
                              "eval_particles", "eval_seeds", "projections", "subdivisions", "refine", "samples",
                              "validation_samples", "golden_iterations", "max_sweeps", "patience", "min_improvement", "stop_on",
-                             "stop_sampler", "stop_particles", "klub_c", "parametrisation",
+                             "stop_sampler", "stop_particles", "stop_n_se", "klub_c", "parametrisation",
                              "model_process", "model_time", "model_sigma_data", "preflight"}),
             run};
 }

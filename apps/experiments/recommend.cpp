@@ -177,7 +177,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
         OptimiserInput in{&sp, &start, solver.get(), ays, league, {}};
         if (name == "ays") {  // the paper's stop, its proxy the user's sampler
             nlohmann::json values = cfg.json();
-            values["stop_sampler"] = sampler;
+            values["stop_sampler"] = nlohmann::json::array({sampler});
             set_stop_proxy(in.ays, Config(proxy_schema, values), problem, ctx);
         }
         const Evaluations before = denoiser.evaluations();
@@ -318,7 +318,7 @@ Experiment recommend_experiment() {
                 shared_keys({"data", "points", "file", "held_out_file", "held_out_fraction", "precision", "process",
                              "sigma_min", "sigma_max", "schedule_file", "rho", "samples", "validation_samples",
                              "golden_iterations", "max_sweeps", "patience", "min_improvement", "stop_on",
-                             "stop_particles", "klub_c", "eval_particles", "eval_seeds", "projections", "n_se",
+                             "stop_particles", "stop_n_se", "klub_c", "eval_particles", "eval_seeds", "projections", "n_se",
                              "denoiser", "model", "parametrisation", "model_process", "model_time", "model_sigma_data",
                              "preflight", "model_labels", "model_null_label", "model_shape", "model_embedding", "device",
                              "label", "all_classes", "guidance", "guidance_interval", "labels", "grid", "teacher_steps",

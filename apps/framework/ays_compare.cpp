@@ -21,7 +21,7 @@ Schema ays_compare_keys() {
     return shared_keys({"process", "steps", "sigma_min", "sigma_max", "samplers", "eval_particles", "eval_seeds",
                         "projections", "precision", "data_shards", "subdivisions", "refine", "samples", "validation_samples",
                         "golden_iterations", "max_sweeps", "patience", "min_improvement", "stop_on", "stop_sampler",
-                        "stop_particles", "klub_c"});
+                        "stop_particles", "stop_n_se", "klub_c"});
 }
 
 void ays_compare(const Dataset& dataset, const Config& cfg, const RunContext& ctx, Result& r) {

@@ -107,6 +107,9 @@ void check_value(const KeySpec& spec, nlohmann::json& v, const std::string& wher
         check_scalar(spec, spec.type, v, where);
         return;
     }
+    // One value where a list is expected is the list of that value (as --set reads "euler"): a key
+    // that became a list (stop_sampler) still takes the scalar older configs give it.
+    if (!v.is_array() && !v.is_null() && !v.is_object()) v = nlohmann::json::array({v});
     if (!v.is_array() || v.empty())
         throw InputError(fmt::format("{}: key '{}' must be a non-empty {}, got {}", where, spec.name,
                                      type_name(spec.type), show(v)));

@@ -137,7 +137,18 @@ Schema make_table() {
          "validation KLUB); sliced_w2 (their sliced W2 to the held-out rows: for point sets, whose exact density "
          "rewards memorisation)",
          {}, {}, {"nll", "sliced_w2", "teacher", "klub"}},
-        {"stop_sampler", KeyType::string, "the sampler whose samples the stop proxy judges", {}, {}, solver_names()},
+        {"stop_sampler", KeyType::string_list,
+         "the sampler(s) whose samples the stop proxy judges (several: their mean per draw); samplers (the "
+         "default): the samplers the run evaluates",
+         {}, {}, [] {
+             auto names = solver_names();
+             names.push_back("samplers");
+             return names;
+         }()},
+        {"stop_n_se", KeyType::number,
+         "a sweep replaces the schedule the stop proxy keeps only when better by more than this many paired "
+         "standard errors (over the proxy's fixed draws or projections)",
+         0, 100},
         {"optimiser", KeyType::string,
          "what chooses the schedule: ays (the paper's coordinate descent, stopped early) or one of the league's "
          "(docs/optimiser-league.md): ays-dp (the KLUB's optimum over a grid), ays-path (the same from one table "

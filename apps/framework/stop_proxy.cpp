@@ -1,7 +1,9 @@
 #include "stop_proxy.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <utility>
@@ -19,10 +21,6 @@ namespace {
 constexpr std::size_t teacher_steps = 256;
 constexpr std::size_t chunk = 64;  // as the evaluation samples (dpm-adaptive depends on it)
 
-KlubEstimate estimate(std::span<const double> values) {
-    const auto m = moments_of(values);
-    return {m.mean(), m.se_mean()};
-}
 }  // namespace
 
 void set_stop_proxy(AysOptions& o, const Config& cfg, const Problem& problem, const RunContext& ctx) {
@@ -31,8 +29,40 @@ void set_stop_proxy(AysOptions& o, const Config& cfg, const Problem& problem, co
     if (!cfg.json().contains("stop_on")) return;
     const std::string kind = cfg.string("stop_on");
     if (kind == "klub") return;
-    const std::string sampler = cfg.string("stop_sampler");
-    std::shared_ptr<const Solver> solver = make_solver(sampler);
+    if (kind != "nll" && kind != "sliced_w2" && kind != "teacher")
+        throw InputError(fmt::format("stop_on = '{}': use klub, nll, sliced_w2 or teacher", kind));
+    // The proxy's samplers: stop_sampler, else the samplers the run evaluates (the user's), else Euler.
+    std::vector<std::string> names;
+    for (const auto& name : cfg.json().contains("stop_sampler") ? cfg.strings("stop_sampler")
+                                                                : std::vector<std::string>{"samplers"}) {
+        if (name != "samplers") {
+            names.push_back(name);
+            continue;
+        }
+        if (!cfg.json().contains("samplers"))
+            throw InputError("stop_sampler = samplers: this experiment evaluates no samplers; name the stop proxy's sampler");
+        // (teacher: the deterministic ones; a stochastic sampler's end points are not a function of x_T)
+        for (const auto& s : cfg.strings("samplers"))
+            if (std::find(names.begin(), names.end(), s) == names.end() &&
+                !(kind == "teacher" && make_solver(s)->stochastic()))
+                names.push_back(s);
+        if (names.empty())
+            throw InputError("stop_on = teacher needs a deterministic sampler among samplers, or a deterministic "
+                             "stop_sampler");
+    }
+    std::vector<std::shared_ptr<const Solver>> solvers;
+    for (const auto& name : names) solvers.push_back(make_solver(name));
+    const std::string sampler_list = fmt::format("{}", fmt::join(names, ", "));
+    if (kind == "teacher")
+        for (std::size_t q = 0; q < names.size(); ++q)
+            if (solvers[q]->stochastic())
+                throw InputError(fmt::format("stop_on = teacher needs a deterministic stop_sampler ('{}' draws noise: "
+                                             "its end points are not a function of x_T); use stop_on = nll",
+                                             names[q]));
+    if (kind == "sliced_w2" && (!problem.held_out || problem.held_out->n == 0))
+        throw InputError("stop_on = sliced_w2 needs held-out rows (held_out_file or held_out_fraction for "
+                         "data=file); use stop_on = nll or teacher");
+    o.quality_n_se = cfg.json().contains("stop_n_se") ? cfg.number("stop_n_se") : o.quality_n_se;
     const std::size_t n = static_cast<std::size_t>(cfg.integer("stop_particles")), d = data.dim();
     const std::uint64_t seed = streams::stop_proxy(cfg.seed());
     const std::size_t threads = ctx.threads;
@@ -43,42 +73,50 @@ void set_stop_proxy(AysOptions& o, const Config& cfg, const Problem& problem, co
         sample_marginal_labelled(data, sigma, x, *labels, n, seed, threads);  // (no labels: plain draws)
         return x;
     };
-    auto run = [&denoiser, starts, labels, solver, n, seed, threads](const Schedule& s) {
+    auto run = [&denoiser, starts, labels, n, seed, threads](const Solver& solver, const Schedule& s) {
         auto x = starts(s.sigma_max());
-        sample(denoiser, *solver, s, x, n, {seed, threads, chunk, nullptr, *labels});
+        sample(denoiser, solver, s, x, n, {seed, threads, chunk, nullptr, *labels});
         return x;
     };
+    // Each sampler's values per draw (or per projection), averaged over the samplers: one paired value
+    // per fixed draw, whatever the number of samplers.
+    auto over_samplers = [solvers](auto&& values_of) {
+        std::vector<double> mean;
+        for (const auto& solver : solvers) {
+            const std::vector<double> v = values_of(*solver);
+            if (mean.empty()) mean.assign(v.size(), 0.0);
+            for (std::size_t i = 0; i < v.size(); ++i) mean[i] += v[i];
+        }
+        for (double& m : mean) m /= static_cast<double>(solvers.size());
+        return mean;
+    };
+    const std::string of = fmt::format("{}{}", names.size() > 1 ? "the mean over " : "", sampler_list);
     if (kind == "nll") {
-        o.quality = [&data, run, labels, n, threads](const Schedule& s) {
-            const auto x = run(s);
-            return estimate(negative_log_likelihoods_labelled(data, x, *labels, n, s.sigma_min(), threads));
+        o.quality = [&data, run, labels, n, threads, over_samplers](const Schedule& s) {
+            return over_samplers([&](const Solver& solver) {
+                const auto x = run(solver, s);
+                return negative_log_likelihoods_labelled(data, x, *labels, n, s.sigma_min(), threads);
+            });
         };
-        o.quality_name = fmt::format("nll of {} on {} fixed draws", sampler, n);
+        o.quality_name = fmt::format("nll of {} on {} fixed draws", of, n);
         return;
     }
     if (kind == "sliced_w2") {
-        if (!problem.held_out || problem.held_out->n == 0)
-            throw InputError("stop_on = sliced_w2 needs held-out rows (held_out_file or held_out_fraction for "
-                             "data=file); use stop_on = nll or teacher");
         const PointSet* held_out = problem.held_out;
-        o.quality = [held_out, run, n, d, seed](const Schedule& s) {
+        o.quality = [held_out, run, n, d, seed, over_samplers](const Schedule& s) {
             constexpr std::size_t projections = 128;
-            const auto x = run(s);
-            return KlubEstimate{sliced_wasserstein2(x, n, held_out->values, held_out->n, d, projections, seed), 0.0};
+            return over_samplers([&](const Solver& solver) {
+                const auto x = run(solver, s);
+                return sliced_wasserstein2_projections(x, n, held_out->values, held_out->n, d, projections, seed);
+            });
         };
-        o.quality_name = fmt::format("sliced W2 of {} to the held-out rows, {} fixed draws", sampler, n);
+        o.quality_name = fmt::format("sliced W2^2 of {} to the held-out rows, {} fixed draws, 128 fixed projections", of, n);
         return;
     }
-    if (kind != "teacher")
-        throw InputError(fmt::format("stop_on = '{}': use klub, nll, sliced_w2 or teacher", kind));
-    if (solver->stochastic())
-        throw InputError(fmt::format("stop_on = teacher needs a deterministic stop_sampler ('{}' draws noise: "
-                                     "its end points are not a function of x_T); use stop_on = nll",
-                                     sampler));
     // One fine-step solution per sigma range (every stage of a run shares its end points).
     auto teachers = std::make_shared<std::map<std::pair<double, double>, std::vector<double>>>();
     const std::shared_ptr<const Solver> heun = make_solver("heun");
-    o.quality = [&denoiser, starts, labels, run, teachers, heun, n, d, seed, threads](const Schedule& s) {
+    o.quality = [&denoiser, starts, labels, run, teachers, heun, n, d, seed, threads, over_samplers](const Schedule& s) {
         const auto key = std::make_pair(s.sigma_max(), s.sigma_min());
         auto it = teachers->find(key);
         if (it == teachers->end()) {
@@ -87,16 +125,19 @@ void set_stop_proxy(AysOptions& o, const Config& cfg, const Problem& problem, co
                    {seed, threads, chunk, nullptr, *labels});
             it = teachers->emplace(key, std::move(ref)).first;
         }
-        const auto x = run(s);
-        std::vector<double> distance(n, 0.0);
-        for (std::size_t i = 0; i < n; ++i)
-            for (std::size_t j = 0; j < d; ++j) {
-                const double e = x[i * d + j] - it->second[i * d + j];
-                distance[i] += e * e;
-            }
-        return estimate(distance);
+        const std::vector<double>& ref = it->second;
+        return over_samplers([&](const Solver& solver) {
+            const auto x = run(solver, s);
+            std::vector<double> distance(n, 0.0);
+            for (std::size_t i = 0; i < n; ++i)
+                for (std::size_t j = 0; j < d; ++j) {
+                    const double e = x[i * d + j] - ref[i * d + j];
+                    distance[i] += e * e;
+                }
+            return distance;
+        });
     };
-    o.quality_name = fmt::format("squared distance of {} to {}-step Heun on {} fixed draws", sampler, teacher_steps, n);
+    o.quality_name = fmt::format("squared distance of {} to {}-step Heun on {} fixed draws", of, teacher_steps, n);
 }
 
 }  // namespace ayslab::app

@@ -15,15 +15,16 @@
 
 namespace ayslab {
 
-double sliced_wasserstein2(std::span<const double> a, std::size_t na, std::span<const double> b,
-                           std::size_t nb, std::size_t d, std::size_t projections, std::uint64_t seed) {
+std::vector<double> sliced_wasserstein2_projections(std::span<const double> a, std::size_t na,
+                                                    std::span<const double> b, std::size_t nb, std::size_t d,
+                                                    std::size_t projections, std::uint64_t seed) {
     if (a.size() != na * d || b.size() != nb * d || na == 0 || nb == 0)
         throw InputError(
             fmt::format("sliced W2: point sets of {} and {} rows do not match dimension {}", na, nb, d));
     if (projections == 0) throw InputError("sliced W2 needs at least one projection");
     const std::size_t levels = std::max(na, nb);
     std::vector<double> dir(d), pa(na), pb(nb);
-    double total = 0.0;
+    std::vector<double> terms(projections);
     for (std::size_t p = 0; p < projections; ++p) {
         fill_normal({seed, static_cast<std::uint64_t>(Stream::metrics), p, 0}, dir);
         double norm = 0.0;
@@ -46,8 +47,16 @@ double sliced_wasserstein2(std::span<const double> a, std::size_t na, std::span<
             const double qb = pb[static_cast<std::size_t>(level * static_cast<double>(nb))];
             w2 += (qa - qb) * (qa - qb);
         }
-        total += w2 / static_cast<double>(levels);
+        terms[p] = w2 / static_cast<double>(levels);
     }
+    return terms;
+}
+
+double sliced_wasserstein2(std::span<const double> a, std::size_t na, std::span<const double> b,
+                           std::size_t nb, std::size_t d, std::size_t projections, std::uint64_t seed) {
+    const auto terms = sliced_wasserstein2_projections(a, na, b, nb, d, projections, seed);
+    double total = 0.0;
+    for (double t : terms) total += t;  // (in order: the value the single loop gave)
     return std::sqrt(total / static_cast<double>(projections));
 }
 

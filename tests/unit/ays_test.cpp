@@ -64,7 +64,7 @@ TEST_CASE("with a quality proxy, a stage keeps the schedule with the best proxy 
     auto distance = [&](const Schedule& s) {
         double v = 0.0;
         for (std::size_t i = 0; i < s.size(); ++i) v += std::abs(std::log(s[i] / start[i]));
-        return KlubEstimate{v, 0.0};
+        return std::vector<double>{v};
     };
     o.quality = distance;
     o.quality_name = "distance from the start";
@@ -77,7 +77,7 @@ TEST_CASE("with a quality proxy, a stage keeps the schedule with the best proxy 
     CHECK(kept.trace.back().klub < kept.trace.front().klub);  // the KLUB improved all the same
     // The opposite proxy rewards moving: the kept schedule is the trace's best-proxy sweep, and the
     // stage's KLUB is that sweep's validation KLUB (not the best KLUB of the stage).
-    o.quality = [&](const Schedule& s) { return KlubEstimate{-distance(s).value, 0.0}; };
+    o.quality = [&](const Schedule& s) { return std::vector<double>{-distance(s)[0]}; };
     o.max_sweeps = 4;
     const auto moved = optimise_ays(data, data, start, o);
     const auto best = std::min_element(moved.trace.begin(), moved.trace.end(),
@@ -89,6 +89,41 @@ TEST_CASE("with a quality proxy, a stage keeps the schedule with the best proxy 
     o.quality = nullptr;
     const auto plain = optimise_ays(data, data, start, o);
     CHECK((plain.stages[0].stop == "klub" || plain.stages[0].stop == "max_sweeps"));
+}
+
+TEST_CASE("the stop proxy replaces the kept schedule only when better by more than quality_n_se paired SE") {
+    const auto data = DiagonalGaussian::isotropic(2, 0.0, 0.5);
+    const auto start = karras(6, 0.01, 20.0);
+    AysOptions o;
+    o.samples = o.validation_samples = 256;
+    o.max_sweeps = 4;
+    o.patience = 4;
+    o.seed = 5;
+    // Per draw i: -0.01 d(s) + z_i d(s), d = the distance from the start in log sigma, z fixed with mean
+    // exactly 0 and standard deviation 1 over n = 100 draws. Against the start, a moved schedule's
+    // paired difference has mean -0.01 d and SE d / 10: better by 0.1 SE only — noise. With
+    // quality_n_se = 2 the start is kept; with quality_n_se = 0 (the rule that compares means) the
+    // first sweep replaces it. The fault caught: a rule that ignores the paired SE.
+    constexpr std::size_t n = 100;
+    std::vector<double> z(n);
+    for (std::size_t i = 0; i < n; ++i) z[i] = (i % 2 == 0 ? 1.0 : -1.0) * std::sqrt(static_cast<double>(n - 1) / n);
+    auto noisy = [&](const Schedule& s) {
+        double dist = 0.0;
+        for (std::size_t i = 0; i < s.size(); ++i) dist += std::abs(std::log(s[i] / start[i]));
+        std::vector<double> v(n);
+        for (std::size_t i = 0; i < n; ++i) v[i] = -0.01 * dist + z[i] * dist;
+        return v;
+    };
+    o.quality = noisy;
+    o.quality_n_se = 2.0;
+    const auto kept = optimise_ays(data, data, start, o);
+    const auto a = kept.stages[0].schedule.sigmas();
+    CHECK(std::vector<double>(a.begin(), a.end()) == std::vector<double>(start.sigmas().begin(), start.sigmas().end()));
+    CHECK(kept.stages[0].stop == "quality");
+    o.quality_n_se = 0.0;
+    const auto moved = optimise_ays(data, data, start, o);
+    CHECK(moved.stages[0].schedule[2] != start[2]);
+    CHECK(moved.stages[0].quality.value < 0.0);
 }
 
 TEST_CASE("an interrupted AYS run resumed from its checkpoint ends exactly where an uninterrupted one does") {

@@ -40,6 +40,15 @@ TEST_CASE("overrides replace defaults and integral floats are accepted for integ
     CHECK(cfg.integers("steps") == std::vector<std::int64_t>{5, 10});
 }
 
+TEST_CASE("one value where a list is expected is the list of that value, checked as its elements") {
+    const auto cfg = make_config(schema, defaults, {{"steps", 7}}, "t");
+    CHECK(cfg.integers("steps") == std::vector<std::int64_t>{7});
+    CHECK_THROWS_WITH_AS(make_config(schema, defaults, {{"steps", 0}}, "t"), doctest::Contains("below its minimum"),
+                         InputError);
+    CHECK_THROWS_WITH_AS(make_config(schema, defaults, {{"steps", "x"}}, "t"), doctest::Contains("must be an integer"),
+                         InputError);
+}
+
 TEST_CASE("each violation is an input error naming the key") {
     CHECK_THROWS_WITH_AS(make_config(schema, defaults, {{"cc", 1}}, "f.json"),
                          doctest::Contains("f.json: unknown key 'cc'"), InputError);

@@ -14,6 +14,11 @@ namespace ayslab {
 // between the projected 1-D empirical laws (quantile coupling on max(na, nb) levels).
 double sliced_wasserstein2(std::span<const double> a, std::size_t na, std::span<const double> b,
                            std::size_t nb, std::size_t d, std::size_t projections, std::uint64_t seed);
+// Its terms: the squared 1-D W2 of each projection (the same directions for the same seed), whose
+// mean is the square of the above — per-projection values that pair two point sets' distances.
+std::vector<double> sliced_wasserstein2_projections(std::span<const double> a, std::size_t na,
+                                                    std::span<const double> b, std::size_t nb, std::size_t d,
+                                                    std::size_t projections, std::uint64_t seed);
 
 // Moments of -log p_sigma(x) over the rows of x.
 Moments negative_log_likelihood(const Data& data, std::span<const double> x, std::size_t n, double sigma,

@@ -10,6 +10,8 @@
 #include "ayslab/error.hpp"
 #include "ayslab/io/checkpoint.hpp"
 #include "ayslab/io/fingerprint.hpp"
+#include "ayslab/metrics.hpp"
+#include "ayslab/stats.hpp"
 #include "ayslab/streams.hpp"
 
 namespace ayslab {
@@ -125,6 +127,7 @@ nlohmann::json settings_json(const Schedule& start, const AysOptions& o, std::si
             {"proposal_variance", o.proposal_variance},
             {"labelled", o.labelled},
             {"quality", o.quality ? o.quality_name : std::string()},
+            {"quality_n_se", o.quality ? o.quality_n_se : 0.0},
             {"dim", dim},
             {"fingerprint", o.fingerprint}};
 }
@@ -275,6 +278,18 @@ AysResult optimise_ays(const Data& data, const Denoiser& denoiser, const Schedul
         st.result.trace.push_back(e);
         if (progress) progress(e);
     };
+    // The kept schedule's proxy per draw, for the paired comparison (not checkpointed: a resumed run
+    // recomputes it on the same fixed draws).
+    std::vector<double> best_values;
+    auto proxy = [&](const Schedule& s) {
+        auto values = o.quality(s);
+        if (values.empty()) throw InputError("AYS: the stop proxy returned no values");
+        return values;
+    };
+    auto estimate = [](std::span<const double> values) {
+        const Moments m = moments_of(values);
+        return KlubEstimate{m.mean(), values.size() > 1 ? m.se_mean() : 0.0};
+    };
     for (; st.level <= o.subdivisions; ++st.level) {
         const bool refined = st.level > 0;
         if (!st.level_started) {
@@ -283,12 +298,17 @@ AysResult optimise_ays(const Data& data, const Denoiser& denoiser, const Schedul
             st.current.assign(current.sigmas().begin(), current.sigmas().end());
             st.best = st.current;
             st.best_klub = stage.validate(current);
-            if (o.quality) st.best_quality = o.quality(current);
+            if (o.quality) {
+                best_values = proxy(current);
+                st.best_quality = estimate(best_values);
+            }
             st.sweep = st.stale = 0;
             st.level_started = true;
             report({current.steps(), 0, st.best_klub.value, st.best_klub.standard_error, false, st.best_quality.value,
                     st.best_quality.standard_error});
             if (writer) save(st, settings, checkpoint);
+        } else if (o.quality) {
+            best_values = proxy(Schedule(st.best));
         }
         const std::size_t n = st.current.size() - 1;
         while (st.sweep < o.max_sweeps && st.stale < o.patience) {
@@ -303,13 +323,22 @@ AysResult optimise_ays(const Data& data, const Denoiser& denoiser, const Schedul
             bool improved = false;
             KlubEstimate quality;
             if (o.quality) {
-                // The proxy decides: which schedule the stage keeps, and when it stops.
-                quality = o.quality(Schedule(s));
-                improved = quality.value < st.best_quality.value - o.min_improvement * std::abs(st.best_quality.value);
-                if (quality.value < st.best_quality.value) {
+                // The proxy decides which schedule the stage keeps, and when it stops: paired over the
+                // fixed draws, a sweep replaces the kept schedule only when better beyond quality_n_se SE.
+                auto values = proxy(Schedule(s));
+                if (values.size() != best_values.size())
+                    throw InputError("AYS: the stop proxy returned another number of values for another schedule");
+                quality = estimate(values);
+                Moments paired;
+                for (std::size_t i = 0; i < values.size(); ++i) paired.add(values[i] - best_values[i]);
+                const double mean = paired.mean(), se = values.size() > 1 ? paired.se_mean() : 0.0;
+                const bool better = mean < 0.0 && mean < -o.quality_n_se * se;
+                improved = better && -mean > o.min_improvement * std::abs(st.best_quality.value);
+                if (better) {
                     st.best_quality = quality;
                     st.best_klub = klub;
                     st.best = s;
+                    best_values = std::move(values);
                 }
             } else {
                 improved = klub.value < st.best_klub.value * (1.0 - o.min_improvement);

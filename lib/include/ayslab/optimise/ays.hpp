@@ -24,7 +24,7 @@ struct AysOptions {
     std::size_t validation_samples = 4096;  // for the early-stopping estimate of the total
     std::size_t golden_iterations = 24;     // golden-section steps per coordinate update
     std::size_t max_sweeps = 8;             // coordinate sweeps per stage at most
-    std::size_t patience = 2;               // stop a stage after this many sweeps without improvement
+    std::size_t patience = 4;               // stop a stage after this many sweeps without improvement
     double min_improvement = 1e-3;          // relative improvement of the validation KLUB that counts
     std::uint64_t seed = 0;
     std::size_t threads = 1;
@@ -33,13 +33,16 @@ struct AysOptions {
     // labelled): one schedule for a conditional model over all its classes.
     bool labelled = false;
     // The paper's early stopping (driving the KLUB to convergence can hurt the samples): a quality
-    // proxy of a schedule, lower is better, computed on the same draws for every schedule (common
-    // random numbers, so sweeps compare paired). When set, each stage keeps the schedule with the best
-    // proxy — the stage's start included — and stops after `patience` sweeps without a proxy
-    // improvement of min_improvement (relative to |proxy|); max_sweeps stays a budget. Empty: stages
-    // stop and choose on the validation KLUB. `quality_name` says what the proxy is (it goes into the
-    // checkpoint's settings).
-    std::function<KlubEstimate(const Schedule&)> quality{};
+    // proxy of a schedule, lower is better, given per draw (or per projection) on the same draws for
+    // every schedule (common random numbers), so two schedules' values are paired. When set, each stage
+    // keeps the schedule with the best proxy — the stage's start included — and a sweep replaces the kept
+    // one only when its mean paired difference is below -quality_n_se paired standard errors (and
+    // below 0): a sweep that is better only by the draws' noise does not move the answer. A stage stops
+    // after `patience` sweeps without a replacement that also improves the proxy by min_improvement
+    // (relative to |proxy|); max_sweeps stays a budget. Empty: stages stop and choose on the validation
+    // KLUB. `quality_name` says what the proxy is (it goes into the checkpoint's settings).
+    std::function<std::vector<double>(const Schedule&)> quality{};
+    double quality_n_se = 2.0;
     std::string quality_name{};
     // Checkpointing: after every sweep the optimiser's whole state is written atomically to this file
     // (empty = none); with resume, a run starts from the file (made with the same settings) and gives
