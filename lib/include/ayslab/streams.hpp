@@ -23,6 +23,8 @@ constexpr std::uint64_t training = user + 41;           // torch/train.cpp: mini
 constexpr std::uint64_t train_bands = user + 42;        // train: per-band evaluation draws
 constexpr std::uint64_t preflight_draws = user + 50;    // preflight.cpp: x_0 and eps per sigma band
 constexpr std::uint64_t label_dropout = user + 43;      // torch/train.cpp: which labels become the null label
+constexpr std::uint64_t feature_batches = user + 44;    // torch/features.cpp: the feature network's minibatch rows
+constexpr std::uint64_t image_distortions = user + 45;  // features: noise added to test images, random splits
 constexpr std::uint64_t path_klub_increments = user + 60;  // PathKlub: the Brownian paths' increments
 constexpr std::uint64_t bench_mixture_means = user + 61;   // bench: the 64-component mixture's means
 constexpr std::uint64_t bench_network_starts = user + 62;  // bench: the network sampling's start points
@@ -31,7 +33,7 @@ struct Named {
     std::string_view name;
     std::uint64_t value;
 };
-constexpr std::array<Named, 17> all_streams{{{"prior", static_cast<std::uint64_t>(Stream::prior)},
+constexpr std::array<Named, 19> all_streams{{{"prior", static_cast<std::uint64_t>(Stream::prior)},
                                              {"step_noise", static_cast<std::uint64_t>(Stream::step_noise)},
                                              {"data", static_cast<std::uint64_t>(Stream::data)},
                                              {"forward_noise", static_cast<std::uint64_t>(Stream::forward_noise)},
@@ -45,6 +47,8 @@ constexpr std::array<Named, 17> all_streams{{{"prior", static_cast<std::uint64_t
                                              {"train_bands", train_bands},
                                              {"preflight_draws", preflight_draws},
                                              {"label_dropout", label_dropout},
+                                             {"feature_batches", feature_batches},
+                                             {"image_distortions", image_distortions},
                                              {"path_klub_increments", path_klub_increments},
                                              {"bench_mixture_means", bench_mixture_means},
                                              {"bench_network_starts", bench_network_starts}}};

@@ -7,11 +7,12 @@
 #include "ayslab/data/device_mixture.hpp"
 #include "ayslab/network.hpp"
 #include "ayslab/train.hpp"
+#include "features_api.hpp"
 
 namespace ayslab::torch_plugin {
 
 // Bumped whenever the table or the types it passes change: the core refuses another plugin's table.
-inline constexpr int api_version = 3;
+inline constexpr int api_version = 4;
 
 struct Api {
     int version;
@@ -36,6 +37,13 @@ struct Api {
     std::shared_ptr<const void> (*upload_mixture)(const MixtureTables&, const std::string&);
     void (*mixture_denoise)(const void*, std::span<const double>, std::size_t, std::span<const double>,
                             std::span<const Label>, std::span<double>);
+    // The feature network (feature_network.hpp, features_api.hpp).
+    Network (*feature_build)(const FeatureNetworkOptions&);
+    Network (*feature_load)(const std::filesystem::path&, std::array<std::size_t, 3>&);
+    Network (*feature_train)(const Network&, const PointSet&, std::span<const Label>, const FeatureNetworkOptions&,
+                             std::vector<FeatureTrainingPoint>*, const FeatureTrainingProgress&);
+    void (*feature_evaluate)(const Network&, std::span<const float>, std::size_t, std::span<float>, std::span<float>,
+                             std::size_t);
 };
 
 }  // namespace ayslab::torch_plugin

@@ -110,5 +110,19 @@ void device_mixture_denoise(const void* t, std::span<const double> x, std::size_
                             std::span<const Label> y, std::span<double> out) {
     api().mixture_denoise(t, x, n, s, y, out);
 }
+namespace detail {
+Network feature_build(const FeatureNetworkOptions& o) { return api().feature_build(o); }
+Network feature_load(const std::filesystem::path& p, std::array<std::size_t, 3>& dims) {
+    return api().feature_load(p, dims);
+}
+Network feature_train(const Network& n, const PointSet& x, std::span<const Label> y, const FeatureNetworkOptions& o,
+                      std::vector<FeatureTrainingPoint>* curve, const FeatureTrainingProgress& progress) {
+    return api().feature_train(n, x, y, o, curve, progress);
+}
+void feature_evaluate(const Network& n, std::span<const float> x, std::size_t rows, std::span<float> f,
+                      std::span<float> l, std::size_t threads) {
+    api().feature_evaluate(n, x, rows, f, l, threads);
+}
+}  // namespace detail
 
 }  // namespace ayslab

@@ -29,6 +29,10 @@ const Api table{
     [](const MixtureTables& t, const std::string& device) { return upload_mixture(t, device); },
     [](const void* t, std::span<const double> x, std::size_t n, std::span<const double> s, std::span<const Label> y,
        std::span<double> out) { device_mixture_denoise(t, x, n, s, y, out); },
+    &detail::feature_build,
+    &detail::feature_load,
+    &detail::feature_train,
+    &detail::feature_evaluate,
 };
 }  // namespace
 }  // namespace ayslab::torch_plugin

@@ -3,6 +3,7 @@
 #include "ayslab/error.hpp"
 #include "ayslab/network.hpp"
 #include "ayslab/train.hpp"
+#include "features_api.hpp"
 
 namespace ayslab {
 
@@ -42,5 +43,17 @@ void device_mixture_denoise(const void*, std::span<const double>, std::size_t, s
                             std::span<const Label>, std::span<double>) {
     unavailable();
 }
+namespace detail {
+Network feature_build(const FeatureNetworkOptions&) { unavailable(); }
+Network feature_load(const std::filesystem::path&, std::array<std::size_t, 3>&) { unavailable(); }
+Network feature_train(const Network&, const PointSet&, std::span<const Label>, const FeatureNetworkOptions&,
+                      std::vector<FeatureTrainingPoint>*, const FeatureTrainingProgress&) {
+    unavailable();
+}
+void feature_evaluate(const Network&, std::span<const float>, std::size_t, std::span<float>, std::span<float>,
+                      std::size_t) {
+    unavailable();
+}
+}  // namespace detail
 
 }  // namespace ayslab

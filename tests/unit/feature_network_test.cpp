@@ -1,0 +1,103 @@
+// The feature network of FID / KID (feature_network.hpp; LibTorch builds only).
+#include "ayslab/feature_network.hpp"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "ayslab/error.hpp"
+#include "ayslab/rng.hpp"
+
+using namespace ayslab;
+
+namespace {
+
+// n 8x8 images of 3 classes: class c lights up rows 2c .. 2c + 1 (value 1, else -1), plus noise of sd
+// 0.5; label i % 3. Separable by a linear read-out of the pooled features.
+PointSet images(std::size_t n, std::uint64_t seed, std::vector<Label>& labels) {
+    PointSet p{n, 64, std::vector<double>(n * 64)};
+    fill_normal({seed, 900, 0, 0}, p.values);
+    labels.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        labels[i] = static_cast<Label>(i % 3);
+        for (std::size_t k = 0; k < 64; ++k) {
+            const std::size_t row = k / 8;
+            const bool lit = row / 2 == static_cast<std::size_t>(labels[i]);
+            p.values[i * 64 + k] = (lit ? 1.0 : -1.0) + 0.5 * p.values[i * 64 + k];
+        }
+    }
+    return p;
+}
+
+FeatureNetworkOptions tiny() {
+    FeatureNetworkOptions o;
+    o.side = 8;
+    o.width = 4;
+    o.features = 8;
+    o.classes = 3;
+    o.steps = 150;
+    o.batch = 32;
+    o.lr = 5e-3;
+    o.warmup = 10;
+    o.seed = 3;
+    return o;
+}
+
+}  // namespace
+
+TEST_CASE("the feature network learns a separable image task, for a seed bit for bit, and its file keeps the bits") {
+    std::vector<Label> y, y_test;
+    const PointSet train = images(600, 1, y), test = images(300, 2, y_test);
+    const auto o = tiny();
+    const FeatureNetwork untrained = FeatureNetwork::build(o);
+    CHECK(untrained.image_dim() == 64);
+    CHECK(untrained.feature_dim() == 8);
+    const FeatureNetwork net = untrained.trained(train, y, o);
+    std::vector<double> f;
+    std::vector<Label> predicted;
+    net.evaluate(test.values, test.n, f, &predicted, 1, 128);  // (batches of 128: 3 calls)
+    REQUIRE(f.size() == 300 * 8);
+    std::size_t right = 0;
+    for (std::size_t i = 0; i < test.n; ++i) right += predicted[i] == y_test[i];
+    // Images shuffled against their labels, or a loss that does not train, stay near chance (1/3).
+    CHECK(static_cast<double>(right) / 300.0 >= 0.95);
+    // Features are the ReLU layer's: never negative.
+    for (double v : f) CHECK(v >= 0.0);
+    // Same seed, same network (the fingerprint covers every parameter bit); another seed, another one.
+    CHECK(untrained.trained(train, y, o).fingerprint() == net.fingerprint());
+    auto other = o;
+    other.seed = 4;
+    CHECK(FeatureNetwork::build(other).trained(train, y, other).fingerprint() != net.fingerprint());
+    CHECK(net.fingerprint() != untrained.fingerprint());
+    CHECK(net.fingerprint().rfind("fnv1a64:", 0) == 0);
+    CHECK(net.fingerprint().size() == 8 + 16);
+    // Save and load: the same fingerprint and the same features, bit for bit.
+    const auto path = std::filesystem::temp_directory_path() / ("ayslab-features-" + std::to_string(::getpid()) + ".pt");
+    net.save(path);
+    const FeatureNetwork loaded = FeatureNetwork::load(path);
+    std::filesystem::remove(path);
+    CHECK(loaded.fingerprint() == net.fingerprint());
+    CHECK(loaded.feature_dim() == 8);
+    CHECK(loaded.classes() == 3);
+    std::vector<double> g;
+    loaded.evaluate(test.values, test.n, g, nullptr, 1, 1000);
+    CHECK(g == f);
+}
+
+TEST_CASE("the feature network refuses images of another size and labels outside its classes, in one line") {
+    const FeatureNetwork net = FeatureNetwork::build(tiny());
+    std::vector<double> f;
+    const std::vector<double> wrong(2 * 784, 0.0);
+    CHECK_THROWS_WITH_AS(net.evaluate(wrong, 2, f), doctest::Contains("takes images of 64 values; got 1568 values for 2 images"),
+                         InputError);
+    std::vector<Label> y;
+    PointSet p = images(30, 1, y);
+    y[5] = 7;
+    CHECK_THROWS_WITH_AS(net.trained(p, y, tiny()), "label 7 is outside the network's 3 classes", InputError);
+    auto bad = tiny();
+    bad.side = 10;
+    CHECK_THROWS_AS(FeatureNetwork::build(bad), InputError);
+}
