@@ -12,6 +12,7 @@
 
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/error.hpp"
+#include "ayslab/feature_network.hpp"
 #include "ayslab/optimise/registry.hpp"
 #include "ayslab/schedule_factory.hpp"
 #include "ayslab/solver/registry.hpp"
@@ -146,6 +147,21 @@ Result run(const Config& cfg, const RunContext& ctx) {
         problem.data = cond.data;
         problem.held_out = nullptr;
     }
+    // The image judge: FID under a feature network (run-experiment features) against the held-out images.
+    std::optional<FeatureNetwork> feature_network;
+    std::optional<ImageJudge> image_judge;
+    if (const std::string path = cfg.string("features_model"); !path.empty()) {
+        feature_network = FeatureNetwork::load(path);
+        if (feature_network->image_dim() != dataset.data->dim())
+            throw InputError(fmt::format("the feature network takes images of {} values; the data '{}' has {}",
+                                         feature_network->image_dim(), dataset.name, dataset.data->dim()));
+        if (!dataset.held_out.n)
+            throw InputError("features_model needs real held-out images to judge against (held_out, held_out_file)");
+        image_judge = ImageJudge::of(*feature_network, dataset.held_out, ctx.threads);
+        problem.images = &*image_judge;
+        r.values["feature_network"] = {{"file", path}, {"fingerprint", feature_network->fingerprint()},
+                                       {"reference_images", dataset.held_out.n}};
+    }
     const Denoiser& denoiser = *problem.denoiser;
     describe_dataset(dataset, r);
     r.values["denoiser"] = denoiser_name(cfg);
@@ -208,7 +224,10 @@ Result run(const Config& cfg, const RunContext& ctx) {
                        "held-out starts ({} seeds x {} particles), judged by {}; a winner must beat it by more than "
                        "{} paired SE",
                        dataset.name, denoiser_name(cfg), lo, hi, current_name, so.judge.seeds, so.judge.particles,
-                       metric == Metric::nll ? "the NLL under the data's exact density" : "sliced W2 to the held-out rows",
+                       metric == Metric::nll         ? "the NLL under the data's exact density"
+                       : metric == Metric::sliced_w2 ? "sliced W2 to the held-out rows"
+                                                     : fmt::format("FID to the held-out images (feature network {})",
+                                                                   feature_network->fingerprint()),
                        so.n_se));
     const std::string format = cfg.string("format");
     std::size_t keeps = 0, cells = 0;
@@ -243,18 +262,24 @@ Result run(const Config& cfg, const RunContext& ctx) {
             r.line(fmt::format("== {} at NFE {} ({} steps){}", sampler, nfe, steps,
                                skipped.empty() ? "" : fmt::format(" (teacher-based {} skipped: the sampler draws noise)",
                                                                   fmt::join(skipped, ", "))));
-            r.line(fmt::format("  {:<26} {:>22} {:>24} {:>22} {:>24}", "schedule", "NLL", "vs current", "sliced W2",
-                               "vs current"));
+            r.line(fmt::format("  {:<26} {:>22} {:>24} {:>22} {:>24}", "schedule", metric == Metric::fid ? "FID" : "NLL",
+                               "vs current", "sliced W2", "vs current"));
+            const bool fid = metric == Metric::fid;
             for (const auto& row : cell.rows) {
                 const bool first = &row == &cell.rows.front();
-                r.line(fmt::format("  {:<26} {:>22} {:>24} {:>22} {:>24}", row.name, plus_minus(row.quality.nll),
-                                   first ? "" : plus_minus(row.nll_vs_current), plus_minus(row.quality.sw2),
+                // With the image judge, FID replaces the NLL column (a point set's NLL is no judge).
+                r.line(fmt::format("  {:<26} {:>22} {:>24} {:>22} {:>24}", row.name,
+                                   plus_minus(fid ? row.quality.fid : row.quality.nll),
+                                   first ? "" : plus_minus(fid ? row.fid_vs_current : row.nll_vs_current),
+                                   plus_minus(row.quality.sw2),
                                    first || row.sw2_vs_current.count() < 1 ? "" : plus_minus(row.sw2_vs_current)));
-                rows.push_back({{"name", row.name},
-                                {"sigmas", row.schedule.sigmas()},
-                                {"samples", quality_json(row.quality)},
-                                {"nll_vs_current", moments_json(row.nll_vs_current)},
-                                {"sliced_w2_vs_current", moments_json(row.sw2_vs_current)}});
+                nlohmann::json j = {{"name", row.name},
+                                    {"sigmas", row.schedule.sigmas()},
+                                    {"samples", quality_json(row.quality)},
+                                    {"nll_vs_current", moments_json(row.nll_vs_current)},
+                                    {"sliced_w2_vs_current", moments_json(row.sw2_vs_current)}};
+                if (fid) j["fid_vs_current"] = moments_json(row.fid_vs_current);
+                rows.push_back(std::move(j));
             }
             const auto& winner = *std::find_if(cell.rows.begin(), cell.rows.end(),
                                                [&](const StudyRow& row) { return row.name == v.winner; });
@@ -322,8 +347,11 @@ Experiment recommend_experiment() {
                              "denoiser", "model", "parametrisation", "model_process", "model_time", "model_sigma_data",
                              "preflight", "model_labels", "model_null_label", "model_shape", "model_embedding", "device",
                              "label", "all_classes", "guidance", "guidance_interval", "labels", "grid", "teacher_steps",
-                             "ld3_iterations", "ld3_slack"}) +
-                Schema{described(shared_key("particles"), "teacher trajectories (gits, oss, ld3)")},
+                             "ld3_iterations", "ld3_slack", "subset", "held_out", "directory"}) +
+                Schema{described(shared_key("particles"), "teacher trajectories (gits, oss, ld3)"),
+                       {"features_model", KeyType::string,
+                        "image data: a feature network (run-experiment features) whose FID to the held-out images judges "
+                        "(empty: none)"}},
             run};
 }
 

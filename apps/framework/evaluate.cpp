@@ -28,6 +28,7 @@ nlohmann::json quality_json(const SampleQuality& q) {
         j["near_data_share"] = entry(q.near_share);
         j["near_data_radius"] = q.near_radius;
     }
+    if (q.fid.count() > 0) j["fid"] = entry(q.fid);
     return j;
 }
 

@@ -59,6 +59,15 @@ SampleQuality evaluate_samples(const Problem& p, const Solver& solver, const Sch
             q.sw2.add(w);
             q.sw2_per_seed.push_back(w);
         }
+        if (p.images) {
+            std::vector<double> features;
+            p.images->network->evaluate(x, n, features, nullptr, o.threads);
+            const double fid = frechet_distance(feature_gaussian(features, n, p.images->network->feature_dim()),
+                                                p.images->reference);
+            if (s == 0) q.fid = Moments(fid);
+            q.fid.add(fid);
+            q.fid_per_seed.push_back(fid);
+        }
         if (points) {
             const auto distances = nearest_distances(data, x, n, o.threads);
             const auto near = moments_of(distances);
@@ -78,9 +87,21 @@ SampleQuality evaluate_samples(const Problem& p, const Solver& solver, const Sch
     return q;
 }
 
+ImageJudge ImageJudge::of(const FeatureNetwork& network, const PointSet& real, std::size_t threads) {
+    std::vector<double> features;
+    network.evaluate(real.values, real.n, features, nullptr, threads);
+    return {&network, feature_gaussian(features, real.n, network.feature_dim())};
+}
+
+namespace {
+const std::vector<double>& per_seed(const SampleQuality& q, Metric metric) {
+    return metric == Metric::nll ? q.nll_per_seed : metric == Metric::sliced_w2 ? q.sw2_per_seed : q.fid_per_seed;
+}
+}  // namespace
+
 Moments paired_difference(const SampleQuality& a, const SampleQuality& b, Metric metric) {
-    const auto& x = metric == Metric::nll ? a.nll_per_seed : a.sw2_per_seed;
-    const auto& y = metric == Metric::nll ? b.nll_per_seed : b.sw2_per_seed;
+    const auto& x = per_seed(a, metric);
+    const auto& y = per_seed(b, metric);
     Moments m;
     for (std::size_t s = 0; s < x.size() && s < y.size(); ++s) m.add(x[s] - y[s]);
     return m;

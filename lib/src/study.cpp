@@ -9,18 +9,23 @@
 namespace ayslab {
 
 Metric judge_metric(const Problem& problem) {
+    if (problem.images) return Metric::fid;
     const bool point_set = problem.data->nearest_points() != nullptr;
     return point_set && problem.held_out && problem.held_out->n > 0 ? Metric::sliced_w2 : Metric::nll;
 }
 
-std::string metric_name(Metric metric) { return metric == Metric::nll ? "nll" : "sliced_w2"; }
+std::string metric_name(Metric metric) {
+    return metric == Metric::nll ? "nll" : metric == Metric::sliced_w2 ? "sliced_w2" : "fid";
+}
 
 namespace {
 const Moments& difference(const StudyRow& row, Metric metric) {
-    return metric == Metric::nll ? row.nll_vs_current : row.sw2_vs_current;
+    return metric == Metric::nll ? row.nll_vs_current : metric == Metric::sliced_w2 ? row.sw2_vs_current : row.fid_vs_current;
 }
 double mean_of(const StudyRow& row, Metric metric) {
-    return metric == Metric::nll ? row.quality.nll.mean() : row.quality.sw2.mean();
+    return metric == Metric::nll ? row.quality.nll.mean()
+           : metric == Metric::sliced_w2 ? row.quality.sw2.mean()
+                                         : row.quality.fid.mean();
 }
 // Better than the current schedule by more than n_se paired SE (a difference with no spread is
 // trusted only when it is exactly a difference: one seed has no SE and never counts).
@@ -45,7 +50,7 @@ StudyVerdict decide(const std::vector<StudyRow>& rows, Metric metric, double n_s
     v.winner = rows[best].name;
     v.margin = -d.mean();
     v.margin_se = d.se_mean();
-    const Metric other = metric == Metric::nll ? Metric::sliced_w2 : Metric::nll;
+    const Metric other = metric == Metric::sliced_w2 ? Metric::nll : Metric::sliced_w2;
     const Moments& o = difference(rows[best], other);
     v.judges_disagree = o.count() >= 2 && o.mean() > n_se * o.se_mean();
     return v;
@@ -67,9 +72,10 @@ StudyCell study(const Problem& problem, const std::string& sampler, const NamedS
     cell.sampler = sampler;
     const bool sw2 = problem.held_out && problem.held_out->n > 0;
     for (std::size_t j = 0; j < all.size(); ++j) {
-        StudyRow row{all[j].name, all[j].schedule, table.at(0, j), Moments(), Moments()};
+        StudyRow row{all[j].name, all[j].schedule, table.at(0, j), Moments(), Moments(), Moments()};
         row.nll_vs_current = table.paired(0, j, 0, Metric::nll);
         if (sw2) row.sw2_vs_current = table.paired(0, j, 0, Metric::sliced_w2);
+        if (problem.images) row.fid_vs_current = table.paired(0, j, 0, Metric::fid);
         cell.rows.push_back(std::move(row));
     }
     cell.verdict = decide(cell.rows, judge_metric(problem), options.n_se);

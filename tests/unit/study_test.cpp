@@ -25,7 +25,7 @@ Moments of(std::initializer_list<double> values) {
 // A row whose per-seed NLLs are current's plus `diff` (so its paired difference is `diff`).
 StudyRow row(const std::string& name, std::initializer_list<double> current, std::initializer_list<double> diff,
              std::initializer_list<double> sw2_diff = {}) {
-    StudyRow r{name, karras(4, 0.002, 80.0), SampleQuality(), of(diff), of(sw2_diff)};
+    StudyRow r{name, karras(4, 0.002, 80.0), SampleQuality(), of(diff), of(sw2_diff), Moments()};
     auto c = current.begin();
     for (auto d = diff.begin(); d != diff.end(); ++d, ++c) r.quality.nll.add(*c + *d);
     return r;
@@ -61,6 +61,29 @@ TEST_CASE("study verdict: a winner must beat the current schedule by more than n
     const StudyRow split = row("split", current, {-0.11, -0.09, -0.10, -0.10}, {0.011, 0.009, 0.010, 0.010});
     CHECK(decide({base, split}, Metric::nll, 2.0).judges_disagree);
     CHECK_FALSE(decide({base, clear}, Metric::nll, 2.0).judges_disagree);
+}
+
+TEST_CASE("study verdict by FID reads the FID differences and their means, and checks sliced W2 against it") {
+    // NLL differences say nothing (zero); the FID differences decide. A verdict that read the NLL under
+    // Metric::fid would keep; one that ranked by the NLL means would pick the first passing row.
+    const auto current = {1.0, 1.1, 0.9, 1.0};
+    auto with_fid = [&](const std::string& name, std::initializer_list<double> fid, std::initializer_list<double> fid_diff,
+                        std::initializer_list<double> sw2_diff) {
+        StudyRow r = row(name, current, {0, 0, 0, 0}, sw2_diff);
+        r.fid_vs_current = of(fid_diff);
+        for (const double v : fid) r.quality.fid.add(v);
+        return r;
+    };
+    const StudyRow base = with_fid("current", {10, 11, 9, 10}, {0, 0, 0, 0}, {0, 0, 0, 0});
+    const StudyRow good = with_fid("good", {9, 10, 8, 9}, {-1.0, -1.1, -0.9, -1.0}, {0, 0, 0, 0});
+    const StudyRow better = with_fid("better", {7, 8, 6, 7}, {-3.1, -2.9, -3.0, -3.0}, {0.011, 0.009, 0.010, 0.010});
+    const StudyVerdict v = decide({base, good, better}, Metric::fid, 2.0);
+    CHECK_FALSE(v.keep);
+    CHECK(v.winner == "better");
+    CHECK(v.metric == Metric::fid);
+    CHECK(v.margin == doctest::Approx(3.0).epsilon(1e-12));
+    CHECK(v.judges_disagree);  // sliced W2 ranks "better" worse beyond 2 SE
+    CHECK(metric_name(Metric::fid) == "fid");
 }
 
 TEST_CASE("study: a candidate better on the draws it was chosen on but worse in truth is not recommended on held-out starts") {

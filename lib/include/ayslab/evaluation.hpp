@@ -10,11 +10,22 @@
 
 #include "ayslab/data/data.hpp"
 #include "ayslab/data/io.hpp"
+#include "ayslab/divergence/feature_distance.hpp"
+#include "ayslab/feature_network.hpp"
 #include "ayslab/schedule.hpp"
 #include "ayslab/solver/solver.hpp"
 #include "ayslab/stats.hpp"
 
 namespace ayslab {
+
+// The image judge (docs/images.md): FID of the samples' features under a feature network against the
+// features' Gaussian of real images (the held-out rows), per seed, so schedules compare paired.
+struct ImageJudge {
+    const FeatureNetwork* network = nullptr;
+    FeatureGaussian reference;  // of the real images' features
+    // The reference from real image rows (n x the network's image dimension; n > its feature dimension).
+    static ImageJudge of(const FeatureNetwork& network, const PointSet& real, std::size_t threads = 1);
+};
 
 // What is sampled and what judges it. data: the target law (start draws from p_{sigma_max}, the NLL
 // under p_{sigma_min}, the KLUB's x_0 draws; for point sets also the nearest training point).
@@ -33,6 +44,8 @@ struct Problem {
     // The median distance from a held-out row to its nearest training point (point sets), computed
     // once by the first evaluation that needs it.
     mutable std::optional<double> near_radius{};
+    // Image data: each seed's samples are also judged by their FID (none: not computed).
+    const ImageJudge* images = nullptr;
     std::size_t dim() const { return data->dim(); }
 };
 
@@ -54,7 +67,8 @@ struct SampleQuality {
     // (near_radius; about one half for samples distributed like the data).
     Moments nll_median, near_share;
     double near_radius = 0.0;
-    std::vector<double> nll_per_seed, sw2_per_seed;  // for paired comparisons (same start points per seed)
+    Moments fid;  // per seed, with Problem::images
+    std::vector<double> nll_per_seed, sw2_per_seed, fid_per_seed;  // for paired comparisons (same starts per seed)
     std::vector<double> first_samples;  // the first seed's end points, up to EvaluationOptions::keep rows
 };
 
@@ -65,7 +79,7 @@ struct SampleQuality {
 SampleQuality evaluate_samples(const Problem& problem, const Solver& solver, const Schedule& schedule,
                                const EvaluationOptions& options);
 
-enum class Metric { nll, sliced_w2 };
+enum class Metric { nll, sliced_w2, fid };
 // Per-seed differences a - b of a metric between two evaluations with the same start points per seed.
 Moments paired_difference(const SampleQuality& a, const SampleQuality& b, Metric metric);
 

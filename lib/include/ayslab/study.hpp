@@ -11,8 +11,9 @@
 
 namespace ayslab {
 
-// What decides: the NLL under the data's exact density, or the sliced W2 to held-out rows (a point
-// set's density rewards memorisation: its NLL is no judge). judge_metric() picks it for a problem.
+// What decides: the FID under a feature network for image data with an image judge (Problem::images),
+// else the sliced W2 to held-out rows for a point set (its density rewards memorisation: its NLL is no
+// judge), else the NLL under the data's exact density. judge_metric() picks it for a problem.
 Metric judge_metric(const Problem& problem);
 std::string metric_name(Metric metric);
 
@@ -26,7 +27,7 @@ struct StudyRow {
     std::string name;
     Schedule schedule;
     SampleQuality quality;
-    Moments nll_vs_current, sw2_vs_current;  // candidate minus current, per seed
+    Moments nll_vs_current, sw2_vs_current, fid_vs_current;  // candidate minus current, per seed
 };
 
 struct StudyVerdict {
@@ -35,7 +36,8 @@ struct StudyVerdict {
     Metric metric = Metric::nll; // what decided
     double margin = 0.0;         // current minus winner in the metric (> 0: the winner is better)
     double margin_se = 0.0;      // its paired standard error
-    // The other metric ranks the winner against the current schedule the other way beyond n_se SE.
+    // The other metric (NLL <-> sliced W2; FID's: sliced W2) ranks the winner against the current
+    // schedule the other way beyond n_se SE.
     bool judges_disagree = false;
 };
 
