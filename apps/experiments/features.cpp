@@ -75,11 +75,11 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const std::string model_in = cfg.string("features_model"), model_out = cfg.string("model_out");
     const std::string expected_fingerprint = cfg.string("features_fingerprint");
     const auto splits = static_cast<std::size_t>(cfg.integer("splits"));
-    const auto blur = cfg.numbers("blur"), noise = cfg.numbers("noise");
+    const auto blur = cfg.numbers("blur"), noise = cfg.numbers("added_noise");
     for (std::size_t k = 1; k < blur.size(); ++k)
         if (!(blur[k] > blur[k - 1])) throw InputError("key 'blur' must be increasing");
     for (std::size_t k = 1; k < noise.size(); ++k)
-        if (!(noise[k] > noise[k - 1])) throw InputError("key 'noise' must be increasing");
+        if (!(noise[k] > noise[k - 1])) throw InputError("key 'added_noise' must be increasing");
     if (model_in.empty()) check_writable_target(model_out, "feature network");
     const auto test_file = dir / "t10k-images-idx3-ubyte.gz", test_labels_file = dir / "t10k-labels-idx1-ubyte.gz";
     if (!std::filesystem::exists(test_file))
@@ -255,10 +255,10 @@ Experiment features_experiment() {
                 Schema{{"batch", KeyType::integer, "minibatch size", 1, 1e6},
                        {"lr", KeyType::number, "Adam learning rate (peak; cosine decay after the warm-up)", 1e-8, 1},
                        {"train_images", KeyType::integer, "Fashion-MNIST training images the network learns from", 100, 60000},
-                       {"train_steps", KeyType::integer, "Adam steps of the feature network", 1, 1e7},
-                       {"width", KeyType::integer, "channels of the first convolution (the second has twice)", 1, 512},
+                       {"train_steps", KeyType::integer, "Adam steps of the feature network", 1, 1e8},
+                       {"width", KeyType::integer, "channels of the first convolution (the second has twice)", 1, 4096},
                        {"feature_dim", KeyType::integer, "the feature dimension (penultimate layer)", 2, 4096},
-                       {"features_model", KeyType::string, "a feature network file to use instead of training one"},
+                       {"features_model", KeyType::path, "a feature network file to use instead of training one"},
                        {"features_fingerprint", KeyType::string,
                         "the fingerprint the feature network must have (empty: any); a mismatch is refused"},
                        {"model_out", KeyType::string, "where the trained feature network is written (TorchScript)"},
@@ -266,7 +266,7 @@ Experiment features_experiment() {
                        {"kid_subsets", KeyType::integer, "KID subsets (torch-fidelity: 100)", 2, 100000},
                        {"kid_subset_size", KeyType::integer, "KID rows per subset, at most (torch-fidelity: 1000)", 2, 1e6},
                        {"blur", KeyType::number_list, "Gaussian blur standard deviations (pixels), increasing", 0.01, 20},
-                       {"noise", KeyType::number_list, "added noise standard deviations (data units), increasing", 1e-6, 100}},
+                       {"added_noise", KeyType::number_list, "added noise standard deviations (data units), increasing", 1e-6, 100}},
             run};
 }
 

@@ -349,7 +349,7 @@ Experiment recommend_experiment() {
                              "label", "all_classes", "guidance", "guidance_interval", "labels", "grid", "teacher_steps",
                              "ld3_iterations", "ld3_slack", "subset", "held_out", "directory"}) +
                 Schema{described(shared_key("particles"), "teacher trajectories (gits, oss, ld3)"),
-                       {"features_model", KeyType::string,
+                       {"features_model", KeyType::path,
                         "image data: a feature network (run-experiment features) whose FID to the held-out images judges "
                         "(empty: none)"}},
             run};
