@@ -157,6 +157,11 @@ Result run(const Config& cfg, const RunContext& ctx) {
                                          feature_network->image_dim(), dataset.name, dataset.data->dim()));
         if (!dataset.held_out.n)
             throw InputError("features_model needs real held-out images to judge against (held_out, held_out_file)");
+        // Each seed's FID needs a non-singular sample covariance: refused here, before the optimisers run.
+        if (const auto n = static_cast<std::size_t>(cfg.integer("eval_particles")); n <= feature_network->feature_dim())
+            throw InputError(fmt::format("eval_particles = {} is too few for FID under a feature network of dimension {} "
+                                         "(each seed's samples need more rows than dimensions)",
+                                         n, feature_network->feature_dim()));
         image_judge = ImageJudge::of(*feature_network, dataset.held_out, ctx.threads);
         problem.images = &*image_judge;
         r.values["feature_network"] = {{"file", path}, {"fingerprint", feature_network->fingerprint()},
