@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -13,6 +14,8 @@
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/feature_network.hpp"
+#include "ayslab/io/atomic_file.hpp"
+#include "ayslab/io/image_grid.hpp"
 #include "ayslab/optimise/registry.hpp"
 #include "ayslab/schedule_factory.hpp"
 #include "ayslab/solver/registry.hpp"
@@ -219,6 +222,22 @@ Result run(const Config& cfg, const RunContext& ctx) {
     so.judge = read_evaluation(cfg, ctx);
     so.judge.seed = streams::held_out_judge(cfg.seed());  // starts no optimiser saw
     so.n_se = cfg.number("n_se");
+    // Sample grids: one PNG per cell, a row per schedule (current first), the same held-out starts in
+    // every column (with their classes when labelled), so schedules compare side by side.
+    const std::string png = cfg.string("png");
+    const auto png_columns = static_cast<std::size_t>(cfg.integer("png_columns"));
+    const std::size_t side = square_side(dataset.data->dim());
+    auto png_file = [&](const std::string& sampler, std::size_t nfe) {
+        std::filesystem::path p(png);
+        return (p.parent_path() / fmt::format("{}-{}-nfe{}.png", p.stem().string(), sampler, nfe)).string();
+    };
+    if (!png.empty()) {
+        if (!side)
+            throw InputError(fmt::format("png needs square images; the data '{}' has {} values per point", dataset.name,
+                                         dataset.data->dim()));
+        check_writable_target(png_file(samplers.front(), static_cast<std::size_t>(nfes.front())), "sample grid");
+        so.judge.keep = png_columns;
+    }
     const Metric metric = judge_metric(problem);
     r.values["judge"] = {{"metric", metric_name(metric)},
                          {"particles", so.judge.particles},
@@ -297,6 +316,23 @@ Result run(const Config& cfg, const RunContext& ctx) {
                                    v.winner, v.margin, v.margin_se, metric_name(metric), v.margin / v.margin_se,
                                    v.judges_disagree ? "; the other judge ranks it worse beyond noise" : ""));
             for (const auto& line : format_schedule(winner.schedule, *process, format)) r.line("    " + line);
+            nlohmann::json grid = nullptr;
+            if (!png.empty()) {
+                const std::size_t shown = std::min(png_columns, so.judge.particles);
+                std::vector<double> tiles(cell.rows.size() * shown * side * side, 0.0);
+                for (std::size_t i = 0; i < cell.rows.size(); ++i) {
+                    const auto& kept = cell.rows[i].quality.first_samples;
+                    std::copy(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(shown * side * side),
+                              tiles.begin() + static_cast<std::ptrdiff_t>(i * shown * side * side));
+                }
+                const std::string file = png_file(sampler, nfe);
+                write_png(file, image_grid(tiles, cell.rows.size() * shown, {cell.rows.size(), shown, side, side}),
+                          "sample grid");
+                std::vector<std::string> order;
+                for (const auto& row : cell.rows) order.push_back(row.name);
+                grid = {{"file", file}, {"rows", order}, {"columns", shown}};
+                r.line(fmt::format("  sample grid (a row per schedule, the same {} starts in every row): {}", shown, file));
+            }
             out_cells.push_back({{"sampler", sampler},
                                  {"nfe", nfe},
                                  {"steps", steps},
@@ -310,6 +346,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
                                    {"margin_se", v.margin_se},
                                    {"judges_disagree", v.judges_disagree}}},
                                  {"recommended", schedule_json(winner.schedule, *process)},
+                                 {"png", grid},
                                  {"exports", schedule_exports(winner.schedule, *process)}});
         }
     }
@@ -354,6 +391,10 @@ Experiment recommend_experiment() {
                              "label", "all_classes", "guidance", "guidance_interval", "labels", "grid", "teacher_steps",
                              "ld3_iterations", "ld3_slack", "subset", "held_out", "directory"}) +
                 Schema{described(shared_key("particles"), "teacher trajectories (gits, oss, ld3)"),
+                       {"png", KeyType::string,
+                        "image data: PNG sample grids, one per cell as PREFIX-SAMPLER-nfeN.png beside this path (a row "
+                        "per schedule, current first; the same held-out starts in every row); empty: none"},
+                       {"png_columns", KeyType::integer, "samples per row of the png grids", 1, 64},
                        {"features_model", KeyType::path,
                         "image data: a feature network (run-experiment features) whose FID to the held-out images judges "
                         "(empty: none)"}},

@@ -12,6 +12,7 @@
 #include "ayslab/data/io.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/io/atomic_file.hpp"
+#include "ayslab/io/image_grid.hpp"
 #include "ayslab/metrics.hpp"
 #include "ayslab/parallel.hpp"
 #include "ayslab/sampler.hpp"
@@ -38,6 +39,12 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const std::string out = cfg.string("output");
     if (!out.empty()) check_writable_target(out, "samples");  // refused before any work
     const std::size_t d = ds.data->dim();
+    const std::string png = cfg.string("png");
+    if (!png.empty()) {
+        if (!square_side(d))
+            throw InputError(fmt::format("png needs square images; the data '{}' has {} values per point", ds.name, d));
+        check_writable_target(png, "sample grid");
+    }
     // The sampler calls the data's exact denoiser, or a model (metrics stay against the exact data); a
     // label binds the class (and guidance) to it and the metrics use the data given the class.
     const auto model = read_model_denoiser(cfg, *ds.data, ctx, &r, true);
@@ -118,6 +125,15 @@ Result run(const Config& cfg, const RunContext& ctx) {
         save_npy(out, {n, d, x});
         r.values["output"] = out;
     }
+    if (!png.empty()) {
+        // The first png_columns^2 end points, row by row (values in [-1, 1] as the image data hold them).
+        const auto side = square_side(d), columns = static_cast<std::size_t>(cfg.integer("png_columns"));
+        const std::size_t shown = std::min(n, columns * columns);
+        GridLayout layout{(shown + columns - 1) / columns, columns, side, side};
+        write_png(png, image_grid(std::span<const double>(x).first(shown * d), shown, layout), "sample grid");
+        r.values["png"] = {{"file", png}, {"images", shown}, {"columns", columns}};
+        r.line(fmt::format("sample grid of the first {} end points: {}", shown, png));
+    }
     r.line(fmt::format("{} x {} steps on {} ({} particles, NFE {}) -> {}", solver->name(), schedule.steps(),
                        ds.name, n, stats.nfe, out.empty() ? "(not saved)" : out));
     return r;
@@ -139,6 +155,10 @@ Experiment sample_experiment() {
                     "unit (diffusers' unit-variance latents: multiplied by sqrt(sigma_max^2 + 1), its init_noise_sigma)",
                     {}, {}, {"sigma", "unit"}},
                    {"output", KeyType::string, ".npy for the end points (float64); empty: not saved"},
+                   {"png", KeyType::string,
+                    "image data: a PNG grid of the first png_columns^2 end points (values [-1, 1] as black to white); "
+                    "empty: none"},
+                   {"png_columns", KeyType::integer, "images per row of the png grid", 1, 64},
                    {"noise", KeyType::path,
                     ".npy of the stochastic samplers' N(0,1) draws, (steps, n, d) or (steps, draws, n, d); empty: "
                     "seeded"},

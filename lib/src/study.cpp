@@ -67,7 +67,7 @@ StudyCell study(const Problem& problem, const std::string& sampler, const NamedS
                                          c.name, c.schedule.sigma_min(), current.schedule.sigma_min()));
         all.push_back(c);
     }
-    const Comparison table = compare(problem, {sampler}, all, options.judge, solver_options);
+    const Comparison table = compare(problem, {sampler}, all, options.judge, solver_options, options.judge.keep);
     StudyCell cell;
     cell.sampler = sampler;
     const bool sw2 = problem.held_out && problem.held_out->n > 0;

@@ -18,7 +18,9 @@ Metric judge_metric(const Problem& problem);
 std::string metric_name(Metric metric);
 
 struct StudyOptions {
-    EvaluationOptions judge{};  // particles and seeds per candidate; judge.seed: the held-out starts
+    // particles and seeds per candidate; judge.seed: the held-out starts; judge.keep: rows of the first
+    // seed's samples each row keeps (StudyRow::quality.first_samples: the same starts in every row)
+    EvaluationOptions judge{};
     double n_se = 2.0;          // a candidate must beat the current schedule by more than this many SE
 };
 
