@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <cmath>
 #include <map>
+#include <utility>
 #include <optional>
 
 #include "ayslab/data/datasets.hpp"
@@ -254,6 +255,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
                                                                    feature_network->fingerprint()),
                        so.n_se));
     const std::string format = cfg.string("format");
+    std::vector<std::pair<std::string, GrayImage>> grids;  // written when every cell is done
     std::size_t keeps = 0, cells = 0;
     nlohmann::json out_cells = nlohmann::json::array();
     for (const auto& sampler : samplers) {
@@ -326,8 +328,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
                               tiles.begin() + static_cast<std::ptrdiff_t>(i * shown * side * side));
                 }
                 const std::string file = png_file(sampler, nfe);
-                write_png(file, image_grid(tiles, cell.rows.size() * shown, {cell.rows.size(), shown, side, side}),
-                          "sample grid");
+                grids.emplace_back(file, image_grid(tiles, cell.rows.size() * shown, {cell.rows.size(), shown, side, side}));
                 std::vector<std::string> order;
                 for (const auto& row : cell.rows) order.push_back(row.name);
                 grid = {{"file", file}, {"rows", order}, {"columns", shown}};
@@ -350,6 +351,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
                                  {"exports", schedule_exports(winner.schedule, *process)}});
         }
     }
+    // The grids only after the last cell: a run that fails in a later cell leaves none behind.
+    for (const auto& [file, image] : grids) write_png(file, image, "sample grid");
     r.values["cells"] = out_cells;
     r.values["optimiser_rows"] = cost;
     r.values["keep_your_schedule"] = {{"cells", keeps}, {"of", cells}};
