@@ -6,11 +6,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <cmath>
+#include <filesystem>
 #include <map>
-#include <utility>
 #include <optional>
+#include <utility>
 
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/error.hpp"
@@ -73,6 +73,18 @@ Schedule family(const std::string& name, ScheduleSpec spec) {
         return make_schedule("karras", spec);
     }
     return make_schedule(name, spec);
+}
+
+// A row per schedule of the cell, its first `shown` kept samples (the same starts in every row).
+GrayImage schedules_grid(const StudyCell& cell, std::size_t shown, std::size_t side) {
+    const std::size_t d = side * side;
+    std::vector<double> tiles;
+    tiles.reserve(cell.rows.size() * shown * d);
+    for (const auto& row : cell.rows) {
+        const auto& kept = row.quality.first_samples;
+        tiles.insert(tiles.end(), kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(shown * d));
+    }
+    return image_grid(tiles, cell.rows.size() * shown, {cell.rows.size(), shown, side, side});
 }
 
 nlohmann::json moments_json(const Moments& m) {
@@ -227,15 +239,12 @@ Result run(const Config& cfg, const RunContext& ctx) {
     // every column (with their classes when labelled), so schedules compare side by side.
     const std::string png = cfg.string("png");
     const auto png_columns = static_cast<std::size_t>(cfg.integer("png_columns"));
-    const std::size_t side = square_side(dataset.data->dim());
+    const std::size_t side = png.empty() ? 0 : image_side(dataset.data->dim(), dataset.name);
     auto png_file = [&](const std::string& sampler, std::size_t nfe) {
         std::filesystem::path p(png);
         return (p.parent_path() / fmt::format("{}-{}-nfe{}.png", p.stem().string(), sampler, nfe)).string();
     };
     if (!png.empty()) {
-        if (!side)
-            throw InputError(fmt::format("png needs square images; the data '{}' has {} values per point", dataset.name,
-                                         dataset.data->dim()));
         check_writable_target(png_file(samplers.front(), static_cast<std::size_t>(nfes.front())), "sample grid");
         so.judge.keep = png_columns;
     }
@@ -321,14 +330,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
             nlohmann::json grid = nullptr;
             if (!png.empty()) {
                 const std::size_t shown = std::min(png_columns, so.judge.particles);
-                std::vector<double> tiles(cell.rows.size() * shown * side * side, 0.0);
-                for (std::size_t i = 0; i < cell.rows.size(); ++i) {
-                    const auto& kept = cell.rows[i].quality.first_samples;
-                    std::copy(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(shown * side * side),
-                              tiles.begin() + static_cast<std::ptrdiff_t>(i * shown * side * side));
-                }
                 const std::string file = png_file(sampler, nfe);
-                grids.emplace_back(file, image_grid(tiles, cell.rows.size() * shown, {cell.rows.size(), shown, side, side}));
+                grids.emplace_back(file, schedules_grid(cell, shown, side));
                 std::vector<std::string> order;
                 for (const auto& row : cell.rows) order.push_back(row.name);
                 grid = {{"file", file}, {"rows", order}, {"columns", shown}};

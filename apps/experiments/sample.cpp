@@ -40,11 +40,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
     if (!out.empty()) check_writable_target(out, "samples");  // refused before any work
     const std::size_t d = ds.data->dim();
     const std::string png = cfg.string("png");
-    if (!png.empty()) {
-        if (!square_side(d))
-            throw InputError(fmt::format("png needs square images; the data '{}' has {} values per point", ds.name, d));
-        check_writable_target(png, "sample grid");
-    }
+    const std::size_t side = png.empty() ? 0 : image_side(d, ds.name);
+    if (!png.empty()) check_writable_target(png, "sample grid");
     // The sampler calls the data's exact denoiser, or a model (metrics stay against the exact data); a
     // label binds the class (and guidance) to it and the metrics use the data given the class.
     const auto model = read_model_denoiser(cfg, *ds.data, ctx, &r, true);
@@ -127,7 +124,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
     }
     if (!png.empty()) {
         // The first png_columns^2 end points, row by row (values in [-1, 1] as the image data hold them).
-        const auto side = square_side(d), columns = static_cast<std::size_t>(cfg.integer("png_columns"));
+        const auto columns = static_cast<std::size_t>(cfg.integer("png_columns"));
         const std::size_t shown = std::min(n, columns * columns);
         GridLayout layout{(shown + columns - 1) / columns, columns, side, side};
         write_png(png, image_grid(std::span<const double>(x).first(shown * d), shown, layout), "sample grid");

@@ -17,6 +17,12 @@ std::size_t square_side(std::size_t d) {
     return s > 0 && s * s == d ? s : 0;
 }
 
+std::size_t image_side(std::size_t d, std::string_view data_name) {
+    const std::size_t side = square_side(d);
+    if (!side) throw InputError(fmt::format("png needs square images; the data '{}' has {} values per point", data_name, d));
+    return side;
+}
+
 GrayImage image_grid(std::span<const double> images, std::size_t n, const GridLayout& g) {
     const std::size_t d = g.tile_height * g.tile_width;
     if (d == 0 || images.size() != n * d)

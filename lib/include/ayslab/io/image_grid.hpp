@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <span>
+#include <string_view>
 #include <vector>
 
 namespace ayslab {
@@ -30,6 +31,9 @@ GrayImage image_grid(std::span<const double> images, std::size_t n, const GridLa
 
 // The side of a square image of d values (784 -> 28); 0 when d is not a square.
 std::size_t square_side(std::size_t d);
+// The same for a data set's points that are to be drawn as images; InputError naming the data when d is
+// not a square.
+std::size_t image_side(std::size_t d, std::string_view data_name);
 
 // Whole or not at all (write_file_atomically); `what` names the file in errors.
 void write_png(const std::filesystem::path& path, const GrayImage& image, const char* what = "PNG image");
