@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -174,10 +175,12 @@ Result run(const Config& cfg, const RunContext& ctx) {
         if (!dataset.held_out.n)
             throw InputError("features_model needs real held-out images to judge against (held_out, held_out_file)");
         // Each seed's FID needs a non-singular sample covariance: refused here, before the optimisers run.
-        if (const auto n = static_cast<std::size_t>(cfg.integer("eval_particles")); n <= feature_network->feature_dim())
-            throw InputError(fmt::format("eval_particles = {} is too few for FID under a feature network of dimension {} "
-                                         "(each seed's samples need more rows than dimensions)",
-                                         n, feature_network->feature_dim()));
+        for (const char* key : {"eval_particles", "screen_particles"})
+            if (const auto n = static_cast<std::size_t>(cfg.integer(key)); (n > 0 || key[0] == 'e') &&
+                                                                            n <= feature_network->feature_dim())
+                throw InputError(fmt::format("{} = {} is too few for FID under a feature network of dimension {} "
+                                             "(each seed's samples need more rows than dimensions)",
+                                             key, n, feature_network->feature_dim()));
         image_judge = ImageJudge::of(*feature_network, dataset.held_out, ctx.threads);
         problem.images = &*image_judge;
         r.values["feature_network"] = {{"file", path}, {"fingerprint", feature_network->fingerprint()},
@@ -192,6 +195,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
     AysOptions ays = read_ays_options(cfg, ctx);
     ays.labelled = cond.all_classes;
     ScheduleProblem sp = read_schedule_problem(cfg, ctx, *problem.data, denoiser);
+    sp.labelled = cond.all_classes;  // the teacher and ays-path follow each start's class, guided as sampled
     LeagueOptimiserOptions league{static_cast<std::size_t>(cfg.integer("particles")),
                                   static_cast<std::size_t>(cfg.integer("teacher_steps")),
                                   static_cast<std::size_t>(cfg.integer("ld3_iterations")), cfg.number("ld3_slack")};
@@ -200,6 +204,34 @@ Result run(const Config& cfg, const RunContext& ctx) {
     std::map<std::string, std::unique_ptr<Solver>> solvers;
     nlohmann::json cost = nlohmann::json::object();
     std::size_t total_rows = 0;
+    // One teacher for every teacher-based optimiser, sampler and step count (it depends on none of them).
+    std::optional<Teacher> teacher;
+    auto shared_teacher = [&]() -> const Teacher* {
+        if (teacher) return &*teacher;
+        const auto t0 = std::chrono::steady_clock::now();
+        const Evaluations before = denoiser.evaluations();
+        teacher = make_teacher(sp, league.particles, league.teacher_steps, sp.seed);
+        const std::size_t rows = model ? denoiser.evaluations().rows - before.rows : teacher->evaluations;
+        total_rows += rows;
+        cost["teacher"] = {{"rows", rows}};
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        r.timings["teacher"] = seconds;
+        if (ctx.progress) fmt::print(stderr, "[recommend] teacher: {:.1f} s\n", seconds);
+        return &*teacher;
+    };
+    // One path-KLUB table for ays-path at every step count.
+    std::optional<PathKlub> path_klub;
+    auto shared_path_klub = [&]() -> const PathKlub* {
+        if (path_klub) return &*path_klub;
+        const auto t0 = std::chrono::steady_clock::now();
+        const Evaluations before = denoiser.evaluations();
+        path_klub.emplace(sp, sp.klub_samples, streams::path_klub_seed(sp.seed));
+        const std::size_t rows = model ? denoiser.evaluations().rows - before.rows : path_klub->evaluations();
+        total_rows += rows;
+        cost["ays-path table"] = {{"rows", rows}};
+        r.timings["ays-path table"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        return &*path_klub;
+    };
     auto optimised = [&](const std::string& name, const std::string& sampler, std::size_t steps) -> const Schedule& {
         const ScheduleOptimiser& opt = find_schedule_optimiser(name);
         const bool per_sampler = opt.needs_teacher || name == "ays";
@@ -212,6 +244,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
         auto& solver = solvers[sampler];
         if (!solver) solver = make_solver(sampler, read_solver_options(cfg));
         OptimiserInput in{&sp, &start, solver.get(), ays, league, {}};
+        if (opt.needs_teacher) in.league.teacher = shared_teacher();
+        if (name == "ays-path") in.league.path_klub = shared_path_klub();
         if (name == "ays") {  // the paper's stop, its proxy the user's sampler
             nlohmann::json values = cfg.json();
             values["stop_sampler"] = nlohmann::json::array({sampler});
@@ -235,6 +269,9 @@ Result run(const Config& cfg, const RunContext& ctx) {
     so.judge = read_evaluation(cfg, ctx);
     so.judge.seed = streams::held_out_judge(cfg.seed());  // starts no optimiser saw
     so.n_se = cfg.number("n_se");
+    so.screen_particles = static_cast<std::size_t>(cfg.integer("screen_particles"));
+    so.finalists = static_cast<std::size_t>(cfg.integer("finalists"));
+    so.screen_seed = streams::held_out_screen(cfg.seed());  // apart from the judge's starts
     // Sample grids: one PNG per cell, a row per schedule (current first), the same held-out starts in
     // every column (with their classes when labelled), so schedules compare side by side.
     const std::string png = cfg.string("png");
@@ -253,7 +290,11 @@ Result run(const Config& cfg, const RunContext& ctx) {
                          {"particles", so.judge.particles},
                          {"seeds", so.judge.seeds},
                          {"n_se", so.n_se},
-                         {"starts", "held out: evaluation seeds of streams::held_out_judge(seed)"}};
+                         {"starts", "held out: evaluation seeds of streams::held_out_judge(seed)"},
+                         {"screen", so.screen_particles > 0 ? nlohmann::json{{"particles", so.screen_particles},
+                                                                             {"finalists", so.finalists},
+                                                                             {"starts", "streams::held_out_screen(seed)"}}
+                                                            : nlohmann::json(nullptr)}};
     r.line(fmt::format("recommend on {} (denoiser {}), sigma in [{}, {}]: each candidate against {} with the same "
                        "held-out starts ({} seeds x {} particles), judged by {}; a winner must beat it by more than "
                        "{} paired SE",
@@ -263,6 +304,14 @@ Result run(const Config& cfg, const RunContext& ctx) {
                                                      : fmt::format("FID to the held-out images (feature network {})",
                                                                    feature_network->fingerprint()),
                        so.n_se));
+    if (so.screen_particles > 0)
+        r.line(fmt::format("screen: every candidate first on one seed of {} starts of its own; the {} best by the {} "
+                           "go on to the judge beside the current schedule (the verdict on the judge's starts alone)",
+                           so.screen_particles, so.finalists, metric_name(metric)));
+    r.line(fmt::format("budget: candidates {}; teacher {} particles x {} Heun steps, grid {} sigmas, LD3 {} passes, "
+                       "{} KLUB samples / paths{}",
+                       fmt::join(given, ","), league.particles, league.teacher_steps, sp.grid, league.ld3_iterations,
+                       sp.klub_samples, model ? " (a model: set these keys to change it)" : ""));
     const std::string format = cfg.string("format");
     std::vector<std::pair<std::string, GrayImage>> grids;  // written when every cell is done
     std::size_t keeps = 0, cells = 0;
@@ -316,6 +365,19 @@ Result run(const Config& cfg, const RunContext& ctx) {
                 if (fid) j["fid_vs_current"] = moments_json(row.fid_vs_current);
                 rows.push_back(std::move(j));
             }
+            nlohmann::json screened = nullptr;
+            if (!cell.screened.empty()) {
+                screened = nlohmann::json::array();
+                std::vector<std::string> out;
+                for (const auto& sc : cell.screened) {
+                    screened.push_back({{"name", sc.name},
+                                        {"value", std::isfinite(sc.value) ? nlohmann::json(sc.value) : nlohmann::json(nullptr)},
+                                        {"finalist", sc.finalist}});
+                    if (!sc.finalist) out.push_back(fmt::format("{} {:.4g}", sc.name, sc.value));
+                }
+                r.line(fmt::format("  screened out ({} on one seed of {} starts): {}", metric_name(metric),
+                                   so.screen_particles, fmt::join(out, ", ")));
+            }
             const auto& winner = *std::find_if(cell.rows.begin(), cell.rows.end(),
                                                [&](const StudyRow& row) { return row.name == v.winner; });
             if (v.keep)
@@ -342,6 +404,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
                                  {"steps", steps},
                                  {"rows", rows},
                                  {"skipped", skipped},
+                                 {"screened", screened},
                                  {"verdict",
                                   {{"keep", v.keep},
                                    {"winner", v.winner},
@@ -397,6 +460,11 @@ Experiment recommend_experiment() {
                              "label", "all_classes", "guidance", "guidance_interval", "labels", "grid", "teacher_steps",
                              "ld3_iterations", "ld3_slack", "subset", "held_out", "directory"}) +
                 Schema{described(shared_key("particles"), "teacher trajectories (gits, oss, ld3)"),
+                       {"screen_particles", KeyType::integer,
+                        "screen every candidate on one seed of this many starts first and judge only the `finalists` "
+                        "best in full (0: judge every candidate in full; a model's budget on images screens)",
+                        0, 1e8},
+                       {"finalists", KeyType::integer, "candidates that go on from the screen to the full judge", 1, 100},
                        {"png", KeyType::string,
                         "image data: PNG sample grids, one per cell as PREFIX-SAMPLER-nfeN.png beside this path (a row "
                         "per schedule, current first; the same held-out starts in every row); empty: none"},

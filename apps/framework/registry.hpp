@@ -65,6 +65,8 @@ nlohmann::json sigma_range_from_process(const Config& merged, const nlohmann::js
 // Every default that follows another key's value (the sigma range above; train's reduce_mean follows
 // its loss as score_sde's configs do): the keys to set, none of them given by the user.
 nlohmann::json defaults_that_follow(const Config& merged, const nlohmann::json& given);
+// recommend's budget for a model on images (defaults_that_follow moves these keys there unless given).
+const nlohmann::json& image_model_budget();
 
 // One run's Config from the user's keys (a JSON object) over the experiment's embedded defaults:
 // validated (errors name `source` as where a bad key came from), with the defaults that follow other

@@ -20,6 +20,14 @@ double held_out_near_radius(const Problem& p, std::size_t threads) {
     if (!p.near_radius) p.near_radius = median(nearest_distances(*p.data, p.held_out->values, p.held_out->n, threads));
     return *p.near_radius;
 }
+
+// The held-out rows' sorted projections on the seed's directions, made once per problem and seed.
+const SlicedReference& held_out_reference(const Problem& p, std::size_t projections, std::uint64_t seed) {
+    for (const auto& r : p.held_out_projections)
+        if (r.projections == projections && r.seed == seed) return r;
+    p.held_out_projections.push_back(sliced_reference(p.held_out->values, p.held_out->n, p.data->dim(), projections, seed));
+    return p.held_out_projections.back();
+}
 }  // namespace
 
 SampleQuality evaluate_samples(const Problem& p, const Solver& solver, const Schedule& schedule,
@@ -44,17 +52,21 @@ SampleQuality evaluate_samples(const Problem& p, const Solver& solver, const Sch
         sample_marginal_labelled(data, schedule.sigma_max(), x, labels, n, seed, o.threads);  // (no labels: plain)
         sample(*p.denoiser, solver, schedule, x, n, {seed, o.threads, 64, nullptr, labels});
         if (s == 0 && o.keep > 0) q.first_samples.assign(x.begin(), x.begin() + std::min(o.keep, n) * d);
-        const auto nlls = negative_log_likelihoods_labelled(data, x, labels, n, schedule.sigma_min(), o.threads);
-        const auto nll = moments_of(nlls);
-        if (s == 0) q.nll = Moments(nll.mean());
-        q.nll.add(nll.mean());
-        q.nll_per_seed.push_back(nll.mean());
-        const double nll_median = median(nlls);
-        if (s == 0) q.nll_median = Moments(nll_median);
-        q.nll_median.add(nll_median);
+        // Under the image judge the NLL and the nearest training image are left out: an image's density
+        // under the training set's point law rewards copying it (no judge), and both cost a pass over
+        // every training image per sample.
+        if (!p.images) {
+            const auto nlls = negative_log_likelihoods_labelled(data, x, labels, n, schedule.sigma_min(), o.threads);
+            const auto nll = moments_of(nlls);
+            if (s == 0) q.nll = Moments(nll.mean());
+            q.nll.add(nll.mean());
+            q.nll_per_seed.push_back(nll.mean());
+            const double nll_median = median(nlls);
+            if (s == 0) q.nll_median = Moments(nll_median);
+            q.nll_median.add(nll_median);
+        }
         if (held_out) {
-            const double w = sliced_wasserstein2(x, n, p.held_out->values, p.held_out->n, d, o.projections,
-                                                 streams::sliced_w2_projections(o.seed));
+            const double w = sliced_wasserstein2(x, n, held_out_reference(p, o.projections, streams::sliced_w2_projections(o.seed)));
             if (s == 0) q.sw2 = Moments(w);
             q.sw2.add(w);
             q.sw2_per_seed.push_back(w);
@@ -68,7 +80,7 @@ SampleQuality evaluate_samples(const Problem& p, const Solver& solver, const Sch
             q.fid.add(fid);
             q.fid_per_seed.push_back(fid);
         }
-        if (points) {
+        if (points && !p.images) {
             const auto distances = nearest_distances(data, x, n, o.threads);
             const auto near = moments_of(distances);
             if (s == 0) q.nearest = Moments(near.mean());

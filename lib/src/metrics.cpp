@@ -15,31 +15,51 @@
 
 namespace ayslab {
 
-std::vector<double> sliced_wasserstein2_projections(std::span<const double> a, std::size_t na,
-                                                    std::span<const double> b, std::size_t nb, std::size_t d,
-                                                    std::size_t projections, std::uint64_t seed) {
-    if (a.size() != na * d || b.size() != nb * d || na == 0 || nb == 0)
-        throw InputError(
-            fmt::format("sliced W2: point sets of {} and {} rows do not match dimension {}", na, nb, d));
+namespace {
+// A unit direction of the seed's (projection p) and a point set's sorted projections on it.
+void direction(std::uint64_t seed, std::size_t p, std::vector<double>& dir, double& norm) {
+    fill_normal({seed, static_cast<std::uint64_t>(Stream::metrics), p, 0}, dir);
+    norm = 0.0;
+    for (double v : dir) norm += v * v;
+    norm = std::sqrt(norm);
+}
+void project_sorted(std::span<const double> x, std::size_t n, const std::vector<double>& dir, double norm, double* out) {
+    const std::size_t d = dir.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        double s = 0.0;
+        for (std::size_t k = 0; k < d; ++k) s += x[i * d + k] * dir[k];
+        out[i] = s / norm;
+    }
+    std::sort(out, out + n);
+}
+}  // namespace
+
+SlicedReference sliced_reference(std::span<const double> b, std::size_t nb, std::size_t d, std::size_t projections,
+                                 std::uint64_t seed) {
+    if (b.size() != nb * d || nb == 0) throw InputError(fmt::format("sliced W2: {} values are not {} rows of {}", b.size(), nb, d));
     if (projections == 0) throw InputError("sliced W2 needs at least one projection");
-    const std::size_t levels = std::max(na, nb);
-    std::vector<double> dir(d), pa(na), pb(nb);
-    std::vector<double> terms(projections);
+    SlicedReference r{nb, d, projections, seed, std::vector<double>(projections * nb)};
+    std::vector<double> dir(d);
+    double norm = 0.0;
     for (std::size_t p = 0; p < projections; ++p) {
-        fill_normal({seed, static_cast<std::uint64_t>(Stream::metrics), p, 0}, dir);
-        double norm = 0.0;
-        for (double v : dir) norm += v * v;
-        norm = std::sqrt(norm);
-        auto project = [&](std::span<const double> x, std::size_t n, std::vector<double>& out) {
-            for (std::size_t i = 0; i < n; ++i) {
-                double s = 0.0;
-                for (std::size_t k = 0; k < d; ++k) s += x[i * d + k] * dir[k];
-                out[i] = s / norm;
-            }
-            std::sort(out.begin(), out.end());
-        };
-        project(a, na, pa);
-        project(b, nb, pb);
+        direction(seed, p, dir, norm);
+        project_sorted(b, nb, dir, norm, r.sorted.data() + p * nb);
+    }
+    return r;
+}
+
+std::vector<double> sliced_wasserstein2_projections(std::span<const double> a, std::size_t na,
+                                                    const SlicedReference& ref) {
+    const std::size_t d = ref.d, nb = ref.n;
+    if (a.size() != na * d || na == 0)
+        throw InputError(fmt::format("sliced W2: point sets of {} and {} rows do not match dimension {}", na, nb, d));
+    const std::size_t levels = std::max(na, nb);
+    std::vector<double> dir(d), pa(na), terms(ref.projections);
+    double norm = 0.0;
+    for (std::size_t p = 0; p < ref.projections; ++p) {
+        direction(ref.seed, p, dir, norm);
+        project_sorted(a, na, dir, norm, pa.data());
+        const double* pb = ref.sorted.data() + p * nb;
         double w2 = 0.0;
         for (std::size_t q = 0; q < levels; ++q) {
             const double level = (static_cast<double>(q) + 0.5) / static_cast<double>(levels);
@@ -50,6 +70,22 @@ std::vector<double> sliced_wasserstein2_projections(std::span<const double> a, s
         terms[p] = w2 / static_cast<double>(levels);
     }
     return terms;
+}
+
+double sliced_wasserstein2(std::span<const double> a, std::size_t na, const SlicedReference& reference) {
+    const auto terms = sliced_wasserstein2_projections(a, na, reference);
+    double total = 0.0;
+    for (double t : terms) total += t;  // (in order: the value the single loop gave)
+    return std::sqrt(total / static_cast<double>(reference.projections));
+}
+
+std::vector<double> sliced_wasserstein2_projections(std::span<const double> a, std::size_t na,
+                                                    std::span<const double> b, std::size_t nb, std::size_t d,
+                                                    std::size_t projections, std::uint64_t seed) {
+    if (a.size() != na * d || b.size() != nb * d || na == 0 || nb == 0)
+        throw InputError(
+            fmt::format("sliced W2: point sets of {} and {} rows do not match dimension {}", na, nb, d));
+    return sliced_wasserstein2_projections(a, na, sliced_reference(b, nb, d, projections, seed));
 }
 
 double sliced_wasserstein2(std::span<const double> a, std::size_t na, std::span<const double> b,

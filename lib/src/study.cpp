@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "ayslab/error.hpp"
 
@@ -67,9 +69,37 @@ StudyCell study(const Problem& problem, const std::string& sampler, const NamedS
                                          c.name, c.schedule.sigma_min(), current.schedule.sigma_min()));
         all.push_back(c);
     }
-    const Comparison table = compare(problem, {sampler}, all, options.judge, solver_options, options.judge.keep);
     StudyCell cell;
     cell.sampler = sampler;
+    const Metric metric = judge_metric(problem);
+    if (options.screen_particles > 0 && candidates.size() > options.finalists) {
+        if (options.finalists < 1) throw InputError("a screened study needs at least one finalist");
+        EvaluationOptions screen = options.judge;
+        screen.particles = options.screen_particles;
+        screen.seeds = 1;
+        screen.seed = options.screen_seed;
+        screen.keep = 0;
+        const std::vector<NamedSchedule> pool(all.begin() + 1, all.end());
+        const Comparison screened = compare(problem, {sampler}, pool, screen, solver_options);
+        std::vector<std::size_t> order(pool.size());
+        for (std::size_t j = 0; j < pool.size(); ++j) {
+            order[j] = j;
+            const SampleQuality& q = screened.at(0, j);
+            const Moments& m = metric == Metric::nll ? q.nll : metric == Metric::sliced_w2 ? q.sw2 : q.fid;
+            cell.screened.push_back({pool[j].name, m.count() > 0 ? m.mean() : std::nan(""), false});
+        }
+        // Lowest first; a non-finite value (samples that blew up) ranks last; ties keep the given order.
+        auto key = [&](std::size_t j) {
+            const double v = cell.screened[j].value;
+            return std::isfinite(v) ? v : std::numeric_limits<double>::infinity();
+        };
+        std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return key(a) < key(b); });
+        for (std::size_t k = 0; k < options.finalists; ++k) cell.screened[order[k]].finalist = true;
+        all.erase(all.begin() + 1, all.end());
+        for (std::size_t j = 0; j < pool.size(); ++j)
+            if (cell.screened[j].finalist) all.push_back(pool[j]);
+    }
+    const Comparison table = compare(problem, {sampler}, all, options.judge, solver_options, options.judge.keep);
     const bool sw2 = problem.held_out && problem.held_out->n > 0;
     for (std::size_t j = 0; j < all.size(); ++j) {
         StudyRow row{all[j].name, all[j].schedule, table.at(0, j), Moments(), Moments(), Moments()};
@@ -78,7 +108,7 @@ StudyCell study(const Problem& problem, const std::string& sampler, const NamedS
         if (problem.images) row.fid_vs_current = table.paired(0, j, 0, Metric::fid);
         cell.rows.push_back(std::move(row));
     }
-    cell.verdict = decide(cell.rows, judge_metric(problem), options.n_se);
+    cell.verdict = decide(cell.rows, metric, options.n_se);
     return cell;
 }
 

@@ -5,11 +5,15 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <cmath>
 #include <functional>
 #include <limits>
 
+#include "ayslab/data/datasets.hpp"
 #include "ayslab/data/gaussian.hpp"
+#include "ayslab/guidance.hpp"
+#include "ayslab/sampler.hpp"
 #include "ayslab/divergence/klub.hpp"
 #include "ayslab/rng.hpp"
 #include "ayslab/schedule.hpp"
@@ -225,4 +229,115 @@ TEST_CASE("league: the path-KLUB DP finds the closed-form DP's optimum within 3%
     // samples x 189 sigmas against samples x 2256, about grid / 4 times fewer.
     CHECK(path_dp.evaluations == 2000 * 189);
     CHECK(path_dp.evaluations * 10 < 2 * p.klub_samples * 48 * 47 / 2);
+}
+
+namespace {
+// Forwards every call to a denoiser and counts the rows it was asked for (a model's counter).
+struct CountingDenoiser final : Denoiser {
+    const Denoiser& inner;
+    mutable std::atomic<std::size_t> rows{0};
+    explicit CountingDenoiser(const Denoiser& d) : inner(d) {}
+    std::size_t dim() const override { return inner.dim(); }
+    std::size_t classes() const override { return inner.classes(); }
+    void denoise(std::span<const double> x, std::size_t n, double s, std::span<double> out) const override {
+        rows += n;
+        inner.denoise(x, n, s, out);
+    }
+    void denoise_labelled(std::span<const double> x, std::size_t n, double s, std::span<const Label> labels,
+                          std::span<double> out) const override {
+        rows += n;
+        inner.denoise_labelled(x, n, s, labels, out);
+    }
+};
+
+// GITS's cost matrix the plain way: one solver step per grid pair from the teacher, each paying all its
+// calls.
+std::vector<double> gits_costs_one_by_one(const ScheduleProblem& p, const Teacher& t, const Solver& solver) {
+    const std::size_t g = t.grid.size();
+    std::vector<double> cost(g * g, 0.0);
+    for (std::size_t i = 0; i + 1 < g; ++i)
+        for (std::size_t j = i + 1; j < g; ++j) {
+            auto x = t.states[i];
+            sample(*p.denoiser, solver, Schedule({t.grid[i], t.grid[j]}), x, t.n, {p.seed, 1, 64, nullptr, t.labels});
+            double s = 0.0;
+            for (std::size_t k = 0; k < x.size(); ++k) s += (x[k] - t.states[j][k]) * (x[k] - t.states[j][k]);
+            cost[i * g + j] = s / static_cast<double>(t.n);
+        }
+    return cost;
+}
+}  // namespace
+
+TEST_CASE("league: GITS's cost matrix with each grid point's first call shared equals one step per pair, bit for "
+          "bit (Gaussian, and ring8's classes guided at w = 3); Euler pays g - 1 calls, Heun one more per pair") {
+    const auto gauss = DiagonalGaussian({0.3, -1.0, 0.0}, {0.5, 1.5, 0.2});
+    const auto ring = make_dataset("ring8", {});
+    const GuidedDenoiser guided(ring.data->denoiser(), {3.0});
+    struct Case {
+        const Data* data;
+        const Denoiser* denoiser;
+        bool labelled;
+    };
+    for (const Case c : {Case{&gauss, &gauss, false}, Case{ring.data.get(), &guided, true}}) {
+        const CountingDenoiser counting(*c.denoiser);
+        ScheduleProblem p;
+        p.data = c.data;
+        p.denoiser = &counting;
+        p.grid = 9;
+        p.labelled = c.labelled;
+        p.threads = 2;
+        const Teacher t = make_teacher(p, 70, 120, 2);  // 70 particles: two chunks of 64 and 6
+        CHECK(t.labels.size() == (c.labelled ? 70u : 0u));
+        const std::size_t g = t.grid.size(), n = t.n, pairs = g * (g - 1) / 2;
+        for (const std::string name : {"euler", "heun", "dpmpp-2m"}) {
+            CAPTURE(name);
+            CAPTURE(c.labelled);
+            const auto solver = make_solver(name);
+            const std::size_t before = counting.rows.load();
+            std::size_t rows = 0;
+            const auto shared = gits_costs(p, t, *solver, &rows);
+            CHECK(counting.rows.load() - before == rows);
+            // Euler and DPM++(2M)'s first step: the shared call alone; Heun: its second call per pair
+            // (the corrector at sigma_j > 0).
+            CHECK(rows == (g - 1) * n + (name == "heun" ? pairs * n : 0));
+            const auto plain = gits_costs_one_by_one(p, t, *solver);
+            for (std::size_t k = 0; k < g * g; ++k) CHECK(shared[k] == plain[k]);
+        }
+    }
+}
+
+TEST_CASE("league: a labelled problem's teacher runs each particle at its own class: guided (w = 3) on ring8, every "
+          "particle ends at its class's component (seed 4)") {
+    const auto ring = make_dataset("ring8", {});
+    const GuidedDenoiser guided(ring.data->denoiser(), {3.0});
+    ScheduleProblem p;
+    p.data = ring.data.get();
+    p.denoiser = &guided;
+    p.grid = 8;
+    p.labelled = true;
+    const Teacher t = make_teacher(p, 64, 200, 4);
+    REQUIRE(t.labels.size() == 64);
+    std::vector<std::vector<double>> means(8);
+    for (Label y = 0; y < 8; ++y) {
+        std::vector<double> cov;
+        REQUIRE(ring.data->given(y).moments(means[y], cov));
+    }
+    std::size_t own = 0;
+    std::vector<std::size_t> per_class(8, 0);
+    for (std::size_t i = 0; i < t.n; ++i) {
+        const double* x = t.states.back().data() + i * 2;
+        Label nearest = 0;
+        double best = 1e300;
+        for (Label y = 0; y < 8; ++y) {
+            const double e = (x[0] - means[y][0]) * (x[0] - means[y][0]) + (x[1] - means[y][1]) * (x[1] - means[y][1]);
+            if (e < best) {
+                best = e;
+                nearest = y;
+            }
+        }
+        own += nearest == t.labels[i] ? 1 : 0;
+        ++per_class[static_cast<std::size_t>(t.labels[i])];
+    }
+    // Unlabelled, a particle's component is independent of its drawn label: about 1 in 8 would match.
+    CHECK(own == t.n);
+    for (const auto k : per_class) CHECK(k > 0);  // the labels are drawn, not one class for all
 }

@@ -106,6 +106,13 @@ TEST_CASE("named streams: no two streams share a number, and no two seeds one ru
             REQUIRE(streams::evaluation_seed(s, 0) - judge0 >= 1000);
             for (const std::uint64_t other : {streams::stop_proxy(s), s, streams::league_teacher(s), path})
                 REQUIRE(other - judge0 >= 1000);
+            // recommend's screen: its one seed is none of the judge's, the run's or the optimisers' seeds.
+            const std::uint64_t screen0 = streams::evaluation_seed(streams::held_out_screen(s), 0);
+            REQUIRE(screen0 - judge0 >= 1000);
+            REQUIRE(judge0 - screen0 >= 1);
+            for (const std::uint64_t other :
+                 {streams::evaluation_seed(s, 0), streams::stop_proxy(s), s, streams::league_teacher(s), path})
+                REQUIRE(screen0 - other >= 1000);
             CHECK(in_sweeps(s + 991));  // the former final-comparison seed: the fault this test catches
         }
     }

@@ -4,6 +4,7 @@
 #include "ayslab/study.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
@@ -125,4 +126,62 @@ TEST_CASE("study: a candidate better on the draws it was chosen on but worse in 
     const StudyCell cell = study(problem, "heun", {"current", current}, {{"plant", *plant}}, held_out);
     CHECK(cell.verdict.keep);
     CHECK(cell.verdict.winner == "current");
+}
+
+TEST_CASE("study with a screen: every candidate on the screen's one seed, the finalists the best there, judged on the "
+          "judge's own starts as without a screen") {
+    // Ring of 8 (exact denoiser), Euler with 8 steps, current EDM rho = 7; candidates EDM rho = 1, 3, 5,
+    // 12, 30. Screen: 400 particles on one seed at streams::held_out_screen(5); judge 3 seeds x 300 at
+    // streams::held_out_judge(5).
+    const Dataset ds = make_dataset("ring8", {});
+    const Problem problem{"ring8", ds.data.get(), &ds.data->denoiser(), &ds.held_out};
+    const NamedSchedule current{"current", karras(8, 0.002, 80.0, 7.0)};
+    std::vector<NamedSchedule> candidates;
+    for (const double rho : {1.0, 3.0, 5.0, 12.0, 30.0})
+        candidates.push_back({fmt::format("rho{}", rho), karras(8, 0.002, 80.0, rho)});
+    StudyOptions o;
+    o.judge.particles = 300;
+    o.judge.seeds = 3;
+    o.judge.projections = 16;
+    o.judge.seed = streams::held_out_judge(5);
+    o.judge.threads = 2;
+    o.screen_particles = 400;
+    o.finalists = 2;
+    o.screen_seed = streams::held_out_screen(5);
+    const StudyCell cell = study(problem, "euler", current, candidates, o);
+    REQUIRE(cell.screened.size() == candidates.size());
+    // The screen's values are each candidate's metric on one seed of 400 starts at the screen's seed.
+    StudyOptions one = o;
+    one.screen_particles = 0;
+    one.judge.particles = 400;
+    one.judge.seeds = 1;
+    one.judge.seed = o.screen_seed;
+    const StudyCell alone = study(problem, "euler", current, candidates, one);
+    std::vector<double> finalist_values, other_values;
+    std::vector<NamedSchedule> finalists;
+    for (std::size_t j = 0; j < candidates.size(); ++j) {
+        CAPTURE(j);
+        CHECK(cell.screened[j].name == candidates[j].name);
+        CHECK(cell.screened[j].value == alone.rows[j + 1].quality.nll.mean());
+        (cell.screened[j].finalist ? finalist_values : other_values).push_back(cell.screened[j].value);
+        if (cell.screened[j].finalist) finalists.push_back(candidates[j]);
+    }
+    // Exactly `finalists` go on, and they are the lowest (a screen that kept the first, or the worst, fails).
+    REQUIRE(finalist_values.size() == 2);
+    CHECK(*std::max_element(finalist_values.begin(), finalist_values.end()) <
+          *std::min_element(other_values.begin(), other_values.end()));
+    // The full judge: current and the finalists in the given order, on the judge's starts: the same values
+    // as a study of those alone without a screen.
+    REQUIRE(cell.rows.size() == 3);
+    StudyOptions plain = o;
+    plain.screen_particles = 0;
+    const StudyCell unscreened = study(problem, "euler", current, finalists, plain);
+    for (std::size_t j = 0; j < 3; ++j) {
+        CHECK(cell.rows[j].name == unscreened.rows[j].name);
+        CHECK(cell.rows[j].quality.nll_per_seed == unscreened.rows[j].quality.nll_per_seed);
+    }
+    CHECK(cell.verdict.winner == unscreened.verdict.winner);
+    // No screen when the candidates are no more than the finalists.
+    o.finalists = 5;
+    CHECK(study(problem, "euler", current, candidates, o).screened.empty());
 }

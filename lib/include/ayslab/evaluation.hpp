@@ -12,6 +12,7 @@
 #include "ayslab/data/io.hpp"
 #include "ayslab/divergence/feature_distance.hpp"
 #include "ayslab/feature_network.hpp"
+#include "ayslab/metrics.hpp"
 #include "ayslab/schedule.hpp"
 #include "ayslab/solver/solver.hpp"
 #include "ayslab/stats.hpp"
@@ -44,6 +45,10 @@ struct Problem {
     // The median distance from a held-out row to its nearest training point (point sets), computed
     // once by the first evaluation that needs it.
     mutable std::optional<double> near_radius{};
+    // The held-out rows' sorted projections for the sliced W2, made by the first evaluation of each
+    // projection seed (a study's screen and judge have one each) and kept: evaluations of one problem
+    // run one at a time.
+    mutable std::vector<SlicedReference> held_out_projections{};
     // Image data: each seed's samples are also judged by their FID (none: not computed).
     const ImageJudge* images = nullptr;
     std::size_t dim() const { return data->dim(); }

@@ -80,6 +80,9 @@ constexpr std::uint64_t path_klub_seed(std::uint64_t s) { return s ^ 0x9A7B00000
 // recommend: the held-out starts every candidate is judged on (evaluation seeds of this base: no
 // optimiser, stop proxy or teacher draws from it).
 constexpr std::uint64_t held_out_judge(std::uint64_t s) { return s ^ 0x4E1D000000000000ULL; }
+// recommend's screen (study.hpp, StudyOptions::screen_seed): the one seed of starts every candidate is
+// screened on, apart from the judge's (the finalists are judged on starts the screen never saw).
+constexpr std::uint64_t held_out_screen(std::uint64_t s) { return s ^ 0x5C4E000000000000ULL; }
 // ays-guided, Fashion-MNIST (the values its documented run used): class y's starts at seed k are
 // evaluation seed 16 k + y (distinct for the 10 classes), every class's reference rows evaluation seed
 // 999 (its own rows' draw address), and the in-run guidance-wrapper check a fixed probe set for every

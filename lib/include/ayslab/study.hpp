@@ -4,6 +4,7 @@
 // winner and its margin, or "keep your schedule" when nothing beats the current one by more than n_se
 // paired standard errors.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,14 @@ struct StudyOptions {
     // seed's samples each row keeps (StudyRow::quality.first_samples: the same starts in every row)
     EvaluationOptions judge{};
     double n_se = 2.0;          // a candidate must beat the current schedule by more than this many SE
+    // Screening, for a model whose rows are costly (successive halving): with screen_particles > 0 and
+    // more than `finalists` candidates, every candidate is first judged on one seed of screen_particles
+    // starts drawn at screen_seed (apart from the judge's), and only the `finalists` best by the metric
+    // go on to the full judge beside the current schedule. The verdict is taken on the full judge's
+    // starts alone, which the screen never saw, so choosing the finalists biases nothing.
+    std::size_t screen_particles = 0;
+    std::size_t finalists = 2;
+    std::uint64_t screen_seed = 0;
 };
 
 // One candidate against the current schedule, with the same starts per seed (paired over seeds).
@@ -48,14 +57,22 @@ struct StudyVerdict {
 // otherwise. A candidate with no SE (one seed) never beats the current schedule.
 StudyVerdict decide(const std::vector<StudyRow>& rows, Metric metric, double n_se);
 
-struct StudyCell {
-    std::string sampler;
-    std::vector<StudyRow> rows;  // rows[0]: the current schedule
-    StudyVerdict verdict;
+// A candidate's screening result: its metric on the screen's seed, and whether it went on.
+struct ScreenedCandidate {
+    std::string name;
+    double value = 0.0;  // the metric on the screen's starts (NaN where the samples had none)
+    bool finalist = false;
 };
 
-// Judges current and every candidate with `sampler` on the problem (compare(): the same starts, drawn
-// from options.judge.seed, for every schedule) and decides. The schedules must share the current
+struct StudyCell {
+    std::string sampler;
+    std::vector<StudyRow> rows;  // rows[0]: the current schedule, then the candidates judged in full
+    StudyVerdict verdict;
+    std::vector<ScreenedCandidate> screened;  // every candidate, in the given order (empty: no screen)
+};
+
+// Judges current and every candidate (or the screen's finalists) with `sampler` on the problem
+// (compare(): the same starts, drawn from options.judge.seed, for every schedule) and decides. The schedules must share the current
 // schedule's sigma_min (the NLL is taken there).
 StudyCell study(const Problem& problem, const std::string& sampler, const NamedSchedule& current,
                 const std::vector<NamedSchedule>& candidates, const StudyOptions& options,

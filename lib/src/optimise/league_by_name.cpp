@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include <chrono>
+#include <optional>
 
 #include "ayslab/error.hpp"
 #include "ayslab/optimise/league.hpp"
@@ -28,17 +29,28 @@ OptimisedSchedule optimise_by_name(const std::string& name, const ScheduleProble
                                          name, solver.name()));
         if (name == "ld3" && problem.steps < 2) throw InputError("optimiser ld3 needs at least 2 steps");
         const auto t0 = std::chrono::steady_clock::now();
-        const Teacher teacher = make_teacher(problem, options.particles, options.teacher_steps, problem.seed);
+        std::optional<Teacher> own;
+        if (options.teacher) {
+            const Teacher& shared = *options.teacher;
+            if (shared.n != options.particles || shared.grid.size() != problem.grid || shared.grid.front() != problem.sigma_max ||
+                shared.grid.back() != problem.sigma_min || shared.labels.empty() == problem.labelled)
+                throw InputError("the shared teacher was made for another problem (particles, grid, sigma range or labels)");
+        } else {
+            own = make_teacher(problem, options.particles, options.teacher_steps, problem.seed);
+        }
+        const Teacher& teacher = options.teacher ? *options.teacher : *own;
         OptimisedSchedule out = name == "gits"  ? optimise_gits(problem, teacher, solver)
                                 : name == "oss" ? optimise_oss(problem, teacher, solver)
                                                 : optimise_ld3(problem, teacher, solver, start, options.ld3_iterations,
                                                                options.ld3_slack);
-        out.evaluations += teacher.evaluations;  // the teacher is part of what these optimisers cost
+        if (own) out.evaluations += own->evaluations;  // an own teacher is part of what this optimiser costs
         out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         return out;
     }
     if (name == "watson") return optimise_watson(problem, streams::watson_draws(problem.seed));
-    if (name == "ays-path") return optimise_ays_path_dp(problem, problem.klub_samples);  // samples = paths
+    if (name == "ays-path")  // samples = paths
+        return options.path_klub ? optimise_ays_path_dp(problem, *options.path_klub)
+                                 : optimise_ays_path_dp(problem, problem.klub_samples);
     if (name == "ays-dp" || name == "ays-grid") {
         GridKlub klub(problem, problem.seed);
         return name == "ays-dp" ? optimise_ays_dp(problem, klub) : optimise_ays_grid_descent(problem, klub, start);

@@ -38,13 +38,17 @@ PathKlub::PathKlub(const ScheduleProblem& p, std::size_t paths, std::uint64_t se
     std::vector<double> sums(G * F, 0.0), partial(G * F);
     const std::size_t rows = block_rows(denoiser, paths, F);
     std::vector<double> x0(rows * d), x(F * rows * d), den(F * rows * d), z(F * d), step(F);
+    std::vector<Label> labels(p.labelled ? rows : 0);  // each path at its x_0's class (labelled problems)
     for (std::size_t g = 0; g < F; ++g) {  // the increments' standard deviations, sqrt(s_g^2 - s_{g+1}^2)
         const double below = g + 1 < F ? fine[g + 1] : 0.0;
         step[g] = std::sqrt((fine[g] - below) * (fine[g] + below));
     }
     for (std::size_t first = 0; first < paths; first += rows) {
         const std::size_t n = std::min(rows, paths - first);
-        p.data->sample(n, seed, first, {x0.data(), n * d});
+        if (p.labelled)
+            p.data->sample_labelled(n, seed, first, {x0.data(), n * d}, {labels.data(), n});
+        else
+            p.data->sample(n, seed, first, {x0.data(), n * d});
         // x(s_g) = x0 + W(s_g^2), built from the smallest sigma up: W(s^2) has independent increments
         // N(0, s_g^2 - s_{g+1}^2) (sigmas descending), so every pair (x(s), x(s_hi)) has the KLUB's joint
         // law x_hi = x_s + sqrt(s_hi^2 - s^2) z.
@@ -60,7 +64,12 @@ PathKlub::PathKlub(const ScheduleProblem& p, std::size_t paths, std::uint64_t se
         }
         // One call per quadrature sigma with the block's rows.
         cluster::parallel_for_calling(denoiser, F, p.threads, [&](std::size_t g) {
-            denoiser.denoise({x.data() + g * rows * d, n * d}, n, fine[g], {den.data() + g * rows * d, n * d});
+            const std::span<const double> xg(x.data() + g * rows * d, n * d);
+            const std::span<double> out(den.data() + g * rows * d, n * d);
+            if (p.labelled)
+                denoiser.denoise_labelled(xg, n, fine[g], {labels.data(), n}, out);
+            else
+                denoiser.denoise(xg, n, fine[g], out);
         });
         evaluations_ += F * n;
         // The block's pair sums, one DP sigma i per task (each sums its own paths in order: deterministic).
@@ -101,14 +110,24 @@ double PathKlub::operator()(std::size_t i, std::size_t j) const {
     return cost_[i * grid_.size() + j];
 }
 
-OptimisedSchedule optimise_ays_path_dp(const ScheduleProblem& p, std::size_t paths) {
+OptimisedSchedule optimise_ays_path_dp(const ScheduleProblem& p, const PathKlub& klub) {
     const auto t0 = std::chrono::steady_clock::now();
-    const PathKlub klub(p, paths, streams::path_klub_seed(p.seed));
+    if (klub.grid().size() != p.grid || klub.grid().front() != p.sigma_max || klub.grid().back() != p.sigma_min)
+        throw InputError("the path KLUB table was made for another grid or sigma range");
     double total = 0.0;
     const auto path = dp_min_path(klub.grid().size(), p.steps, [&](std::size_t i, std::size_t j) { return klub(i, j); },
                                   &total);
-    return {grid_schedule(path, klub.grid()), total, klub.evaluations(),
+    return {grid_schedule(path, klub.grid()), total, 0,
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()};
+}
+
+OptimisedSchedule optimise_ays_path_dp(const ScheduleProblem& p, std::size_t paths) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const PathKlub klub(p, paths, streams::path_klub_seed(p.seed));
+    OptimisedSchedule out = optimise_ays_path_dp(p, klub);
+    out.evaluations = klub.evaluations();
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return out;
 }
 
 }  // namespace ayslab

@@ -46,6 +46,10 @@ struct ScheduleProblem {
     std::size_t klub_samples = 512;   // Monte Carlo samples per grid interval (non-Gaussian data)
     std::uint64_t seed = 0;
     std::size_t threads = 1;
+    // Labelled data and a conditional denoiser: the teacher's particles and ays-path's Brownian paths
+    // draw (x_0, y) pairs and run at their own class (guided where the denoiser guides), so the
+    // schedule is fitted to the conditional flow the user samples, not to the unconditional one.
+    bool labelled = false;
 };
 
 struct OptimisedSchedule {
@@ -64,11 +68,13 @@ std::vector<std::size_t> dp_min_path(std::size_t grid, std::size_t steps,
                                      const std::function<double(std::size_t, std::size_t)>& cost, double* total);
 
 // Teacher trajectories: `particles` draws of the exact p_sigma_max run by Heun with `teacher_steps`
-// log-uniform steps through every grid sigma; states[g] holds them at grid[g] (n x d).
+// log-uniform steps through every grid sigma; states[g] holds them at grid[g] (n x d). With a labelled
+// problem each particle draws its class with its start (labels, n) and keeps it along its path.
 struct Teacher {
     std::vector<double> grid;
     std::size_t n = 0, d = 0;
     std::vector<std::vector<double>> states;
+    std::vector<Label> labels;  // empty: unlabelled
     std::size_t evaluations = 0;
 };
 Teacher make_teacher(const ScheduleProblem& problem, std::size_t particles, std::size_t teacher_steps,
@@ -125,6 +131,9 @@ class PathKlub {
 };
 // The DP over the path KLUB's grid (ays-path): `paths` Brownian paths, problem.grid sigmas.
 OptimisedSchedule optimise_ays_path_dp(const ScheduleProblem& problem, std::size_t paths);
+// The same on a table made before (it serves every step count: evaluations 0, the table's rows are
+// counted where it was made).
+OptimisedSchedule optimise_ays_path_dp(const ScheduleProblem& problem, const PathKlub& klub);
 
 // The grid indices nearest (in log sigma) to a schedule's sigmas, made strictly increasing.
 std::vector<std::size_t> snap_to_grid(const Schedule& schedule, const std::vector<double>& grid);
@@ -140,6 +149,12 @@ std::vector<double> denoising_errors(const ScheduleProblem& problem, const std::
 // The per-step ELBO term of the ancestral step sigma_from -> sigma_to given E|x0 - D|^2 at sigma_from.
 double ancestral_step_elbo(double sigma_from, double sigma_to, double denoising_error);
 OptimisedSchedule optimise_watson(const ScheduleProblem& problem, std::uint64_t seed);
+// GITS's cost matrix (g x g, row-major; entry (i, j), i < j: the mean over particles of
+// |step(x_teacher(sigma_i); sigma_i -> sigma_j) - x_teacher(sigma_j)|^2, the rest 0). The first call of
+// every step from grid point i, D(x_teacher(sigma_i); sigma_i), is made once for all j (Euler's step is
+// that call: g - 1 calls of n rows in all, not (g - 1) g / 2); *evaluations gets the model rows spent.
+std::vector<double> gits_costs(const ScheduleProblem& problem, const Teacher& teacher, const Solver& solver,
+                               std::size_t* evaluations = nullptr);
 OptimisedSchedule optimise_gits(const ScheduleProblem& problem, const Teacher& teacher, const Solver& solver);
 OptimisedSchedule optimise_oss(const ScheduleProblem& problem, const Teacher& teacher, const Solver& solver);
 // LD3 with its slack (soft teacher forcing): slack = r > 0 lets each student start x'_i move within
@@ -158,6 +173,13 @@ OptimisedSchedule optimise_ld3(const ScheduleProblem& problem, const Teacher& te
 struct LeagueOptimiserOptions {
     std::size_t particles = 128, teacher_steps = 1000, ld3_iterations = 10;
     double ld3_slack = 0.0;
+    // A teacher made once for the problem (make_teacher with particles, teacher_steps and the problem's
+    // seed) and shared by every teacher-based optimiser and sampler of a run; its rows are then not
+    // counted in each optimiser's evaluations (the caller counts them once). Null: each makes its own.
+    const Teacher* teacher = nullptr;
+    // ays-path's table made once for the problem (PathKlub with problem.klub_samples paths and
+    // streams::path_klub_seed(seed)) and shared by every step count; null: made per call.
+    const PathKlub* path_klub = nullptr;
 };
 const std::vector<std::string>& league_optimiser_names();
 bool league_optimiser_uses_teacher(const std::string& name);
