@@ -44,7 +44,8 @@ def main():
                                "--set", "candidates=karras-rho7", "--set", f"candidate_file={rec}"],
                        folder / f"{case}-{cell['sampler']}-{cell['nfe']}-fresh.json")
         fc = fresh["results"]["cells"][0]
-        key = {"nll": "nll_vs_current", "sliced_w2": "sliced_w2_vs_current", "fid": "fid_vs_current"}[fc["verdict"]["metric"]]
+        key = {"nll": "nll_vs_current", "sliced_w2": "sliced_w2_vs_current", "fid": "fid_vs_current",
+               "kid": "kid_vs_current"}[fc["verdict"]["metric"]]
         d = {r["name"]: r for r in fc["rows"]}["candidate_file"][key]
         z = d["mean"] / d["se"] if d["se"] > 0 else 0.0
         worst = max(worst, z)

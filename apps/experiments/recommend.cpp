@@ -182,6 +182,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
                                              "(each seed's samples need more rows than dimensions)",
                                              key, n, feature_network->feature_dim()));
         image_judge = ImageJudge::of(*feature_network, dataset.held_out, ctx.threads);
+        image_judge->decides = cfg.string("image_judge") == "kid" ? Metric::kid : Metric::fid;
         problem.images = &*image_judge;
         r.values["feature_network"] = {{"file", path}, {"fingerprint", feature_network->fingerprint()},
                                        {"reference_images", dataset.held_out.n}};
@@ -301,7 +302,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
                        dataset.name, denoiser_name(cfg), lo, hi, current_name, so.judge.seeds, so.judge.particles,
                        metric == Metric::nll         ? "the NLL under the data's exact density"
                        : metric == Metric::sliced_w2 ? "sliced W2 to the held-out rows"
-                                                     : fmt::format("FID to the held-out images (feature network {})",
+                                                     : fmt::format("{} to the held-out images (feature network {})",
+                                                                   metric == Metric::kid ? "KID" : "FID",
                                                                    feature_network->fingerprint()),
                        so.n_se));
     if (so.screen_particles > 0)
@@ -346,23 +348,30 @@ Result run(const Config& cfg, const RunContext& ctx) {
             r.line(fmt::format("== {} at NFE {} ({} steps){}", sampler, nfe, steps,
                                skipped.empty() ? "" : fmt::format(" (teacher-based {} skipped: the sampler draws noise)",
                                                                   fmt::join(skipped, ", "))));
-            r.line(fmt::format("  {:<26} {:>22} {:>24} {:>22} {:>24}", "schedule", metric == Metric::fid ? "FID" : "NLL",
-                               "vs current", "sliced W2", "vs current"));
-            const bool fid = metric == Metric::fid;
+            // With the image judge, FID and KID replace the NLL columns (a point set's NLL is no judge).
+            const bool images = problem.images != nullptr;
+            r.line(fmt::format("  {:<26} {:>22} {:>24}{} {:>22} {:>24}", "schedule", images ? "FID" : "NLL", "vs current",
+                               images ? fmt::format(" {:>22} {:>24}", "KID", "vs current") : "", "sliced W2",
+                               "vs current"));
             for (const auto& row : cell.rows) {
                 const bool first = &row == &cell.rows.front();
-                // With the image judge, FID replaces the NLL column (a point set's NLL is no judge).
-                r.line(fmt::format("  {:<26} {:>22} {:>24} {:>22} {:>24}", row.name,
-                                   plus_minus(fid ? row.quality.fid : row.quality.nll),
-                                   first ? "" : plus_minus(fid ? row.fid_vs_current : row.nll_vs_current),
-                                   plus_minus(row.quality.sw2),
-                                   first || row.sw2_vs_current.count() < 1 ? "" : plus_minus(row.sw2_vs_current)));
+                auto versus = [&](const Moments& m) { return first || m.count() < 1 ? std::string() : plus_minus(m); };
+                r.line(fmt::format("  {:<26} {:>22} {:>24}{} {:>22} {:>24}", row.name,
+                                   plus_minus(images ? row.quality.fid : row.quality.nll),
+                                   versus(images ? row.fid_vs_current : row.nll_vs_current),
+                                   images ? fmt::format(" {:>22} {:>24}", plus_minus(row.quality.kid),
+                                                        versus(row.kid_vs_current))
+                                          : "",
+                                   plus_minus(row.quality.sw2), versus(row.sw2_vs_current)));
                 nlohmann::json j = {{"name", row.name},
                                     {"sigmas", row.schedule.sigmas()},
                                     {"samples", quality_json(row.quality)},
                                     {"nll_vs_current", moments_json(row.nll_vs_current)},
                                     {"sliced_w2_vs_current", moments_json(row.sw2_vs_current)}};
-                if (fid) j["fid_vs_current"] = moments_json(row.fid_vs_current);
+                if (images) {
+                    j["fid_vs_current"] = moments_json(row.fid_vs_current);
+                    j["kid_vs_current"] = moments_json(row.kid_vs_current);
+                }
                 rows.push_back(std::move(j));
             }
             nlohmann::json screened = nullptr;
@@ -465,6 +474,8 @@ Experiment recommend_experiment() {
                         "best in full (0: judge every candidate in full; a model's budget on images screens)",
                         0, 1e8},
                        {"finalists", KeyType::integer, "candidates that go on from the screen to the full judge", 1, 100},
+                       {"image_judge", KeyType::string,
+                        "with features_model: what decides, the FID or the KID (both are reported)", {}, {}, {"fid", "kid"}},
                        {"png", KeyType::string,
                         "image data: PNG sample grids, one per cell as PREFIX-SAMPLER-nfeN.png beside this path (a row "
                         "per schedule, current first; the same held-out starts in every row); empty: none"},

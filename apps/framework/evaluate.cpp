@@ -29,6 +29,7 @@ nlohmann::json quality_json(const SampleQuality& q) {
         j["near_data_radius"] = q.near_radius;
     }
     if (q.fid.count() > 0) j["fid"] = entry(q.fid);
+    if (q.kid.count() > 0) j["kid"] = entry(q.kid);
     return j;
 }
 

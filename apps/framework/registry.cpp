@@ -154,8 +154,8 @@ nlohmann::json sigma_range_from_process(const Config& merged, const nlohmann::js
 
 const nlohmann::json& image_model_budget() {
     static const nlohmann::json budget = {
-        {"candidates", {"fast"}}, {"eval_particles", 256}, {"eval_seeds", 3}, {"screen_particles", 200}, {"finalists", 2},
-        {"teacher_steps", 100},   {"particles", 32},       {"grid", 24},     {"ld3_iterations", 2},      {"samples", 128}};
+        {"candidates", {"fast"}}, {"eval_particles", 200}, {"eval_seeds", 3}, {"screen_particles", 160}, {"finalists", 2},
+        {"teacher_steps", 100},   {"particles", 32},       {"grid", 24},     {"ld3_iterations", 2},      {"samples", 96}};
     return budget;
 }
 

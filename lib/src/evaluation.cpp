@@ -50,7 +50,7 @@ SampleQuality evaluate_samples(const Problem& p, const Solver& solver, const Sch
     for (std::size_t s = 0; s < o.seeds; ++s) {
         const std::uint64_t seed = streams::evaluation_seed(o.seed, s);
         sample_marginal_labelled(data, schedule.sigma_max(), x, labels, n, seed, o.threads);  // (no labels: plain)
-        sample(*p.denoiser, solver, schedule, x, n, {seed, o.threads, 64, nullptr, labels});
+        sample(*p.denoiser, solver, schedule, x, n, {seed, o.threads, solve_chunk(*p.denoiser), nullptr, labels});
         if (s == 0 && o.keep > 0) q.first_samples.assign(x.begin(), x.begin() + std::min(o.keep, n) * d);
         // Under the image judge the NLL and the nearest training image are left out: an image's density
         // under the training set's point law rewards copying it (no judge), and both cost a pass over
@@ -79,6 +79,12 @@ SampleQuality evaluate_samples(const Problem& p, const Solver& solver, const Sch
             if (s == 0) q.fid = Moments(fid);
             q.fid.add(fid);
             q.fid_per_seed.push_back(fid);
+            const KernelDistance kid =
+                kernel_distance(features, n, p.images->reference_features, p.images->reference_n,
+                                p.images->network->feature_dim(), {p.images->kid_subsets, 1000, seed, o.threads});
+            if (s == 0) q.kid = Moments(kid.mean);
+            q.kid.add(kid.mean);
+            q.kid_per_seed.push_back(kid.mean);
         }
         if (points && !p.images) {
             const auto distances = nearest_distances(data, x, n, o.threads);
@@ -102,12 +108,23 @@ SampleQuality evaluate_samples(const Problem& p, const Solver& solver, const Sch
 ImageJudge ImageJudge::of(const FeatureNetwork& network, const PointSet& real, std::size_t threads) {
     std::vector<double> features;
     network.evaluate(real.values, real.n, features, nullptr, threads);
-    return {&network, feature_gaussian(features, real.n, network.feature_dim())};
+    ImageJudge j;
+    j.network = &network;
+    j.reference = feature_gaussian(features, real.n, network.feature_dim());
+    j.reference_features = std::move(features);
+    j.reference_n = real.n;
+    return j;
 }
 
 namespace {
 const std::vector<double>& per_seed(const SampleQuality& q, Metric metric) {
-    return metric == Metric::nll ? q.nll_per_seed : metric == Metric::sliced_w2 ? q.sw2_per_seed : q.fid_per_seed;
+    switch (metric) {
+        case Metric::nll: return q.nll_per_seed;
+        case Metric::sliced_w2: return q.sw2_per_seed;
+        case Metric::fid: return q.fid_per_seed;
+        case Metric::kid: return q.kid_per_seed;
+    }
+    return q.nll_per_seed;
 }
 }  // namespace
 

@@ -43,6 +43,11 @@ std::size_t sampler_chunk(const Denoiser& denoiser, std::size_t requested, std::
     return n > batch ? chunk_count(n, chunk_count(n, batch)) : batch;
 }
 
+std::size_t solve_chunk(const Denoiser& denoiser) {
+    if (denoiser.batch_rows() == 0) return 64;
+    return denoiser.concurrent_calls() ? 16 : 0;
+}
+
 SampleStats sample(const Denoiser& denoiser, const Solver& solver, const Schedule& schedule,
                    std::span<double> x, std::size_t n, const SamplerOptions& options,
                    const StepObserver& observer) {

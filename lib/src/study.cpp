@@ -11,24 +11,41 @@
 namespace ayslab {
 
 Metric judge_metric(const Problem& problem) {
-    if (problem.images) return Metric::fid;
+    if (problem.images) return problem.images->decides;
     const bool point_set = problem.data->nearest_points() != nullptr;
     return point_set && problem.held_out && problem.held_out->n > 0 ? Metric::sliced_w2 : Metric::nll;
 }
 
 std::string metric_name(Metric metric) {
-    return metric == Metric::nll ? "nll" : metric == Metric::sliced_w2 ? "sliced_w2" : "fid";
+    switch (metric) {
+        case Metric::nll: return "nll";
+        case Metric::sliced_w2: return "sliced_w2";
+        case Metric::fid: return "fid";
+        case Metric::kid: return "kid";
+    }
+    return "nll";
 }
 
 namespace {
 const Moments& difference(const StudyRow& row, Metric metric) {
-    return metric == Metric::nll ? row.nll_vs_current : metric == Metric::sliced_w2 ? row.sw2_vs_current : row.fid_vs_current;
+    switch (metric) {
+        case Metric::nll: return row.nll_vs_current;
+        case Metric::sliced_w2: return row.sw2_vs_current;
+        case Metric::fid: return row.fid_vs_current;
+        case Metric::kid: return row.kid_vs_current;
+    }
+    return row.nll_vs_current;
 }
-double mean_of(const StudyRow& row, Metric metric) {
-    return metric == Metric::nll ? row.quality.nll.mean()
-           : metric == Metric::sliced_w2 ? row.quality.sw2.mean()
-                                         : row.quality.fid.mean();
+const Moments& quality_of(const SampleQuality& q, Metric metric) {
+    switch (metric) {
+        case Metric::nll: return q.nll;
+        case Metric::sliced_w2: return q.sw2;
+        case Metric::fid: return q.fid;
+        case Metric::kid: return q.kid;
+    }
+    return q.nll;
 }
+double mean_of(const StudyRow& row, Metric metric) { return quality_of(row.quality, metric).mean(); }
 // Better than the current schedule by more than n_se paired SE (a difference with no spread is
 // trusted only when it is exactly a difference: one seed has no SE and never counts).
 bool beats(const Moments& diff, double n_se) {
@@ -84,8 +101,7 @@ StudyCell study(const Problem& problem, const std::string& sampler, const NamedS
         std::vector<std::size_t> order(pool.size());
         for (std::size_t j = 0; j < pool.size(); ++j) {
             order[j] = j;
-            const SampleQuality& q = screened.at(0, j);
-            const Moments& m = metric == Metric::nll ? q.nll : metric == Metric::sliced_w2 ? q.sw2 : q.fid;
+            const Moments& m = quality_of(screened.at(0, j), metric);
             cell.screened.push_back({pool[j].name, m.count() > 0 ? m.mean() : std::nan(""), false});
         }
         // Lowest first; a non-finite value (samples that blew up) ranks last; ties keep the given order.
@@ -102,10 +118,13 @@ StudyCell study(const Problem& problem, const std::string& sampler, const NamedS
     const Comparison table = compare(problem, {sampler}, all, options.judge, solver_options, options.judge.keep);
     const bool sw2 = problem.held_out && problem.held_out->n > 0;
     for (std::size_t j = 0; j < all.size(); ++j) {
-        StudyRow row{all[j].name, all[j].schedule, table.at(0, j), Moments(), Moments(), Moments()};
+        StudyRow row{all[j].name, all[j].schedule, table.at(0, j), Moments(), Moments(), Moments(), Moments()};
         row.nll_vs_current = table.paired(0, j, 0, Metric::nll);
         if (sw2) row.sw2_vs_current = table.paired(0, j, 0, Metric::sliced_w2);
-        if (problem.images) row.fid_vs_current = table.paired(0, j, 0, Metric::fid);
+        if (problem.images) {
+            row.fid_vs_current = table.paired(0, j, 0, Metric::fid);
+            row.kid_vs_current = table.paired(0, j, 0, Metric::kid);
+        }
         cell.rows.push_back(std::move(row));
     }
     cell.verdict = decide(cell.rows, metric, options.n_se);

@@ -265,3 +265,33 @@ TEST_CASE("likelihood with a model defaults to 64 probes, unless probes is given
     const nlohmann::json exact = nlohmann::json::object();
     CHECK_FALSE(defaults_that_follow(make_config(e.schema, default_config("likelihood"), exact, "t"), exact).contains("probes"));
 }
+
+// Issue 39, item 3: recommend on an image model took the exact cases' budget (judge 5 x 2000 starts, a
+// 1000-step teacher, AYS's coordinate descent): hours of U-Net rows. Its budget follows the model.
+TEST_CASE("recommend with a model on images takes the image budget, except the keys given; exact runs keep theirs") {
+    const auto& e = find_experiment("recommend");
+    auto moved_for = [&](const nlohmann::json& given) {
+        return defaults_that_follow(make_config(e.schema, default_config("recommend"), given, "t"), given);
+    };
+    const nlohmann::json image = {{"data", "fashion-mnist"}, {"denoiser", "model"}, {"model", "m.pt"}};
+    const auto moved = moved_for(image);
+    for (const auto& [key, value] : image_model_budget().items()) {
+        INFO(key);
+        REQUIRE(moved.contains(key));
+        CHECK(moved[key] == value);
+    }
+    CHECK(moved["candidates"] == nlohmann::json::array({"fast"}));  // no AYS coordinate descent on a U-Net
+    nlohmann::json given = image;
+    given["eval_particles"] = 1000;
+    given["candidates"] = {"auto"};
+    const auto kept = moved_for(given);
+    CHECK_FALSE(kept.contains("eval_particles"));
+    CHECK_FALSE(kept.contains("candidates"));
+    CHECK(kept.contains("teacher_steps"));
+    // The exact denoiser on the same images, or a model on the ring: the exact cases' budget.
+    CHECK_FALSE(moved_for({{"data", "fashion-mnist"}}).contains("eval_particles"));
+    CHECK_FALSE(moved_for({{"denoiser", "model"}, {"model", "m.pt"}}).contains("eval_particles"));
+    // An image-shaped model on another data set takes it too.
+    CHECK(moved_for({{"data", "file"}, {"denoiser", "model"}, {"model", "m.pt"}, {"model_shape", "1,28,28"}})
+              .contains("eval_particles"));
+}

@@ -8,8 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "ayslab/data/gaussian.hpp"
+#include "ayslab/divergence/feature_distance.hpp"
 #include "ayslab/error.hpp"
+#include "ayslab/evaluation.hpp"
 #include "ayslab/rng.hpp"
+#include "ayslab/solver/registry.hpp"
+#include "ayslab/streams.hpp"
 
 using namespace ayslab;
 
@@ -100,4 +105,41 @@ TEST_CASE("the feature network refuses images of another size and labels outside
     auto bad = tiny();
     bad.side = 10;
     CHECK_THROWS_AS(FeatureNetwork::build(bad), InputError);
+}
+
+// The image judge inside a sample evaluation (evaluation.hpp): each seed's FID and KID are those of the
+// seed's samples' features against the reference images' (KID's subsets drawn at the seed's address,
+// kid_subsets of them), and the NLL is left out. A judge that drew its KID rows at another address, took
+// another reference or subset count, or judged another seed's samples, differs here.
+TEST_CASE("the image judge's per-seed FID and KID are the features' of that seed's samples against the reference") {
+    std::vector<Label> y;
+    const PointSet train = images(300, 1, y);
+    const auto o = tiny();
+    const FeatureNetwork net = FeatureNetwork::build(o).trained(train, y, o);
+    // 8x8 "images" from a Gaussian (its exact denoiser samples them); the reference: 200 draws of it.
+    const auto data = DiagonalGaussian::isotropic(64, 0.0, 1.0);
+    PointSet real{200, 64, std::vector<double>(200 * 64)};
+    data.sample(200, 7, 0, real.values);
+    ImageJudge judge = ImageJudge::of(net, real);
+    judge.kid_subsets = 4;
+    Problem problem{"gauss64", &data, &data, &real};
+    problem.images = &judge;
+    EvaluationOptions eo;
+    eo.particles = 40;
+    eo.seeds = 2;
+    eo.seed = 5;
+    eo.projections = 8;
+    eo.keep = 40;
+    const auto euler = make_solver("euler");
+    const SampleQuality q = evaluate_samples(problem, *euler, karras(6, 0.002, 80.0), eo);
+    REQUIRE(q.fid_per_seed.size() == 2);
+    REQUIRE(q.kid_per_seed.size() == 2);
+    CHECK(q.nll.count() == 0);  // the image judge leaves the NLL out
+    std::vector<double> f;
+    net.evaluate(q.first_samples, 40, f, nullptr, 1);
+    const KernelDistance kid = kernel_distance(f, 40, judge.reference_features, 200, 8,
+                                               {4, 1000, streams::evaluation_seed(5, 0), 1});
+    CHECK(q.kid_per_seed[0] == kid.mean);
+    CHECK(q.fid_per_seed[0] == frechet_distance(feature_gaussian(f, 40, 8), judge.reference));
+    CHECK(q.kid_per_seed[1] != q.kid_per_seed[0]);
 }

@@ -26,7 +26,7 @@ Moments of(std::initializer_list<double> values) {
 // A row whose per-seed NLLs are current's plus `diff` (so its paired difference is `diff`).
 StudyRow row(const std::string& name, std::initializer_list<double> current, std::initializer_list<double> diff,
              std::initializer_list<double> sw2_diff = {}) {
-    StudyRow r{name, karras(4, 0.002, 80.0), SampleQuality(), of(diff), of(sw2_diff), Moments()};
+    StudyRow r{name, karras(4, 0.002, 80.0), SampleQuality(), of(diff), of(sw2_diff), Moments(), Moments()};
     auto c = current.begin();
     for (auto d = diff.begin(); d != diff.end(); ++d, ++c) r.quality.nll.add(*c + *d);
     return r;
@@ -85,6 +85,20 @@ TEST_CASE("study verdict by FID reads the FID differences and their means, and c
     CHECK(v.margin == doctest::Approx(3.0).epsilon(1e-12));
     CHECK(v.judges_disagree);  // sliced W2 ranks "better" worse beyond 2 SE
     CHECK(metric_name(Metric::fid) == "fid");
+    // Decided by KID: the KID differences and means (FID's say the other order here).
+    auto with_kid = [&](StudyRow r, std::initializer_list<double> kid, std::initializer_list<double> kid_diff) {
+        r.kid_vs_current = of(kid_diff);
+        for (const double k : kid) r.quality.kid.add(k);
+        return r;
+    };
+    const StudyRow kbase = with_kid(base, {0.05, 0.05, 0.05, 0.05}, {0, 0, 0, 0});
+    const StudyRow kgood = with_kid(good, {0.02, 0.02, 0.02, 0.02}, {-0.031, -0.029, -0.03, -0.03});
+    const StudyRow kbetter = with_kid(better, {0.06, 0.06, 0.06, 0.06}, {0.011, 0.009, 0.01, 0.01});
+    const StudyVerdict k = decide({kbase, kbetter, kgood}, Metric::kid, 2.0);
+    CHECK(k.winner == "good");
+    CHECK(k.metric == Metric::kid);
+    CHECK(k.margin == doctest::Approx(0.03).epsilon(1e-12));
+    CHECK(metric_name(Metric::kid) == "kid");
 }
 
 TEST_CASE("study: a candidate better on the draws it was chosen on but worse in truth is not recommended on held-out starts") {

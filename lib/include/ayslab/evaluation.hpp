@@ -19,11 +19,20 @@
 
 namespace ayslab {
 
-// The image judge (docs/images.md): FID of the samples' features under a feature network against the
-// features' Gaussian of real images (the held-out rows), per seed, so schedules compare paired.
+enum class Metric { nll, sliced_w2, fid, kid };
+
+// The image judge (docs/images.md): FID and KID of the samples' features under a feature network
+// against the real images' features (the held-out rows), per seed, so schedules compare paired.
+// KID per seed: the mean over kid_subsets subsets of the sample rows against as many reference rows
+// (clean-fid's subset rule), the subsets' rows drawn at the seed's address, so every schedule of one
+// seed meets the same reference rows.
 struct ImageJudge {
     const FeatureNetwork* network = nullptr;
     FeatureGaussian reference;  // of the real images' features
+    std::vector<double> reference_features;  // reference_n x the feature dimension
+    std::size_t reference_n = 0;
+    Metric decides = Metric::fid;  // which of the two a study decides by (fid or kid)
+    std::size_t kid_subsets = 10;
     // The reference from real image rows (n x the network's image dimension; n > its feature dimension).
     static ImageJudge of(const FeatureNetwork& network, const PointSet& real, std::size_t threads = 1);
 };
@@ -72,8 +81,9 @@ struct SampleQuality {
     // (near_radius; about one half for samples distributed like the data).
     Moments nll_median, near_share;
     double near_radius = 0.0;
-    Moments fid;  // per seed, with Problem::images
-    std::vector<double> nll_per_seed, sw2_per_seed, fid_per_seed;  // for paired comparisons (same starts per seed)
+    Moments fid, kid;  // per seed, with Problem::images
+    // For paired comparisons (same starts per seed).
+    std::vector<double> nll_per_seed, sw2_per_seed, fid_per_seed, kid_per_seed;
     std::vector<double> first_samples;  // the first seed's end points, up to EvaluationOptions::keep rows
 };
 
@@ -84,7 +94,6 @@ struct SampleQuality {
 SampleQuality evaluate_samples(const Problem& problem, const Solver& solver, const Schedule& schedule,
                                const EvaluationOptions& options);
 
-enum class Metric { nll, sliced_w2, fid };
 // Per-seed differences a - b of a metric between two evaluations with the same start points per seed.
 Moments paired_difference(const SampleQuality& a, const SampleQuality& b, Metric metric);
 

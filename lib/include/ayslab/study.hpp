@@ -12,7 +12,8 @@
 
 namespace ayslab {
 
-// What decides: the FID under a feature network for image data with an image judge (Problem::images),
+// What decides: the FID (or the KID, ImageJudge::decides) under a feature network for image data with an
+// image judge (Problem::images),
 // else the sliced W2 to held-out rows for a point set (its density rewards memorisation: its NLL is no
 // judge), else the NLL under the data's exact density. judge_metric() picks it for a problem.
 Metric judge_metric(const Problem& problem);
@@ -38,7 +39,7 @@ struct StudyRow {
     std::string name;
     Schedule schedule;
     SampleQuality quality;
-    Moments nll_vs_current, sw2_vs_current, fid_vs_current;  // candidate minus current, per seed
+    Moments nll_vs_current, sw2_vs_current, fid_vs_current, kid_vs_current;  // candidate minus current, per seed
 };
 
 struct StudyVerdict {

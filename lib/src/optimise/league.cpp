@@ -28,11 +28,10 @@ double seconds_since(clock_type::time_point start) {
     return std::chrono::duration<double>(clock_type::now() - start).count();
 }
 
-// The options of every solve against the teacher: its particles' classes (none when unlabelled), and
-// chunks of 64 rows (on a CPU model two chunks in flight beat one call on every row: 1.56 against 2.3 ms
-// per row for the Fashion-MNIST U-Net on 2 cores).
+// The options of every solve against the teacher: its particles' classes (none when unlabelled), in
+// solve_chunk()'s chunks.
 SamplerOptions teacher_solve(const ScheduleProblem& p, const Teacher& t) {
-    SamplerOptions o{p.seed, p.threads, 64};
+    SamplerOptions o{p.seed, p.threads, solve_chunk(*p.denoiser)};
     o.labels = t.labels;
     return o;
 }
