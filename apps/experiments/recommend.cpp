@@ -9,8 +9,10 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
+#include <string_view>
 #include <utility>
 
 #include "ayslab/data/datasets.hpp"
@@ -175,9 +177,10 @@ Result run(const Config& cfg, const RunContext& ctx) {
         if (!dataset.held_out.n)
             throw InputError("features_model needs real held-out images to judge against (held_out, held_out_file)");
         // Each seed's FID needs a non-singular sample covariance: refused here, before the optimisers run.
+        // (screen_particles = 0 is no screen.)
         for (const char* key : {"eval_particles", "screen_particles"})
-            if (const auto n = static_cast<std::size_t>(cfg.integer(key)); (n > 0 || key[0] == 'e') &&
-                                                                            n <= feature_network->feature_dim())
+            if (const auto n = static_cast<std::size_t>(cfg.integer(key));
+                n <= feature_network->feature_dim() && !(n == 0 && std::string_view(key) == "screen_particles"))
                 throw InputError(fmt::format("{} = {} is too few for FID under a feature network of dimension {} "
                                              "(each seed's samples need more rows than dimensions)",
                                              key, n, feature_network->feature_dim()));
@@ -205,32 +208,37 @@ Result run(const Config& cfg, const RunContext& ctx) {
     std::map<std::string, std::unique_ptr<Solver>> solvers;
     nlohmann::json cost = nlohmann::json::object();
     std::size_t total_rows = 0;
-    // One teacher for every teacher-based optimiser, sampler and step count (it depends on none of them).
-    std::optional<Teacher> teacher;
-    auto shared_teacher = [&]() -> const Teacher* {
-        if (teacher) return &*teacher;
+    // A table shared by every cell, made once: its rows (the model's count, else what `make` reports)
+    // and seconds recorded under `key`.
+    auto made_once = [&](const std::string& key, const std::function<std::size_t()>& make) {
         const auto t0 = std::chrono::steady_clock::now();
         const Evaluations before = denoiser.evaluations();
-        teacher = make_teacher(sp, league.particles, league.teacher_steps, sp.seed);
-        const std::size_t rows = model ? denoiser.evaluations().rows - before.rows : teacher->evaluations;
+        const std::size_t own = make();
+        const std::size_t rows = model ? denoiser.evaluations().rows - before.rows : own;
         total_rows += rows;
-        cost["teacher"] = {{"rows", rows}};
+        cost[key] = {{"rows", rows}};
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        r.timings["teacher"] = seconds;
-        if (ctx.progress) fmt::print(stderr, "[recommend] teacher: {:.1f} s\n", seconds);
+        r.timings[key] = seconds;
+        if (ctx.progress) fmt::print(stderr, "[recommend] {}: {:.1f} s\n", key, seconds);
+    };
+    // One teacher for every teacher-based optimiser, sampler and step count (it depends on none of them),
+    // and one path-KLUB table for ays-path at every step count.
+    std::optional<Teacher> teacher;
+    std::optional<PathKlub> path_klub;
+    auto shared_teacher = [&]() -> const Teacher* {
+        if (!teacher)
+            made_once("teacher", [&] {
+                teacher = make_teacher(sp, league.particles, league.teacher_steps, sp.seed);
+                return teacher->evaluations;
+            });
         return &*teacher;
     };
-    // One path-KLUB table for ays-path at every step count.
-    std::optional<PathKlub> path_klub;
     auto shared_path_klub = [&]() -> const PathKlub* {
-        if (path_klub) return &*path_klub;
-        const auto t0 = std::chrono::steady_clock::now();
-        const Evaluations before = denoiser.evaluations();
-        path_klub.emplace(sp, sp.klub_samples, streams::path_klub_seed(sp.seed));
-        const std::size_t rows = model ? denoiser.evaluations().rows - before.rows : path_klub->evaluations();
-        total_rows += rows;
-        cost["ays-path table"] = {{"rows", rows}};
-        r.timings["ays-path table"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        if (!path_klub)
+            made_once("ays-path table", [&] {
+                path_klub.emplace(sp, sp.klub_samples, streams::path_klub_seed(sp.seed));
+                return path_klub->evaluations();
+            });
         return &*path_klub;
     };
     auto optimised = [&](const std::string& name, const std::string& sampler, std::size_t steps) -> const Schedule& {

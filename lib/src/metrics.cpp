@@ -32,6 +32,12 @@ void project_sorted(std::span<const double> x, std::size_t n, const std::vector<
     }
     std::sort(out, out + n);
 }
+void check_point_sets(std::span<const double> a, std::size_t na, std::span<const double> b, std::size_t nb,
+                      std::size_t d) {
+    if (a.size() != na * d || b.size() != nb * d || na == 0 || nb == 0)
+        throw InputError(
+            fmt::format("sliced W2: point sets of {} and {} rows do not match dimension {}", na, nb, d));
+}
 }  // namespace
 
 SlicedReference sliced_reference(std::span<const double> b, std::size_t nb, std::size_t d, std::size_t projections,
@@ -82,18 +88,14 @@ double sliced_wasserstein2(std::span<const double> a, std::size_t na, const Slic
 std::vector<double> sliced_wasserstein2_projections(std::span<const double> a, std::size_t na,
                                                     std::span<const double> b, std::size_t nb, std::size_t d,
                                                     std::size_t projections, std::uint64_t seed) {
-    if (a.size() != na * d || b.size() != nb * d || na == 0 || nb == 0)
-        throw InputError(
-            fmt::format("sliced W2: point sets of {} and {} rows do not match dimension {}", na, nb, d));
+    check_point_sets(a, na, b, nb, d);
     return sliced_wasserstein2_projections(a, na, sliced_reference(b, nb, d, projections, seed));
 }
 
 double sliced_wasserstein2(std::span<const double> a, std::size_t na, std::span<const double> b,
                            std::size_t nb, std::size_t d, std::size_t projections, std::uint64_t seed) {
-    const auto terms = sliced_wasserstein2_projections(a, na, b, nb, d, projections, seed);
-    double total = 0.0;
-    for (double t : terms) total += t;  // (in order: the value the single loop gave)
-    return std::sqrt(total / static_cast<double>(projections));
+    check_point_sets(a, na, b, nb, d);
+    return sliced_wasserstein2(a, na, sliced_reference(b, nb, d, projections, seed));
 }
 
 std::vector<double> negative_log_likelihoods(const Data& data, std::span<const double> x, std::size_t n, double sigma,
