@@ -27,7 +27,7 @@ std::uint32_t be32(const std::string& s, std::size_t at) {
 }
 }  // namespace
 
-TEST_CASE("image grid: tile k holds image k, values map [lo, hi] to 0..255, clamped; NaN is black") {
+TEST_CASE("image grid: tile k holds image k, values map [lo, hi] to 0..255, clamped, NaN black") {
     // Three 2x3 images in a 2 x 2 grid with gap 1: the fourth tile stays background.
     std::vector<double> images(3 * 6);
     for (std::size_t k = 0; k < images.size(); ++k) images[k] = -1.0 + 2.0 * static_cast<double>(k) / 17.0;

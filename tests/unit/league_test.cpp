@@ -268,7 +268,7 @@ std::vector<double> gits_costs_one_by_one(const ScheduleProblem& p, const Teache
 }  // namespace
 
 TEST_CASE("league: GITS's cost matrix with each grid point's first call shared equals one step per pair, bit for "
-          "bit (Gaussian, and ring8's classes guided at w = 3); Euler pays g - 1 calls, Heun one more per pair") {
+          "bit (Gaussian, and ring8's classes guided at w = 3): Euler pays g - 1 calls, Heun one more per pair") {
     const auto gauss = DiagonalGaussian({0.3, -1.0, 0.0}, {0.5, 1.5, 0.2});
     const auto ring = make_dataset("ring8", {});
     const GuidedDenoiser guided(ring.data->denoiser(), {3.0});
