@@ -74,7 +74,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
     std::optional<OptimisedSchedule> league;  // (a Schedule has no empty state)
     if (paper) {
         ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
-        ays = optimise_ays(*problem.data, denoiser, start, o, std::ref(progress));
+        ays = *optimise_schedule("ays", *problem.data, denoiser, start, o, std::ref(progress)).ays;
     } else {
         ScheduleProblem p = read_schedule_problem(cfg, ctx, *problem.data, denoiser);
         p.steps = start.steps();

@@ -9,6 +9,7 @@
 #include "ayslab/divergence/kl.hpp"
 #include "ayslab/divergence/klub.hpp"
 #include "ayslab/optimise/ays.hpp"
+#include "ayslab/optimise/registry.hpp"
 #include "ayslab/optimise/exact.hpp"
 #include "ayslab/solver/registry.hpp"
 #include "keys.hpp"
@@ -41,13 +42,13 @@ Result run(const Config& cfg, const RunContext& ctx) {
         const auto d = static_cast<std::size_t>(d64);
         const auto data = gaussian_spectrum(d, c, cfg.number("spectrum_exponent"));
         ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
-        const auto ays = optimise_ays(data, data, karras(steps, lo, hi), o, std::ref(progress));
+        const auto ays = *optimise_schedule("ays", data, data, karras(steps, lo, hi), o, std::ref(progress)).ays;
         // The same procedure without early stopping, at the first step count: it should find the
         // closed-form KLUB optimum (a check of the Monte Carlo optimiser itself).
         AysOptions full = o;
         full.subdivisions = 0;
         full.max_sweeps = full.patience = static_cast<std::size_t>(cfg.integer("converged_sweeps"));
-        const auto converged = optimise_ays(data, data, karras(steps, lo, hi), full);
+        const auto converged = *optimise_schedule("ays", data, data, karras(steps, lo, hi), full).ays;
         for (const auto& stage : ays.stages) {
             const std::size_t n = stage.schedule.steps();
             const auto klub_opt = optimise_klub_gaussian(karras(n, lo, hi), data, newton);

@@ -26,6 +26,7 @@
 #include "ayslab/divergence/guided_law.hpp"
 #include "ayslab/guidance.hpp"
 #include "ayslab/optimise/ays.hpp"
+#include "ayslab/optimise/registry.hpp"
 #include "ayslab/sampler.hpp"
 #include "ayslab/solver/registry.hpp"
 #include "ayslab/stats.hpp"
@@ -88,7 +89,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const auto images = prepare_guided_images(cfg, ctx, r);
     auto ays_of = [&](const Data& data, const Denoiser& denoiser) {
         ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
-        return optimise_ays(data, denoiser, edm, o, std::ref(progress)).stages.back().schedule;
+        return optimise_schedule("ays", data, denoiser, edm, o, std::ref(progress)).schedule;
     };
 
     const Schedule ays_w0 = ays_of(uncond, toy);  // the unconditional model on its own law

@@ -16,6 +16,7 @@
 #include "ayslab/error.hpp"
 #include "ayslab/network.hpp"
 #include "ayslab/optimise/ays.hpp"
+#include "ayslab/optimise/registry.hpp"
 #include "ayslab/schedule_factory.hpp"
 #include "ayslab/solver/registry.hpp"
 #include "ayslab/stats.hpp"
@@ -94,8 +95,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const Problem by_network = problem_of(ds, &network), by_exact = problem_of(ds, &exact);
     set_stop_proxy(on, cfg, by_network, ctx);
     set_stop_proxy(oe, cfg, by_exact, ctx);
-    const auto ays_net = optimise_ays(*ds.data, network, start, on);
-    const auto ays_exact = optimise_ays(*ds.data, exact, start, oe);
+    const auto ays_net = *optimise_schedule("ays", *ds.data, network, start, on).ays;
+    const auto ays_exact = *optimise_schedule("ays", *ds.data, exact, start, oe).ays;
     report_max_sweeps(ays_net, on, r, "ays_network_stopped_at_max_sweeps", "AYS(network)");
     report_max_sweeps(ays_exact, oe, r, "ays_exact_stopped_at_max_sweeps", "AYS(exact)");
 

@@ -14,6 +14,7 @@
 #include "ayslab/divergence/kl.hpp"
 #include "ayslab/divergence/klub.hpp"
 #include "ayslab/optimise/ays.hpp"
+#include "ayslab/optimise/registry.hpp"
 #include "ayslab/optimise/exact.hpp"
 #include "ayslab/optimise/league.hpp"
 #include "ayslab/error.hpp"
@@ -142,7 +143,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
             o.seed = cfg.seed();
             o.threads = ctx.threads;
             const auto t0 = std::chrono::steady_clock::now();
-            const auto ays = optimise_ays(data, denoiser, start, o);
+            const auto ays = *optimise_schedule("ays", data, denoiser, start, o).ays;
             // AYS's cost: golden-section candidates x 2 intervals x samples x 2 evaluations per sweep and
             // knot, plus validation; counted from its settings.
             const std::size_t sweeps = ays.trace.size();

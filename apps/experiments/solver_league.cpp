@@ -10,6 +10,7 @@
 
 #include "ayslab/divergence/kl.hpp"
 #include "ayslab/optimise/ays.hpp"
+#include "ayslab/optimise/registry.hpp"
 #include "ayslab/schedule_factory.hpp"
 #include "ayslab/solver/registry.hpp"
 #include "keys.hpp"
@@ -48,8 +49,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
             AysOptions o = read_ays_options(cfg, ctx);
             o.checkpoint.clear();  // many short optimisations per run: no checkpoints
             o.resume = false;
-            auto res = optimise_ays(data, data, karras(steps, lo, hi), o);
-            return ays_cache.emplace(steps, res.stages.back().schedule).first->second;
+            return ays_cache.emplace(steps, optimise_schedule("ays", data, data, karras(steps, lo, hi), o).schedule)
+                .first->second;
         };
         std::map<std::int64_t, std::vector<Entry>> by_budget;
         for (const auto nfe64 : cfg.integers("nfe")) {

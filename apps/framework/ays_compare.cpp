@@ -8,6 +8,7 @@
 #include "ayslab/data/empirical.hpp"
 #include "ayslab/divergence/klub.hpp"
 #include "ayslab/optimise/ays.hpp"
+#include "ayslab/optimise/registry.hpp"
 #include "ayslab/schedule_factory.hpp"
 #include "ayslab/solver/registry.hpp"
 #include "ayslab/streams.hpp"
@@ -32,8 +33,8 @@ void ays_compare(const Dataset& dataset, const Config& cfg, const RunContext& ct
     const Problem problem = problem_of(dataset);
     set_stop_proxy(o, cfg, problem, ctx);
     ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
-    const auto ays = optimise_ays(
-        *dataset.data, dataset.data->denoiser(), karras(static_cast<std::size_t>(cfg.integer("steps")), lo, hi), o, std::ref(progress));
+    const Schedule start = karras(static_cast<std::size_t>(cfg.integer("steps")), lo, hi);
+    const auto ays = *optimise_schedule("ays", *dataset.data, dataset.data->denoiser(), start, o, std::ref(progress)).ays;
     report_max_sweeps(ays, o, r, dataset.name + "_stopped_at_max_sweeps");
     const EvaluationOptions eo = read_evaluation(cfg, ctx);
     const bool has_nearest = dataset.name == "fashion-mnist";

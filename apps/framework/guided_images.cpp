@@ -12,6 +12,7 @@
 #include "ayslab/error.hpp"
 #include "ayslab/guidance.hpp"
 #include "ayslab/metrics.hpp"
+#include "ayslab/optimise/registry.hpp"
 #include "ayslab/sampler.hpp"
 #include "ayslab/solver/registry.hpp"
 #include "ayslab/stats.hpp"
@@ -104,7 +105,7 @@ void guided_images(const std::optional<GuidedImages>& prepared, const Config& cf
         if (ays.count(w)) continue;
         const GuidedDenoiser guided(*model, {w});
         ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
-        ays.emplace(w, optimise_ays(data, guided, edm, o, std::ref(progress)).stages.back().schedule);
+        ays.emplace(w, optimise_schedule("ays", data, guided, edm, o, std::ref(progress)).schedule);
     }
 
     const auto heun = make_solver("heun");

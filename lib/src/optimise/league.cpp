@@ -278,7 +278,7 @@ OptimisedSchedule optimise_ays_dp(const ScheduleProblem& p, GridKlub& klub) {
     const auto path = dp_min_path(klub.grid().size(), p.steps, std::ref(klub), &total);
     // Its cost is the interval table's (every grid interval, computed once and shared by all step
     // counts; 0 for the closed form).
-    return {grid_schedule(path, klub.grid()), total, klub.evaluations(), seconds_since(start)};
+    return {grid_schedule(path, klub.grid()), total, klub.evaluations(), seconds_since(start), {}};
 }
 
 OptimisedSchedule optimise_ays_grid_descent(const ScheduleProblem& p, GridKlub& klub, const Schedule& start_schedule) {
@@ -304,7 +304,7 @@ OptimisedSchedule optimise_ays_grid_descent(const ScheduleProblem& p, GridKlub& 
             }
         }
     }
-    return {grid_schedule(path, klub.grid()), klub.total(path), klub.evaluations() - before, seconds_since(start)};
+    return {grid_schedule(path, klub.grid()), klub.total(path), klub.evaluations() - before, seconds_since(start), {}};
 }
 
 std::vector<double> denoising_errors(const ScheduleProblem& p, const std::vector<double>& grid, std::uint64_t seed,
@@ -355,7 +355,7 @@ OptimisedSchedule optimise_watson(const ScheduleProblem& p, std::uint64_t seed) 
     const auto path = dp_min_path(
         grid.size(), p.steps, [&](std::size_t i, std::size_t j) { return ancestral_step_elbo(grid[i], grid[j], err[i]); },
         &total);
-    return {grid_schedule(path, grid), total, evaluations, seconds_since(start)};
+    return {grid_schedule(path, grid), total, evaluations, seconds_since(start), {}};
 }
 
 std::vector<double> gits_costs(const ScheduleProblem& p, const Teacher& t, const Solver& solver,
@@ -398,7 +398,7 @@ OptimisedSchedule optimise_gits(const ScheduleProblem& p, const Teacher& t, cons
     double total = 0.0;
     const auto path = dp_min_path(g, p.steps, [&](std::size_t i, std::size_t j) { return cost[i * g + j]; }, &total);
     const Schedule s = grid_schedule(path, t.grid);
-    return {s, teacher_distance(p, t, solver, s, &evaluations), evaluations, seconds_since(start)};
+    return {s, teacher_distance(p, t, solver, s, &evaluations), evaluations, seconds_since(start), {}};
 }
 
 OptimisedSchedule optimise_oss(const ScheduleProblem& p, const Teacher& t, const Solver& solver) {
@@ -434,7 +434,7 @@ OptimisedSchedule optimise_oss(const ScheduleProblem& p, const Teacher& t, const
                 }
             }
     }
-    return {grid_schedule(path[steps][g - 1], t.grid), dist[steps][g - 1], evaluations, seconds_since(start)};
+    return {grid_schedule(path[steps][g - 1], t.grid), dist[steps][g - 1], evaluations, seconds_since(start), {}};
 }
 
 OptimisedSchedule optimise_ld3(const ScheduleProblem& p, const Teacher& t, const Solver& solver,
@@ -541,7 +541,7 @@ OptimisedSchedule optimise_ld3(const ScheduleProblem& p, const Teacher& t, const
         }
         if (!improved) break;
     }
-    return {schedule_of(u), current, evaluations, seconds_since(start)};
+    return {schedule_of(u), current, evaluations, seconds_since(start), {}};
 }
 
 }  // namespace ayslab

@@ -118,7 +118,7 @@ OptimisedSchedule optimise_ays_path_dp(const ScheduleProblem& p, const PathKlub&
     const auto path = dp_min_path(klub.grid().size(), p.steps, [&](std::size_t i, std::size_t j) { return klub(i, j); },
                                   &total);
     return {grid_schedule(path, klub.grid()), total, 0,
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()};
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), {}};
 }
 
 OptimisedSchedule optimise_ays_path_dp(const ScheduleProblem& p, std::size_t paths) {

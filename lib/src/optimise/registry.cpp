@@ -26,10 +26,11 @@ OptimisedSchedule run_ays(const OptimiserInput& in, bool klub_stop) {
     }
     const Denoiser& denoiser = *in.problem->denoiser;
     const Evaluations before = denoiser.evaluations();
-    const AysResult r = optimise_ays(*in.problem->data, denoiser, *in.start, o, in.progress);
+    AysResult r = optimise_ays(*in.problem->data, denoiser, *in.start, o, in.progress);
     OptimisedSchedule out{r.stages.back().schedule, r.stages.back().klub.value,
-                          denoiser.evaluations().rows - before.rows, 0.0};
+                          denoiser.evaluations().rows - before.rows, 0.0, {}};
     out.seconds = seconds_since(t0);
+    out.ays = std::make_shared<const AysResult>(std::move(r));
     return out;
 }
 
@@ -79,6 +80,19 @@ const ScheduleOptimiser& find_schedule_optimiser(const std::string& name) {
         known += (known.empty() ? "" : ", ") + o.name;
     }
     throw InputError(fmt::format("no schedule optimiser '{}' (known: {})", name, known));
+}
+
+OptimisedSchedule optimise_schedule(const std::string& name, const Data& data, const Denoiser& denoiser,
+                                    const Schedule& start, const AysOptions& options, AysProgress progress) {
+    ScheduleProblem problem;
+    problem.data = &data;
+    problem.denoiser = &denoiser;
+    OptimiserInput in;
+    in.problem = &problem;
+    in.start = &start;
+    in.ays = options;
+    in.progress = std::move(progress);
+    return find_schedule_optimiser(name).make(in);
 }
 
 }  // namespace ayslab

@@ -25,6 +25,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <span>
 #include <vector>
@@ -35,6 +36,8 @@
 #include "ayslab/solver/solver.hpp"
 
 namespace ayslab {
+
+struct AysResult;  // optimise/ays.hpp
 
 struct ScheduleProblem {
     const Data* data = nullptr;
@@ -57,6 +60,7 @@ struct OptimisedSchedule {
     double objective = 0.0;        // the optimiser's own objective at its result
     std::size_t evaluations = 0;   // denoiser evaluations (rows) it spent
     double seconds = 0.0;
+    std::shared_ptr<const AysResult> ays;  // ays, ays-klub: every stage and the trace (else empty)
 };
 
 // Descending log-uniform grid of n >= 2 sigmas from hi to lo.

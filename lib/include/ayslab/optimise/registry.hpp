@@ -37,4 +37,10 @@ const std::vector<ScheduleOptimiser>& schedule_optimisers();
 // InputError naming the known ones for another name.
 const ScheduleOptimiser& find_schedule_optimiser(const std::string& name);
 
+// The entry `name` on a bare problem: x0 draws from `data`, the KLUB of `denoiser` (AYS reads no other
+// field of the problem; the league's entries want read_schedule_problem's). For the callers that keep
+// AYS's stages and trace (OptimisedSchedule::ays) and set no sampler.
+OptimisedSchedule optimise_schedule(const std::string& name, const Data& data, const Denoiser& denoiser,
+                                    const Schedule& start, const AysOptions& options, AysProgress progress = {});
+
 }  // namespace ayslab
