@@ -184,7 +184,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
                 throw InputError(fmt::format("{} = {} is too few for FID under a feature network of dimension {} "
                                              "(each seed's samples need more rows than dimensions)",
                                              key, n, feature_network->feature_dim()));
-        image_judge = ImageJudge::of(*feature_network, dataset.held_out, ctx.threads);
+        image_judge = ImageJudge::of(*feature_network, dataset.held_out, ctx.threads, dataset.held_out_labels);
         image_judge->decides = cfg.string("image_judge") == "kid" ? Metric::kid : Metric::fid;
         problem.images = &*image_judge;
         r.values["feature_network"] = {{"file", path}, {"fingerprint", feature_network->fingerprint()},

@@ -30,6 +30,10 @@ nlohmann::json quality_json(const SampleQuality& q) {
     }
     if (q.fid.count() > 0) j["fid"] = entry(q.fid);
     if (q.kid.count() > 0) j["kid"] = entry(q.kid);
+    if (!q.kid_by_class.empty()) {
+        j["kid_by_class"] = nlohmann::json::array();
+        for (const auto& m : q.kid_by_class) j["kid_by_class"].push_back(entry(m));
+    }
     return j;
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 
 #include "ayslab/error.hpp"
 #include "ayslab/metrics.hpp"
@@ -28,6 +29,28 @@ const SlicedReference& held_out_reference(const Problem& p, std::size_t projecti
     p.held_out_projections.push_back(sliced_reference(p.held_out->values, p.held_out->n, p.data->dim(), projections, seed));
     return p.held_out_projections.back();
 }
+
+// Per class y with >= 2 samples of y this seed: the KID of those samples' features against class y's
+// reference rows (SampleQuality::kid_by_class).
+void add_class_kids(const ImageJudge& judge, std::span<const double> features, std::span<const Label> labels,
+                    std::uint64_t seed, std::size_t threads, SampleQuality& q) {
+    const std::size_t f = judge.network->feature_dim(), classes = judge.class_features.size();
+    q.kid_by_class.resize(classes);
+    std::vector<double> rows;
+    for (std::size_t y = 0; y < classes; ++y) {
+        rows.clear();
+        for (std::size_t i = 0; i < labels.size(); ++i)
+            if (static_cast<std::size_t>(labels[i]) == y)
+                rows.insert(rows.end(), features.begin() + i * f, features.begin() + (i + 1) * f);
+        const std::size_t n = rows.size() / f, m = judge.class_features[y].size() / f;
+        if (n < 2 || m < 2) continue;
+        const double kid = kernel_distance(rows, n, judge.class_features[y], m, f,
+                                           {judge.kid_subsets, 1000, streams::class_kid_subsets(seed, y), threads})
+                               .mean;
+        if (q.kid_by_class[y].count() == 0) q.kid_by_class[y] = Moments(kid);
+        q.kid_by_class[y].add(kid);
+    }
+}
 }  // namespace
 
 SampleQuality evaluate_samples(const Problem& p, const Solver& solver, const Schedule& schedule,
@@ -51,7 +74,10 @@ SampleQuality evaluate_samples(const Problem& p, const Solver& solver, const Sch
         const std::uint64_t seed = streams::evaluation_seed(o.seed, s);
         sample_marginal_labelled(data, schedule.sigma_max(), x, labels, n, seed, o.threads);  // (no labels: plain)
         sample(*p.denoiser, solver, schedule, x, n, {seed, o.threads, solve_chunk(*p.denoiser), nullptr, labels});
-        if (s == 0 && o.keep > 0) q.first_samples.assign(x.begin(), x.begin() + std::min(o.keep, n) * d);
+        if (s == 0 && o.keep > 0) {
+            q.first_samples.assign(x.begin(), x.begin() + std::min(o.keep, n) * d);
+            q.first_labels.assign(labels.begin(), labels.begin() + std::min(o.keep, labels.size()));
+        }
         // Under the image judge the NLL and the nearest training image are left out: an image's density
         // under the training set's point law rewards copying it (no judge), and both cost a pass over
         // every training image per sample.
@@ -85,6 +111,7 @@ SampleQuality evaluate_samples(const Problem& p, const Solver& solver, const Sch
             if (s == 0) q.kid = Moments(kid.mean);
             q.kid.add(kid.mean);
             q.kid_per_seed.push_back(kid.mean);
+            if (p.labelled && !p.images->class_features.empty()) add_class_kids(*p.images, features, labels, seed, o.threads, q);
         }
         if (points && !p.images) {
             const auto distances = nearest_distances(data, x, n, o.threads);
@@ -105,11 +132,20 @@ SampleQuality evaluate_samples(const Problem& p, const Solver& solver, const Sch
     return q;
 }
 
-ImageJudge ImageJudge::of(const FeatureNetwork& network, const PointSet& real, std::size_t threads) {
+ImageJudge ImageJudge::of(const FeatureNetwork& network, const PointSet& real, std::size_t threads,
+                          std::span<const Label> labels) {
+    if (!labels.empty() && labels.size() != real.n)
+        throw InputError(fmt::format("the image judge's reference has {} rows and {} labels", real.n, labels.size()));
     std::vector<double> features;
     network.evaluate(real.values, real.n, features, nullptr, threads);
     ImageJudge j;
     j.network = &network;
+    const std::size_t f = network.feature_dim();
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+        const auto y = static_cast<std::size_t>(labels[i]);
+        if (y >= j.class_features.size()) j.class_features.resize(y + 1);
+        j.class_features[y].insert(j.class_features[y].end(), features.begin() + i * f, features.begin() + (i + 1) * f);
+    }
     j.reference = feature_gaussian(features, real.n, network.feature_dim());
     j.reference_features = std::move(features);
     j.reference_n = real.n;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "ayslab/data/empirical.hpp"
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/divergence/feature_distance.hpp"
 #include "ayslab/error.hpp"
@@ -142,4 +143,54 @@ TEST_CASE("the image judge's per-seed FID and KID are the features' of that seed
     CHECK(q.kid_per_seed[0] == kid.mean);
     CHECK(q.fid_per_seed[0] == frechet_distance(feature_gaussian(f, 40, 8), judge.reference));
     CHECK(q.kid_per_seed[1] != q.kid_per_seed[0]);
+}
+
+// The per-class KID of a labelled problem (evaluation.hpp, SampleQuality::kid_by_class): class y's value is
+// the KID of the samples drawn at class y against the real rows labelled y, its subsets at
+// streams::class_kid_subsets. A judge that paired a class's samples with another class's references,
+// misaligned the sample labels, or drew at the all-class address, differs here.
+TEST_CASE("the image judge's per-class KID is each class's samples against that class's real rows") {
+    std::vector<Label> y, y_real;
+    const PointSet train = images(300, 1, y), real = images(240, 2, y_real);
+    const auto o = tiny();
+    const FeatureNetwork net = FeatureNetwork::build(o).trained(train, y, o);
+    EmpiricalData data(train.values, 64);
+    data.set_classes(y);
+    ImageJudge judge = ImageJudge::of(net, real, 1, y_real);
+    judge.kid_subsets = 3;
+    REQUIRE(judge.class_features.size() == 3);
+    Problem problem{"images8x8", &data, &data, &real};
+    problem.images = &judge;
+    problem.labelled = true;
+    EvaluationOptions eo;
+    eo.particles = 60;
+    eo.seeds = 1;
+    eo.seed = 11;
+    eo.projections = 8;
+    eo.keep = 60;
+    const auto euler = make_solver("euler");
+    const SampleQuality q = evaluate_samples(problem, *euler, karras(6, 0.002, 80.0), eo);
+    REQUIRE(q.kid_by_class.size() == 3);
+    REQUIRE(q.first_labels.size() == 60);
+    std::vector<double> f;
+    net.evaluate(q.first_samples, 60, f, nullptr, 1);
+    for (Label c = 0; c < 3; ++c) {
+        std::vector<double> mine, theirs;
+        PointSet rows{0, 64, {}};
+        for (std::size_t i = 0; i < 60; ++i)
+            if (q.first_labels[i] == c) mine.insert(mine.end(), f.begin() + i * 8, f.begin() + (i + 1) * 8);
+        for (std::size_t i = 0; i < real.n; ++i)
+            if (y_real[i] == c) {
+                rows.values.insert(rows.values.end(), real.values.begin() + i * 64, real.values.begin() + (i + 1) * 64);
+                ++rows.n;
+            }
+        net.evaluate(rows.values, rows.n, theirs, nullptr, 1);
+        const std::size_t n = mine.size() / 8;
+        REQUIRE(n >= 2);
+        const KernelDistance kid = kernel_distance(
+            mine, n, theirs, rows.n, 8,
+            {3, 1000, streams::class_kid_subsets(streams::evaluation_seed(11, 0), static_cast<std::uint64_t>(c)), 1});
+        CHECK(q.kid_by_class[static_cast<std::size_t>(c)].mean() == kid.mean);
+        CHECK(q.kid_by_class[static_cast<std::size_t>(c)].count() == 1);
+    }
 }

@@ -33,8 +33,13 @@ struct ImageJudge {
     std::size_t reference_n = 0;
     Metric decides = Metric::fid;  // which of the two a study decides by (fid or kid)
     std::size_t kid_subsets = 10;
-    // The reference from real image rows (n x the network's image dimension; n > its feature dimension).
-    static ImageJudge of(const FeatureNetwork& network, const PointSet& real, std::size_t threads = 1);
+    // With the real rows' labels: class y's reference features (its rows, in order), for the per-class
+    // KID of a labelled problem (SampleQuality::kid_by_class). Empty without labels.
+    std::vector<std::vector<double>> class_features;
+    // The reference from real image rows (n x the network's image dimension; n > its feature dimension),
+    // and their classes (one per row, or none).
+    static ImageJudge of(const FeatureNetwork& network, const PointSet& real, std::size_t threads = 1,
+                         std::span<const Label> labels = {});
 };
 
 // What is sampled and what judges it. data: the target law (start draws from p_{sigma_max}, the NLL
@@ -82,9 +87,16 @@ struct SampleQuality {
     Moments nll_median, near_share;
     double near_radius = 0.0;
     Moments fid, kid;  // per seed, with Problem::images
+    // A labelled problem under an image judge with class references: per class y, the KID of the seed's
+    // samples of class y against class y's reference rows (subsets of min(samples of y, its references)
+    // rows, drawn at streams::class_kid_subsets), over the seeds where y has >= 2 samples. (A per-class
+    // FID needs more samples of y than feature dimensions: at a few hundred samples per seed it is
+    // undefined, so it is not computed.)
+    std::vector<Moments> kid_by_class;
     // For paired comparisons (same starts per seed).
     std::vector<double> nll_per_seed, sw2_per_seed, fid_per_seed, kid_per_seed;
     std::vector<double> first_samples;  // the first seed's end points, up to EvaluationOptions::keep rows
+    std::vector<Label> first_labels;    // and their classes (a labelled problem)
 };
 
 // Samples from the problem's exact p_{sigma_max} with the solver over the schedule, the solver calling

@@ -91,6 +91,9 @@ constexpr std::uint64_t class_evaluation_seed(std::uint64_t s, std::uint64_t k, 
     return evaluation_seed(s, 16 * k + y);
 }
 constexpr std::uint64_t class_reference_rows(std::uint64_t s) { return evaluation_seed(s, 999); }
+// The image judge's per-class KID (evaluation.hpp): class y's subsets at evaluation seed s, apart from the
+// all-class KID's (drawn at s itself).
+constexpr std::uint64_t class_kid_subsets(std::uint64_t s, std::uint64_t y) { return s ^ ((y + 1) << 48); }
 constexpr std::uint64_t guidance_check() { return 12345; }
 
 }  // namespace ayslab::streams

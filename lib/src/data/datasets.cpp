@@ -172,6 +172,10 @@ Dataset make_fashion_mnist(const DatasetOptions& o) {
     if (std::filesystem::exists(label_file)) labels = load_labels(label_file, images.n, images.n);
     ds.data = empirical(std::move(images), o, labels);
     ds.held_out = load_idx(test, true, o.held_out);
+    // The test labels: the image judge's per-class reference rows (evaluation.hpp, ImageJudge).
+    if (const auto test_labels = o.fashion_mnist_dir / "t10k-labels-idx1-ubyte.gz";
+        !labels.empty() && std::filesystem::exists(test_labels))
+        ds.held_out_labels = load_labels(test_labels, ds.held_out.n, ds.held_out.n);
     if (ds.held_out.n < o.held_out)
         throw InputError(
             fmt::format("Fashion-MNIST has {} test images, asked for {} held out", ds.held_out.n, o.held_out));

@@ -37,6 +37,7 @@ struct Dataset {
     std::string name;
     std::unique_ptr<Data> data;  // the distribution (data->denoiser() is its exact denoiser)
     PointSet held_out;               // independent draws (test images for Fashion-MNIST)
+    std::vector<Label> held_out_labels;  // their classes where known (Fashion-MNIST's test labels), else empty
     std::size_t points = 0;          // rows of a point set (0 for a distribution such as ring8)
 };
 
