@@ -14,7 +14,7 @@
 
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/error.hpp"
-#include "ayslab/schedule_factory.hpp"
+#include "ayslab/schedule/schedule_factory.hpp"
 #include "ayslab/solver/registry.hpp"
 #include "ayslab/streams.hpp"
 #include "keys.hpp"

@@ -20,14 +20,14 @@
 #include <map>
 
 #include "ayslab/cluster.hpp"
-#include "ayslab/conditional.hpp"
+#include "ayslab/denoisers/conditional.hpp"
 #include "ayslab/data/gaussian_classes.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/divergence/guided_law.hpp"
-#include "ayslab/guidance.hpp"
+#include "ayslab/denoisers/guidance.hpp"
 #include "ayslab/optimise/ays.hpp"
 #include "ayslab/optimise/registry.hpp"
-#include "ayslab/sampler.hpp"
+#include "ayslab/solver/sampler.hpp"
 #include "ayslab/solver/registry.hpp"
 #include "ayslab/stats.hpp"
 #include "ayslab/streams.hpp"

@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "ayslab/cluster.hpp"
-#include "ayslab/ddpm.hpp"
+#include "ayslab/process/ddpm.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/parallel.hpp"
 #include "ayslab/rng.hpp"

@@ -3,7 +3,7 @@
 // reports its test accuracy and fingerprint, and checks the metrics on real images: FID between two
 // halves of the test set against its finite-sample value over random splits, KID between the halves
 // against 0, and FID rising with Gaussian blur and with added noise.
-#include "ayslab/feature_network.hpp"
+#include "ayslab/evaluation/feature_network.hpp"
 
 #include <fmt/format.h>
 
@@ -15,7 +15,7 @@
 #include "ayslab/divergence/feature_distance.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/io/atomic_file.hpp"
-#include "ayslab/network.hpp"
+#include "ayslab/denoisers/network.hpp"
 #include "ayslab/rng.hpp"
 #include "ayslab/stats.hpp"
 #include "ayslab/streams.hpp"

@@ -8,7 +8,7 @@
 
 #include "ayslab/divergence/kl.hpp"
 #include "ayslab/divergence/klub.hpp"
-#include "ayslab/schedule_factory.hpp"
+#include "ayslab/schedule/schedule_factory.hpp"
 #include "ayslab/solver/registry.hpp"
 #include "keys.hpp"
 #include "gaussian_spectrum.hpp"

@@ -1,7 +1,7 @@
 // likelihood (MATH.md §7): log p_{sigma_min}(x) by integrating the probability-flow ODE with its
 // divergence (adaptive Dormand-Prince), with the exact divergence and with Hutchinson's estimator
 // (Rademacher and Gaussian probes, mean and SE over probes), against the exact log-density.
-#include "ayslab/likelihood.hpp"
+#include "ayslab/evaluation/likelihood.hpp"
 
 #include <fmt/format.h>
 

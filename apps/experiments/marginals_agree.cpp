@@ -12,7 +12,7 @@
 #include "ayslab/divergence/kl.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/parallel.hpp"
-#include "ayslab/sampler.hpp"
+#include "ayslab/solver/sampler.hpp"
 #include "ayslab/solver/registry.hpp"
 #include "ayslab/stats.hpp"
 #include "keys.hpp"

@@ -8,8 +8,8 @@
 #include <cmath>
 
 #include "ayslab/error.hpp"
-#include "ayslab/network.hpp"
-#include "ayslab/preflight.hpp"
+#include "ayslab/denoisers/network.hpp"
+#include "ayslab/evaluation/preflight.hpp"
 #include "keys.hpp"
 #include "model_preflight.hpp"
 

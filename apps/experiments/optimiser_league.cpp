@@ -18,7 +18,7 @@
 #include "ayslab/optimise/exact.hpp"
 #include "ayslab/optimise/league.hpp"
 #include "ayslab/error.hpp"
-#include "ayslab/published.hpp"
+#include "ayslab/schedule/published.hpp"
 #include "ayslab/stats.hpp"
 #include "ayslab/rng.hpp"
 #include "ayslab/solver/registry.hpp"

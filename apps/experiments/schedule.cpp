@@ -5,10 +5,10 @@
 
 #include <cmath>
 
-#include "ayslab/ddpm.hpp"
+#include "ayslab/process/ddpm.hpp"
 #include "ayslab/error.hpp"
-#include "ayslab/published.hpp"
-#include "ayslab/schedule_factory.hpp"
+#include "ayslab/schedule/published.hpp"
+#include "ayslab/schedule/schedule_factory.hpp"
 #include "keys.hpp"
 #include "list.hpp"
 #include "schedule_format.hpp"

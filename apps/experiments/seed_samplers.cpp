@@ -9,9 +9,9 @@
 
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/divergence/kl.hpp"
-#include "ayslab/process.hpp"
-#include "ayslab/sampler.hpp"
-#include "ayslab/schedule.hpp"
+#include "ayslab/process/process.hpp"
+#include "ayslab/solver/sampler.hpp"
+#include "ayslab/schedule/schedule.hpp"
 #include "ayslab/solver/registry.hpp"
 #include "ayslab/stats.hpp"
 #include "keys.hpp"

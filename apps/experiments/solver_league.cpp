@@ -11,7 +11,7 @@
 #include "ayslab/divergence/kl.hpp"
 #include "ayslab/optimise/ays.hpp"
 #include "ayslab/optimise/registry.hpp"
-#include "ayslab/schedule_factory.hpp"
+#include "ayslab/schedule/schedule_factory.hpp"
 #include "ayslab/solver/registry.hpp"
 #include "keys.hpp"
 #include "gaussian_spectrum.hpp"

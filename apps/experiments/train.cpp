@@ -6,14 +6,14 @@
 
 #include <cmath>
 
-#include "ayslab/conditional.hpp"
+#include "ayslab/denoisers/conditional.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/io/atomic_file.hpp"
-#include "ayslab/loss.hpp"
-#include "ayslab/network.hpp"
+#include "ayslab/training/loss.hpp"
+#include "ayslab/denoisers/network.hpp"
 #include "ayslab/rng.hpp"
 #include "ayslab/stats.hpp"
-#include "ayslab/train.hpp"
+#include "ayslab/training/train.hpp"
 #include "ayslab/streams.hpp"
 #include "keys.hpp"
 #include "list.hpp"

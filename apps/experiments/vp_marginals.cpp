@@ -12,7 +12,7 @@
 #include "ayslab/cluster.hpp"
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/error.hpp"
-#include "ayslab/forward_sde.hpp"
+#include "ayslab/process/forward_sde.hpp"
 #include "ayslab/parallel.hpp"
 #include "ayslab/rng.hpp"
 #include "ayslab/stats.hpp"

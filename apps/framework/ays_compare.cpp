@@ -9,7 +9,7 @@
 #include "ayslab/divergence/klub.hpp"
 #include "ayslab/optimise/ays.hpp"
 #include "ayslab/optimise/registry.hpp"
-#include "ayslab/schedule_factory.hpp"
+#include "ayslab/schedule/schedule_factory.hpp"
 #include "ayslab/solver/registry.hpp"
 #include "ayslab/streams.hpp"
 #include "evaluate.hpp"

@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "ayslab/data/datasets.hpp"
-#include "ayslab/evaluation.hpp"
+#include "ayslab/evaluation/evaluation.hpp"
 #include "ayslab/optimise/ays.hpp"
-#include "ayslab/schedule.hpp"
+#include "ayslab/schedule/schedule.hpp"
 #include "ayslab/solver/solver.hpp"
 #include "ayslab/stats.hpp"
 #include "config.hpp"

@@ -7,13 +7,13 @@
 #include <map>
 
 #include "ayslab/cluster.hpp"
-#include "ayslab/conditional.hpp"
+#include "ayslab/denoisers/conditional.hpp"
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/error.hpp"
-#include "ayslab/guidance.hpp"
-#include "ayslab/metrics.hpp"
+#include "ayslab/denoisers/guidance.hpp"
+#include "ayslab/evaluation/metrics.hpp"
 #include "ayslab/optimise/registry.hpp"
-#include "ayslab/sampler.hpp"
+#include "ayslab/solver/sampler.hpp"
 #include "ayslab/solver/registry.hpp"
 #include "ayslab/stats.hpp"
 #include "ayslab/streams.hpp"

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "ayslab/data/datasets.hpp"
-#include "ayslab/denoiser.hpp"
+#include "ayslab/denoisers/denoiser.hpp"
 #include "ayslab/optimise/ays.hpp"
 #include "config.hpp"
 #include "registry.hpp"

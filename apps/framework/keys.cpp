@@ -16,7 +16,7 @@
 #include "ayslab/data/device_mixture.hpp"
 #include "ayslab/data/io.hpp"
 #include "ayslab/error.hpp"
-#include "ayslab/network.hpp"
+#include "ayslab/denoisers/network.hpp"
 #include "ayslab/precision.hpp"
 #include "ayslab/solver/registry.hpp"
 

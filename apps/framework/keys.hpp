@@ -16,15 +16,15 @@
 #include <memory>
 #include <string_view>
 
-#include "ayslab/conditional.hpp"
+#include "ayslab/denoisers/conditional.hpp"
 #include "ayslab/data/datasets.hpp"
-#include "ayslab/guidance.hpp"
+#include "ayslab/denoisers/guidance.hpp"
 #include "ayslab/optimise/ays.hpp"
 #include "ayslab/optimise/league.hpp"
-#include "ayslab/process.hpp"
-#include "ayslab/schedule_factory.hpp"
+#include "ayslab/process/process.hpp"
+#include "ayslab/schedule/schedule_factory.hpp"
 #include "ayslab/solver/solver.hpp"
-#include "ayslab/network.hpp"
+#include "ayslab/denoisers/network.hpp"
 #include "config.hpp"
 #include "result.hpp"
 #include "registry.hpp"
@@ -58,7 +58,7 @@ DatasetOptions read_dataset_options(const Config& config, const RunContext& cont
 
 // The denoiser group (denoiser, model, parametrisation, model_process, model_time, model_sigma_data):
 // The model a config names: `model=FILE` (TorchScript, loaded with model_shape / model_labels) or
-// `model=@NAME` (registered in this process: ayslab/model_function.hpp); InputError for a missing file
+// `model=@NAME` (registered in this process: ayslab/denoisers/model_function.hpp); InputError for a missing file
 // or name, or a model of another dimension than dim.
 std::shared_ptr<const ModelFunction> read_model_function(const Config& config, std::size_t dim);
 // null for denoiser=exact (use the data's), else the model as a NetworkDenoiser. A missing file is

@@ -1,5 +1,5 @@
 // The model pre-flight as the tools run it (docs/your-model.md): the table, the ranking of conventions
-// and the refusal. The measurement itself is lib/ (ayslab/preflight.hpp).
+// and the refusal. The measurement itself is lib/ (ayslab/evaluation/preflight.hpp).
 #include "model_preflight.hpp"
 
 #include <fmt/format.h>

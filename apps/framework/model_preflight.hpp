@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "ayslab/network.hpp"
-#include "ayslab/preflight.hpp"
+#include "ayslab/denoisers/network.hpp"
+#include "ayslab/evaluation/preflight.hpp"
 #include "config.hpp"
 #include "registry.hpp"
 #include "result.hpp"

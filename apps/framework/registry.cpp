@@ -10,13 +10,13 @@
 #include <cmath>
 #include <map>
 
-#include "ayslab/network.hpp"
+#include "ayslab/denoisers/network.hpp"
 #include "ayslab/cluster.hpp"
 #include "ayslab/error.hpp"
-#include "ayslab/model_function.hpp"
+#include "ayslab/denoisers/model_function.hpp"
 #include "ayslab/precision.hpp"
-#include "ayslab/process.hpp"
-#include "ayslab/schedule_factory.hpp"
+#include "ayslab/process/process.hpp"
+#include "ayslab/schedule/schedule_factory.hpp"
 #include "ayslab/version.hpp"
 
 namespace ayslab::app {

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "ayslab/process.hpp"
-#include "ayslab/schedule.hpp"
+#include "ayslab/process/process.hpp"
+#include "ayslab/schedule/schedule.hpp"
 
 namespace ayslab::app {
 

@@ -9,8 +9,8 @@
 #include <utility>
 
 #include "ayslab/error.hpp"
-#include "ayslab/metrics.hpp"
-#include "ayslab/sampler.hpp"
+#include "ayslab/evaluation/metrics.hpp"
+#include "ayslab/solver/sampler.hpp"
 #include "ayslab/solver/registry.hpp"
 #include "ayslab/stats.hpp"
 #include "ayslab/streams.hpp"

@@ -2,7 +2,7 @@
 // paper stops the KLUB optimisation early on a sample-quality proxy, because a converged KLUB can make
 // the sampler's results worse (docs/ays.md, "When AYS stops").
 #pragma once
-#include "ayslab/evaluation.hpp"
+#include "ayslab/evaluation/evaluation.hpp"
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/optimise/ays.hpp"
 #include "config.hpp"

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "ayslab/model_function.hpp"
+#include "ayslab/denoisers/model_function.hpp"
 
 namespace ayslab::python {
 

@@ -5,8 +5,8 @@
 #include <ayslab/data/gaussian.hpp>
 #include <ayslab/divergence/klub.hpp>
 #include <ayslab/optimise/ays.hpp>
-#include <ayslab/sampler.hpp>
-#include <ayslab/schedule.hpp>
+#include <ayslab/solver/sampler.hpp>
+#include <ayslab/schedule/schedule.hpp>
 #include <ayslab/solver/registry.hpp>
 
 #include <cmath>

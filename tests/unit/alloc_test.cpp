@@ -14,7 +14,7 @@
 #include "ayslab/data/empirical.hpp"
 #include "ayslab/data/mixture.hpp"
 #include "ayslab/rng.hpp"
-#include "ayslab/sampler.hpp"
+#include "ayslab/solver/sampler.hpp"
 #include "ayslab/solver/registry.hpp"
 
 namespace {

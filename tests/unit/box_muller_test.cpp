@@ -1,6 +1,6 @@
-// The Box-Muller normals (lib/src/rng/box_muller.hpp): log and sin/cos(pi a) against long double, the
+// The Box-Muller normals (lib/src/kernels/box_muller.hpp): log and sin/cos(pi a) against long double, the
 // pairs against Random123's own boxmuller (libm), and the same bits from every instruction-set copy.
-#include "../../lib/src/rng/box_muller.hpp"
+#include "../../lib/src/kernels/box_muller.hpp"
 
 #include <doctest/doctest.h>
 
@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "../../lib/src/rng/normal_kernel.hpp"
+#include "../../lib/src/kernels/normal_kernel.hpp"
 #include "ayslab/rng.hpp"
 
 using namespace ayslab;

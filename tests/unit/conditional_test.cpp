@@ -2,7 +2,7 @@
 // of the mixtures checked against the law of total expectation (an identity that ties them to the
 // unconditional denoiser, written independently), labels routed row by row through batches and the
 // sampler's chunks, and bad labels refused.
-#include "ayslab/conditional.hpp"
+#include "ayslab/denoisers/conditional.hpp"
 
 #include <doctest/doctest.h>
 
@@ -17,7 +17,7 @@
 #include "ayslab/data/mixture.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/rng.hpp"
-#include "ayslab/sampler.hpp"
+#include "ayslab/solver/sampler.hpp"
 #include "ayslab/solver/registry.hpp"
 
 using namespace ayslab;

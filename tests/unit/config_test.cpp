@@ -16,7 +16,7 @@
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/io/fingerprint.hpp"
-#include "ayslab/schedule.hpp"
+#include "ayslab/schedule/schedule.hpp"
 #include "keys.hpp"
 #include "registry.hpp"
 

@@ -14,7 +14,7 @@
 #include "ayslab/data/empirical.hpp"
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/data/mixture.hpp"
-#include "ayslab/denoiser.hpp"
+#include "ayslab/denoisers/denoiser.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/stats.hpp"
 

@@ -1,5 +1,5 @@
 // MATH.md §6: DDPM tables, the posterior q(x_{t-1} | x_t, x_0), and the discrete process in sigma.
-#include "ayslab/ddpm.hpp"
+#include "ayslab/process/ddpm.hpp"
 
 #include <doctest/doctest.h>
 

@@ -15,7 +15,7 @@
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/error.hpp"
-#include "ayslab/network.hpp"
+#include "ayslab/denoisers/network.hpp"
 #include "ayslab/rng.hpp"
 
 using namespace ayslab;

@@ -11,7 +11,7 @@
 #include <numbers>
 #include <vector>
 
-#include "ayslab/ddpm.hpp"
+#include "ayslab/process/ddpm.hpp"
 #include "ayslab/rng.hpp"
 #include "ayslab/stats.hpp"
 

@@ -1,18 +1,18 @@
 // The evaluation layer (evaluation.hpp) on a labelled problem: every particle draws its class with its
 // start, the sampler calls the denoiser at the particle's class, and the NLL is -log p(x | y).
-#include "ayslab/evaluation.hpp"
+#include "ayslab/evaluation/evaluation.hpp"
 
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <numbers>
 
-#include "ayslab/conditional.hpp"
+#include "ayslab/denoisers/conditional.hpp"
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/error.hpp"
-#include "ayslab/metrics.hpp"
-#include "ayslab/sampler.hpp"
+#include "ayslab/evaluation/metrics.hpp"
+#include "ayslab/solver/sampler.hpp"
 #include "ayslab/solver/registry.hpp"
 
 using namespace ayslab;

@@ -1,5 +1,5 @@
 // The feature network of FID / KID (feature_network.hpp; LibTorch builds only).
-#include "ayslab/feature_network.hpp"
+#include "ayslab/evaluation/feature_network.hpp"
 
 #include <doctest/doctest.h>
 #include <unistd.h>
@@ -12,7 +12,7 @@
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/divergence/feature_distance.hpp"
 #include "ayslab/error.hpp"
-#include "ayslab/evaluation.hpp"
+#include "ayslab/evaluation/evaluation.hpp"
 #include "ayslab/rng.hpp"
 #include "ayslab/solver/registry.hpp"
 #include "ayslab/streams.hpp"

@@ -1,6 +1,6 @@
 // Forward-SDE Euler-Maruyama against the exact moment recursion of the discretised chain
 // (m' = (1 + f h) m, v' = (1 + f h)^2 v + g^2 h), 4 SE, seed 8.
-#include "ayslab/forward_sde.hpp"
+#include "ayslab/process/forward_sde.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,7 +1,7 @@
 // A denoiser that only forwards D to another one: not a data set, no exact divergence (the base
 // class's finite differences) — the shape of a trained network, for tests of the data/denoiser split.
 #pragma once
-#include "ayslab/denoiser.hpp"
+#include "ayslab/denoisers/denoiser.hpp"
 
 namespace ayslab::test {
 

@@ -2,7 +2,7 @@
 // the wrapper against the affine formula written out, the closed-form guided ODE law against an
 // adaptive Dormand-Prince solve through the wrapper, solvers converging to it at their order, and
 // the tilted law against quadrature.
-#include "ayslab/guidance.hpp"
+#include "ayslab/denoisers/guidance.hpp"
 
 #include <doctest/doctest.h>
 
@@ -12,15 +12,15 @@
 #include <string>
 #include <vector>
 
-#include "ayslab/conditional.hpp"
+#include "ayslab/denoisers/conditional.hpp"
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/data/gaussian_classes.hpp"
 #include "ayslab/divergence/guided_law.hpp"
 #include "ayslab/error.hpp"
-#include "ayslab/model_function.hpp"
-#include "ayslab/network.hpp"
+#include "ayslab/denoisers/model_function.hpp"
+#include "ayslab/denoisers/network.hpp"
 #include "ayslab/rng.hpp"
-#include "ayslab/sampler.hpp"
+#include "ayslab/solver/sampler.hpp"
 #include "ayslab/solver/registry.hpp"
 
 using namespace ayslab;

@@ -12,8 +12,8 @@
 #include "ayslab/divergence/klub.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/rng.hpp"
-#include "ayslab/sampler.hpp"
-#include "ayslab/schedule.hpp"
+#include "ayslab/solver/sampler.hpp"
+#include "ayslab/schedule/schedule.hpp"
 #include "ayslab/solver/registry.hpp"
 #include "ayslab/stats.hpp"
 

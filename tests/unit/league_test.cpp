@@ -12,11 +12,11 @@
 
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/data/gaussian.hpp"
-#include "ayslab/guidance.hpp"
-#include "ayslab/sampler.hpp"
+#include "ayslab/denoisers/guidance.hpp"
+#include "ayslab/solver/sampler.hpp"
 #include "ayslab/divergence/klub.hpp"
 #include "ayslab/rng.hpp"
-#include "ayslab/schedule.hpp"
+#include "ayslab/schedule/schedule.hpp"
 #include "ayslab/solver/registry.hpp"
 #include "ayslab/stats.hpp"
 

@@ -1,6 +1,6 @@
 // MATH.md §7: exact Jacobian traces against central differences of D (the default implementation),
 // and the probability-flow log-likelihood against exact log-densities.
-#include "ayslab/likelihood.hpp"
+#include "ayslab/evaluation/likelihood.hpp"
 
 #include <doctest/doctest.h>
 

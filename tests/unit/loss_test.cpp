@@ -2,7 +2,7 @@
 // lambda R(D - x0); at the exact denoiser the Monte Carlo loss equals the closed-form irreducible value
 // (Gaussian data, 3 standard errors, seed 5); for a wrong denoiser the excess loss equals E lambda
 // R(D - D*) (Gaussian and mixture data, both sides measured on the same draws).
-#include "ayslab/loss.hpp"
+#include "ayslab/training/loss.hpp"
 
 #include <doctest/doctest.h>
 
@@ -11,9 +11,9 @@
 
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/data/mixture.hpp"
-#include "ayslab/ddpm.hpp"
+#include "ayslab/process/ddpm.hpp"
 #include "ayslab/error.hpp"
-#include "ayslab/preconditioning.hpp"
+#include "ayslab/denoisers/preconditioning.hpp"
 #include "ayslab/rng.hpp"
 
 using namespace ayslab;

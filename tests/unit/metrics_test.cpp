@@ -1,6 +1,6 @@
 // Sample metrics against closed forms: sliced W2 of shifted / scaled Gaussian samples, NLL of a
 // Gaussian sample (entropy), published-schedule interpolation.
-#include "ayslab/metrics.hpp"
+#include "ayslab/evaluation/metrics.hpp"
 
 #include <doctest/doctest.h>
 
@@ -10,8 +10,8 @@
 
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/error.hpp"
-#include "ayslab/published.hpp"
-#include "ayslab/schedule_factory.hpp"
+#include "ayslab/schedule/published.hpp"
+#include "ayslab/schedule/schedule_factory.hpp"
 #include "ayslab/rng.hpp"
 
 using namespace ayslab;

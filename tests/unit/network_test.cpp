@@ -2,7 +2,7 @@
 // model files, training that recovers the exact denoiser of 1-D Gaussian data, bit-identical reruns and
 // resumes, and a non-finite loss stopping with the step. No torch headers here: the library's API only.
 #include "ayslab/data/mixture.hpp"
-#include "ayslab/network.hpp"
+#include "ayslab/denoisers/network.hpp"
 
 #include <doctest/doctest.h>
 #include <unistd.h>
@@ -16,7 +16,7 @@
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/error.hpp"
-#include "ayslab/train.hpp"
+#include "ayslab/training/train.hpp"
 
 using namespace ayslab;
 namespace fs = std::filesystem;

@@ -12,7 +12,7 @@
 
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/error.hpp"
-#include "ayslab/network.hpp"
+#include "ayslab/denoisers/network.hpp"
 #include "ayslab/rng.hpp"
 
 using namespace ayslab;

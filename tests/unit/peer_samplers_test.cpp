@@ -15,8 +15,8 @@
 
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/data/io.hpp"
-#include "ayslab/sampler.hpp"
-#include "ayslab/schedule.hpp"
+#include "ayslab/solver/sampler.hpp"
+#include "ayslab/schedule/schedule.hpp"
 #include "ayslab/solver/registry.hpp"
 
 using namespace ayslab;

@@ -11,13 +11,13 @@
 #include <utility>
 #include <vector>
 
-#include "../../lib/src/data/mixture_kernel.hpp"
+#include "../../lib/src/kernels/mixture_kernel.hpp"
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/data/empirical.hpp"
 #include "ayslab/data/mixture.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/rng.hpp"
-#include "ayslab/sampler.hpp"
+#include "ayslab/solver/sampler.hpp"
 #include "ayslab/solver/registry.hpp"
 
 using namespace ayslab;

@@ -1,6 +1,6 @@
-// The pre-flight's measurement and ranking (ayslab/preflight.hpp): the paired comparison of two readings
+// The pre-flight's measurement and ranking (ayslab/evaluation/preflight.hpp): the paired comparison of two readings
 // against a literal two-pass computation, and the ranking of readings of an exact denoiser.
-#include "ayslab/preflight.hpp"
+#include "ayslab/evaluation/preflight.hpp"
 
 #include <doctest/doctest.h>
 

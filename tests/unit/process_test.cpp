@@ -1,6 +1,6 @@
 // MATH.md §1: each process's s, sigma, derivatives, inverse and SDE coefficients, against finite
 // differences (independent of the closed-form derivatives) and score-SDE's published f, g^2.
-#include "ayslab/process.hpp"
+#include "ayslab/process/process.hpp"
 
 #include <doctest/doctest.h>
 

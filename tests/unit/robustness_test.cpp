@@ -10,7 +10,7 @@
 #include "ayslab/data/mixture.hpp"
 #include "ayslab/divergence/klub.hpp"
 #include "ayslab/rng.hpp"
-#include "ayslab/sampler.hpp"
+#include "ayslab/solver/sampler.hpp"
 #include "ayslab/solver/registry.hpp"
 
 using namespace ayslab;

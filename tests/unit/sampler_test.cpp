@@ -1,5 +1,5 @@
 // The sampler loop: bit-identical for any thread count and chunk size, NaN reported with its place.
-#include "ayslab/sampler.hpp"
+#include "ayslab/solver/sampler.hpp"
 
 #include <doctest/doctest.h>
 

@@ -13,7 +13,7 @@
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/divergence/kl.hpp"
 #include "ayslab/rng.hpp"
-#include "ayslab/sampler.hpp"
+#include "ayslab/solver/sampler.hpp"
 #include "ayslab/stats.hpp"
 
 using namespace ayslab;

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "ayslab/error.hpp"
-#include "ayslab/process.hpp"
-#include "ayslab/schedule_factory.hpp"
+#include "ayslab/process/process.hpp"
+#include "ayslab/schedule/schedule_factory.hpp"
 #include "schedule_format.hpp"
 
 using namespace ayslab;

@@ -1,7 +1,7 @@
 // Schedules: each family against its defining formula, and validation.
-#include "ayslab/published.hpp"
-#include "ayslab/schedule_factory.hpp"
-#include "ayslab/schedule.hpp"
+#include "ayslab/schedule/published.hpp"
+#include "ayslab/schedule/schedule_factory.hpp"
+#include "ayslab/schedule/schedule.hpp"
 
 #include <doctest/doctest.h>
 

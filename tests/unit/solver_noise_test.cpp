@@ -14,8 +14,8 @@
 
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/rng.hpp"
-#include "ayslab/sampler.hpp"
-#include "ayslab/schedule.hpp"
+#include "ayslab/solver/sampler.hpp"
+#include "ayslab/schedule/schedule.hpp"
 #include "ayslab/solver/registry.hpp"
 
 using namespace ayslab;

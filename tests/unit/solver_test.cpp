@@ -8,8 +8,8 @@
 
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/divergence/kl.hpp"
-#include "ayslab/sampler.hpp"
-#include "ayslab/schedule.hpp"
+#include "ayslab/solver/sampler.hpp"
+#include "ayslab/schedule/schedule.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/solver/registry.hpp"
 #include "ayslab/solver/updates.hpp"

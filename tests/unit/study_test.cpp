@@ -1,7 +1,7 @@
-// The study's verdict (ayslab/study.hpp): the rule on constructed paired differences, and a planted
+// The study's verdict (ayslab/evaluation/study.hpp): the rule on constructed paired differences, and a planted
 // candidate that beats the current schedule on the draws it was chosen on but is worse in truth, which
 // the held-out judge does not recommend.
-#include "ayslab/study.hpp"
+#include "ayslab/evaluation/study.hpp"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>

@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "ayslab/network.hpp"
+#include "ayslab/denoisers/network.hpp"
 #include "ayslab/parallel.hpp"
 
 using namespace ayslab;

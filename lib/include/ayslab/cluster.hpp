@@ -12,7 +12,7 @@
 #include <string>
 #include <type_traits>
 
-#include "ayslab/denoiser.hpp"
+#include "ayslab/denoisers/denoiser.hpp"
 
 namespace ayslab::cluster {
 

@@ -18,7 +18,7 @@ namespace ayslab {
 namespace detail {
 // out[2p], out[2p + 1] = Random123's boxmuller(words[2p], words[2p + 1]) for p < pairs, by log and
 // sin/cos(pi a) that vectorise, in the widest instruction-set copy the CPU runs (all give the same
-// bits): lib/src/rng/normal_kernel_*.cpp.
+// bits): lib/src/kernels/normal_kernel_*.cpp.
 void box_muller_words(const std::uint64_t* words, std::size_t pairs, double* out);
 // Philox words per batch of normals (64 values).
 constexpr std::size_t normal_batch_words = 64;

@@ -1,6 +1,6 @@
 #include "ayslab/data/empirical.hpp"
 
-#include "ayslab/conditional.hpp"
+#include "ayslab/denoisers/conditional.hpp"
 
 #include <fmt/format.h>
 
@@ -11,7 +11,7 @@
 #include <numbers>
 #include <type_traits>
 
-#include "../blas.hpp"
+#include "../kernels/blas.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/fast_exp.hpp"
 #include "ayslab/rng.hpp"
@@ -141,7 +141,7 @@ void EmpiricalData::set_precision(Precision p) {
     precision_ = p;
     points_f_.assign(points_.begin(), points_.end());
     norms_f_.assign(norms_.begin(), norms_.end());
-    for (auto& c : by_class_) c->set_precision(p);
+    for (const auto& c : class_laws()) c->set_precision(p);
 }
 
 void EmpiricalData::evaluate(const double* x, std::size_t n, const double* sigmas, std::size_t sigma_stride,
@@ -225,64 +225,24 @@ double EmpiricalData::log_density(std::span<const double> x, double sigma) const
 void EmpiricalData::sample(std::size_t n, std::uint64_t seed, std::uint64_t first,
                            std::span<double> out) const {
     if (out.size() != n * dim_) throw InputError("empirical sample: output has the wrong size");
-    for (std::size_t i = 0; i < n; ++i) {
-        const std::size_t j = empirical_draw_row(seed, first + i, size());
-        std::copy_n(points_.data() + j * dim_, dim_, out.data() + i * dim_);
-    }
+    for (std::size_t i = 0; i < n; ++i) draw_part(seed, first + i, out.subspan(i * dim_, dim_));
+}
+
+std::size_t EmpiricalData::draw_part(std::uint64_t seed, std::uint64_t index, std::span<double> row) const {
+    const std::size_t j = empirical_draw_row(seed, index, size());
+    std::copy_n(points_.data() + j * dim_, dim_, row.data());
+    return j;
 }
 
 void EmpiricalData::set_classes(const std::vector<Label>& row_class) {
-    if (row_class.size() != size())
-        throw InputError(fmt::format("data labels: {} labels for {} rows", row_class.size(), size()));
-    Label top = -1;
-    for (Label y : row_class) {
-        if (y < 0) throw InputError(fmt::format("data labels: label {} is negative", y));
-        top = std::max(top, y);
-    }
-    std::vector<std::unique_ptr<EmpiricalData>> by_class;
-    for (Label y = 0; y <= top; ++y) {
-        std::vector<double> rows;
-        for (std::size_t j = 0; j < size(); ++j)
-            if (row_class[j] == y) rows.insert(rows.end(), points_.begin() + j * dim_, points_.begin() + (j + 1) * dim_);
-        if (rows.empty()) throw InputError(fmt::format("data labels: class {} has no row (labels must be 0..{})", y, top));
-        by_class.push_back(std::make_unique<EmpiricalData>(std::move(rows), dim_));
-        by_class.back()->set_precision(precision_);
-    }
-    row_class_ = row_class;
-    by_class_ = std::move(by_class);
-    class_denoisers_.clear();
-    for (const auto& c : by_class_) class_denoisers_.push_back(c.get());
-}
-
-double EmpiricalData::class_weight(Label y) const {
-    check_labels({&y, 1}, 1, classes());
-    return y == null_label ? 1.0 : static_cast<double>(by_class_[y]->size()) / static_cast<double>(size());
-}
-
-const Data& EmpiricalData::given(Label y) const {
-    check_labels({&y, 1}, 1, classes());
-    return y == null_label ? static_cast<const Data&>(*this) : *by_class_[y];
-}
-
-void EmpiricalData::sample_labelled(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out,
-                                    std::span<Label> labels) const {
-    if (classes() == 0) throw InputError("this data has no labels");
-    if (out.size() != n * dim_ || labels.size() != n) throw InputError("empirical sample: output has the wrong size");
-    for (std::size_t i = 0; i < n; ++i) {
-        const std::size_t j = empirical_draw_row(seed, first + i, size());
-        std::copy_n(points_.data() + j * dim_, dim_, out.data() + i * dim_);
-        labels[i] = row_class_[j];
-    }
-}
-
-void EmpiricalData::denoise_labelled(std::span<const double> x, std::size_t n, double sigma,
-                                     std::span<const Label> labels, std::span<double> out) const {
-    denoise_by_label(*this, class_denoisers_, x, n, sigma, labels, out);
-}
-
-void EmpiricalData::jacobian_trace_labelled(std::span<const double> x, std::size_t n, double sigma,
-                                            std::span<const Label> labels, std::span<double> out) const {
-    denoise_by_label(*this, class_denoisers_, x, n, sigma, labels, out, true);
+    set_part_classes(row_class, size(), "data labels", "row", [&](const std::vector<std::size_t>& rows) {
+        std::vector<double> points;
+        points.reserve(rows.size() * dim_);
+        for (const std::size_t j : rows) points.insert(points.end(), points_.begin() + j * dim_, points_.begin() + (j + 1) * dim_);
+        auto law = std::make_unique<EmpiricalData>(std::move(points), dim_);
+        law->set_precision(precision_);
+        return std::pair{std::move(law), static_cast<double>(rows.size()) / static_cast<double>(size())};
+    });
 }
 
 std::size_t empirical_draw_row(std::uint64_t seed, std::uint64_t index, std::size_t total) {

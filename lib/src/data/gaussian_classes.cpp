@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "ayslab/conditional.hpp"
+#include "ayslab/denoisers/conditional.hpp"
 #include "ayslab/error.hpp"
 
 namespace ayslab {

@@ -8,12 +8,12 @@
 #include <numbers>
 #include <type_traits>
 
-#include "../blas.hpp"
-#include "ayslab/conditional.hpp"
+#include "../kernels/blas.hpp"
+#include "ayslab/denoisers/conditional.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/fast_exp.hpp"
 #include "ayslab/rng.hpp"
-#include "mixture_kernel.hpp"
+#include "../kernels/mixture_kernel.hpp"
 
 namespace ayslab {
 
@@ -270,7 +270,7 @@ void GaussianMixture::set_precision(Precision p) {
     precision_ = p;
     means_f_.assign(means_.begin(), means_.end());
     pad_means(means_, components(), dim_, fused_mu_t_f_, fused_mu_f_);
-    for (auto& g : by_class_) g->set_precision(p);
+    for (const auto& g : class_laws()) g->set_precision(p);
 }
 
 void GaussianMixture::denoise(std::span<const double> x, std::size_t n, double sigma,
@@ -358,7 +358,7 @@ double GaussianMixture::data_variance() const {
     return acc / static_cast<double>(dim_);
 }
 
-std::size_t GaussianMixture::draw_row(std::uint64_t seed, std::uint64_t index, std::span<double> row) const {
+std::size_t GaussianMixture::draw_part(std::uint64_t seed, std::uint64_t index, std::span<double> row) const {
     double u = 0.0;
     fill_uniform({seed, static_cast<std::uint64_t>(Stream::data), index, 0}, {&u, 1});
     std::size_t c = 0;
@@ -372,68 +372,24 @@ std::size_t GaussianMixture::draw_row(std::uint64_t seed, std::uint64_t index, s
 void GaussianMixture::sample(std::size_t n, std::uint64_t seed, std::uint64_t first,
                              std::span<double> out) const {
     if (out.size() != n * dim_) throw InputError("mixture sample: output has the wrong size");
-    for (std::size_t i = 0; i < n; ++i) draw_row(seed, first + i, out.subspan(i * dim_, dim_));
+    for (std::size_t i = 0; i < n; ++i) draw_part(seed, first + i, out.subspan(i * dim_, dim_));
 }
 
 void GaussianMixture::set_classes(std::vector<Label> component_class) {
-    const std::size_t k = components();
-    if (component_class.size() != k)
-        throw InputError(fmt::format("mixture classes: {} labels for {} components", component_class.size(), k));
-    Label top = -1;
-    for (Label y : component_class) {
-        if (y < 0) throw InputError(fmt::format("mixture classes: class {} is negative", y));
-        top = std::max(top, y);
-    }
-    std::vector<std::unique_ptr<GaussianMixture>> by_class;
-    std::vector<double> class_weights;
-    for (Label y = 0; y <= top; ++y) {
-        std::vector<double> w, m, v;
-        for (std::size_t c = 0; c < k; ++c) {
-            if (component_class[c] != y) continue;
-            w.push_back(weights_[c]);
-            m.insert(m.end(), means_.begin() + c * dim_, means_.begin() + (c + 1) * dim_);
-            v.insert(v.end(), var_.begin() + c * dim_, var_.begin() + (c + 1) * dim_);
-        }
-        if (w.empty()) throw InputError(fmt::format("mixture classes: class {} has no component", y));
-        double total = 0.0;
-        for (double x : w) total += x;
-        class_weights.push_back(total);
-        by_class.push_back(std::make_unique<GaussianMixture>(std::move(w), std::move(m), std::move(v), dim_));
-        by_class.back()->set_precision(precision_);
-    }
-    component_class_ = std::move(component_class);
-    by_class_ = std::move(by_class);
-    class_weights_ = std::move(class_weights);
-    class_denoisers_.clear();
-    for (const auto& g : by_class_) class_denoisers_.push_back(g.get());
-}
-
-double GaussianMixture::class_weight(Label y) const {
-    check_labels({&y, 1}, 1, classes());
-    return y == null_label ? 1.0 : class_weights_[y];
-}
-
-const Data& GaussianMixture::given(Label y) const {
-    check_labels({&y, 1}, 1, classes());
-    return y == null_label ? static_cast<const Data&>(*this) : *by_class_[y];
-}
-
-void GaussianMixture::sample_labelled(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out,
-                                      std::span<Label> labels) const {
-    if (classes() == 0) throw InputError("this mixture has no classes");
-    if (out.size() != n * dim_ || labels.size() != n) throw InputError("mixture sample: output has the wrong size");
-    for (std::size_t i = 0; i < n; ++i)
-        labels[i] = component_class_[draw_row(seed, first + i, out.subspan(i * dim_, dim_))];
-}
-
-void GaussianMixture::denoise_labelled(std::span<const double> x, std::size_t n, double sigma,
-                                       std::span<const Label> labels, std::span<double> out) const {
-    denoise_by_label(*this, class_denoisers_, x, n, sigma, labels, out);
-}
-
-void GaussianMixture::jacobian_trace_labelled(std::span<const double> x, std::size_t n, double sigma,
-                                              std::span<const Label> labels, std::span<double> out) const {
-    denoise_by_label(*this, class_denoisers_, x, n, sigma, labels, out, true);
+    set_part_classes(std::move(component_class), components(), "mixture classes", "component",
+                     [&](const std::vector<std::size_t>& parts) {
+                         std::vector<double> w, m, v;
+                         for (const std::size_t c : parts) {
+                             w.push_back(weights_[c]);
+                             m.insert(m.end(), means_.begin() + c * dim_, means_.begin() + (c + 1) * dim_);
+                             v.insert(v.end(), var_.begin() + c * dim_, var_.begin() + (c + 1) * dim_);
+                         }
+                         double total = 0.0;
+                         for (double x : w) total += x;
+                         auto law = std::make_unique<GaussianMixture>(std::move(w), std::move(m), std::move(v), dim_);
+                         law->set_precision(precision_);
+                         return std::pair{std::move(law), total};
+                     });
 }
 
 }  // namespace ayslab

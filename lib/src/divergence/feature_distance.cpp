@@ -6,7 +6,7 @@
 #include <cmath>
 #include <numeric>
 
-#include "../blas.hpp"
+#include "../kernels/blas.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/parallel.hpp"
 #include "ayslab/random_address.hpp"

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "ayslab/error.hpp"
-#include "ayslab/sampler.hpp"
+#include "ayslab/solver/sampler.hpp"
 
 namespace ayslab {
 

@@ -7,7 +7,7 @@
 
 #include "ayslab/divergence/guided_law.hpp"
 #include "ayslab/error.hpp"
-#include "ayslab/sampler.hpp"
+#include "ayslab/solver/sampler.hpp"
 
 namespace ayslab {
 

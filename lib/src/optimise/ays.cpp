@@ -10,7 +10,7 @@
 #include "ayslab/error.hpp"
 #include "ayslab/io/checkpoint.hpp"
 #include "ayslab/io/fingerprint.hpp"
-#include "ayslab/metrics.hpp"
+#include "ayslab/evaluation/metrics.hpp"
 #include "ayslab/stats.hpp"
 #include "ayslab/streams.hpp"
 

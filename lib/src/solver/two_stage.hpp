@@ -7,7 +7,7 @@
 #include <cmath>
 #include <span>
 
-#include "ayslab/denoiser.hpp"
+#include "ayslab/denoisers/denoiser.hpp"
 #include "ayslab/solver/updates.hpp"
 
 namespace ayslab::detail {

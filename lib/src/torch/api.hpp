@@ -5,8 +5,8 @@
 // process), and not `import ayslab` in a process that has its own PyTorch.
 #pragma once
 #include "ayslab/data/device_mixture.hpp"
-#include "ayslab/network.hpp"
-#include "ayslab/train.hpp"
+#include "ayslab/denoisers/network.hpp"
+#include "ayslab/training/train.hpp"
 #include "features_api.hpp"
 
 namespace ayslab::torch_plugin {

@@ -7,7 +7,7 @@
 #include <span>
 #include <vector>
 
-#include "ayslab/feature_network.hpp"
+#include "ayslab/evaluation/feature_network.hpp"
 
 namespace ayslab::detail {
 

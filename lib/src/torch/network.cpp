@@ -1,6 +1,6 @@
 // TorchScript networks built and run from C++ (part of the LibTorch plugin, libayslab_torch.so: network.cpp,
 // unet.cpp, train.cpp and device_mixture.cpp include torch's headers; api.hpp says why it is a plugin).
-#include "ayslab/network.hpp"
+#include "ayslab/denoisers/network.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "ayslab/network.hpp"
+#include "ayslab/denoisers/network.hpp"
 
 namespace ayslab {
 

@@ -15,7 +15,7 @@
 #include "ayslab/io/atomic_file.hpp"
 #include "ayslab/io/fingerprint.hpp"
 #include "ayslab/io/read_file.hpp"
-#include "ayslab/loss.hpp"
+#include "ayslab/training/loss.hpp"
 
 namespace ayslab {
 

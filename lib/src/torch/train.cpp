@@ -1,5 +1,5 @@
 // The training loop (the second translation unit with torch headers).
-#include "ayslab/train.hpp"
+#include "ayslab/training/train.hpp"
 
 #include <fmt/format.h>
 #include <torch/script.h>

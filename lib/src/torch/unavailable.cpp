@@ -1,8 +1,8 @@
 // Built without LibTorch (AYSLAB_TORCH off): the network API exists and says so in one line.
 #include "ayslab/data/device_mixture.hpp"
 #include "ayslab/error.hpp"
-#include "ayslab/network.hpp"
-#include "ayslab/train.hpp"
+#include "ayslab/denoisers/network.hpp"
+#include "ayslab/training/train.hpp"
 #include "features_api.hpp"
 
 namespace ayslab {

@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "ayslab/error.hpp"
-#include "ayslab/network.hpp"
+#include "ayslab/denoisers/network.hpp"
 #include "network_impl.hpp"
 
 namespace ayslab {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "ayslab/data/nearest.hpp"
-#include "ayslab/denoiser.hpp"
+#include "ayslab/denoisers/denoiser.hpp"
 
 namespace ayslab {
 

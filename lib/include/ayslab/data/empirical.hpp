@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ayslab/data/data.hpp"
+#include "ayslab/data/part_classes.hpp"
 #include "ayslab/precision.hpp"
 
 namespace ayslab {
@@ -18,7 +19,7 @@ std::size_t empirical_draw_row(std::uint64_t seed, std::uint64_t index, std::siz
 double empirical_log_normaliser(std::size_t total, std::size_t dim, double sigma);
 
 // Data and its own exact (ideal) denoiser, with the exact divergence.
-class EmpiricalData final : public Data, public Denoiser, public NearestPoint {
+class EmpiricalData final : public PartClasses<EmpiricalData>, public NearestPoint {
   public:
     // points: N x dim, row-major; N >= 1, all finite.
     EmpiricalData(std::vector<double> points, std::size_t dim);
@@ -28,7 +29,7 @@ class EmpiricalData final : public Data, public Denoiser, public NearestPoint {
     const NearestPoint* nearest_points() const override { return this; }
     std::size_t size() const { return norms_.size(); }
     const std::vector<double>& points() const { return points_; }
-    const std::vector<Label>& row_classes() const { return row_class_; }  // empty: no classes
+    const std::vector<Label>& row_classes() const { return part_classes(); }  // empty: no classes
     bool mixture(MixtureTables& out) const override {  // the rows, equally weighted, with zero variance
         out = {dim(), std::vector<double>(size(), 1.0 / static_cast<double>(size())), points(),
                std::vector<double>(size() * dim(), 0.0), row_classes(), classes()};
@@ -52,19 +53,10 @@ class EmpiricalData final : public Data, public Denoiser, public NearestPoint {
     // Classes: row j belongs to class row_class[j] (size() entries; classes 0..C-1 each own a row).
     // The data given y is the rows of y (the ideal denoiser over them, their exact density); class
     // weights are the rows' shares. InputError on a bad list.
+    // (The class members are PartClasses', data/part_classes.hpp.)
     void set_classes(const std::vector<Label>& row_class);
-    std::size_t classes() const override { return by_class_.size(); }
-    double class_weight(Label y) const override;
-    const Data& given(Label y) const override;
-    void sample_labelled(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out,
-                         std::span<Label> labels) const override;
-    void denoise_labelled(std::span<const double> x, std::size_t n, double sigma, std::span<const Label> labels,
-                          std::span<double> out) const override;
-    void jacobian_trace_labelled(std::span<const double> x, std::size_t n, double sigma,
-                                 std::span<const Label> labels, std::span<double> out) const override;
-    const Denoiser* class_denoiser(Label y) const override {
-        return y >= 0 && static_cast<std::size_t>(y) < by_class_.size() ? by_class_[y].get() : nullptr;
-    }
+    // Draws row `index` of a sample() call into `row`; returns the data row it copied.
+    std::size_t draw_part(std::uint64_t seed, std::uint64_t index, std::span<double> row) const;
 
     // float32: denoise() and denoise_rows() compute in single precision (log densities, nearest
     // distances and the Jacobian trace stay float64). Keeps a float copy of the points.
@@ -92,9 +84,6 @@ class EmpiricalData final : public Data, public Denoiser, public NearestPoint {
     std::vector<float> points_f_, norms_f_;
     Precision precision_ = Precision::float64;
     double variance_ = 0.0;
-    std::vector<Label> row_class_;
-    std::vector<std::unique_ptr<EmpiricalData>> by_class_;
-    std::vector<const Denoiser*> class_denoisers_;
 };
 
 }  // namespace ayslab

@@ -6,12 +6,13 @@
 #include <vector>
 
 #include "ayslab/data/data.hpp"
+#include "ayslab/data/part_classes.hpp"
 #include "ayslab/precision.hpp"
 
 namespace ayslab {
 
 // Data and its own exact denoiser (with the exact divergence).
-class GaussianMixture final : public Data, public Denoiser {
+class GaussianMixture final : public PartClasses<GaussianMixture> {
   public:
     // weights: K (positive, normalised here); means: K x d row-major; variances: K x d (diagonal)
     // or K (isotropic per component).
@@ -25,7 +26,7 @@ class GaussianMixture final : public Data, public Denoiser {
     const std::vector<double>& weights() const { return weights_; }
     const std::vector<double>& means() const { return means_; }
     const std::vector<double>& variances() const { return var_; }
-    const std::vector<Label>& component_classes() const { return component_class_; }
+    const std::vector<Label>& component_classes() const { return part_classes(); }
     void denoise(std::span<const double> x, std::size_t n, double sigma,
                  std::span<double> out) const override;
     double log_density(std::span<const double> x, double sigma) const override;
@@ -50,19 +51,10 @@ class GaussianMixture final : public Data, public Denoiser {
     // own at least one component). The data given y is the mixture of y's components, its weights
     // renormalised; the exact conditional denoiser is that mixture's (MATH.md §2 on the components
     // of y alone). InputError on a bad list.
+    // (The class members are PartClasses', data/part_classes.hpp.)
     void set_classes(std::vector<Label> component_class);
-    std::size_t classes() const override { return by_class_.size(); }
-    double class_weight(Label y) const override;
-    const Data& given(Label y) const override;
-    void sample_labelled(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out,
-                         std::span<Label> labels) const override;
-    void denoise_labelled(std::span<const double> x, std::size_t n, double sigma, std::span<const Label> labels,
-                          std::span<double> out) const override;
-    void jacobian_trace_labelled(std::span<const double> x, std::size_t n, double sigma,
-                                 std::span<const Label> labels, std::span<double> out) const override;
-    const Denoiser* class_denoiser(Label y) const override {
-        return y >= 0 && static_cast<std::size_t>(y) < by_class_.size() ? by_class_[y].get() : nullptr;
-    }
+    // Draws one x_0 row (row `index` of a sample() call) and returns its component.
+    std::size_t draw_part(std::uint64_t seed, std::uint64_t index, std::span<double> row) const;
 
     // Log responsibilities plus normaliser for one point: fills log_r (K) and returns log p_sigma(x).
     double log_responsibilities(std::span<const double> x, double sigma, std::span<double> log_r) const;
@@ -78,7 +70,7 @@ class GaussianMixture final : public Data, public Denoiser {
     template <class T>
     void iso_tables(double sigma, std::size_t padded, std::vector<T>& log_norm, std::vector<T>& inv2t,
                     std::vector<T>& shrink, std::vector<T>& norms) const;
-    // Isotropic components whose means fit in the caches: one fused pass (lib/src/data/mixture_fused.inl).
+    // Isotropic components whose means fit in the caches: one fused pass (lib/src/kernels/mixture_fused.inl).
     template <class T>
     void denoise_fused(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const;
     template <class T>
@@ -93,12 +85,6 @@ class GaussianMixture final : public Data, public Denoiser {
     // The fused path's means, zero-padded to whole 64-byte vectors: d x kp (transposed) and K x dp.
     std::vector<double> fused_mu_t_, fused_mu_;
     std::vector<float> fused_mu_t_f_, fused_mu_f_;  // (set_precision)
-    std::vector<Label> component_class_;
-    std::vector<std::unique_ptr<GaussianMixture>> by_class_;  // the data given each class
-    std::vector<const Denoiser*> class_denoisers_;
-    std::vector<double> class_weights_;
-    // Draws one x_0 row (row i of a sample() call) and returns its component.
-    std::size_t draw_row(std::uint64_t seed, std::uint64_t index, std::span<double> row) const;
 };
 
 // A mixture from a JSON file, so a peer's test problem runs as is:

@@ -7,7 +7,7 @@
 
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/divergence/kl.hpp"
-#include "ayslab/guidance.hpp"
+#include "ayslab/denoisers/guidance.hpp"
 
 namespace ayslab {
 

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "ayslab/data/gaussian.hpp"
-#include "ayslab/schedule.hpp"
+#include "ayslab/schedule/schedule.hpp"
 #include "ayslab/solver/solver.hpp"
 
 namespace ayslab {

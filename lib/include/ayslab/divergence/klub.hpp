@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "ayslab/data/data.hpp"
-#include "ayslab/process.hpp"
-#include "ayslab/schedule.hpp"
+#include "ayslab/process/process.hpp"
+#include "ayslab/schedule/schedule.hpp"
 
 namespace ayslab {
 

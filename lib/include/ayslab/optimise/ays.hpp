@@ -11,7 +11,7 @@
 
 #include "ayslab/data/data.hpp"
 #include "ayslab/divergence/klub.hpp"
-#include "ayslab/schedule.hpp"
+#include "ayslab/schedule/schedule.hpp"
 
 namespace ayslab {
 

@@ -3,7 +3,7 @@
 #pragma once
 #include "ayslab/data/gaussian.hpp"
 #include "ayslab/optimise/newton.hpp"
-#include "ayslab/schedule.hpp"
+#include "ayslab/schedule/schedule.hpp"
 #include "ayslab/solver/solver.hpp"
 
 namespace ayslab {

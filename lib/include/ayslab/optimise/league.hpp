@@ -32,7 +32,7 @@
 
 #include "ayslab/data/data.hpp"
 #include "ayslab/data/gaussian.hpp"
-#include "ayslab/schedule.hpp"
+#include "ayslab/schedule/schedule.hpp"
 #include "ayslab/solver/solver.hpp"
 
 namespace ayslab {

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "ayslab/denoiser.hpp"
+#include "ayslab/denoisers/denoiser.hpp"
 #include "ayslab/random_address.hpp"
 
 namespace ayslab {
