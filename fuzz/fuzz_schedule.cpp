@@ -3,7 +3,7 @@
 #include <string>
 
 #include "ayslab/error.hpp"
-#include "ayslab/schedule_factory.hpp"
+#include "ayslab/schedule/schedule_factory.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string text(reinterpret_cast<const char*>(data), size);
