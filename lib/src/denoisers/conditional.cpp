@@ -9,7 +9,7 @@
 
 namespace ayslab {
 
-Conditioned::Conditioned(const Denoiser& base, Label label) : base_(base), label_(label), direct_(nullptr) {
+Conditioned::Conditioned(const Denoiser& base, Label label) : DenoiserView(base), label_(label), direct_(nullptr) {
     check_labels({&label_, 1}, 1, base.classes());
     if (label != null_label) direct_ = base.class_denoiser(label);
 }
@@ -31,7 +31,7 @@ void Conditioned::jacobian_trace(std::span<const double> x, std::size_t n, doubl
     base_.jacobian_trace_labelled(x, n, sigma, {&label_, 1}, out);
 }
 
-LabelledRows::LabelledRows(const Denoiser& base, std::span<const Label> labels) : base_(base), labels_(labels) {
+LabelledRows::LabelledRows(const Denoiser& base, std::span<const Label> labels) : DenoiserView(base), labels_(labels) {
     check_labels(labels, labels.size(), base.classes());
 }
 

@@ -10,7 +10,7 @@
 
 namespace ayslab {
 
-GuidedDenoiser::GuidedDenoiser(const Denoiser& base, const GuidanceOptions& options) : base_(base), o_(options) {
+GuidedDenoiser::GuidedDenoiser(const Denoiser& base, const GuidanceOptions& options) : DenoiserView(base), o_(options) {
     if (base.classes() == 0) throw InputError("guidance needs a conditional denoiser (one with class labels)");
     if (!std::isfinite(o_.scale)) throw InputError(fmt::format("guidance scale {} is not finite", o_.scale));
     if (!(o_.sigma_lo >= 0.0) || !(o_.sigma_hi >= o_.sigma_lo))

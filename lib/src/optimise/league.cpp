@@ -48,12 +48,11 @@ std::size_t one_step(const Denoiser& denoiser, const ScheduleProblem& p, const T
 // sigma_i on rows of `buffer` (the solve's particles, which start as `rows`) still equal to their start,
 // bit for bit. Any other call goes to the base. Euler's step is that call alone: the row costs g model
 // calls instead of g (g - 1) / 2; a two-stage step (Heun) still pays its second call per pair.
-class FirstCallCache final : public Denoiser {
+class FirstCallCache final : public DenoiserView {
   public:
     FirstCallCache(const Denoiser& base, std::span<const double> buffer, std::span<const double> rows, double sigma,
                    std::span<const double> denoised)
-        : base_(base), buffer_(buffer), rows_(rows), sigma_(sigma), denoised_(denoised) {}
-    std::size_t dim() const override { return base_.dim(); }
+        : DenoiserView(base), buffer_(buffer), rows_(rows), sigma_(sigma), denoised_(denoised) {}
     void denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override {
         if (!serve(x, sigma, out)) base_.denoise(x, n, sigma, out);
     }
@@ -69,7 +68,6 @@ class FirstCallCache final : public Denoiser {
                                std::span<const Label> labels, std::span<double> out) const override {
         base_.denoise_rows_labelled(x, n, sigmas, labels, out);
     }
-    bool exact_divergence() const override { return base_.exact_divergence(); }
     void jacobian_trace(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override {
         base_.jacobian_trace(x, n, sigma, out);
     }
@@ -77,11 +75,6 @@ class FirstCallCache final : public Denoiser {
                                  std::span<double> out) const override {
         base_.jacobian_trace_labelled(x, n, sigma, labels, out);
     }
-    double rounding() const override { return base_.rounding(); }
-    bool collective() const override { return base_.collective(); }
-    bool concurrent_calls() const override { return base_.concurrent_calls(); }
-    std::size_t batch_rows() const override { return base_.batch_rows(); }
-    Evaluations evaluations() const override { return base_.evaluations(); }
     std::size_t classes() const override { return base_.classes(); }
     // Rows served from the cache so far (not model evaluations).
     std::size_t served() const { return served_.load(); }
@@ -98,7 +91,6 @@ class FirstCallCache final : public Denoiser {
         served_ += x.size() / base_.dim();
         return true;
     }
-    const Denoiser& base_;
     std::span<const double> buffer_, rows_;
     double sigma_;
     std::span<const double> denoised_;

@@ -12,11 +12,10 @@ namespace ayslab {
 
 // When the base has a denoiser of its own for the class (Denoiser::class_denoiser), every call goes
 // to it, fast paths included; otherwise through denoise_labelled with the label.
-class Conditioned final : public Denoiser {
+class Conditioned final : public DenoiserView {
   public:
     // InputError if `label` is outside the base's classes (null_label is always accepted).
     Conditioned(const Denoiser& base, Label label);
-    std::size_t dim() const override { return base_.dim(); }
     Label label() const { return label_; }
     void denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
     void denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
@@ -25,37 +24,24 @@ class Conditioned final : public Denoiser {
     void jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
                         std::span<double> out) const override;
     double rounding() const override { return (direct_ ? *direct_ : base_).rounding(); }
-    bool collective() const override { return base_.collective(); }
-    bool concurrent_calls() const override { return base_.concurrent_calls(); }
-    std::size_t batch_rows() const override { return base_.batch_rows(); }
-    Evaluations evaluations() const override { return base_.evaluations(); }
 
   private:
-    const Denoiser& base_;
     Label label_;
     const Denoiser* direct_;  // base_.class_denoiser(label_)
 };
 
-class LabelledRows final : public Denoiser {
+class LabelledRows final : public DenoiserView {
   public:
     // labels: one per row of the batches this view is called with (InputError on a bad label).
     LabelledRows(const Denoiser& base, std::span<const Label> labels);
-    std::size_t dim() const override { return base_.dim(); }
     // n must equal the number of labels (InputError otherwise: the rows would not be the labelled ones).
     void denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
     void denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
                       std::span<double> out) const override;
-    bool exact_divergence() const override { return base_.exact_divergence(); }
     void jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
                         std::span<double> out) const override;
-    double rounding() const override { return base_.rounding(); }
-    bool collective() const override { return base_.collective(); }
-    bool concurrent_calls() const override { return base_.concurrent_calls(); }
-    std::size_t batch_rows() const override { return base_.batch_rows(); }
-    Evaluations evaluations() const override { return base_.evaluations(); }
 
   private:
-    const Denoiser& base_;
     std::span<const Label> labels_;
 };
 

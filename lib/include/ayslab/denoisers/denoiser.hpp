@@ -82,6 +82,24 @@ class Denoiser {
                                          std::span<const Label> labels, std::span<double> out) const;
 };
 
+// A view over another denoiser (a class bound, labels per row, a guidance applied): what the view does
+// not change is the base's, forwarded here once (dimension, divergence, rounding, how it is called,
+// its evaluation count).
+class DenoiserView : public Denoiser {
+  public:
+    explicit DenoiserView(const Denoiser& base) : base_(base) {}
+    std::size_t dim() const override { return base_.dim(); }
+    bool exact_divergence() const override { return base_.exact_divergence(); }
+    double rounding() const override { return base_.rounding(); }
+    bool collective() const override { return base_.collective(); }
+    bool concurrent_calls() const override { return base_.concurrent_calls(); }
+    std::size_t batch_rows() const override { return base_.batch_rows(); }
+    Evaluations evaluations() const override { return base_.evaluations(); }
+
+  protected:
+    const Denoiser& base_;
+};
+
 // Checks a label list for n rows of a denoiser with `classes` classes (n entries or one; each in
 // [0, classes) or null_label); throws InputError naming the first bad one.
 void check_labels(std::span<const Label> labels, std::size_t n, std::size_t classes);

@@ -27,12 +27,11 @@ struct GuidanceOptions {
     bool batched = true;
 };
 
-class GuidedDenoiser final : public Denoiser {
+class GuidedDenoiser final : public DenoiserView {
   public:
     // base: a conditional denoiser (classes() > 0). InputError otherwise, or for a non-finite w or an
     // empty interval.
     GuidedDenoiser(const Denoiser& base, const GuidanceOptions& options);
-    std::size_t dim() const override { return base_.dim(); }
     std::size_t classes() const override { return base_.classes(); }
     const GuidanceOptions& options() const { return o_; }
     // True when both branches are evaluated at this sigma (w is neither 0 nor 1 and sigma lies in
@@ -49,17 +48,11 @@ class GuidedDenoiser final : public Denoiser {
     // branches in one call to the base when batched (two calls, unconditional then conditional, if not).
     void denoise_rows_labelled(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
                                std::span<const Label> labels, std::span<double> out) const override;
-    bool exact_divergence() const override { return base_.exact_divergence(); }
     // tr dD_w/dx = (1 - w) tr dD_u/dx + w tr dD_c/dx (D_w is linear in the two branches).
     void jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
                         std::span<double> out) const override;
     void jacobian_trace_labelled(std::span<const double> x, std::size_t n, double sigma,
                                  std::span<const Label> labels, std::span<double> out) const override;
-    double rounding() const override { return base_.rounding(); }
-    bool collective() const override { return base_.collective(); }
-    bool concurrent_calls() const override { return base_.concurrent_calls(); }
-    std::size_t batch_rows() const override { return base_.batch_rows(); }
-    Evaluations evaluations() const override { return base_.evaluations(); }
 
     // What the base model was asked for since construction (or reset_counts()): rows evaluated (a
     // guided row counts 2: network evaluations) and calls made (a batched guided step is 1 call).
@@ -75,7 +68,6 @@ class GuidedDenoiser final : public Denoiser {
         rows_ += rows;
         calls_ += 1;
     }
-    const Denoiser& base_;
     GuidanceOptions o_;
     mutable std::atomic<std::uint64_t> rows_{0}, calls_{0};
 };
