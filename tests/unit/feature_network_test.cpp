@@ -52,6 +52,17 @@ FeatureNetworkOptions tiny() {
     return o;
 }
 
+// The judge's evaluation of 6-step Euler samples, every end point kept (with its label) for recomputing.
+SampleQuality judged_by_euler(const Problem& problem, std::size_t particles, std::size_t seeds, std::uint64_t seed) {
+    EvaluationOptions eo;
+    eo.particles = particles;
+    eo.seeds = seeds;
+    eo.seed = seed;
+    eo.projections = 8;
+    eo.keep = particles;
+    return evaluate_samples(problem, *make_solver("euler"), karras(6, 0.002, 80.0), eo);
+}
+
 }  // namespace
 
 TEST_CASE("the feature network learns a separable image task, for a seed bit for bit, and its file keeps the bits") {
@@ -125,14 +136,7 @@ TEST_CASE("the image judge's per-seed FID and KID are the features' of that seed
     judge.kid_subsets = 4;
     Problem problem{"gauss64", &data, &data, &real};
     problem.images = &judge;
-    EvaluationOptions eo;
-    eo.particles = 40;
-    eo.seeds = 2;
-    eo.seed = 5;
-    eo.projections = 8;
-    eo.keep = 40;
-    const auto euler = make_solver("euler");
-    const SampleQuality q = evaluate_samples(problem, *euler, karras(6, 0.002, 80.0), eo);
+    const SampleQuality q = judged_by_euler(problem, 40, 2, 5);
     REQUIRE(q.fid_per_seed.size() == 2);
     REQUIRE(q.kid_per_seed.size() == 2);
     CHECK(q.nll.count() == 0);  // the image judge leaves the NLL out
@@ -162,14 +166,7 @@ TEST_CASE("the image judge's per-class KID is each class's samples against that 
     Problem problem{"images8x8", &data, &data, &real};
     problem.images = &judge;
     problem.labelled = true;
-    EvaluationOptions eo;
-    eo.particles = 60;
-    eo.seeds = 1;
-    eo.seed = 11;
-    eo.projections = 8;
-    eo.keep = 60;
-    const auto euler = make_solver("euler");
-    const SampleQuality q = evaluate_samples(problem, *euler, karras(6, 0.002, 80.0), eo);
+    const SampleQuality q = judged_by_euler(problem, 60, 1, 11);
     REQUIRE(q.kid_by_class.size() == 3);
     REQUIRE(q.first_labels.size() == 60);
     std::vector<double> f;
