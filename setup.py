@@ -1,4 +1,4 @@
-"""Builds the extension ayslab._ayslab (and the LibTorch plugin, when LibTorch is found) with CMake and
+"""Builds the extensions ayslab._ayslab and ayslab._experiments (and the LibTorch plugin, when LibTorch is found) with CMake and
 puts both beside the package's .py files (pyproject.toml; docs/python.md). With PyTorch importable in
 the build environment, the plugin is built against that PyTorch's own LibTorch, so a model file runs on
 the LibTorch of the torch the user imports. Extra CMake arguments: AYSLAB_CMAKE_ARGS (e.g.
@@ -30,9 +30,9 @@ class CMakeBuild(build_ext):
         args += shlex.split(os.environ.get("AYSLAB_CMAKE_ARGS", ""))
         subprocess.run(["cmake", "-S", str(ROOT), "-B", str(build), *args], check=True)
         jobs = str(os.cpu_count() or 2)
-        subprocess.run(["cmake", "--build", str(build), "--target", "_ayslab", "-j", jobs], check=True)
+        subprocess.run(["cmake", "--build", str(build), "--target", "_ayslab", "_experiments", "-j", jobs], check=True)
         target_dir.mkdir(parents=True, exist_ok=True)
-        for built in list((build / "python" / "ayslab").glob("_ayslab*.so")) + list((build / "lib").glob("libayslab_torch*.so")):
+        for built in list((build / "python" / "ayslab").glob("_ayslab*.so")) + list((build / "python" / "ayslab").glob("_experiments*.so")) + list((build / "lib").glob("libayslab_torch*.so")):
             self.copy_file(str(built), str(target_dir / built.name))
 
 

@@ -49,7 +49,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
     std::vector<double> x;
     std::size_t n = static_cast<std::size_t>(cfg.integer("particles"));
     if (const auto start = cfg.string("start"); !start.empty()) {
-        auto ps = load_npy(start);
+        const PointSet* given = cfg.array("start");
+        auto ps = given ? *given : load_npy(start);
         if (ps.d != d)
             throw InputError(fmt::format("{}: start points have dimension {}, the data {}", start, ps.d, d));
         n = ps.n;
@@ -122,6 +123,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
         save_npy(out, {n, d, x});
         r.values["output"] = out;
     }
+    if (ctx.keep_array) ctx.keep_array("samples", {n, d, x});
     if (!png.empty()) {
         // The first png_columns^2 end points, row by row (values in [-1, 1] as the image data hold them).
         const auto columns = static_cast<std::size_t>(cfg.integer("png_columns"));

@@ -3,12 +3,30 @@
 // is an InputError naming the key.
 #pragma once
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "ayslab/data/io.hpp"
+
+namespace ayslab {
+class ModelFunction;
+}
+
 namespace ayslab::app {
+
+// What a caller in the same process hands a run in memory instead of files (the Python binding's
+// arrays and callables, docs/python.md): a path key whose value is "@memory" reads its rows from
+// `arrays` under the key's name (file, labels, schedule_file, start), and model=@NAME calls `model`.
+// Nothing is written to disk and nothing is registered process-wide: the values live with the run.
+struct MemoryInputs {
+    std::map<std::string, std::shared_ptr<const PointSet>> arrays;
+    std::shared_ptr<const ModelFunction> model;
+};
+inline constexpr const char* in_memory = "@memory";
 
 // path: a string naming a file (or folder) the run reads. A path key's content, not its name, goes into
 // the run's fingerprint (keys.hpp run_fingerprint), so every file a run reads is covered by its type.
@@ -39,11 +57,19 @@ class Config {
     std::uint64_t seed() const { return static_cast<std::uint64_t>(integer("seed")); }
     const nlohmann::json& json() const { return values_; }
     const Schema& schema() const { return *schema_; }
+    // The rows of path key `key` when its value is "@memory" (nullptr otherwise); InputError when the
+    // key says "@memory" and no rows came with the run.
+    const PointSet* array(const std::string& key) const;
+    // The in-process model of model=@NAME (nullptr when none came with the run).
+    const std::shared_ptr<const ModelFunction>& memory_model() const;
+    void set_memory(std::shared_ptr<const MemoryInputs> memory) { memory_ = std::move(memory); }
+    const std::shared_ptr<const MemoryInputs>& memory() const { return memory_; }
 
   private:
     const nlohmann::json& at(const std::string& key) const;
     const Schema* schema_;
     nlohmann::json values_;
+    std::shared_ptr<const MemoryInputs> memory_{};
 };
 
 // Converts a --set value: JSON if it parses, otherwise the raw string; a comma list for list keys.

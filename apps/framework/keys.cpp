@@ -251,7 +251,11 @@ ScheduleSpec read_schedule_spec(const Config& cfg, const Process* process, doubl
     if (has(cfg, "sigma_min")) spec.sigma_min = cfg.number("sigma_min");
     if (has(cfg, "sigma_max")) spec.sigma_max = cfg.number("sigma_max");
     if (has(cfg, "rho")) spec.rho = cfg.number("rho");
-    if (has(cfg, "schedule_file")) spec.file = cfg.string("schedule_file");
+    if (const PointSet* rows = cfg.array("schedule_file")) {
+        spec.sigmas = rows->values;  // a list handed over in memory (any shape: its values in order)
+    } else if (has(cfg, "schedule_file")) {
+        spec.file = cfg.string("schedule_file");
+    }
     if (has(cfg, "denoise")) spec.denoise = cfg.number("denoise");
     spec.c = c;
     spec.process = process;
@@ -261,7 +265,7 @@ ScheduleSpec read_schedule_spec(const Config& cfg, const Process* process, doubl
 Schedule read_schedule(const Config& cfg, const Process* process, double c) {
     const std::string kind = cfg.string("schedule");
     const auto spec = read_schedule_spec(cfg, process, c);
-    if (kind == "file" && spec.file.empty()) throw InputError("schedule=file needs --set schedule_file=PATH");
+    if (kind == "file" && spec.file.empty() && spec.sigmas.empty()) throw InputError("schedule=file needs --set schedule_file=PATH");
     return make_schedule(kind, spec);
 }
 
@@ -285,9 +289,17 @@ DatasetOptions read_dataset_options(const Config& cfg, const RunContext& ctx) {
     o.threads = ctx.threads;
     if (has(cfg, "points")) o.points = static_cast<std::size_t>(cfg.integer("points"));
     if (has(cfg, "held_out")) o.held_out = static_cast<std::size_t>(cfg.integer("held_out"));
-    if (has(cfg, "file")) o.file = cfg.string("file");
+    if (const PointSet* rows = cfg.array("file")) {
+        o.rows = std::make_shared<const PointSet>(*rows);
+    } else if (has(cfg, "file")) {
+        o.file = cfg.string("file");
+    }
     if (has(cfg, "held_out_file")) o.held_out_file = cfg.string("held_out_file");
-    if (has(cfg, "labels")) o.labels_file = cfg.string("labels");
+    if (const PointSet* rows = cfg.array("labels")) {
+        o.label_rows = std::make_shared<const PointSet>(*rows);
+    } else if (has(cfg, "labels")) {
+        o.labels_file = cfg.string("labels");
+    }
     if (has(cfg, "held_out_fraction")) o.held_out_fraction = cfg.number("held_out_fraction");
     if (has(cfg, "precision")) o.precision = parse_precision(cfg.string("precision"));
     if (has(cfg, "data_shards")) o.shards = static_cast<std::size_t>(cfg.integer("data_shards"));
@@ -398,12 +410,16 @@ std::shared_ptr<const ModelFunction> read_model_function(const Config& cfg, std:
     const std::string name = cfg.string("model");
     if (name.empty()) throw InputError("denoiser=model needs --set model=FILE (a TorchScript model)");
     const ModelInput input = read_model_input(cfg);
-    if (name.starts_with("@")) {  // registered in this process (the Python binding's callables)
+    if (name.starts_with("@")) {  // handed over in memory with the run (the Python binding's callables)
         if (input.device != "cpu")
             throw InputError(fmt::format("device={} applies to TorchScript model files; a Python callable runs where its "
                                          "own code puts its tensors (ayslab.torch.denoiser(module, device=...))",
                                          input.device));
-        auto model = registered_model_function(name.substr(1));
+        auto model = cfg.memory_model();
+        if (!model)
+            throw InputError(fmt::format("model={}: no model came with the run ('@NAME' names a Python callable handed "
+                                         "over in memory; a file path names a TorchScript model)",
+                                         name));
         if (model->dim() != dim)
             throw InputError(fmt::format("model '{}' takes {} values per row, the data has {}", model->description(),
                                          model->dim(), dim));
@@ -504,6 +520,21 @@ bool hash_file(const std::filesystem::path& path, std::uint64_t& h) {
     return true;
 }
 
+// Rows handed over in memory, as their content: FNV-1a over the shape and the float64 values' bytes.
+std::string rows_content(const PointSet& rows) {
+    std::uint64_t h = 14695981039346656037ULL;
+    const auto mix = [&h](const void* p, std::size_t bytes) {
+        for (std::size_t i = 0; i < bytes; ++i) {
+            h ^= static_cast<const unsigned char*>(p)[i];
+            h *= 1099511628211ULL;
+        }
+    };
+    const std::uint64_t shape[2] = {rows.n, rows.d};
+    mix(shape, sizeof shape);
+    mix(rows.values.data(), rows.values.size() * sizeof(double));
+    return fmt::format("memory {:016x}", h);
+}
+
 // What a path key names, as its content: a file's hash; a folder's regular files (names and contents, in
 // name order); "absent" or "not a regular file" otherwise (the run itself then reports why; a FIFO
 // would block here).
@@ -532,16 +563,19 @@ std::string path_content(const std::string& path) {
 std::string run_fingerprint(const Config& cfg, std::initializer_list<const char*> not_state) {
     nlohmann::json j = {{"config", cfg.json()}};
     for (const char* key : not_state) j["config"].erase(key);
-    // A model registered in-process is named for this run only (model=@NAME): it counts as its own
-    // description (the Python Model's name), so a resumed run with the same model matches.
-    if (has(cfg, "model") && cfg.string("model").starts_with("@"))
-        j["config"]["model"] = fmt::format("@{}", registered_model_function(cfg.string("model").substr(1))->description());
+    // A model handed over in memory is named by model=@NAME, NAME its description (the Python Model's
+    // name), so a resumed run with the same model matches.
     // Every file the run reads (the keys of type path) by its content, not its name: the same file
     // under another name (a Python array's temporary copy, each rank's own folder) is the same run, and
     // a changed file (labels, a noise table, a model) is another.
     for (const auto& spec : cfg.schema()) {
         if (spec.type != KeyType::path || !j["config"].contains(spec.name)) continue;
         const std::string path = cfg.string(spec.name);
+        if (const PointSet* rows = cfg.array(spec.name)) {  // rows in memory: by their content too
+            j["config"].erase(spec.name);
+            j["files"][spec.name] = rows_content(*rows);
+            continue;
+        }
         if (path.starts_with("@")) continue;
         j["config"].erase(spec.name);
         j["files"][spec.name] = path.empty() ? "none" : path_content(path);

@@ -183,7 +183,10 @@ nlohmann::json defaults_that_follow(const Config& merged, const nlohmann::json& 
         // A file that cannot be read leaves the default alone: the run reports it where it reads it
         // (after the checks that come first, e.g. denoise < 1 with a file).
         try {
-            const auto own = static_cast<std::int64_t>(read_schedule_file(merged.string("schedule_file")).steps());
+            const PointSet* given_list = merged.array("schedule_file");  // a list handed over in memory
+            const auto own = static_cast<std::int64_t>(
+                (given_list ? schedule_of(given_list->values, "schedule_file") : read_schedule_file(merged.string("schedule_file")))
+                    .steps());
             if (merged.integer("steps") != own) moved["steps"] = own;
         } catch (const InputError&) {
         }
@@ -207,9 +210,9 @@ nlohmann::json defaults_that_follow(const Config& merged, const nlohmann::json& 
     }
     // likelihood: a model runs in float32, where the ODE tolerance's default 1e-10 never finishes (300 s
     // for one point measured) and buys nothing; 1e-6 is as accurate as float32 allows (6 s). A model
-    // registered in-process in float64 (a Python callable declared so) keeps the default.
-    const bool float64_model = model_given(merged) && merged.string("model").starts_with("@") &&
-                               registered_model_function(merged.string("model").substr(1))->rounding() < 0x1p-30;
+    // handed over in memory in float64 (a Python callable declared so) keeps the default.
+    const bool float64_model = model_given(merged) && merged.string("model").starts_with("@") && merged.memory_model() &&
+                               merged.memory_model()->rounding() < 0x1p-30;
     if (model_given(merged) && !float64_model)
         for (const char* key : {"rtol", "atol"})
             if (merged.json().contains(key) && !given.contains(key) && merged.number(key) < 1e-6) moved[key] = 1e-6;
@@ -226,16 +229,20 @@ nlohmann::json model_selects_denoiser(const Experiment& experiment, const nlohma
     return moved;
 }
 
-Config configure(const Experiment& experiment, const nlohmann::json& given_keys, const std::string& source) {
+Config configure(const Experiment& experiment, const nlohmann::json& given_keys, const std::string& source,
+                 std::shared_ptr<const MemoryInputs> memory) {
     const nlohmann::json defaults = default_config(experiment.name);
     nlohmann::json given = given_keys;
     given.update(model_selects_denoiser(experiment, given_keys));
     Config config = make_config(experiment.schema, defaults, given, source);
+    config.set_memory(memory);
     const nlohmann::json moved = defaults_that_follow(config, given);
     if (moved.empty()) return config;
     nlohmann::json all = given;
     all.update(moved);
-    return make_config(experiment.schema, defaults, all, source);
+    Config followed = make_config(experiment.schema, defaults, all, source);
+    followed.set_memory(std::move(memory));
+    return followed;
 }
 
 namespace {

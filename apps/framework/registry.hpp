@@ -22,6 +22,9 @@ struct RunContext {
     // Called after every AYS sweep (with progress or not): the trace entry, sweeps done and the most
     // there can be (the Python binding hands it to the user's progress callable).
     std::function<void(const AysTraceEntry& entry, std::size_t done, std::size_t total)> on_sweep{};
+    // When set, a run hands its arrays back here in memory (sample's end points as "samples"), as well
+    // as to any file its keys name (the Python binding: no file in between).
+    std::function<void(const std::string& name, PointSet rows)> keep_array{};
 };
 
 // What a configuration's largest arrays need, estimated before any work starts: bytes, and the keys
@@ -75,7 +78,8 @@ const nlohmann::json& image_model_budget();
 // A model named (model = FILE or @NAME) without a denoiser key selects denoiser=model (it was
 // silently not called); an explicit denoiser=exact stays. Returns the keys it sets.
 nlohmann::json model_selects_denoiser(const Experiment& experiment, const nlohmann::json& given);
-Config configure(const Experiment& experiment, const nlohmann::json& given, const std::string& source);
+Config configure(const Experiment& experiment, const nlohmann::json& given, const std::string& source,
+                 std::shared_ptr<const MemoryInputs> memory = nullptr);
 
 // The common "seed" key every schema starts with.
 KeySpec seed_key();

@@ -14,15 +14,13 @@ itself.
 """
 from __future__ import annotations
 
-import itertools
 import json
 import os
-import tempfile
 from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from . import _ayslab
+from . import _ayslab, _experiments
 from ._ayslab import Data, InputError, NumericalError, Process, processes
 
 __all__ = [
@@ -100,20 +98,20 @@ class Model:
 
 def experiments() -> dict:
     """Every experiment's name and one-line summary (``run-experiment --list``)."""
-    return dict(_ayslab.experiments())
+    return dict(_experiments.experiments())
 
 
 def default_config(name: str) -> dict:
     """The experiment's default keys (its embedded experiments/NAME.json)."""
-    return json.loads(_ayslab.default_config(name))
+    return json.loads(_experiments.default_config(name))
 
 
 def keys(name: str) -> dict:
     """The experiment's keys: name -> (type, description) (``run-experiment NAME --help``)."""
-    return {k: (t, d) for k, t, d in _ayslab.keys(name)}
+    return {k: (t, d) for k, t, d in _experiments.keys(name)}
 
-
-_counter = itertools.count()
+# A path key set to this reads its rows from the arrays handed to the run (no file in between).
+_IN_MEMORY = "@memory"
 
 
 def _plain(value: Any) -> Any:
@@ -177,7 +175,8 @@ def run_experiment(name: str, *, model: Any = None, data: Any = None, labels: An
       used as the denoiser (``denoiser=model``); the document gains ``model_evaluations`` (calls and
       rows the model evaluated). A path is a TorchScript file, as the CLI's ``model=FILE``.
     - ``data``: a built-in set's name (``ring8``, ``fashion-mnist``, ...) or your samples as an array of
-      N rows (N x d, or N x C x H x W); ``labels``: one class id per row of ``data``.
+      N rows (N x d, or N x C x H x W); ``labels``: one class id per row of ``data`` (an array, or a
+      file as the CLI's ``labels=FILE``).
     - ``threads``: the cores ayslab uses (default 0: all, as the CLI; results do not depend on it). A
       model's calls are cut into row slices run at once on them, one intra-op thread each
       (docs/performance.md, "Threads").
@@ -186,74 +185,76 @@ def run_experiment(name: str, *, model: Any = None, data: Any = None, labels: An
       ``improved``, ``done``, ``total``) — an exception it raises stops the run and comes back.
     - ``checkpoint``: a file the AYS optimisation writes its state to after every sweep;
       ``resume=True`` continues from it (same keys and seed; the result equals an uninterrupted run's).
-    - Files a run writes besides its result (``output`` of ``sample``, ``model_out`` of ``train``) go
-      to a temporary folder unless given; ``sample``'s end points come back as ``samples``.
+    - Arrays travel in memory, both ways: ``data``, ``labels`` and a schedule's sigmas reach the run
+      without a file, and ``sample``'s end points come back as ``samples`` (written to ``output`` only
+      when given). A trained network (``model_out`` of ``train`` and ``features``) is a file, written
+      where the key says (the CLI's default, ``results/...``, unless given).
     """
+    return _run(name, {}, model, data, labels, threads, progress, checkpoint, resume, keys)
+
+
+def _run(name: str, arrays: dict, model: Any, data: Any, labels: Any, threads: Any, progress: Any,
+         checkpoint: Optional[str], resume: bool, keys: dict) -> dict:
+    """run_experiment with `arrays` ({path key: rows}) handed to the run in memory."""
     if not isinstance(threads, (int, np.integer)) or isinstance(threads, bool) or not 0 <= threads <= 1024:
         raise ValueError(f"threads: needs an integer in [0, 1024] (0 = the cores), got {threads!r}")
     given = dict(keys)
+    arrays = dict(arrays)
     shape = None
-    with tempfile.TemporaryDirectory(prefix="ayslab-") as folder:
-        if data is not None:
-            if isinstance(data, str):
-                given["data"] = data
-            else:
-                original = np.asarray(data)
-                rows = _as_rows(original, "data")
-                shape = original.shape[1:]
-                path = os.path.join(folder, "data.npy")
-                np.save(path, rows)
-                given["data"], given["file"] = "file", path
-        if labels is not None:
-            y = np.asarray(labels)
-            if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
-                raise ValueError(f"labels: needs one integer class id per row (1-D ints), got shape {y.shape} dtype {y.dtype}")
-            path = os.path.join(folder, "labels.npy")
-            np.save(path, y.astype(np.int64))
-            given["labels"] = path
-        defaults = default_config(name)
-        for key in ("output", "model_out"):
-            if key in defaults and key not in given:
-                given[key] = os.path.join(folder, os.path.basename(str(defaults[key])) or key)
-        handle, registered = None, None
-        if isinstance(model, (str, os.PathLike)):  # a TorchScript file, as the CLI's model=FILE
-            given["model"] = os.fspath(model)
-            if "denoiser" in defaults:
-                given.setdefault("denoiser", "model")
-        elif model is not None:
-            if not isinstance(model, Model):
-                model = Model(model)
-            model_shape = model.shape or shape
-            if model_shape is None:
-                raise ValueError("model: give its row shape (ayslab.Model(fn, shape=...)) or pass data as an array")
-            registered = f"python-{os.getpid()}-{next(_counter)}"
-            handle = _ayslab.register_model(registered, model.name, model.fn, list(model_shape), model.dtype == np.float32,
-                                            model.model_labels > 0, model.divergence)
-            shape = tuple(model_shape)
-            given.update(model.keys())
-            given["model"] = "@" + registered
-            if "denoiser" in defaults:
-                given["denoiser"] = "model"
-        on_sweep, bar = (progress, None) if callable(progress) else _progress_bar() if progress is True else (None, None)
-        for key, value in given.items():
-            _check_finite(key, value)
-        try:
-            text = json.dumps(given, default=_plain, allow_nan=False)
-            document = json.loads(_ayslab.run_experiment(name, text, threads=threads,
-                                                         progress=progress is True and on_sweep is None,
-                                                         checkpoint=os.fspath(checkpoint) if checkpoint else "",
-                                                         resume=resume, on_sweep=on_sweep))
-        finally:
-            if registered is not None:
-                _ayslab.unregister_model(registered)
-            if bar is not None:
-                bar.close()
-        if handle is not None:
-            document["model_evaluations"] = {"calls": handle.calls, "rows": handle.rows}
-        output = given.get("output")
-        if name == "sample" and output and os.path.exists(output):
-            samples = np.load(output)
-            document["samples"] = samples.reshape((samples.shape[0],) + tuple(shape)) if shape else samples
+    if data is not None:
+        if isinstance(data, str):
+            given["data"] = data
+        else:
+            original = np.asarray(data)
+            arrays["file"] = _as_rows(original, "data")
+            shape = original.shape[1:]
+            given["data"], given["file"] = "file", _IN_MEMORY
+    if isinstance(labels, (str, os.PathLike)):  # a file, as the CLI's labels=FILE
+        given["labels"] = os.fspath(labels)
+    elif labels is not None:
+        y = np.asarray(labels)
+        if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
+            raise ValueError(f"labels: needs one integer class id per row (1-D ints), got shape {y.shape} dtype {y.dtype}")
+        arrays["labels"] = y.astype(np.float64).reshape(-1, 1)
+        given["labels"] = _IN_MEMORY
+    defaults = default_config(name)
+    if name == "sample" and "output" not in given:
+        given["output"] = ""  # the end points come back in memory (document["samples"])
+    model_spec = None
+    if isinstance(model, (str, os.PathLike)):  # a TorchScript file, as the CLI's model=FILE
+        given["model"] = os.fspath(model)
+        if "denoiser" in defaults:
+            given.setdefault("denoiser", "model")
+    elif model is not None:
+        if not isinstance(model, Model):
+            model = Model(model)
+        model_shape = model.shape or shape
+        if model_shape is None:
+            raise ValueError("model: give its row shape (ayslab.Model(fn, shape=...)) or pass data as an array")
+        model_spec = (model.fn, list(model_shape), model.dtype == np.float32, model.model_labels > 0, model.name,
+                      model.divergence)
+        shape = tuple(model_shape)
+        given.update(model.keys())
+        given["model"] = "@" + model.name
+        if "denoiser" in defaults:
+            given["denoiser"] = "model"
+    on_sweep, bar = (progress, None) if callable(progress) else _progress_bar() if progress is True else (None, None)
+    for key, value in given.items():
+        _check_finite(key, value)
+    try:
+        text = json.dumps(given, default=_plain, allow_nan=False)
+        answer = _experiments.run_experiment(name, text, threads=threads, progress=progress is True and on_sweep is None,
+                                             checkpoint=os.fspath(checkpoint) if checkpoint else "", resume=resume,
+                                             on_sweep=on_sweep, arrays=arrays, model=model_spec)
+    finally:
+        if bar is not None:
+            bar.close()
+    document = json.loads(answer["document"])
+    if "model_evaluations" in answer:
+        document["model_evaluations"] = dict(answer["model_evaluations"])
+    if "samples" in answer["arrays"]:
+        samples = answer["arrays"]["samples"]
+        document["samples"] = samples.reshape((samples.shape[0],) + tuple(shape)) if shape else samples
     return document
 
 
@@ -312,12 +313,14 @@ def klub(sigmas: Optional[Sequence[float]] = None, *, model: Any = None, data: A
         values.pop()
     if len(values) < 2 or any(not (0 < v < float("inf")) for v in values):
         raise ValueError("sigmas: needs at least two positive finite values, largest first (and at most a trailing 0)")
-    with tempfile.TemporaryDirectory(prefix="ayslab-") as folder:
-        path = os.path.join(folder, "schedule.json")
-        with open(path, "w") as f:
-            json.dump(values, f)
-        return run_experiment("klub", model=model, data=data, schedule="file", schedule_file=path,
-                              steps=len(values) - 1, sigma_min=min(values), sigma_max=max(values), **keys)
+    keys.update(schedule="file", schedule_file=_IN_MEMORY, steps=len(values) - 1, sigma_min=min(values),
+                sigma_max=max(values))
+    return _run("klub", _schedule_rows(values), model, data, None, 0, False, None, False, keys)
+
+
+def _schedule_rows(values: Sequence[float]) -> dict:
+    """A list of sigmas as the in-memory value of schedule_file (one column)."""
+    return {"schedule_file": np.asarray(values, dtype=np.float64).reshape(-1, 1)}
 
 
 def schedule(**keys: Any) -> dict:
@@ -334,12 +337,9 @@ def _schedule_document(sigmas: Sequence[float], format: str, process: str) -> di
     positive = [v for v in values if v > 0]  # a list may end in 0, as k-diffusion's do
     if not positive:
         raise ValueError("sigmas: needs at least one positive value")
-    with tempfile.TemporaryDirectory(prefix="ayslab-") as folder:
-        path = os.path.join(folder, "schedule.json")
-        with open(path, "w") as f:
-            json.dump(values, f)
-        return run_experiment("schedule", schedule="file", schedule_file=path, format=format, process=process,
-                              sigma_min=min(positive), sigma_max=max(positive))
+    keys = dict(schedule="file", schedule_file=_IN_MEMORY, format=format, process=process, sigma_min=min(positive),
+                sigma_max=max(positive))
+    return _run("schedule", _schedule_rows(values), None, None, None, 0, False, None, False, keys)
 
 
 def schedule_for_peers(sigmas: Any, *, process: str = "edm") -> dict:

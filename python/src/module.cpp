@@ -1,6 +1,7 @@
-// The Python extension ayslab._ayslab: the experiments of run-experiment (the same registry, keys,
-// validation and result document) and the user's callables as models. Everything numerical is the
-// C++ library's; python/ayslab/*.py only arranges arguments (docs/python.md).
+// The Python extension ayslab._ayslab: the C++ library's own types (processes, data sets with their
+// exact denoisers), arrays in and out in memory. It links the library alone; run-experiment's
+// experiments are the separate extension ayslab._experiments (experiments_module.cpp). Everything
+// numerical is the library's; python/ayslab/*.py only arranges arguments (docs/python.md).
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -12,53 +13,15 @@
 #include <limits>
 #include <memory>
 
-#include "ayslab/parallel.hpp"
 #include "ayslab/data/datasets.hpp"
 #include "ayslab/error.hpp"
-#include "ayslab/denoisers/model_function.hpp"
 #include "ayslab/precision.hpp"
 #include "ayslab/process/process.hpp"
-#include "callable_model.hpp"
-#include "interrupt.hpp"
-#include "config.hpp"
-#include "registry.hpp"
 
 namespace py = pybind11;
 using namespace ayslab;
 
 namespace {
-
-std::string run(const std::string& name, const std::string& keys_json, std::size_t threads, bool progress,
-                const std::string& checkpoint, bool resume, const py::object& on_sweep) {
-    const auto& experiment = app::find_experiment(name);
-    const auto given = nlohmann::json::parse(keys_json);
-    if (!given.is_object()) throw InputError("the keys must be a mapping of key names to values");
-    const app::Config config = app::configure(experiment, given, "keyword");
-    app::RunContext context{resolve_threads(threads), progress};  // 0: every core, as the CLI
-    context.checkpoint = checkpoint;
-    context.resume = resume;
-    if (!on_sweep.is_none())
-        context.on_sweep = [on_sweep](const AysTraceEntry& e, std::size_t done, std::size_t total) {
-            py::gil_scoped_acquire gil;
-            python::raise_if_interrupted();
-            on_sweep(py::dict(py::arg("steps") = e.steps, py::arg("sweep") = e.sweep, py::arg("klub") = e.klub,
-                              py::arg("klub_se") = e.klub_standard_error, py::arg("improved") = e.improved,
-                              py::arg("done") = done, py::arg("total") = total));
-        };
-    nlohmann::json document;
-    {
-        const python::SigintGuard ctrl_c;  // Ctrl-C reaches the model's next call, or the end of the run
-        try {
-            py::gil_scoped_release release;  // the C++ work; callables take the GIL back for each call
-            document = app::run_experiment(experiment, config, context);
-        } catch (const Cancelled&) {
-            python::raise_if_interrupted();  // KeyboardInterrupt
-            throw;
-        }
-        python::raise_if_interrupted();
-    }
-    return document.dump();
-}
 
 using Rows = py::array_t<double, py::array::c_style | py::array::forcecast>;
 
@@ -115,37 +78,9 @@ struct PyData {
 }  // namespace
 
 PYBIND11_MODULE(_ayslab, m) {
-    m.doc() = "ayslab's C++ library (use the ayslab package, not this module)";
+    m.doc() = "ayslab's C++ library: its types (use the ayslab package, not this module)";
     py::register_exception<InputError>(m, "InputError", PyExc_ValueError);
     py::register_exception<NumericalError>(m, "NumericalError", PyExc_FloatingPointError);
-
-    m.def("experiments", [] {
-        std::vector<std::pair<std::string, std::string>> out;
-        for (const auto& e : app::experiments()) out.emplace_back(e.name, e.summary);
-        return out;
-    });
-    m.def("default_config", [](const std::string& name) { return app::default_config(app::find_experiment(name).name).dump(); });
-    m.def("keys", [](const std::string& name) {
-        std::vector<std::tuple<std::string, std::string, std::string>> out;
-        for (const auto& k : app::find_experiment(name).schema) out.emplace_back(k.name, app::type_name(k.type), k.description);
-        return out;
-    });
-    m.def("run_experiment", &run, py::arg("name"), py::arg("keys_json"), py::arg("threads") = 0,
-          py::arg("progress") = false, py::arg("checkpoint") = "", py::arg("resume") = false,
-          py::arg("on_sweep") = py::none());
-
-    py::class_<python::CallableModel, std::shared_ptr<python::CallableModel>>(m, "CallableModel")
-        .def_property_readonly("calls", &python::CallableModel::calls)
-        .def_property_readonly("rows", &python::CallableModel::rows);
-    // key: the registry's name for one run; name: the model's own (messages, a checkpoint's fingerprint).
-    m.def("register_model", [](const std::string& key, const std::string& name, py::object callable,
-                               std::vector<std::int64_t> shape, bool float32, bool labels, py::object divergence) {
-        auto model = std::make_shared<python::CallableModel>(
-            std::move(callable), python::CallableSpec{std::move(shape), float32, labels, name, std::move(divergence)});
-        register_model_function(key, model);
-        return model;
-    });
-    m.def("unregister_model", &unregister_model_function);
 
     m.def("processes", &process_names);
     using Fn = double (*)(const Process&, double);

@@ -22,3 +22,17 @@ def exact_model(ring):
         return ring.divergence(x, sigma[0])
 
     return ayslab.Model(f, shape=(2,), divergence=div)
+
+
+class Interrupted(Exception):
+    """Raised by interrupt_after's callable: a run stopped from its progress callable."""
+
+
+def interrupt_after(sweeps):
+    """A progress callable that raises Interrupted once `sweeps` AYS sweeps are done."""
+
+    def interrupt(entry):
+        if entry["done"] == sweeps:
+            raise Interrupted
+
+    return interrupt

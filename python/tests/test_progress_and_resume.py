@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import ayslab
+from conftest import Interrupted, interrupt_after
 
 KEYS = dict(steps=6, samples=256, validation_samples=1024, max_sweeps=4, patience=10, eval_seeds=2,
             eval_particles=300)
@@ -23,30 +24,16 @@ def test_progress_callable_sees_every_sweep(ring):
 
 
 def test_an_exception_in_the_progress_callable_stops_the_run(ring):
-    class Enough(Exception):
-        pass
-
-    def stop(entry):
-        if entry["done"] == 1:
-            raise Enough
-
-    with pytest.raises(Enough):
-        ayslab.optimise_ays(model=counted(ring), progress=stop, **KEYS)
+    with pytest.raises(Interrupted):
+        ayslab.optimise_ays(model=counted(ring), progress=interrupt_after(1), **KEYS)
 
 
 def test_resume_from_a_checkpoint_ends_where_an_uninterrupted_run_does(ring, tmp_path):
     whole = ayslab.optimise_ays(model=counted(ring), **KEYS)
 
-    class Interrupted(Exception):
-        pass
-
-    def interrupt(entry):
-        if entry["done"] == 2:
-            raise Interrupted
-
     path = tmp_path / "ays.checkpoint"
     with pytest.raises(Interrupted):
-        ayslab.optimise_ays(model=counted(ring), checkpoint=path, progress=interrupt, **KEYS)
+        ayslab.optimise_ays(model=counted(ring), checkpoint=path, progress=interrupt_after(2), **KEYS)
     assert path.exists()
     resumed = ayslab.optimise_ays(model=counted(ring), checkpoint=path, resume=True, **KEYS)
     assert resumed["results"]["schedule"] == whole["results"]["schedule"]

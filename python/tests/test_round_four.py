@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import ayslab
+from conftest import Interrupted, interrupt_after
 
 SMALL = dict(steps=4, particles=100)
 
@@ -45,16 +46,9 @@ def test_resume_with_data_as_an_array(tmp_path):
     x, _ = two_classes()
     whole = ayslab.optimise_ays(data=x, **KEYS)
 
-    class Interrupted(Exception):
-        pass
-
-    def interrupt(entry):
-        if entry["done"] == 1:
-            raise Interrupted
-
     path = tmp_path / "ays.checkpoint"
     with pytest.raises(Interrupted):
-        ayslab.optimise_ays(data=x, checkpoint=path, progress=interrupt, **KEYS)
+        ayslab.optimise_ays(data=x, checkpoint=path, progress=interrupt_after(1), **KEYS)
     assert path.exists()
     # Other content under the same kind of temporary path is another run: refused, naming the file key.
     with pytest.raises(ValueError, match="files/file"):

@@ -99,22 +99,28 @@ std::unique_ptr<Data> empirical(PointSet ps, const DatasetOptions& o, const std:
     return data;
 }
 
+// Class labels from one column of non-negative integers (`where` names the source in errors): the
+// first `rows` of it, and exactly `rows` unless max_rows > 0.
+std::vector<Label> labels_of(const PointSet& ps, const std::string& where, std::size_t rows, std::size_t max_rows) {
+    if (ps.d != 1) throw InputError(fmt::format("{} has {} columns; it needs one label per row", where, ps.d));
+    if (ps.n < rows || (max_rows == 0 && ps.n != rows))
+        throw InputError(fmt::format("{} has {} rows; the data has {}", where, ps.n, rows));
+    std::vector<Label> labels(rows);
+    for (std::size_t i = 0; i < rows; ++i) {
+        const double v = ps.values[i];
+        if (!(v >= 0.0) || v != std::floor(v) || v > 1e6)
+            throw InputError(fmt::format("{}: row {} has label {}; labels are integers 0, 1, ...", where, i, v));
+        labels[i] = static_cast<Label>(v);
+    }
+    return labels;
+}
+
 // Class labels from a file of one non-negative integer per row (.csv / .txt / .npy / IDX).
 std::vector<Label> load_labels(const std::filesystem::path& path, std::size_t rows, std::size_t max_rows = 0) {
     const PointSet ps = path.extension() == ".gz" || path.string().ends_with("-ubyte")
                             ? load_idx(path, false, max_rows)
                             : load_points(path);
-    if (ps.d != 1) throw InputError(fmt::format("labels file '{}' has {} columns; it needs one label per row", path.string(), ps.d));
-    if (ps.n < rows || (max_rows == 0 && ps.n != rows))
-        throw InputError(fmt::format("labels file '{}' has {} rows; the data has {}", path.string(), ps.n, rows));
-    std::vector<Label> labels(rows);
-    for (std::size_t i = 0; i < rows; ++i) {
-        const double v = ps.values[i];
-        if (!(v >= 0.0) || v != std::floor(v) || v > 1e6)
-            throw InputError(fmt::format("labels file '{}': row {} has label {}; labels are integers 0, 1, ...", path.string(), i, v));
-        labels[i] = static_cast<Label>(v);
-    }
-    return labels;
+    return labels_of(ps, fmt::format("labels file '{}'", path.string()), rows, max_rows);
 }
 
 // The moon of each two-moons row (0 = the outer arc), from the generator's own uniforms.
@@ -218,10 +224,14 @@ Dataset make_mixture_file(const DatasetOptions& o) {
 // A user's point set. Held-out rows for sliced W2 come from a second file (same d) or from a seeded
 // split of this one: a random held_out_fraction of the rows (at least 1), which the data then lacks.
 Dataset make_file(const DatasetOptions& o) {
-    if (o.file.empty()) throw InputError("data set 'file' needs a file path");
+    if (o.file.empty() && !o.rows) throw InputError("data set 'file' needs a file path");
     Dataset ds;
-    PointSet ps = load_points(o.file);
-    std::vector<Label> labels = o.labels_file.empty() ? std::vector<Label>{} : load_labels(o.labels_file, ps.n);
+    PointSet ps = o.rows ? *o.rows : load_points(o.file);
+    if (o.rows && (ps.n == 0 || ps.d == 0 || ps.values.size() != ps.n * ps.d))
+        throw InputError(fmt::format("data: needs at least one row of at least one value, got {} x {}", ps.n, ps.d));
+    std::vector<Label> labels = o.label_rows        ? labels_of(*o.label_rows, "labels", ps.n, 0)
+                                : o.labels_file.empty() ? std::vector<Label>{}
+                                                        : load_labels(o.labels_file, ps.n);
     if (!o.held_out_file.empty()) {
         ds.held_out = load_points(o.held_out_file);
         if (ds.held_out.d != ps.d)
@@ -265,7 +275,7 @@ Dataset make_file(const DatasetOptions& o) {
                     throw InputError(fmt::format("class {} of labels file '{}' has no rows left after the held-out split "
                                                  "(held_out_fraction = {}): lower held_out_fraction, or give "
                                                  "held_out_file",
-                                                 y, o.labels_file.string(), o.held_out_fraction));
+                                                 y, o.label_rows ? std::string("(in memory)") : o.labels_file.string(), o.held_out_fraction));
         }
         labels = std::move(kept_labels);
     }
@@ -314,7 +324,7 @@ Dataset make_dataset(std::string_view name, const DatasetOptions& o) {
                                      "held_out_file, or use data=file)",
                                      name));
     // labels too (it was ignored with built-in data, even a missing file): built-in sets have their own.
-    if (!o.labels_file.empty() && name != "file")
+    if ((!o.labels_file.empty() || o.label_rows) && name != "file")
         throw InputError(fmt::format("labels is for data=file; data set '{}' has its own classes (remove labels, or use "
                                      "data=file)",
                                      name));

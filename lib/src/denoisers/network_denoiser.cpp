@@ -6,8 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
-#include <mutex>
 
 #include "ayslab/error.hpp"
 #include "ayslab/denoisers/network.hpp"
@@ -80,36 +78,11 @@ class TorchModel final : public ModelFunction {
     Network network_;
 };
 
-std::mutex registry_mutex;
-std::map<std::string, std::shared_ptr<const ModelFunction>>& registry() {
-    static std::map<std::string, std::shared_ptr<const ModelFunction>> models;
-    return models;
-}
 }  // namespace
 
 std::shared_ptr<const ModelFunction> model_function(Network network) {
     (void)network.dim();  // a build without LibTorch says so here
     return std::make_shared<TorchModel>(std::move(network));
-}
-
-void register_model_function(const std::string& name, std::shared_ptr<const ModelFunction> model) {
-    const std::lock_guard lock(registry_mutex);
-    registry()[name] = std::move(model);
-}
-
-void unregister_model_function(const std::string& name) {
-    const std::lock_guard lock(registry_mutex);
-    registry().erase(name);
-}
-
-std::shared_ptr<const ModelFunction> registered_model_function(const std::string& name) {
-    const std::lock_guard lock(registry_mutex);
-    const auto found = registry().find(name);
-    if (found != registry().end()) return found->second;
-    std::string known;
-    for (const auto& [key, value] : registry()) known += (known.empty() ? "" : ", ") + ("@" + key);
-    throw InputError(fmt::format("no model registered in this process as '@{}' (registered: {})", name,
-                                 known.empty() ? "none" : known));
 }
 
 NetworkDenoiser::NetworkDenoiser(std::shared_ptr<const ModelFunction> model, ModelConvention convention,

@@ -88,7 +88,10 @@ const std::vector<ScheduleKind>& kinds() {
         {"kl-optimal", kl_optimal},
         oss_kind("oss-flux", "flux"),
         oss_kind("oss-chroma", "chroma"),
-        {"file", [](const ScheduleSpec& s) { return resample_loglinear(read_schedule_file(s.file), s.steps); },
+        {"file",
+         [](const ScheduleSpec& s) {
+             return resample_loglinear(s.sigmas.empty() ? read_schedule_file(s.file) : schedule_of(s.sigmas, "sigmas"), s.steps);
+         },
          [](const ScheduleSpec&) -> Schedule {
              throw InputError("denoise < 1 does not apply to a schedule file (cut the file instead)");
          }},
@@ -218,6 +221,10 @@ Schedule parse_schedule_text(const std::string& text, const std::string& where) 
     } else {
         sigmas = parse_text(text, where);
     }
+    return schedule_of(std::move(sigmas), where);
+}
+
+Schedule schedule_of(std::vector<double> sigmas, const std::string& where) {
     try {
         return Schedule(std::move(sigmas));
     } catch (const InputError& e) {

@@ -24,6 +24,10 @@ struct DatasetOptions {
     std::filesystem::path fashion_mnist_dir = "/usr/share/datasets/fashion-mnist";
     std::filesystem::path file{};              // for "file"
     std::filesystem::path labels_file{};       // for "file": one class label per row (0, 1, ...), optional
+    // for "file": the rows (and labels, one column) in memory instead of the files (the Python binding's
+    // arrays: nothing written to disk); each read as its file would be.
+    std::shared_ptr<const PointSet> rows{};
+    std::shared_ptr<const PointSet> label_rows{};
     std::filesystem::path held_out_file{};     // for "file": held-out rows from this file (same d), or
     double held_out_fraction = 0.0;            // a seeded split of `file` (0: no held-out set)
     Precision precision = Precision::float64;  // of the denoiser evaluations (mixtures, point sets)

@@ -35,11 +35,4 @@ class ModelFunction {
     virtual bool concurrent() const { return false; }
 };
 
-// Models registered in-process by name, so a config's `model=@NAME` reaches them (the Python binding
-// registers the user's callable for the length of one run). Thread-safe.
-void register_model_function(const std::string& name, std::shared_ptr<const ModelFunction> model);
-void unregister_model_function(const std::string& name);
-// The model registered as `name`; InputError naming the known ones when there is none.
-std::shared_ptr<const ModelFunction> registered_model_function(const std::string& name);
-
 }  // namespace ayslab

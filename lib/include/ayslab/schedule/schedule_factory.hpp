@@ -18,6 +18,7 @@ struct ScheduleSpec {
     double c = 0.5;                    // arctan
     const Process* process = nullptr;  // uniform-t
     std::filesystem::path file{};      // file
+    std::vector<double> sigmas{};      // file: the list in memory instead of `file` (largest first)
     // img2img strength, as the peer that takes the list applies it (docs/schedule.md): 1 = the whole
     // schedule. ays-* (ComfyUI's AlignYourStepsScheduler): the last round(steps * denoise) steps of the
     // steps-step list (so do gits-sd15 and oss-*, ComfyUI's rule); ays-*-sigmas (diffusers' strength): the last floor(steps * denoise); every other
@@ -45,5 +46,7 @@ Schedule resample_loglinear(const Schedule& schedule, std::size_t steps);
 Schedule read_schedule_file(const std::filesystem::path& path);
 // The same on text in memory; `where` names the source in errors.
 Schedule parse_schedule_text(const std::string& text, const std::string& where);
+// A list of sigmas (largest first) as a Schedule, checked as a file's list is (`where` names it in errors).
+Schedule schedule_of(std::vector<double> sigmas, const std::string& where);
 
 }  // namespace ayslab
