@@ -49,7 +49,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
     std::vector<double> x;
     std::size_t n = static_cast<std::size_t>(cfg.integer("particles"));
     if (const auto start = cfg.string("start"); !start.empty()) {
-        const PointSet* given = cfg.array("start");
+        const auto given = cfg.array("start");
         auto ps = given ? *given : load_npy(start);
         if (ps.d != d)
             throw InputError(fmt::format("{}: start points have dimension {}, the data {}", start, ps.d, d));

@@ -170,11 +170,11 @@ std::int64_t Config::integer(const std::string& key) const { return at(key).get<
 double Config::number(const std::string& key) const { return at(key).get<double>(); }
 bool Config::boolean(const std::string& key) const { return at(key).get<bool>(); }
 std::string Config::string(const std::string& key) const { return at(key).get<std::string>(); }
-const PointSet* Config::array(const std::string& key) const {
+std::shared_ptr<const PointSet> Config::array(const std::string& key) const {
     if (!values_.contains(key) || !values_.at(key).is_string() || values_.at(key).get<std::string>() != in_memory) return nullptr;
     if (memory_) {
         const auto it = memory_->arrays.find(key);
-        if (it != memory_->arrays.end() && it->second) return it->second.get();
+        if (it != memory_->arrays.end() && it->second) return it->second;
     }
     throw InputError(fmt::format("{}={}: no array came with the run for this key (it names rows handed over in memory by "
                                  "the Python binding)",

@@ -59,7 +59,7 @@ class Config {
     const Schema& schema() const { return *schema_; }
     // The rows of path key `key` when its value is "@memory" (nullptr otherwise); InputError when the
     // key says "@memory" and no rows came with the run.
-    const PointSet* array(const std::string& key) const;
+    std::shared_ptr<const PointSet> array(const std::string& key) const;
     // The in-process model of model=@NAME (nullptr when none came with the run).
     const std::shared_ptr<const ModelFunction>& memory_model() const;
     void set_memory(std::shared_ptr<const MemoryInputs> memory) { memory_ = std::move(memory); }

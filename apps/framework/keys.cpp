@@ -251,7 +251,7 @@ ScheduleSpec read_schedule_spec(const Config& cfg, const Process* process, doubl
     if (has(cfg, "sigma_min")) spec.sigma_min = cfg.number("sigma_min");
     if (has(cfg, "sigma_max")) spec.sigma_max = cfg.number("sigma_max");
     if (has(cfg, "rho")) spec.rho = cfg.number("rho");
-    if (const PointSet* rows = cfg.array("schedule_file")) {
+    if (const auto rows = cfg.array("schedule_file")) {
         spec.sigmas = rows->values;  // a list handed over in memory (any shape: its values in order)
     } else if (has(cfg, "schedule_file")) {
         spec.file = cfg.string("schedule_file");
@@ -289,14 +289,14 @@ DatasetOptions read_dataset_options(const Config& cfg, const RunContext& ctx) {
     o.threads = ctx.threads;
     if (has(cfg, "points")) o.points = static_cast<std::size_t>(cfg.integer("points"));
     if (has(cfg, "held_out")) o.held_out = static_cast<std::size_t>(cfg.integer("held_out"));
-    if (const PointSet* rows = cfg.array("file")) {
-        o.rows = std::make_shared<const PointSet>(*rows);
+    if (auto rows = cfg.array("file")) {
+        o.rows = std::move(rows);
     } else if (has(cfg, "file")) {
         o.file = cfg.string("file");
     }
     if (has(cfg, "held_out_file")) o.held_out_file = cfg.string("held_out_file");
-    if (const PointSet* rows = cfg.array("labels")) {
-        o.label_rows = std::make_shared<const PointSet>(*rows);
+    if (auto rows = cfg.array("labels")) {
+        o.label_rows = std::move(rows);
     } else if (has(cfg, "labels")) {
         o.labels_file = cfg.string("labels");
     }
@@ -571,7 +571,7 @@ std::string run_fingerprint(const Config& cfg, std::initializer_list<const char*
     for (const auto& spec : cfg.schema()) {
         if (spec.type != KeyType::path || !j["config"].contains(spec.name)) continue;
         const std::string path = cfg.string(spec.name);
-        if (const PointSet* rows = cfg.array(spec.name)) {  // rows in memory: by their content too
+        if (const auto rows = cfg.array(spec.name)) {  // rows in memory: by their content too
             j["config"].erase(spec.name);
             j["files"][spec.name] = rows_content(*rows);
             continue;

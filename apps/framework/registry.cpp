@@ -183,7 +183,7 @@ nlohmann::json defaults_that_follow(const Config& merged, const nlohmann::json& 
         // A file that cannot be read leaves the default alone: the run reports it where it reads it
         // (after the checks that come first, e.g. denoise < 1 with a file).
         try {
-            const PointSet* given_list = merged.array("schedule_file");  // a list handed over in memory
+            const auto given_list = merged.array("schedule_file");  // a list handed over in memory
             const auto own = static_cast<std::int64_t>(
                 (given_list ? schedule_of(given_list->values, "schedule_file") : read_schedule_file(merged.string("schedule_file")))
                     .steps());

@@ -21,12 +21,12 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from . import _ayslab, _experiments
-from ._ayslab import Data, InputError, NumericalError, Process, processes
+from ._ayslab import Data, Denoiser, InputError, NumericalError, Process, processes, schedule_kinds, solvers
 
 __all__ = [
     "Data", "InputError", "NumericalError", "Model", "experiments", "default_config", "keys", "run_experiment",
     "optimise_ays", "recommend", "sample", "log_likelihood", "schedule", "export_schedule", "schedule_for_peers", "load_schedule",
-    "klub", "Process", "processes",
+    "klub", "Process", "processes", "Denoiser", "solve", "make_schedule", "solvers", "schedule_kinds",
 ]
 
 _PARAMETRISATIONS = ("denoiser", "edm", "eps", "x0", "score", "v", "flow")
@@ -85,6 +85,16 @@ class Model:
             raise TypeError(f"Model: divergence must be callable or None, got {type(divergence).__name__}")
         self.divergence = divergence
         self.name = name or getattr(fn, "__name__", type(fn).__name__)
+
+    def denoiser(self, shape: Optional[Sequence[int]] = None) -> Denoiser:
+        """This model as the library's ``Denoiser`` (read in its convention: D(x; sigma) in k-diffusion's
+        units), for ``solve`` and ``Denoiser.denoise``. ``shape``: one row's shape where the model has none."""
+        shape = self.shape or (tuple(int(v) for v in shape) if shape is not None else None)
+        if shape is None:
+            raise ValueError("Model.denoiser: give the model's row shape (Model(fn, shape=...))")
+        return _ayslab.model_denoiser(self.fn, list(shape), self.dtype == np.float32, self.model_labels > 0, self.name,
+                                      self.divergence, self.parametrisation, self.model_time, self.model_process,
+                                      self.model_sigma_data, self.model_labels, self.model_null_label)
 
     def keys(self) -> dict:
         """The CLI keys this model sets (all but ``model`` itself)."""
@@ -387,3 +397,42 @@ def export_schedule(sigmas: Sequence[float], *, format: str = "diffusers", proce
     for DDPM processes, ``sigmas=`` otherwise), ``kdiffusion``, ``comfyui``, ``list`` or ``json``.
     Returns the line(s) to paste; ``schedule_for_peers`` gives the same as objects."""
     return _schedule_document(sigmas, format, process)["results"]["paste"]
+
+
+def make_schedule(kind: str = "karras", *, steps: int = 10, sigma_min: float = 0.002, sigma_max: float = 80.0,
+                  rho: float = 7.0, c: float = 0.5, process: str = "edm", denoise: float = 1.0) -> np.ndarray:
+    """A schedule's sigmas (``steps + 1`` values, largest first) made by the library: ``kind`` is the CLI's
+    ``schedule`` key (``schedule_kinds()``: karras, loguniform, uniform-t, arctan, the published tables
+    ...), the other arguments its keys of the same names."""
+    return _ayslab.make_schedule(kind, steps, sigma_min, sigma_max, rho, c, process, denoise)
+
+
+def solve(sigmas: Sequence[float], x: Any, *, model: Any = None, data: Any = "ring8", solver: str = "euler",
+          seed: int = 0, labels: Any = None, threads: int = 0, **options: Any) -> tuple:
+    """Runs your start points ``x`` (``n`` rows, any row shape; at ``sigmas[0]`` in k-diffusion's units)
+    down the schedule ``sigmas`` (largest first; a trailing 0 takes the last step to the clean sample) with
+    ``solver`` (``solvers()``) and returns ``(end points shaped as x, NFE)`` — the library's sampler
+    loop called directly, arrays in memory, no experiment around it.
+
+    The denoiser is ``model`` (an ``ayslab.Model``, a ``Denoiser``, or a callable read as
+    ``Model(fn)`` with ``x``'s row shape) or else ``data``'s exact one (a name or a ``Data``).
+    ``labels``: one class id per row, or one for all (a conditional model or labelled data). ``seed``
+    addresses a stochastic solver's noise (the result does not depend on ``threads``); ``options``:
+    the solver's keys (``eta``, ``s_churn``, ``s_tmin``, ``s_tmax``, ``s_noise``, ``snr``,
+    ``corrector_steps``, ``kdiffusion_3m``, ``brownian``). No pre-flight runs here: check a new model's
+    reading with ``run_experiment("model-check", model=...)`` first."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim < 1 or x.shape[0] == 0:
+        raise ValueError(f"x: needs at least one row, got shape {x.shape}")
+    if isinstance(model, Denoiser):
+        denoiser = model
+    elif model is not None:
+        denoiser = (model if isinstance(model, Model) else Model(model)).denoiser(x.shape[1:] or (1,))
+    else:
+        denoiser = (data if isinstance(data, Data) else Data(data)).denoiser
+    if labels is not None:
+        labels = np.atleast_1d(np.asarray(labels))
+    sigmas = np.asarray(sigmas, dtype=np.float64).ravel()
+    end, nfe = _ayslab.solve(denoiser, sigmas, np.ascontiguousarray(x), solver=solver, seed=seed, labels=labels,
+                             threads=threads, options=options)
+    return end, nfe

@@ -14,6 +14,12 @@
 #include <memory>
 
 #include "ayslab/data/datasets.hpp"
+#include "ayslab/denoisers/network.hpp"
+#include "ayslab/parallel.hpp"
+#include "ayslab/schedule/schedule_factory.hpp"
+#include "ayslab/solver/registry.hpp"
+#include "ayslab/solver/sampler.hpp"
+#include "callable_model.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/precision.hpp"
 #include "ayslab/process/process.hpp"
@@ -65,14 +71,121 @@ py::object over(const Process& p, const py::object& t, double (*f)(const Process
     return out;
 }
 
+// D(x; sigma) (one sigma or one per row; labels none, one per row) by the denoiser, out shaped as x.
+py::array_t<double> denoise_with(const Denoiser& den, const Rows& x, const py::object& sigma, const py::object& labels) {
+    const std::size_t n = rows_of(x, den.dim(), "x");
+    const auto sig = Rows::ensure(sigma);
+    if (!sig || (sig.size() != 1 && static_cast<std::size_t>(sig.size()) != n))
+        throw InputError(fmt::format("sigma: needs one value or one per row ({}), got {}", n, sig ? sig.size() : 0));
+    const std::vector<Label> y = labels_of(labels, n);
+    auto out = like(x);
+    const std::span<const double> xs(x.data(), n * den.dim());
+    const std::span<double> os(out.mutable_data(), n * den.dim());
+    const std::span<const double> ss(sig.data(), static_cast<std::size_t>(sig.size()));
+    const bool one = std::all_of(ss.begin(), ss.end(), [&](double v) { return v == ss[0]; });
+    for (const double v : ss)
+        if (!(v > 0.0) || !std::isfinite(v)) throw InputError(fmt::format("sigma: {} is not a positive number", v));
+    py::gil_scoped_release release;  // a Python model takes it back for each call
+    if (!y.empty() && one) {
+        den.denoise_labelled(xs, n, ss[0], y, os);
+    } else if (!y.empty()) {
+        den.denoise_rows_labelled(xs, n, ss, y, os);
+    } else if (one) {
+        den.denoise(xs, n, ss[0], os);
+    } else {
+        den.denoise_rows(xs, n, ss, os);
+    }
+    return out;
+}
+
+// tr dD/dx per row at one sigma.
+py::array_t<double> divergence_with(const Denoiser& den, const Rows& x, double sigma, const py::object& labels) {
+    positive_sigma(sigma);
+    const std::size_t n = rows_of(x, den.dim(), "x");
+    const std::vector<Label> y = labels_of(labels, n);
+    py::array_t<double> out(static_cast<py::ssize_t>(n));
+    const std::span<const double> xs(x.data(), n * den.dim());
+    const std::span<double> os(out.mutable_data(), n);
+    py::gil_scoped_release release;
+    if (y.empty()) den.jacobian_trace(xs, n, sigma, os);
+    else den.jacobian_trace_labelled(xs, n, sigma, y, os);
+    return out;
+}
+
+// A denoiser of the library's: a data set's exact one (kept alive with its data) or a model's.
+struct PyDenoiser {
+    std::shared_ptr<const Denoiser> denoiser;
+};
+
+// The user's callable in its convention (network.hpp ModelConvention) as a Denoiser.
+PyDenoiser model_denoiser(py::object fn, std::vector<std::int64_t> shape, bool float32, bool labels, std::string name,
+                          py::object divergence, const std::string& parametrisation, const std::string& model_time,
+                          std::string model_process, double sigma_data, std::size_t classes, std::int64_t null_label) {
+    ModelConvention convention;
+    convention.parametrisation = parse_parametrisation(parametrisation);
+    if (model_time != "sigma" && model_time != "t")
+        throw InputError(fmt::format("model_time must be 'sigma' or 't', not '{}'", model_time));
+    convention.time = model_time == "sigma" ? TimeInput::sigma : TimeInput::t;
+    (void)make_process(model_process);  // an unknown process: InputError naming the known ones
+    convention.process = std::move(model_process);
+    convention.sigma_data = sigma_data;
+    convention.classes = classes;
+    convention.null_id = null_label;
+    auto callable = std::make_shared<python::CallableModel>(
+        std::move(fn), python::CallableSpec{std::move(shape), float32, labels, std::move(name), std::move(divergence)});
+    return {std::make_shared<NetworkDenoiser>(std::move(callable), convention, 1)};
+}
+
+SolverOptions solver_options(const py::dict& given) {
+    SolverOptions o;
+    for (const auto& [key, value] : given) {
+        const auto k = key.cast<std::string>();
+        if (k == "eta") o.eta = value.cast<double>();
+        else if (k == "s_churn") o.s_churn = value.cast<double>();
+        else if (k == "s_tmin") o.s_tmin = value.cast<double>();
+        else if (k == "s_tmax") o.s_tmax = value.cast<double>();
+        else if (k == "s_noise") o.s_noise = value.cast<double>();
+        else if (k == "snr") o.snr = value.cast<double>();
+        else if (k == "corrector_steps") o.corrector_steps = value.cast<std::size_t>();
+        else if (k == "kdiffusion_3m") o.kdiffusion_3m = value.cast<bool>();
+        else if (k == "brownian") o.brownian = value.cast<bool>();
+        else
+            throw InputError(fmt::format("unknown solver option '{}' (known: eta, s_churn, s_tmin, s_tmax, s_noise, snr, "
+                                         "corrector_steps, kdiffusion_3m, brownian)",
+                                         k));
+    }
+    return o;
+}
+
+// x (n rows) run down the schedule by the solver with the denoiser: the end points, shaped as x.
+py::tuple solve(const PyDenoiser& d, const Rows& sigmas, const Rows& x, const std::string& solver_name,
+                std::uint64_t seed, const py::object& labels, std::size_t threads, std::size_t chunk,
+                const py::dict& options) {
+    const Denoiser& den = *d.denoiser;
+    const Schedule schedule = schedule_of(std::vector<double>(sigmas.data(), sigmas.data() + sigmas.size()), "sigmas");
+    const auto solver = make_solver(solver_name, solver_options(options));
+    const std::size_t n = rows_of(x, den.dim(), "x");
+    const std::vector<Label> y = labels_of(labels, n);
+    auto out = like(x);
+    std::copy(x.data(), x.data() + n * den.dim(), out.mutable_data());
+    SampleStats stats;
+    {
+        py::gil_scoped_release release;
+        stats = sample(den, *solver, schedule, {out.mutable_data(), n * den.dim()}, n,
+                       {seed, resolve_threads(threads), sampler_chunk(den, chunk, 256, n), nullptr, y});
+    }
+    return py::make_tuple(out, stats.nfe);
+}
+
 struct PyProcess {
     std::shared_ptr<const Process> process;
 };
 
 // A built-in data set or a file, as run-experiment's data keys make it.
 struct PyData {
-    Dataset set;
-    const Data& data() const { return *set.data; }
+    std::shared_ptr<const Dataset> set;
+    const Data& data() const { return *set->data; }
+    PyDenoiser denoiser() const { return {std::shared_ptr<const Denoiser>(set, &set->data->denoiser())}; }
 };
 
 }  // namespace
@@ -83,6 +196,44 @@ PYBIND11_MODULE(_ayslab, m) {
     py::register_exception<NumericalError>(m, "NumericalError", PyExc_FloatingPointError);
 
     m.def("processes", &process_names);
+    m.def("solvers", [] { return solver_names(); });
+    m.def("schedule_kinds", &schedule_kinds);
+
+    py::class_<PyDenoiser>(m, "Denoiser", R"doc(A denoiser of the library's: D(x; sigma) = E[x0 | x] in k-diffusion's
+convention (x = x0 + sigma eps). Data(name).denoiser is a data set's exact one; Model(...).denoiser() is
+your callable read in its convention. denoise(x, sigma, labels=None), divergence(x, sigma, labels=None),
+dim, classes.)doc")
+        .def_property_readonly("dim", [](const PyDenoiser& d) { return d.denoiser->dim(); })
+        .def_property_readonly("classes", [](const PyDenoiser& d) { return d.denoiser->classes(); })
+        .def("denoise", [](const PyDenoiser& d, const Rows& x, const py::object& sigma, const py::object& labels) {
+                 return denoise_with(*d.denoiser, x, sigma, labels);
+             },
+             py::arg("x"), py::arg("sigma"), py::arg("labels") = py::none())
+        .def("divergence", [](const PyDenoiser& d, const Rows& x, double sigma, const py::object& labels) {
+                 return divergence_with(*d.denoiser, x, sigma, labels);
+             },
+             py::arg("x"), py::arg("sigma"), py::arg("labels") = py::none());
+    m.def("model_denoiser", &model_denoiser, py::arg("fn"), py::arg("shape"), py::arg("float32"), py::arg("labels"),
+          py::arg("name"), py::arg("divergence"), py::arg("parametrisation"), py::arg("model_time"),
+          py::arg("model_process"), py::arg("model_sigma_data"), py::arg("model_labels"), py::arg("model_null_label"));
+    m.def("solve", &solve, py::arg("denoiser"), py::arg("sigmas"), py::arg("x"), py::arg("solver") = "euler",
+          py::arg("seed") = 0, py::arg("labels") = py::none(), py::arg("threads") = 0, py::arg("chunk") = 0,
+          py::arg("options") = py::dict());
+    m.def("make_schedule",
+          [](const std::string& kind, std::size_t steps, double sigma_min, double sigma_max, double rho, double c,
+             const std::string& process, double denoise) {
+              const auto p = make_process(process);
+              const ScheduleSpec spec{.steps = steps, .sigma_min = sigma_min, .sigma_max = sigma_max, .rho = rho, .c = c,
+                                      .process = p.get(), .denoise = denoise};
+              if (kind == "file") throw InputError("schedule kind 'file': pass the sigmas themselves");
+              const Schedule schedule = make_schedule(kind, spec);
+              const auto sigmas = schedule.sigmas();
+              py::array_t<double> out(static_cast<py::ssize_t>(sigmas.size()));
+              std::copy(sigmas.begin(), sigmas.end(), out.mutable_data());
+              return out;
+          },
+          py::arg("kind"), py::arg("steps") = 10, py::arg("sigma_min") = 0.002, py::arg("sigma_max") = 80.0,
+          py::arg("rho") = 7.0, py::arg("c") = 0.5, py::arg("process") = "edm", py::arg("denoise") = 1.0);
     using Fn = double (*)(const Process&, double);
     auto method = [](Fn f) {
         return [f](const PyProcess& p, const py::object& x) { return over(*p.process, x, f); };
@@ -125,58 +276,27 @@ log_density(x, sigma=0): log p_sigma per row; held_out: the held-out rows; dim, 
                  o.labels_file = labels;
                  o.subset = subset;
                  o.precision = parse_precision(precision);
-                 return PyData{make_dataset(name, o)};
+                 return PyData{std::make_shared<const Dataset>(make_dataset(name, o))};
              }),
              py::arg("name"), py::arg("seed") = 0, py::arg("points") = 4000, py::arg("held_out") = 4000,
              py::arg("file") = "", py::arg("labels") = "", py::arg("subset") = 10000, py::arg("precision") = "float64")
-        .def_property_readonly("name", [](const PyData& d) { return d.set.name; })
+        .def_property_readonly("name", [](const PyData& d) { return d.set->name; })
         .def_property_readonly("dim", [](const PyData& d) { return d.data().dim(); })
         .def_property_readonly("classes", [](const PyData& d) { return d.data().classes(); })
         .def_property_readonly("held_out", [](const PyData& d) {
-            const auto& h = d.set.held_out;
+            const auto& h = d.set->held_out;
             py::array_t<double> out({static_cast<py::ssize_t>(h.n), static_cast<py::ssize_t>(h.d)});
             std::copy(h.values.begin(), h.values.end(), out.mutable_data());
             return out;
         })
+        .def_property_readonly("denoiser", [](const PyData& d) { return d.denoiser(); },
+                               "the data's exact denoiser (a Denoiser: for solve, or its own denoise)")
         .def("denoise", [](const PyData& d, const Rows& x, const py::object& sigma, const py::object& labels) {
-                 const Denoiser& den = d.data().denoiser();
-                 const std::size_t n = rows_of(x, den.dim(), "x");
-                 const auto sig = Rows::ensure(sigma);
-                 if (!sig || (sig.size() != 1 && static_cast<std::size_t>(sig.size()) != n))
-                     throw InputError(fmt::format("sigma: needs one value or one per row ({}), got {}", n, sig ? sig.size() : 0));
-                 const std::vector<Label> y = labels_of(labels, n);
-                 auto out = like(x);
-                 const std::span<const double> xs(x.data(), n * den.dim());
-                 const std::span<double> os(out.mutable_data(), n * den.dim());
-                 const std::span<const double> ss(sig.data(), static_cast<std::size_t>(sig.size()));
-                 const bool one = std::all_of(ss.begin(), ss.end(), [&](double v) { return v == ss[0]; });
-                 for (const double v : ss)
-                     if (!(v > 0.0) || !std::isfinite(v)) throw InputError(fmt::format("sigma: {} is not a positive number", v));
-                 py::gil_scoped_release release;
-                 if (!y.empty() && one) {
-                     den.denoise_labelled(xs, n, ss[0], y, os);
-                 } else if (!y.empty()) {
-                     den.denoise_rows_labelled(xs, n, ss, y, os);
-                 } else if (one) {
-                     den.denoise(xs, n, ss[0], os);
-                 } else {
-                     den.denoise_rows(xs, n, ss, os);
-                 }
-                 return out;
+                 return denoise_with(d.data().denoiser(), x, sigma, labels);
              },
              py::arg("x"), py::arg("sigma"), py::arg("labels") = py::none())
         .def("divergence", [](const PyData& d, const Rows& x, double sigma, const py::object& labels) {
-                 positive_sigma(sigma);
-                 const Denoiser& den = d.data().denoiser();
-                 const std::size_t n = rows_of(x, den.dim(), "x");
-                 const std::vector<Label> y = labels_of(labels, n);
-                 py::array_t<double> out(static_cast<py::ssize_t>(n));
-                 const std::span<const double> xs(x.data(), n * den.dim());
-                 const std::span<double> os(out.mutable_data(), n);
-                 py::gil_scoped_release release;
-                 if (y.empty()) den.jacobian_trace(xs, n, sigma, os);
-                 else den.jacobian_trace_labelled(xs, n, sigma, y, os);
-                 return out;
+                 return divergence_with(d.data().denoiser(), x, sigma, labels);
              },
              py::arg("x"), py::arg("sigma"), py::arg("labels") = py::none())
         .def("sample", [](const PyData& d, std::size_t n, std::uint64_t seed, bool labelled) -> py::object {
