@@ -84,7 +84,8 @@ Result run(const Config& cfg, const RunContext& ctx) {
         const LeagueOptimiserOptions lo{static_cast<std::size_t>(cfg.integer("particles")),
                                         static_cast<std::size_t>(cfg.integer("teacher_steps")),
                                         static_cast<std::size_t>(cfg.integer("ld3_iterations")), cfg.number("ld3_slack")};
-        league = optimise_by_name(optimiser, p, *make_solver(cfg.string("optimiser_sampler")), start, lo);
+        const auto sampler = make_solver(cfg.string("optimiser_sampler"));
+        league = find_schedule_optimiser(optimiser).make({&p, &start, sampler.get(), o, lo, {}});
     }
     const Evaluations optimising = denoiser.evaluations();
 
@@ -145,9 +146,9 @@ Result run(const Config& cfg, const RunContext& ctx) {
                                  {"evaluations", league->evaluations}};
         // Wall time is no result (identical runs differ there): under run/timings_s with the others.
         r.timings["optimiser"] = league->seconds;
-        if (league_optimiser_uses_teacher(optimiser)) r.values["optimiser"]["sampler"] = cfg.string("optimiser_sampler");
+        if (find_schedule_optimiser(optimiser).needs_teacher) r.values["optimiser"]["sampler"] = cfg.string("optimiser_sampler");
         r.line(fmt::format("optimiser {}{}: objective {:.6g}, {} denoiser rows, {:.2f} s", optimiser,
-                           league_optimiser_uses_teacher(optimiser) ? " for " + cfg.string("optimiser_sampler") : "",
+                           find_schedule_optimiser(optimiser).needs_teacher ? " for " + cfg.string("optimiser_sampler") : "",
                            league->objective, league->evaluations, league->seconds));
     }
 
@@ -191,7 +192,7 @@ Result run(const Config& cfg, const RunContext& ctx) {
     }
     // The KLUB is what AYS and the KLUB-based league optimisers minimise (Watson's terms differ from it by a
     // schedule-independent constant, league.hpp); the teacher-based ones minimise a distance instead.
-    if (!league_optimiser_uses_teacher(optimiser))
+    if (!find_schedule_optimiser(optimiser).needs_teacher)
         r.check({fmt::format("{} KLUB <= EDM rho=7 KLUB (same Monte Carlo draws)", paper ? "AYS" : optimiser), klubs[1],
                  klubs[0], 0.0, Criterion::at_most});
     if (model) {

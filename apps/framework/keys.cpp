@@ -1,6 +1,6 @@
 #include "keys.hpp"
 
-#include "ayslab/optimise/league.hpp"
+#include "ayslab/optimise/registry.hpp"
 
 #include "model_preflight.hpp"
 
@@ -23,10 +23,12 @@
 namespace ayslab::app {
 
 namespace {
-// ays's optimiser key: the paper's AYS, or one of the league's by name (league.hpp).
+// ays's optimiser key: the registry's entries (optimise/registry.hpp) but ays-klub, which is ays with
+// stop_on=klub there.
 std::vector<std::string> optimiser_names() {
-    std::vector<std::string> names = {"ays"};
-    for (const auto& n : league_optimiser_names()) names.push_back(n);
+    std::vector<std::string> names;
+    for (const auto& o : schedule_optimisers())
+        if (o.name != "ays-klub") names.push_back(o.name);
     return names;
 }
 }  // namespace
@@ -340,14 +342,10 @@ Network make_network(const NetworkChoice& choice) {
 }
 
 ModelConvention read_model_convention(const Config& cfg) {
-    ModelConvention convention;
-    convention.parametrisation = parse_parametrisation(cfg.string("parametrisation"));
-    convention.process = cfg.string("model_process");
-    convention.time = cfg.string("model_time") == "sigma" ? TimeInput::sigma : TimeInput::t;
-    convention.sigma_data = cfg.number("model_sigma_data");
-    if (has(cfg, "model_labels")) convention.classes = static_cast<std::size_t>(cfg.integer("model_labels"));
-    if (has(cfg, "model_null_label")) convention.null_id = cfg.integer("model_null_label");
-    return convention;
+    return model_convention(cfg.string("parametrisation"), cfg.string("model_time"), cfg.string("model_process"),
+                            cfg.number("model_sigma_data"),
+                            has(cfg, "model_labels") ? static_cast<std::size_t>(cfg.integer("model_labels")) : 0,
+                            has(cfg, "model_null_label") ? cfg.integer("model_null_label") : -1);
 }
 
 ModelInput read_model_input(const Config& cfg) {

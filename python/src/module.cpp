@@ -121,16 +121,8 @@ struct PyDenoiser {
 PyDenoiser model_denoiser(py::object fn, std::vector<std::int64_t> shape, bool float32, bool labels, std::string name,
                           py::object divergence, const std::string& parametrisation, const std::string& model_time,
                           std::string model_process, double sigma_data, std::size_t classes, std::int64_t null_label) {
-    ModelConvention convention;
-    convention.parametrisation = parse_parametrisation(parametrisation);
-    if (model_time != "sigma" && model_time != "t")
-        throw InputError(fmt::format("model_time must be 'sigma' or 't', not '{}'", model_time));
-    convention.time = model_time == "sigma" ? TimeInput::sigma : TimeInput::t;
-    (void)make_process(model_process);  // an unknown process: InputError naming the known ones
-    convention.process = std::move(model_process);
-    convention.sigma_data = sigma_data;
-    convention.classes = classes;
-    convention.null_id = null_label;
+    const ModelConvention convention =
+        model_convention(parametrisation, model_time, std::move(model_process), sigma_data, classes, null_label);
     auto callable = std::make_shared<python::CallableModel>(
         std::move(fn), python::CallableSpec{std::move(shape), float32, labels, std::move(name), std::move(divergence)});
     return {std::make_shared<NetworkDenoiser>(std::move(callable), convention, 1)};

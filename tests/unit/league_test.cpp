@@ -2,6 +2,7 @@
 // against brute-force enumeration, the grid KLUB against the closed-form schedule KLUB, OSS's
 // objective against re-running its schedule, GITS's forced full grid, LD3 never ending above its start.
 #include "ayslab/optimise/league.hpp"
+#include "ayslab/optimise/registry.hpp"
 
 #include <doctest/doctest.h>
 
@@ -217,7 +218,8 @@ TEST_CASE("league: the path-KLUB DP finds the closed-form DP's optimum within 3%
     p.steps = 8;
     p.klub_samples = 2000;
     p.seed = 4;
-    const auto path_dp = optimise_by_name("ays-path", p, *make_solver("euler"), karras(8, 0.002, 80.0), {});
+    const Schedule start = karras(8, 0.002, 80.0);
+    const auto path_dp = find_schedule_optimiser("ays-path").make({&p, &start, nullptr, {}, {}, {}});
     p.gaussian = &data;
     GridKlub closed(p, 0);
     const auto optimum = optimise_ays_dp(p, closed);

@@ -11,6 +11,7 @@
 #include "ayslab/denoisers/network.hpp"
 #include "ayslab/parallel.hpp"
 #include "ayslab/denoisers/preconditioning.hpp"
+#include "ayslab/process/process.hpp"
 
 namespace ayslab {
 
@@ -32,6 +33,16 @@ Parametrisation parse_parametrisation(std::string_view name) {
         if (names[k] == name) return static_cast<Parametrisation>(k);
     throw InputError(
         fmt::format("unknown parametrisation '{}' (known: {})", name, fmt::join(parametrisation_names(), ", ")));
+}
+
+ModelConvention model_convention(std::string_view parametrisation, std::string_view time, std::string process,
+                                 double sigma_data, std::size_t classes, std::int64_t null_id) {
+    if (time != "sigma" && time != "t") throw InputError(fmt::format("model_time must be 'sigma' or 't', not '{}'", time));
+    const auto known = process_names();
+    if (std::find(known.begin(), known.end(), process) == known.end())
+        throw InputError(fmt::format("unknown model_process '{}' (known: {})", process, fmt::join(known, ", ")));
+    return {parse_parametrisation(parametrisation), std::move(process), time == "sigma" ? TimeInput::sigma : TimeInput::t,
+            sigma_data, classes, null_id};
 }
 
 void ModelFunction::jacobian_trace(std::span<const double>, std::span<const double>, std::size_t, std::span<double>,

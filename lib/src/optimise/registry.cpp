@@ -3,9 +3,10 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <optional>
 
 #include "ayslab/error.hpp"
-#include "ayslab/solver/registry.hpp"
+#include "ayslab/streams.hpp"
 
 namespace ayslab {
 
@@ -34,13 +35,44 @@ OptimisedSchedule run_ays(const OptimiserInput& in, bool klub_stop) {
     return out;
 }
 
-OptimisedSchedule run_league(const std::string& name, const OptimiserInput& in) {
-    if (league_optimiser_uses_teacher(name) && !in.solver)
-        throw InputError(fmt::format("optimiser {} optimises for a sampler: none was given", name));
-    // The others take no sampler (optimise_by_name's is read by the teacher-based ones only).
-    static const std::shared_ptr<const Solver> unused = make_solver("euler");
+// The teacher-based optimisers (GITS, OSS, LD3) for in.solver, which must be deterministic: from the
+// shared teacher when the caller made one for the problem (its rows then counted by the caller), else
+// from one of their own (counted here).
+OptimisedSchedule from_teacher(const std::string& name, const OptimiserInput& in) {
+    if (!in.solver) throw InputError(fmt::format("optimiser {} optimises for a sampler: none was given", name));
+    const ScheduleProblem& problem = *in.problem;
+    const Solver& solver = *in.solver;
+    const LeagueOptimiserOptions& options = in.league;
+    if (solver.stochastic())
+        throw InputError(fmt::format("optimiser {} needs a deterministic sampler to follow its teacher; '{}' draws "
+                                     "noise",
+                                     name, solver.name()));
+    if (name == "ld3" && problem.steps < 2) throw InputError("optimiser ld3 needs at least 2 steps");
     const auto t0 = std::chrono::steady_clock::now();
-    OptimisedSchedule out = optimise_by_name(name, *in.problem, in.solver ? *in.solver : *unused, *in.start, in.league);
+    std::optional<Teacher> own;
+    if (options.teacher) {
+        const Teacher& shared = *options.teacher;
+        if (shared.n != options.particles || shared.grid.size() != problem.grid || shared.grid.front() != problem.sigma_max ||
+            shared.grid.back() != problem.sigma_min || shared.labels.empty() == problem.labelled)
+            throw InputError("the shared teacher was made for another problem (particles, grid, sigma range or labels)");
+    } else {
+        own = make_teacher(problem, options.particles, options.teacher_steps, problem.seed);
+    }
+    const Teacher& teacher = options.teacher ? *options.teacher : *own;
+    OptimisedSchedule out = name == "gits"  ? optimise_gits(problem, teacher, solver)
+                            : name == "oss" ? optimise_oss(problem, teacher, solver)
+                                            : optimise_ld3(problem, teacher, solver, *in.start, options.ld3_iterations,
+                                                           options.ld3_slack);
+    if (own) out.evaluations += own->evaluations;  // an own teacher is part of what this optimiser costs
+    out.seconds = seconds_since(t0);
+    return out;
+}
+
+// An entry of the league (league.hpp) that reports no time of its own: timed here.
+template <class Make>
+OptimisedSchedule timed(Make make) {
+    const auto t0 = std::chrono::steady_clock::now();
+    OptimisedSchedule out = make();
     if (out.seconds == 0.0) out.seconds = seconds_since(t0);
     return out;
 }
@@ -48,28 +80,45 @@ OptimisedSchedule run_league(const std::string& name, const OptimiserInput& in) 
 }  // namespace
 
 const std::vector<ScheduleOptimiser>& schedule_optimisers() {
-    static const std::vector<ScheduleOptimiser> table = [] {
-        std::vector<ScheduleOptimiser> t;
-        t.push_back({"ays", "Align Your Steps: KLUB coordinate descent stopped early on a sample-quality proxy (the paper)",
-                     false, [](const OptimiserInput& in) { return run_ays(in, false); }});
-        t.push_back({"ays-klub", "Align Your Steps stopped and chosen on the validation KLUB", false,
-                     [](const OptimiserInput& in) { return run_ays(in, true); }});
-        const char* summaries[] = {
-            "the KLUB's optimum over a log-uniform grid (dynamic programming)",
-            "the same from one table of Brownian paths (far fewer rows)",
-            "coordinate descent on the grid",
-            "Watson et al. 2021: DP on the ancestral step's ELBO terms",
-            "GITS: DP on the teacher's local error of the sampler's step",
-            "OSS: DP on the student's own path to the teacher",
-            "LD3: gradient descent on the final teacher-student distance"};
-        const auto& names = league_optimiser_names();
-        for (std::size_t i = 0; i < names.size(); ++i) {
-            const std::string name = names[i];
-            t.push_back({name, summaries[i], league_optimiser_uses_teacher(name),
-                         [name](const OptimiserInput& in) { return run_league(name, in); }});
-        }
-        return t;
-    }();
+    // The league's entries draw as the optimiser-league experiment does for the same problem and seed, so
+    // a schedule from here is the league's for the same settings.
+    static const std::vector<ScheduleOptimiser> table = {
+        {"ays", "Align Your Steps: KLUB coordinate descent stopped early on a sample-quality proxy (the paper)", false,
+         [](const OptimiserInput& in) { return run_ays(in, false); }},
+        {"ays-klub", "Align Your Steps stopped and chosen on the validation KLUB", false,
+         [](const OptimiserInput& in) { return run_ays(in, true); }},
+        {"ays-dp", "the KLUB's optimum over a log-uniform grid (dynamic programming)", false,
+         [](const OptimiserInput& in) {
+             return timed([&] {
+                 GridKlub klub(*in.problem, in.problem->seed);
+                 return optimise_ays_dp(*in.problem, klub);
+             });
+         }},
+        {"ays-path", "the same from one table of Brownian paths (far fewer rows)", false,
+         [](const OptimiserInput& in) {
+             return timed([&] {  // samples = paths
+                 return in.league.path_klub ? optimise_ays_path_dp(*in.problem, *in.league.path_klub)
+                                            : optimise_ays_path_dp(*in.problem, in.problem->klub_samples);
+             });
+         }},
+        {"ays-grid", "coordinate descent on the grid", false,
+         [](const OptimiserInput& in) {
+             return timed([&] {
+                 GridKlub klub(*in.problem, in.problem->seed);
+                 return optimise_ays_grid_descent(*in.problem, klub, *in.start);
+             });
+         }},
+        {"watson", "Watson et al. 2021: DP on the ancestral step's ELBO terms", false,
+         [](const OptimiserInput& in) {
+             return timed([&] { return optimise_watson(*in.problem, streams::watson_draws(in.problem->seed)); });
+         }},
+        {"gits", "GITS: DP on the teacher's local error of the sampler's step", true,
+         [](const OptimiserInput& in) { return from_teacher("gits", in); }},
+        {"oss", "OSS: DP on the student's own path to the teacher", true,
+         [](const OptimiserInput& in) { return from_teacher("oss", in); }},
+        {"ld3", "LD3: gradient descent on the final teacher-student distance", true,
+         [](const OptimiserInput& in) { return from_teacher("ld3", in); }},
+    };
     return table;
 }
 

@@ -151,6 +151,12 @@ struct ModelConvention {
     std::int64_t null_id = -1;
 };
 
+// A convention from the names that run-experiment's model keys and ayslab.Model use: parametrisation,
+// model_time ("sigma" or "t"), model_process, model_sigma_data, model_labels, model_null_label.
+// InputError naming a name that is not one.
+ModelConvention model_convention(std::string_view parametrisation, std::string_view time, std::string process,
+                                 double sigma_data, std::size_t classes, std::int64_t null_id);
+
 // The network as a ModelFunction (float64 rows rounded to float32 for the module, its output widened).
 std::shared_ptr<const ModelFunction> model_function(Network network);
 

@@ -5,7 +5,7 @@
 // whose conventions are misread (an eps model read as a denoiser, t read as sigma, another process) is
 // orders of magnitude worse than a trivial denoiser in some band; a neighbouring misreading (another
 // DDPM table, sigma_data) is measurably worse than the right reading on the same draws
-// (compare_readings). The refusal rule itself is the tools' (apps/framework/model_preflight.hpp).
+// (compare_readings). The ranking of readings and the refusal rule: model_reading.hpp.
 #pragma once
 #include <cstddef>
 #include <cstdint>

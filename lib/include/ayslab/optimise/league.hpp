@@ -185,9 +185,5 @@ struct LeagueOptimiserOptions {
     // streams::path_klub_seed(seed)) and shared by every step count; null: made per call.
     const PathKlub* path_klub = nullptr;
 };
-const std::vector<std::string>& league_optimiser_names();
-bool league_optimiser_uses_teacher(const std::string& name);
-OptimisedSchedule optimise_by_name(const std::string& name, const ScheduleProblem& problem, const Solver& solver,
-                                   const Schedule& start, const LeagueOptimiserOptions& options);
 
 }  // namespace ayslab
