@@ -56,20 +56,35 @@ double knot_shift(const Schedule& a, const Schedule& b) {
 
 std::string label(double w) { return fmt::format("w={}", w); }
 
-Result run(const Config& cfg, const RunContext& ctx) {
-    refuse_device_without_model(cfg, "ays-guided");
-    const double lo = cfg.number("sigma_min"), hi = cfg.number("sigma_max");
-    const auto steps = static_cast<std::size_t>(cfg.integer("steps"));
-    const auto scales = cfg.numbers("scales");
-    const auto solvers = cfg.strings("solvers");
-    AysOptions o = read_ays_options(cfg, ctx);
-    o.checkpoint.clear();  // several short optimisations per run: no checkpoints
-    const Schedule edm = karras(steps, lo, hi);
-    Result r;
-    // Gaussian classes: exact laws, each scale's computed (and a degenerate one refused) before any work.
-    const auto toy = GaussianClasses::two_classes(static_cast<std::size_t>(cfg.integer("dim")));
-    const DiagonalGaussian &uncond = toy.given(null_label), &cond = toy.given(0);
-    const GaussianLaw start = marginal(cond, hi);  // p_{sigma_max}(x | y = 0)
+// What the three settings share: the keys, AYS's options, EDM's schedule (the start and the baseline).
+struct GuidedStudy {
+    GuidedStudy(const Config& config, const RunContext& context, Result& result)
+        : cfg(config), ctx(context), r(result), lo(config.number("sigma_min")), hi(config.number("sigma_max")),
+          scales(config.numbers("scales")), solvers(config.strings("solvers")), o(read_ays_options(config, context)),
+          edm(karras(static_cast<std::size_t>(config.integer("steps")), lo, hi)) {
+        o.checkpoint.clear();  // several short optimisations per run: no checkpoints
+    }
+    // AYS from EDM's schedule for the denoiser on the data.
+    Schedule ays_of(const Data& data, const Denoiser& denoiser) const {
+        ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
+        return optimise_schedule("ays", data, denoiser, edm, o, std::ref(progress)).schedule;
+    }
+    const Config& cfg;
+    const RunContext& ctx;
+    Result& r;
+    double lo, hi;
+    std::vector<double> scales;
+    std::vector<std::string> solvers;
+    AysOptions o;
+    Schedule edm;
+};
+
+// The guided ODE's exact output law on the Gaussian classes at each scale, from p_{sigma_max}(x | y = 0);
+// a degenerate one refused before any work.
+std::map<double, GaussianLaw> guided_ode_laws(const GuidedStudy& g, const DiagonalGaussian& uncond,
+                                              const DiagonalGaussian& cond, const GaussianLaw& start) {
+    const double lo = g.lo, hi = g.hi;
+    const auto& scales = g.scales;
     std::map<double, GaussianLaw> ode_laws;
     for (const double w : scales) {
         auto law = guided_ode_law(uncond, cond, {w}, hi, lo, start);
@@ -85,13 +100,20 @@ Result run(const Config& cfg, const RunContext& ctx) {
         }
         ode_laws.emplace(w, std::move(law));
     }
-    // The model file (if any) is loaded and checked first: refused before the exact settings' work.
-    const auto images = prepare_guided_images(cfg, ctx, r);
-    auto ays_of = [&](const Data& data, const Denoiser& denoiser) {
-        ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
-        return optimise_schedule("ays", data, denoiser, edm, o, std::ref(progress)).schedule;
-    };
+    return ode_laws;
+}
 
+// Gaussian classes, class 0: exact KL(guided ODE output || sampler output) per scale, solver and
+// schedule, with the checks that tie the closed forms to the solvers.
+void gaussian_classes(const GuidedStudy& g, const GaussianClasses& toy, const std::map<double, GaussianLaw>& ode_laws,
+                      const GaussianLaw& start) {
+    const double lo = g.lo;
+    const auto& scales = g.scales;
+    const auto& solvers = g.solvers;
+    const Schedule& edm = g.edm;
+    Result& r = g.r;
+    auto ays_of = [&](const Data& data, const Denoiser& denoiser) { return g.ays_of(data, denoiser); };
+    const DiagonalGaussian &uncond = toy.given(null_label), &cond = toy.given(0);
     const Schedule ays_w0 = ays_of(uncond, toy);  // the unconditional model on its own law
     const Conditioned conditional(toy, 0);
     const Schedule ays_w1 = ays_of(cond, conditional);
@@ -178,7 +200,18 @@ Result run(const Config& cfg, const RunContext& ctx) {
         r.line(fmt::format("AYS knots at w = {} vs the unconditional model's: largest |log ratio| {:.3f}", scales.back(),
                            knot_shift(*ays_high, ays_w0)));
 
-    // Ring of 8, class 0: class-conditional NLL of guided samples.
+}
+
+// Ring of 8, class 0: class-conditional NLL of guided samples, paired over schedules (same starts).
+void ring_class0(const GuidedStudy& g) {
+    const Config& cfg = g.cfg;
+    const RunContext& ctx = g.ctx;
+    const double lo = g.lo, hi = g.hi;
+    const auto& scales = g.scales;
+    const auto& solvers = g.solvers;
+    const Schedule& edm = g.edm;
+    Result& r = g.r;
+    auto ays_of = [&](const Data& data, const Denoiser& denoiser) { return g.ays_of(data, denoiser); };
     DatasetOptions dopt = read_dataset_options(cfg, ctx);
     const auto ring = make_dataset("ring8", dopt);
     const Data& rdata = *ring.data;
@@ -238,9 +271,23 @@ Result run(const Config& cfg, const RunContext& ctx) {
     }
     r.values["ring8_class0"] = ringj;
 
+}
+
+Result run(const Config& cfg, const RunContext& ctx) {
+    refuse_device_without_model(cfg, "ays-guided");
+    Result r;
+    const GuidedStudy g(cfg, ctx, r);
+    // Gaussian classes: exact laws, each scale's computed (and a degenerate one refused) before any work.
+    const auto toy = GaussianClasses::two_classes(static_cast<std::size_t>(cfg.integer("dim")));
+    const GaussianLaw start = marginal(toy.given(0), g.hi);  // p_{sigma_max}(x | y = 0)
+    const auto ode_laws = guided_ode_laws(g, toy.given(null_label), toy.given(0), start);
+    // The model file (if any) is loaded and checked first: refused before the exact settings' work.
+    const auto images = prepare_guided_images(cfg, ctx, r);
+    gaussian_classes(g, toy, ode_laws, start);
+    ring_class0(g);
     // Fashion-MNIST with a class-conditional model (when one is given): guided samplers judged against
     // the guided ODE's own output.
-    guided_images(images, cfg, ctx, scales, solvers, r);
+    guided_images(images, cfg, ctx, g.scales, g.solvers, r);
     return r;
 }
 
