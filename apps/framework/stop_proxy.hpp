@@ -1,4 +1,5 @@
-// The AYS early-stopping proxy a config names (keys stop_on, stop_sampler, stop_particles): the
+// The AYS early-stopping proxy a config names (keys stop_on, stop_sampler, stop_particles, stop_n_se):
+// the keys read here, the proxies themselves measured by lib (ayslab/optimise/stop_proxy.hpp). The
 // paper stops the KLUB optimisation early on a sample-quality proxy, because a converged KLUB can make
 // the sampler's results worse (docs/ays.md, "When AYS stops").
 #pragma once
