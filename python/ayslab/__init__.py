@@ -195,8 +195,8 @@ def run_experiment(name: str, *, model: Any = None, data: Any = None, labels: An
       ``improved``, ``done``, ``total``) — an exception it raises stops the run and comes back.
     - ``checkpoint``: a file the AYS optimisation writes its state to after every sweep;
       ``resume=True`` continues from it (same keys and seed; the result equals an uninterrupted run's).
-    - Arrays travel in memory, both ways: ``data``, ``labels`` and a schedule's sigmas reach the run
-      without a file, and ``sample``'s end points come back as ``samples`` (written to ``output`` only
+    - Arrays travel in memory, both ways: ``data``, ``labels``, ``start`` (``sample``'s start points)
+      and ``schedule_file`` (a list of sigmas) reach the run without a file, and ``sample``'s end points come back as ``samples`` (written to ``output`` only
       when given). A trained network (``model_out`` of ``train`` and ``features``) is a file, written
       where the key says (the CLI's default, ``results/...``, unless given).
     """
@@ -227,6 +227,13 @@ def _run(name: str, arrays: dict, model: Any, data: Any, labels: Any, threads: A
             raise ValueError(f"labels: needs one integer class id per row (1-D ints), got shape {y.shape} dtype {y.dtype}")
         arrays["labels"] = y.astype(np.float64).reshape(-1, 1)
         given["labels"] = _IN_MEMORY
+    # Arrays for the path keys that read rows (sample's start points, a schedule's sigmas) travel in memory.
+    for key, as_rows in (("start", True), ("schedule_file", False)):
+        value = given.get(key)
+        if value is not None and not isinstance(value, (str, os.PathLike)):
+            a = np.asarray(value, dtype=np.float64)
+            arrays[key] = _as_rows(a, key) if as_rows else a.reshape(-1, 1)
+            given[key] = _IN_MEMORY
     defaults = default_config(name)
     if name == "sample" and "output" not in given:
         given["output"] = ""  # the end points come back in memory (document["samples"])

@@ -54,3 +54,16 @@ def test_a_schedule_in_memory_is_the_same_schedule_as_in_a_file(tmp_path):
     from_file = ayslab.run_experiment("klub", data="ring8", samples=64, schedule="file", schedule_file=str(path))
     assert from_memory["results"]["klub"] == from_file["results"]["klub"]
     assert from_memory["results"]["schedule"]["sigmas"] == sigmas
+
+
+def test_start_points_and_a_schedule_as_arrays_are_the_files_rows(tmp_path):
+    start = np.random.default_rng(9).normal(size=(50, 2)) * 80.0
+    sigmas = [80.0, 9.0, 1.5, 0.2, 0.002]
+    np.save(tmp_path / "start.npy", start)
+    (tmp_path / "s.json").write_text(str(sigmas))
+    keys = dict(schedule="file", solver="heun")
+    from_memory, doc = ayslab.sample(data="ring8", start=start, schedule_file=sigmas, **keys)
+    from_file, _ = ayslab.sample(data="ring8", start=str(tmp_path / "start.npy"),
+                                 schedule_file=str(tmp_path / "s.json"), **keys)
+    assert doc["config"]["start"] == "@memory" and doc["results"]["schedule"]["sigmas"] == sigmas
+    assert from_memory.shape == (50, 2) and np.array_equal(from_memory, from_file)
