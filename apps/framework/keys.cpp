@@ -84,7 +84,7 @@ Schema make_table() {
         // denoiser group: the data's exact denoiser, or a model (network.hpp, docs/your-model.md)
         {"denoiser", KeyType::string, "what the sampler calls: the data's exact denoiser, or a model file", {}, {},
          {"exact", "model"}},
-        {"model", KeyType::path, "TorchScript model file for denoiser=model (@NAME: a model registered in-process, e.g. a Python callable)"},
+        {"model", KeyType::path, "TorchScript model file for denoiser=model (@NAME: a Python callable handed to the run in memory)"},
         {"parametrisation", KeyType::string, "what the model outputs", {}, {}, parametrisation_names()},
         {"model_process", KeyType::string, "the model's process (s(t), sigma(t) for its inputs)", {}, {}, process_names()},
         {"model_time", KeyType::string, "the model's second input: the process's t, or sigma", {}, {}, {"t", "sigma"}},
@@ -457,7 +457,7 @@ std::unique_ptr<Denoiser> read_model_denoiser(const Config& cfg, const Data& dat
         }
         return model;
     }
-    // Messages name the model as the user knows it (a Python Model's name, not its @python-PID-N key).
+    // Messages name the model as the user knows it (a Python Model's name, model=@NAME).
     const std::string shown = cfg.string("model").starts_with("@") ? network->description() : cfg.string("model");
     run_preflight(cfg, data, *model, network, convention, shown, ctx, result);
     return model;

@@ -196,9 +196,10 @@ def run_experiment(name: str, *, model: Any = None, data: Any = None, labels: An
     - ``checkpoint``: a file the AYS optimisation writes its state to after every sweep;
       ``resume=True`` continues from it (same keys and seed; the result equals an uninterrupted run's).
     - Arrays travel in memory, both ways: ``data``, ``labels``, ``start`` (``sample``'s start points)
-      and ``schedule_file`` (a list of sigmas) reach the run without a file, and ``sample``'s end points come back as ``samples`` (written to ``output`` only
-      when given). A trained network (``model_out`` of ``train`` and ``features``) is a file, written
-      where the key says (the CLI's default, ``results/...``, unless given).
+      and ``schedule_file`` (a list of sigmas) reach the run without a file, and ``sample``'s end
+      points come back as ``samples`` (written to ``output`` only when given). A trained network
+      (``model_out`` of ``train`` and ``features``) is a file, written where the key says (the CLI's
+      default, ``results/...``, unless given).
     """
     return _run(name, {}, model, data, labels, threads, progress, checkpoint, resume, keys)
 
