@@ -1,5 +1,5 @@
-// Deterministic samplers: DPM-Solver-2, LMS, DPM-Solver++(2M), DPM-Solver++(3M), adaptive
-// Dormand-Prince. Formulas as in k-diffusion's sampling.py, in sigma with t = -log sigma.
+// Deterministic samplers: LMS, DPM-Solver++(2M), DPM-Solver++(3M), adaptive Dormand-Prince
+// (DPM-Solver-2: two_stage_steps.cpp). Formulas as in k-diffusion's sampling.py, in sigma with t = -log sigma.
 #include <algorithm>
 #include <array>
 #include <boost/numeric/odeint.hpp>
@@ -9,7 +9,6 @@
 #include "ayslab/solver/steps.hpp"
 #include "ayslab/solver/updates.hpp"
 #include "dpmpp_3m.hpp"
-#include "two_stage.hpp"
 
 namespace ayslab {
 
@@ -19,15 +18,6 @@ std::pair<double, double> ancestral_step(double sigma, double sigma_next, double
         std::min(sigma_next, eta * std::sqrt(sigma_next * sigma_next *
                                              (sigma * sigma - sigma_next * sigma_next) / (sigma * sigma)));
     return {std::sqrt(sigma_next * sigma_next - up * up), up};
-}
-
-// DPM-Solver-2: Euler to the log-midpoint, then the full step with the midpoint slope.
-std::size_t Dpm2Solver::step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
-                             const StepContext& ctx) {
-    const std::size_t m = x.size();
-    auto d = buffer(0, m), x2 = buffer(1, m), d2 = buffer(2, m);
-    ctx.denoiser.denoise(x, n, sigma, d);
-    return 1 + detail::dpm2_from(x, n, d, sigma, sigma_next, ctx.denoiser, x2, d2);
 }
 
 // LMS: x += sum_j c_j slope_{i-j}, c_j the integral over [sigma, sigma_next] of the Lagrange basis

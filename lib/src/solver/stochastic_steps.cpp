@@ -1,5 +1,5 @@
 // Stochastic samplers: Euler ancestral, DPM-Solver++(2S) ancestral, DPM-Solver++ SDE,
-// DPM-Solver++(2M) SDE, DPM-Solver++(3M) SDE (k-diffusion), EDM's stochastic sampler, and
+// DPM-Solver++(2M) SDE, DPM-Solver++(3M) SDE (k-diffusion), Euler with churn, and
 // predictor-corrector with a Langevin corrector (score-SDE). t = -log sigma.
 #include <algorithm>
 #include <cmath>
@@ -209,16 +209,6 @@ std::size_t Dpmpp3mSdeSolver::step(std::span<double> x, std::size_t n, double si
     return 1;
 }
 
-// EDM Algorithm 2: raise sigma to sigma_hat = sigma (1 + gamma) with fresh noise, then a Heun step.
-std::size_t EdmChurnSolver::step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
-                                 const StepContext& ctx) {
-    const std::size_t m = x.size();
-    auto d = buffer(0, m), x2 = buffer(1, m), d2 = buffer(2, m), z = buffer(3, m);
-    const double hat = churn(x, n, sigma, ctx, z);
-    ctx.denoiser.denoise(x, n, hat, d);
-    return 1 + detail::heun_from(x, n, d, hat, sigma_next, ctx.denoiser, x2, d2);
-}
-
 // k-diffusion's sample_euler with s_churn: churn to hat, then one Euler step hat -> sigma_next.
 std::size_t EulerChurnSolver::step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
                                    const StepContext& ctx) {
@@ -228,16 +218,6 @@ std::size_t EulerChurnSolver::step(std::span<double> x, std::size_t n, double si
     ctx.denoiser.denoise(x, n, hat, d);
     for (std::size_t k = 0; k < m; ++k) x[k] = update::euler(x[k], d[k], hat, sigma_next);
     return 1;
-}
-
-// k-diffusion's sample_dpm_2 with s_churn: churn to hat, then DPM-Solver-2 from hat.
-std::size_t Dpm2ChurnSolver::step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
-                                  const StepContext& ctx) {
-    const std::size_t m = x.size();
-    auto d = buffer(0, m), x2 = buffer(1, m), d2 = buffer(2, m), z = buffer(3, m);
-    const double hat = churn(x, n, sigma, ctx, z);
-    ctx.denoiser.denoise(x, n, hat, d);
-    return 1 + detail::dpm2_from(x, n, d, hat, sigma_next, ctx.denoiser, x2, d2);
 }
 
 // k-diffusion's sample_dpm_2_ancestral: DPM-Solver-2 to sigma_down, then sigma_up noise (sigma_up is 0

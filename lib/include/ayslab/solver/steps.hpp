@@ -24,9 +24,7 @@ namespace ayslab {
 // Probability-flow ODE (ode_steps.cpp, MATH §3).
 AYSLAB_STEP(EulerSolver, 1)
 AYSLAB_STEP(DdimSolver, 1)
-AYSLAB_STEP(HeunSolver, 3)  // EDM Algorithm 1, 2 evaluations per step
 // Deterministic multistage / multistep (deterministic_steps.cpp).
-AYSLAB_STEP(Dpm2Solver, 3)     // DPM-Solver-2 (midpoint in log sigma)
 AYSLAB_STEP(LmsSolver, 1)      // linear multistep, order up to 4
 AYSLAB_STEP(Dpmpp2mSolver, 1)  // DPM-Solver++(2M)
 AYSLAB_STEP(Dpmpp3mSolver, 1)  // DPM-Solver++(3M), eta = 0
@@ -39,10 +37,22 @@ AYSLAB_STEP(EulerAncestralSolver, 2)
 AYSLAB_STEP(Dpmpp2sAncestralSolver, 4)
 AYSLAB_STEP(DpmppSdeSolver, 4)
 AYSLAB_STEP(Dpmpp3mSdeSolver, 2)
-AYSLAB_STEP(EdmChurnSolver, 4)    // EDM Algorithm 2 (S_churn, S_tmin, S_tmax, S_noise)
 AYSLAB_STEP(EulerChurnSolver, 2)  // k-diffusion's sample_euler with s_churn
-AYSLAB_STEP(Dpm2ChurnSolver, 4)   // k-diffusion's sample_dpm_2 with s_churn
 AYSLAB_STEP(Dpm2AncestralSolver, 4)
+// The two-stage solvers (two_stage_steps.cpp): D at sigma, or at EDM's churned sigma_hat (Churn),
+// then Heun's or DPM-Solver-2's second stage to sigma_next.
+enum class SecondStage { heun, dpm2 };
+template <SecondStage Second, bool Churn>
+class TwoStageStep final : public SolverWith<TwoStageStep<Second, Churn>, Churn ? 4 : 3> {
+  public:
+    using SolverWith<TwoStageStep<Second, Churn>, Churn ? 4 : 3>::SolverWith;
+    std::size_t step(std::span<double> x, std::size_t n, double sigma, double sigma_next,
+                     const StepContext& ctx) override;
+};
+using HeunSolver = TwoStageStep<SecondStage::heun, false>;      // EDM Algorithm 1, 2 evaluations per step
+using Dpm2Solver = TwoStageStep<SecondStage::dpm2, false>;      // DPM-Solver-2 (midpoint in log sigma)
+using EdmChurnSolver = TwoStageStep<SecondStage::heun, true>;   // EDM Algorithm 2 (S_churn, S_tmin, S_tmax, S_noise)
+using Dpm2ChurnSolver = TwoStageStep<SecondStage::dpm2, true>;  // k-diffusion's sample_dpm_2 with s_churn
 // DPM-Solver++(2M) SDE with k-diffusion's solver_type 'midpoint' (Heun = false) or 'heun'.
 template <bool Heun>
 class Dpmpp2mSdeStep final : public SolverWith<Dpmpp2mSdeStep<Heun>, 2> {
