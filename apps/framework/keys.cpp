@@ -273,15 +273,11 @@ Schedule read_schedule(const Config& cfg, const Process* process, double c) {
 
 SolverOptions read_solver_options(const Config& cfg) {
     SolverOptions o;
-    if (has(cfg, "eta")) o.eta = cfg.number("eta");
-    if (has(cfg, "s_churn")) o.s_churn = cfg.number("s_churn");
-    if (has(cfg, "s_tmin")) o.s_tmin = cfg.number("s_tmin");
-    if (has(cfg, "s_tmax")) o.s_tmax = cfg.number("s_tmax");
-    if (has(cfg, "s_noise")) o.s_noise = cfg.number("s_noise");
-    if (has(cfg, "snr")) o.snr = cfg.number("snr");
-    if (has(cfg, "corrector_steps")) o.corrector_steps = static_cast<std::size_t>(cfg.integer("corrector_steps"));
-    if (has(cfg, "kdiffusion_3m")) o.kdiffusion_3m = cfg.boolean("kdiffusion_3m");
-    if (has(cfg, "brownian")) o.brownian = cfg.boolean("brownian");
+    for (const auto& key : solver_option_keys()) {
+        if (!has(cfg, key.c_str())) continue;
+        const auto& value = cfg.json().at(key);  // (validated: a number, or a flag for the flags)
+        set_solver_option(o, key, value.is_boolean() ? (value.get<bool>() ? 1.0 : 0.0) : value.get<double>());
+    }
     return o;
 }
 

@@ -128,24 +128,10 @@ PyDenoiser model_denoiser(py::object fn, std::vector<std::int64_t> shape, bool f
     return {std::make_shared<NetworkDenoiser>(std::move(callable), convention, 1)};
 }
 
+// The solver's keyword arguments by the names the CLI's keys use (solver.hpp set_solver_option).
 SolverOptions solver_options(const py::dict& given) {
     SolverOptions o;
-    for (const auto& [key, value] : given) {
-        const auto k = key.cast<std::string>();
-        if (k == "eta") o.eta = value.cast<double>();
-        else if (k == "s_churn") o.s_churn = value.cast<double>();
-        else if (k == "s_tmin") o.s_tmin = value.cast<double>();
-        else if (k == "s_tmax") o.s_tmax = value.cast<double>();
-        else if (k == "s_noise") o.s_noise = value.cast<double>();
-        else if (k == "snr") o.snr = value.cast<double>();
-        else if (k == "corrector_steps") o.corrector_steps = value.cast<std::size_t>();
-        else if (k == "kdiffusion_3m") o.kdiffusion_3m = value.cast<bool>();
-        else if (k == "brownian") o.brownian = value.cast<bool>();
-        else
-            throw InputError(fmt::format("unknown solver option '{}' (known: eta, s_churn, s_tmin, s_tmax, s_noise, snr, "
-                                         "corrector_steps, kdiffusion_3m, brownian)",
-                                         k));
-    }
+    for (const auto& [key, value] : given) set_solver_option(o, key.cast<std::string>(), value.cast<double>());
     return o;
 }
 

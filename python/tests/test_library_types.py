@@ -75,6 +75,7 @@ def test_noise_is_addressed_by_seed_not_by_threads():
     (lambda: ayslab.solve([1.0, 80.0], np.zeros((3, 2))), "sigmas"),
     (lambda: ayslab.solve([80.0, 1.0], np.zeros((3, 3))), "x: needs n rows of 2 values"),
     (lambda: ayslab.solve([80.0, 1.0], np.zeros((3, 2)), churn=1.0), "unknown solver option 'churn'"),
+    (lambda: ayslab.solve([80.0, 1.0], np.zeros((3, 2)), solver="pc-langevin", corrector_steps=-1), "corrector_steps"),
     (lambda: ayslab.make_schedule("nope"), "nope"),
     (lambda: ayslab.Model(lambda x, s: x, shape=(2,), model_process="nope").denoiser(), "nope"),
 ])

@@ -2,6 +2,7 @@
 #include "ayslab/solver/solver.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -12,6 +13,30 @@
 #include "ayslab/rng.hpp"
 
 namespace ayslab {
+
+const std::vector<std::string>& solver_option_keys() {
+    static const std::vector<std::string> keys = {"eta",  "s_churn",         "s_tmin",        "s_tmax",  "s_noise",
+                                                  "snr",  "corrector_steps", "kdiffusion_3m", "brownian"};
+    return keys;
+}
+
+void set_solver_option(SolverOptions& o, std::string_view key, double value) {
+    if (key == "eta") o.eta = value;
+    else if (key == "s_churn") o.s_churn = value;
+    else if (key == "s_tmin") o.s_tmin = value;
+    else if (key == "s_tmax") o.s_tmax = value;
+    else if (key == "s_noise") o.s_noise = value;
+    else if (key == "snr") o.snr = value;
+    else if (key == "corrector_steps") {
+        if (!(value >= 0.0 && value <= 1000.0 && value == std::floor(value)))
+            throw InputError(fmt::format("corrector_steps = {} is not a count in [0, 1000]", value));
+        o.corrector_steps = static_cast<std::size_t>(value);
+    }
+    else if (key == "kdiffusion_3m") o.kdiffusion_3m = value != 0.0;
+    else if (key == "brownian") o.brownian = value != 0.0;
+    else
+        throw InputError(fmt::format("unknown solver option '{}' (known: {})", key, fmt::join(solver_option_keys(), ", ")));
+}
 
 void History::push(double sigma, std::span<const double> v, std::size_t keep) {
     if (count_ == keep) {  // full: the oldest slot becomes the newest (no allocation)

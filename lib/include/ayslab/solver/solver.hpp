@@ -58,6 +58,12 @@ struct SolverOptions {
     bool brownian = false;
 };
 
+// The options a user sets by name (run-experiment's keys, Python's keyword arguments): eta, s_churn,
+// s_tmin, s_tmax, s_noise, snr, corrector_steps, kdiffusion_3m, brownian. set_solver_option sets one
+// (a flag: value != 0; a count: the integer value); InputError naming the known ones for another name.
+const std::vector<std::string>& solver_option_keys();
+void set_solver_option(SolverOptions& options, std::string_view key, double value);
+
 // Which exact output law a solver has on Gaussian data (MATH §4), i.e. which exact judge applies:
 //  affine        deterministic, every step affine in x: the law is read off by running probes
 //                (divergence/kl.hpp, solver_output_law);
