@@ -17,6 +17,7 @@
 #include "ayslab/data/io.hpp"
 #include "ayslab/error.hpp"
 #include "ayslab/denoisers/network.hpp"
+#include "ayslab/io/fingerprint.hpp"
 #include "ayslab/precision.hpp"
 #include "ayslab/solver/registry.hpp"
 
@@ -501,32 +502,21 @@ AysOptions read_ays_options(const Config& cfg, const RunContext& ctx) {
 
 namespace {
 // FNV-1a, 64 bits, over a file's bytes, into h.
-bool hash_file(const std::filesystem::path& path, std::uint64_t& h) {
+bool hash_file(const std::filesystem::path& path, Fnv1a& h) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return false;
     char buffer[1 << 16];
-    while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
-        for (std::streamsize i = 0; i < in.gcount(); ++i) {
-            h ^= static_cast<unsigned char>(buffer[i]);
-            h *= 1099511628211ULL;
-        }
-    }
+    while (in.read(buffer, sizeof buffer) || in.gcount() > 0) h.mix(buffer, static_cast<std::size_t>(in.gcount()));
     return true;
 }
 
 // Rows handed over in memory, as their content: FNV-1a over the shape and the float64 values' bytes.
 std::string rows_content(const PointSet& rows) {
-    std::uint64_t h = 14695981039346656037ULL;
-    const auto mix = [&h](const void* p, std::size_t bytes) {
-        for (std::size_t i = 0; i < bytes; ++i) {
-            h ^= static_cast<const unsigned char*>(p)[i];
-            h *= 1099511628211ULL;
-        }
-    };
+    Fnv1a h;
     const std::uint64_t shape[2] = {rows.n, rows.d};
-    mix(shape, sizeof shape);
-    mix(rows.values.data(), rows.values.size() * sizeof(double));
-    return fmt::format("memory {:016x}", h);
+    h.mix(shape, sizeof shape);
+    h.mix(rows.values.data(), rows.values.size() * sizeof(double));
+    return fmt::format("memory {:016x}", h.value());
 }
 
 // What a path key names, as its content: a file's hash; a folder's regular files (names and contents, in
@@ -536,21 +526,19 @@ std::string path_content(const std::string& path) {
     namespace fs = std::filesystem;
     std::error_code ec;
     const auto status = fs::status(path, ec);
-    std::uint64_t h = 14695981039346656037ULL;
-    if (fs::is_regular_file(status)) return hash_file(path, h) ? fmt::format("{:016x}", h) : "unreadable";
+    Fnv1a h;
+    if (fs::is_regular_file(status)) return hash_file(path, h) ? fmt::format("{:016x}", h.value()) : "unreadable";
     if (!fs::is_directory(status)) return fs::exists(status) ? "not a regular file" : "absent";
     std::vector<fs::path> files;
     for (const auto& entry : fs::directory_iterator(path, ec))
         if (entry.is_regular_file(ec)) files.push_back(entry.path());
     std::sort(files.begin(), files.end());
     for (const auto& f : files) {
-        for (unsigned char c : f.filename().string() + '\0') {
-            h ^= c;
-            h *= 1099511628211ULL;
-        }
+        const std::string name = f.filename().string();
+        h.mix(name.c_str(), name.size() + 1);  // with its terminating 0
         if (!hash_file(f, h)) return "unreadable";
     }
-    return fmt::format("folder {:016x}", h);
+    return fmt::format("folder {:016x}", h.value());
 }
 }  // namespace
 

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "ayslab/error.hpp"
+#include "ayslab/io/fingerprint.hpp"
 #include "../torch/features_api.hpp"
 
 namespace ayslab {
@@ -14,19 +15,12 @@ namespace {
 
 // FNV-1a (64 bits) over the description's bytes and every parameter's float32 bits.
 std::string fingerprint_of(const Network& net) {
-    std::uint64_t h = 0xcbf29ce484222325ULL;
-    auto mix = [&h](const void* data, std::size_t bytes) {
-        const auto* p = static_cast<const unsigned char*>(data);
-        for (std::size_t i = 0; i < bytes; ++i) {
-            h ^= p[i];
-            h *= 0x100000001b3ULL;
-        }
-    };
+    Fnv1a h;
     const std::string description = net.description();
-    mix(description.data(), description.size());
+    h.mix(description.data(), description.size());
     const std::vector<float> params = net.parameters();
-    mix(params.data(), params.size() * sizeof(float));
-    return fmt::format("fnv1a64:{:016x}", h);
+    h.mix(params.data(), params.size() * sizeof(float));
+    return fmt::format("fnv1a64:{:016x}", h.value());
 }
 
 }  // namespace
