@@ -183,11 +183,11 @@ void gaussian_classes(const GuidedStudy& g, const GaussianClasses& toy, const st
             std::vector<double> y(8 * toy.dim(), 0.0);
             guided.reset_counts();
             const auto stats = sample(view, *heun, edm, y, 8, {0, 1, 8});
-            const double per_particle = static_cast<double>(cluster::sum_over_ranks(guided.rows_evaluated())) / 8.0;
+            const double per_particle = static_cast<double>(cluster::sum_over_ranks(guided.requested().rows)) / 8.0;
             const double expect = static_cast<double>(stats.nfe) * (guided.guides_at(1.0) ? 2.0 : 1.0);
             entry["nfe"] = stats.nfe;
             entry["network_evaluations"] = per_particle;
-            entry["model_calls"] = guided.calls();
+            entry["model_calls"] = guided.requested().calls;
             r.check({fmt::format("{}: network evaluations per particle = NFE x {} (heun, batched)", label(w),
                                  guided.guides_at(1.0) ? 2 : 1),
                      expect, per_particle, 0.0, Criterion::absolute});

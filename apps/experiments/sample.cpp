@@ -98,11 +98,11 @@ Result run(const Config& cfg, const RunContext& ctx) {
     r.values["particles"] = n;
     if (cond.guided) {
         // NFE counts solver evaluations; a guided step costs two network evaluations (one batched call).
-        const double evaluations = static_cast<double>(cluster::sum_over_ranks(cond.guided->rows_evaluated())) / static_cast<double>(n);
+        const double evaluations = static_cast<double>(cluster::sum_over_ranks(cond.guided->requested().rows)) / static_cast<double>(n);
         r.values["label"] = cond.label;
         r.values["guidance"] = {{"scale", cond.guided->options().scale},
                                 {"network_evaluations", evaluations},
-                                {"model_calls_per_chunk", static_cast<double>(cond.guided->calls()) /
+                                {"model_calls_per_chunk", static_cast<double>(cond.guided->requested().calls) /
                                                               static_cast<double>(chunk_count(n, chunk))}};
         r.line(fmt::format("label {}, guidance w = {}: {:.4g} network evaluations per particle for NFE {}", cond.label,
                            cond.guided->options().scale, evaluations, stats.nfe));

@@ -164,7 +164,7 @@ void guided_images(const std::optional<GuidedImages>& prepared, const Config& cf
                         const auto stats = sample(view, solver, sch, x, n, {seed, ctx.threads, 0});
                         if (s == 0 && y == classes.front() && solver_name == solvers.front() && name == "edm") {
                             // Network evaluations: a guided step evaluates both branches (one batched call).
-                            const double per_particle = static_cast<double>(cluster::sum_over_ranks(guided.rows_evaluated())) / static_cast<double>(n);
+                            const double per_particle = static_cast<double>(cluster::sum_over_ranks(guided.requested().rows)) / static_cast<double>(n);
                             const double branches = guided.guides_at(1.0) ? 2.0 : 1.0;
                             entry["nfe"] = stats.nfe;
                             entry["network_evaluations"] = per_particle;

@@ -19,8 +19,12 @@ constexpr double c = 0.5;
 class MyDenoiser final : public ayslab::Denoiser {
   public:
     std::size_t dim() const override { return 1; }
-    void denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override {
-        for (std::size_t i = 0; i < n; ++i) out[i] = x[i] * c * c / (c * c + sigma * sigma);
+    // One door: a batch at one sigma or a sigma per row (no labels: this denoiser has no classes).
+    void evaluate(const ayslab::Batch& b, std::span<double> out) const override {
+        for (std::size_t i = 0; i < b.n; ++i) {
+            const double sigma = b.sigma_of(i);
+            out[i] = b.x[i] * c * c / (c * c + sigma * sigma);
+        }
     }
 };
 

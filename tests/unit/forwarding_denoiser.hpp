@@ -9,9 +9,7 @@ struct ForwardingDenoiser final : Denoiser {
     const Denoiser& inner;
     explicit ForwardingDenoiser(const Denoiser& d) : inner(d) {}
     std::size_t dim() const override { return inner.dim(); }
-    void denoise(std::span<const double> x, std::size_t n, double s, std::span<double> out) const override {
-        inner.denoise(x, n, s, out);
-    }
+    void evaluate(const Batch& b, std::span<double> out) const override { inner.evaluate(b, out); }
 };
 
 }  // namespace ayslab::test

@@ -53,8 +53,8 @@ TEST_CASE("guided denoiser: (1 - w) D_u + w D_y, one branch at w = 0 and 1 and o
                 }
             // Network evaluations: 2 per row when both branches run (1 call batched, 2 unbatched).
             const bool both = w != 0.0 && w != 1.0;
-            CHECK(g.rows_evaluated() == (both ? 2 * n : n));
-            CHECK(g.calls() == (both && !batched ? 2u : 1u));
+            CHECK(g.requested().rows == (both ? 2 * n : n));
+            CHECK(g.requested().calls == (both && !batched ? 2u : 1u));
         }
     }
     // w = 1 is the conditional model and w = 0 the unconditional one, to the bit.
@@ -74,7 +74,7 @@ TEST_CASE("guided denoiser: (1 - w) D_u + w D_y, one branch at w = 0 and 1 and o
     one_call.denoise_labelled(x, n, 2.5, labels, a);
     toy.denoise_labelled(x, n, 2.5, labels, b);
     CHECK(a == b);
-    CHECK(one_call.rows_evaluated() == n);
+    CHECK(one_call.requested().rows == n);
     // The trace of the guided Jacobian is the same combination of the branches'.
     std::vector<double> tr(n), tu(n), tc(n);
     one_call.jacobian_trace_labelled(x, n, 0.7, labels, tr);
@@ -255,7 +255,7 @@ TEST_CASE("guided rows with their own sigmas: one model call of both branches, t
             // Rows with both branches: sigma in [0.3, 2] (4 rows) when w is neither 0 nor 1.
             const std::size_t both = w != 0.0 && w != 1.0 ? 4 : 0;
             CHECK(model->rows == n + both);
-            CHECK(guided.rows_evaluated() == n + both);
+            CHECK(guided.requested().rows == n + both);
             // Unbatched: one call per branch that some row needs (at w = 0 the rows outside the interval
             // take the conditional branch, inside it the unconditional one; at w = 1 all conditional).
             const std::size_t calls = batched || w == 1.0 ? 1u : 2u;

@@ -142,15 +142,10 @@ struct Batching final : Denoiser {
     mutable std::atomic<std::size_t> calls{0}, largest{0};
     Batching(const Denoiser& d, std::size_t r) : inner(d), rows(r) {}
     std::size_t dim() const override { return inner.dim(); }
-    std::size_t batch_rows() const override { return rows; }
-    void denoise(std::span<const double> x, std::size_t n, double s, std::span<double> out) const override {
-        note(n);
-        inner.denoise(x, n, s, out);
-    }
-    void denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> s,
-                      std::span<double> out) const override {
-        note(n);
-        inner.denoise_rows(x, n, s, out);
+    DenoiserTraits traits() const override { return {.batch_rows = rows}; }
+    void evaluate(const Batch& b, std::span<double> out) const override {
+        note(b.n);
+        inner.evaluate(b, out);
     }
     void note(std::size_t n) const {
         ++calls;

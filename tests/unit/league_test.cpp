@@ -240,15 +240,10 @@ struct CountingDenoiser final : Denoiser {
     mutable std::atomic<std::size_t> rows{0};
     explicit CountingDenoiser(const Denoiser& d) : inner(d) {}
     std::size_t dim() const override { return inner.dim(); }
-    std::size_t classes() const override { return inner.classes(); }
-    void denoise(std::span<const double> x, std::size_t n, double s, std::span<double> out) const override {
-        rows += n;
-        inner.denoise(x, n, s, out);
-    }
-    void denoise_labelled(std::span<const double> x, std::size_t n, double s, std::span<const Label> labels,
-                          std::span<double> out) const override {
-        rows += n;
-        inner.denoise_labelled(x, n, s, labels, out);
+    DenoiserTraits traits() const override { return {.classes = inner.classes()}; }
+    void evaluate(const Batch& b, std::span<double> out) const override {
+        rows += b.n;
+        inner.evaluate(b, out);
     }
 };
 

@@ -55,8 +55,8 @@ struct Wrong final : Denoiser {
     const Denoiser& exact;
     explicit Wrong(const Denoiser& d) : exact(d) {}
     std::size_t dim() const override { return exact.dim(); }
-    void denoise(std::span<const double> x, std::size_t n, double s, std::span<double> out) const override {
-        exact.denoise(x, n, s, out);
+    void evaluate(const Batch& b, std::span<double> out) const override {
+        exact.evaluate(b, out);
         for (double& v : out) v = 1.3 * v + 0.1;
     }
 };

@@ -31,18 +31,19 @@ struct Misread final : Denoiser {
     double factor;
     explicit Misread(const Denoiser& d, double f) : exact(d), factor(f) {}
     std::size_t dim() const override { return exact.dim(); }
-    void denoise(std::span<const double> x, std::size_t n, double s, std::span<double> out) const override {
-        exact.denoise(x, n, factor * s, out);
+    void evaluate(const Batch& b, std::span<double> out) const override {
+        evaluate_at_each_sigma(*this, b, out, dim(), [this](std::span<const double> x, std::size_t n, double s,
+                                                            std::span<double> o) { exact.denoise(x, n, factor * s, o); });
     }
 };
 template <class T>
 struct Throwing final : Denoiser {
     std::size_t dim() const override { return 2; }
-    void denoise(std::span<const double>, std::size_t, double, std::span<double>) const override { throw T("no"); }
+    void evaluate(const Batch&, std::span<double>) const override { throw T("no"); }
 };
 struct ThrowingCancelled final : Denoiser {
     std::size_t dim() const override { return 2; }
-    void denoise(std::span<const double>, std::size_t, double, std::span<double>) const override { throw Cancelled(); }
+    void evaluate(const Batch&, std::span<double>) const override { throw Cancelled(); }
 };
 }  // namespace
 

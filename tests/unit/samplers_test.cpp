@@ -33,9 +33,11 @@ std::vector<double> run(const std::string& name, const Schedule& s, std::vector<
 // A "denoiser" that ignores x: D(x; sigma) = q(-log sigma), q quadratic.
 struct QuadraticInLambda final : Denoiser {
     std::size_t dim() const override { return 1; }
-    void denoise(std::span<const double>, std::size_t n, double sigma, std::span<double> out) const override {
-        const double l = -std::log(sigma);
-        for (std::size_t i = 0; i < n; ++i) out[i] = 0.3 + 0.7 * l + 1.1 * l * l;
+    void evaluate(const Batch& b, std::span<double> out) const override {
+        for (std::size_t i = 0; i < b.n; ++i) {
+            const double l = -std::log(b.sigma_of(i));
+            out[i] = 0.3 + 0.7 * l + 1.1 * l * l;
+        }
     }
 };
 }  // namespace
@@ -260,10 +262,10 @@ namespace {
 struct ConstantScoreRecorder final : Denoiser {
     mutable std::vector<double> seen;
     std::size_t dim() const override { return 1; }
-    void denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override {
-        for (std::size_t i = 0; i < n; ++i) {
-            seen.push_back(x[i]);
-            out[i] = x[i] + sigma * sigma;
+    void evaluate(const Batch& b, std::span<double> out) const override {
+        for (std::size_t i = 0; i < b.n; ++i) {
+            seen.push_back(b.x[i]);
+            out[i] = b.x[i] + b.sigma_of(i) * b.sigma_of(i);
         }
     }
 };

@@ -29,14 +29,9 @@ struct CountingDenoiser final : Denoiser {
     mutable std::atomic<std::size_t> calls{0};
     explicit CountingDenoiser(const Denoiser& d) : inner(d) {}
     std::size_t dim() const override { return inner.dim(); }
-    void denoise(std::span<const double> x, std::size_t n, double s, std::span<double> out) const override {
+    void evaluate(const Batch& b, std::span<double> out) const override {
         ++calls;
-        inner.denoise(x, n, s, out);
-    }
-    void denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> s,
-                      std::span<double> out) const override {
-        ++calls;
-        inner.denoise_rows(x, n, s, out);
+        inner.evaluate(b, out);
     }
 };
 

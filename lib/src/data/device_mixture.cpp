@@ -18,33 +18,11 @@ MixtureTables mixture_tables(const Data& data) {
 DeviceMixtureDenoiser::DeviceMixtureDenoiser(const MixtureTables& t, const std::string& device)
     : dim_(t.dim), classes_(t.classes), tables_(upload_mixture(t, device)) {}
 
-void DeviceMixtureDenoiser::denoise(std::span<const double> x, std::size_t n, double sigma,
-                                    std::span<double> out) const {
-    check_batch(*this, x, n, out);
-    device_mixture_denoise(tables_.get(), x, n, {&sigma, 1}, {}, out);
-}
-
-void DeviceMixtureDenoiser::denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
-                                         std::span<double> out) const {
-    check_batch(*this, x, n, out);
-    if (sigmas.size() != n) throw InputError(fmt::format("{} sigmas for {} rows", sigmas.size(), n));
-    device_mixture_denoise(tables_.get(), x, n, sigmas, {}, out);
-}
-
-void DeviceMixtureDenoiser::denoise_labelled(std::span<const double> x, std::size_t n, double sigma,
-                                             std::span<const Label> labels, std::span<double> out) const {
-    check_labels(labels, n, classes_);
-    check_batch(*this, x, n, out);
-    device_mixture_denoise(tables_.get(), x, n, {&sigma, 1}, labels, out);
-}
-
-void DeviceMixtureDenoiser::denoise_rows_labelled(std::span<const double> x, std::size_t n,
-                                                  std::span<const double> sigmas, std::span<const Label> labels,
-                                                  std::span<double> out) const {
-    check_labels(labels, n, classes_);
-    check_batch(*this, x, n, out);
-    if (sigmas.size() != n) throw InputError(fmt::format("{} sigmas for {} rows", sigmas.size(), n));
-    device_mixture_denoise(tables_.get(), x, n, sigmas, labels, out);
+void DeviceMixtureDenoiser::evaluate(const Batch& b, std::span<double> out) const {
+    check_labels(b.labels, b.n, classes_);
+    check_rows(*this, b, out, dim_);
+    device_mixture_denoise(tables_.get(), b.x, b.n, b.one_sigma() ? std::span<const double>(&b.sigma, 1) : b.sigmas,
+                           b.labels, out);
 }
 
 }  // namespace ayslab

@@ -144,7 +144,7 @@ void EmpiricalData::set_precision(Precision p) {
     for (const auto& c : class_laws()) c->set_precision(p);
 }
 
-void EmpiricalData::evaluate(const double* x, std::size_t n, const double* sigmas, std::size_t sigma_stride,
+void EmpiricalData::evaluate_rows(const double* x, std::size_t n, const double* sigmas, std::size_t sigma_stride,
                              double* out, double* log_sum, bool full_precision) const {
     thread_local std::vector<double> same;
     if (sigma_stride == 0) same.assign(row_block, sigmas[0]);
@@ -160,24 +160,22 @@ void EmpiricalData::evaluate(const double* x, std::size_t n, const double* sigma
     }
 }
 
-void EmpiricalData::denoise(std::span<const double> x, std::size_t n, double sigma,
-                            std::span<double> out) const {
+void EmpiricalData::denoise_at(std::span<const double> x, std::size_t n, double sigma,
+                               std::span<double> out) const {
     check_batch(*this, x, n, out);
-    evaluate(x.data(), n, &sigma, 0, out.data(), nullptr, false);
+    evaluate_rows(x.data(), n, &sigma, 0, out.data(), nullptr, false);
 }
 
-void EmpiricalData::denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
-                                 std::span<double> out) const {
-    check_batch(*this, x, n, out);
-    if (sigmas.size() != n) throw InputError(fmt::format("{} sigmas for {} rows", sigmas.size(), n));
-    evaluate(x.data(), n, sigmas.data(), 1, out.data(), nullptr, false);
+void EmpiricalData::denoise_rows_at(const Batch& b, std::span<double> out) const {
+    check_rows(*this, b, out, dim_);
+    evaluate_rows(b.x.data(), b.n, b.sigmas.data(), 1, out.data(), nullptr, false);
 }
 
 void EmpiricalData::log_density_rows(std::span<const double> x, std::size_t n, double sigma,
                                      std::span<double> out) const {
     if (x.size() != n * dim_ || out.size() != n) throw InputError("log_density_rows: wrong buffer sizes");
     if (!(sigma > 0.0)) throw InputError("the empirical log-density needs sigma > 0");
-    evaluate(x.data(), n, &sigma, 0, nullptr, out.data(), true);
+    evaluate_rows(x.data(), n, &sigma, 0, nullptr, out.data(), true);
     const double norm = empirical_log_normaliser(size(), dim_, sigma);
     for (double& v : out) v += norm;
 }
@@ -187,14 +185,14 @@ double empirical_log_normaliser(std::size_t total, std::size_t dim, double sigma
            0.5 * static_cast<double>(dim) * std::log(2.0 * std::numbers::pi * sigma * sigma);
 }
 
-void EmpiricalData::jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
-                                   std::span<double> out) const {
+void EmpiricalData::trace_at(std::span<const double> x, std::size_t n, double sigma,
+                             std::span<double> out) const {
     if (x.size() != n * dim_ || out.size() != n) throw InputError("jacobian_trace: wrong buffer sizes");
     // tr Cov[x0|x] / sigma^2 = sum_j r_j |y_j - D|^2 / sigma^2, summed directly (no cancellation).
     std::vector<double> den(dim_), logits(size());
     for (std::size_t i = 0; i < n; ++i) {
         const double* xi = x.data() + i * dim_;
-        denoise({xi, dim_}, 1, sigma, den);
+        denoise_at({xi, dim_}, 1, sigma, den);
         double top = -std::numeric_limits<double>::infinity();
         for (std::size_t j = 0; j < size(); ++j) {
             double d2 = 0.0;

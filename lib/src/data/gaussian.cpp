@@ -29,8 +29,8 @@ DiagonalGaussian DiagonalGaussian::isotropic(std::size_t d, double mu, double c)
     return DiagonalGaussian(std::vector<double>(d, mu), std::vector<double>(d, c));
 }
 
-void DiagonalGaussian::denoise(std::span<const double> x, std::size_t n, double sigma,
-                               std::span<double> out) const {
+void DiagonalGaussian::denoise_at(std::span<const double> x, std::size_t n, double sigma,
+                                  std::span<double> out) const {
     check_batch(*this, x, n, out);
     const std::size_t d = dim();
     const double s2 = sigma * sigma;
@@ -53,8 +53,8 @@ double DiagonalGaussian::log_density(std::span<const double> x, double sigma) co
     return acc;
 }
 
-void DiagonalGaussian::jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
-                                      std::span<double> out) const {
+void DiagonalGaussian::trace_at(std::span<const double> x, std::size_t n, double sigma,
+                                std::span<double> out) const {
     if (x.size() != n * dim() || out.size() != n) throw InputError("jacobian_trace: wrong buffer sizes");
     double tr = 0.0;  // sum_j c_j^2 / (c_j^2 + sigma^2), the same for every x
     for (double v : var_) tr += v / (v + sigma * sigma);

@@ -51,23 +51,14 @@ const DiagonalGaussian& GaussianClasses::given(Label y) const {
     return y == null_label ? unconditional_ : classes_[y];
 }
 
-void GaussianClasses::denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const {
-    unconditional_.denoise(x, n, sigma, out);
+void GaussianClasses::evaluate(const Batch& b, std::span<double> out) const {
+    if (b.labels.empty()) return unconditional_.evaluate(b, out);
+    evaluate_by_class(*this, per_class_, b, out);
 }
 
-void GaussianClasses::denoise_labelled(std::span<const double> x, std::size_t n, double sigma,
-                                       std::span<const Label> labels, std::span<double> out) const {
-    denoise_by_label(unconditional_, per_class_, x, n, sigma, labels, out);
-}
-
-void GaussianClasses::jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
-                                     std::span<double> out) const {
-    unconditional_.jacobian_trace(x, n, sigma, out);
-}
-
-void GaussianClasses::jacobian_trace_labelled(std::span<const double> x, std::size_t n, double sigma,
-                                              std::span<const Label> labels, std::span<double> out) const {
-    denoise_by_label(unconditional_, per_class_, x, n, sigma, labels, out, true);
+void GaussianClasses::trace(const Batch& b, std::span<double> out) const {
+    if (b.labels.empty()) return unconditional_.trace(b, out);
+    evaluate_by_class(*this, per_class_, b, out, true);
 }
 
 }  // namespace ayslab

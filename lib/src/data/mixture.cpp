@@ -273,7 +273,7 @@ void GaussianMixture::set_precision(Precision p) {
     for (const auto& g : class_laws()) g->set_precision(p);
 }
 
-void GaussianMixture::denoise(std::span<const double> x, std::size_t n, double sigma,
+void GaussianMixture::denoise_at(std::span<const double> x, std::size_t n, double sigma,
                               std::span<double> out) const {
     check_batch(*this, x, n, out);
     // Isotropic, d >= 8 and K >= 8: the fused pass while its means fit in a core's L2 cache (both
@@ -288,7 +288,7 @@ void GaussianMixture::denoise(std::span<const double> x, std::size_t n, double s
               : (iso ? denoise_gemm<double>(x, n, sigma, out) : denoise_small<double>(x, n, sigma, out));
 }
 
-void GaussianMixture::jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
+void GaussianMixture::trace_at(std::span<const double> x, std::size_t n, double sigma,
                                      std::span<double> out) const {
     if (x.size() != n * dim_ || out.size() != n) throw InputError("jacobian_trace: wrong buffer sizes");
     // tr Cov[x0|x] / sigma^2 with Cov = sum_k r_k (S_k + m_k m_k^T) - D D^T, the component

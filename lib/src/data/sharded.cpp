@@ -47,7 +47,7 @@ void ShardedEmpiricalData::set_precision(Precision p) {
     for (auto& shard : local_) shard->set_precision(p);
 }
 
-void ShardedEmpiricalData::evaluate(const double* x, std::size_t n, const double* sigmas,
+void ShardedEmpiricalData::evaluate_rows(const double* x, std::size_t n, const double* sigmas,
                                     std::size_t sigma_stride, double* out, double* log_sum,
                                     bool full_precision) const {
     // Per shard s: n log sums, then (if out) n x d denoised values: one slot of the shared buffer.
@@ -60,7 +60,7 @@ void ShardedEmpiricalData::evaluate(const double* x, std::size_t n, const double
         const std::size_t s = mine_.first + task / blocks, i0 = (task % blocks) * row_block;
         const std::size_t m = std::min(row_block, n - i0);
         double* slot = buffer.data() + s * width;
-        local_[s - mine_.first]->evaluate(x + i0 * d, m, sigmas + i0 * sigma_stride, sigma_stride,
+        local_[s - mine_.first]->evaluate_rows(x + i0 * d, m, sigmas + i0 * sigma_stride, sigma_stride,
                                           out ? slot + n + i0 * d : nullptr, slot + i0, full_precision);
     });
     cluster::share_chunks(std::span(buffer), s_count, width);
@@ -83,28 +83,22 @@ void ShardedEmpiricalData::evaluate(const double* x, std::size_t n, const double
     }
 }
 
-void ShardedEmpiricalData::denoise(std::span<const double> x, std::size_t n, double sigma,
-                                   std::span<double> out) const {
-    check_batch(*this, x, n, out);
+void ShardedEmpiricalData::evaluate(const Batch& b, std::span<double> out) const {
+    check_labels(b.labels, b.n, 0);
+    check_rows(*this, b, out, dim_);
     thread_local std::vector<double> log_sum;
-    log_sum.resize(n);
-    evaluate(x.data(), n, &sigma, 0, out.data(), log_sum.data(), false);
-}
-
-void ShardedEmpiricalData::denoise_rows(std::span<const double> x, std::size_t n,
-                                        std::span<const double> sigmas, std::span<double> out) const {
-    check_batch(*this, x, n, out);
-    if (sigmas.size() != n) throw InputError(fmt::format("{} sigmas for {} rows", sigmas.size(), n));
-    thread_local std::vector<double> log_sum;
-    log_sum.resize(n);
-    evaluate(x.data(), n, sigmas.data(), 1, out.data(), log_sum.data(), false);
+    log_sum.resize(b.n);
+    if (b.one_sigma())
+        evaluate_rows(b.x.data(), b.n, &b.sigma, 0, out.data(), log_sum.data(), false);
+    else
+        evaluate_rows(b.x.data(), b.n, b.sigmas.data(), 1, out.data(), log_sum.data(), false);
 }
 
 void ShardedEmpiricalData::log_density_rows(std::span<const double> x, std::size_t n, double sigma,
                                             std::span<double> out) const {
     if (x.size() != n * dim_ || out.size() != n) throw InputError("log_density_rows: wrong buffer sizes");
     if (!(sigma > 0.0)) throw InputError("the empirical log-density needs sigma > 0");
-    evaluate(x.data(), n, &sigma, 0, nullptr, out.data(), true);
+    evaluate_rows(x.data(), n, &sigma, 0, nullptr, out.data(), true);
     const double norm = empirical_log_normaliser(size(), dim_, sigma);
     for (double& v : out) v += norm;
 }

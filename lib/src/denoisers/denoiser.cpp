@@ -10,6 +10,10 @@
 
 namespace ayslab {
 
+bool Batch::unlabelled() const {
+    return std::all_of(labels.begin(), labels.end(), [](Label y) { return y == null_label; });
+}
+
 void check_batch(const Denoiser& denoiser, std::span<const double> x, std::size_t n,
                  std::span<const double> out) {
     const std::size_t need = n * denoiser.dim();
@@ -19,46 +23,18 @@ void check_batch(const Denoiser& denoiser, std::span<const double> x, std::size_
                         n, denoiser.dim(), need, x.size(), out.size()));
 }
 
-void Denoiser::denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
-                            std::span<double> out) const {
-    check_batch(*this, x, n, out);
-    if (sigmas.size() != n) throw InputError(fmt::format("{} sigmas for {} rows", sigmas.size(), n));
-    const std::size_t d = dim();
-    for (std::size_t i = 0; i < n; ++i) denoise(x.subspan(i * d, d), 1, sigmas[i], out.subspan(i * d, d));
-}
-
-namespace {
-// tr dD/dx by central differences of D, one row at a time; denoise_row(z, i, out) evaluates D at z for
-// row i (its sigma, its label).
-template <class DenoiseRow>
-void central_difference_trace(std::size_t d, std::span<const double> x, std::size_t n, std::span<double> out,
-                              DenoiseRow&& denoise_row) {
-    if (x.size() != n * d || out.size() != n) throw InputError("jacobian_trace: wrong buffer sizes");
-    std::vector<double> y(d), up(d), down(d);
-    for (std::size_t i = 0; i < n; ++i) {
-        double tr = 0.0;
-        for (std::size_t k = 0; k < d; ++k) {
-            const double h = 1e-5 * std::max(1.0, std::abs(x[i * d + k]));
-            std::copy_n(x.data() + i * d, d, y.data());
-            y[k] += h;
-            denoise_row(y, i, up);
-            y[k] -= 2 * h;
-            denoise_row(y, i, down);
-            tr += (up[k] - down[k]) / (2 * h);
-        }
-        out[i] = tr;
+void check_rows(const Denoiser& denoiser, const Batch& b, std::span<const double> out, std::size_t width) {
+    if (width == 1) {
+        if (b.x.size() != b.n * denoiser.dim() || out.size() != b.n) throw InputError("jacobian_trace: wrong buffer sizes");
+    } else {
+        check_batch(denoiser, b.x, b.n, out);
     }
-}
-}  // namespace
-
-void Denoiser::jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
-                              std::span<double> out) const {
-    central_difference_trace(dim(), x, n, out,
-                             [&](std::span<const double> z, std::size_t, std::span<double> o) { denoise(z, 1, sigma, o); });
+    if (!b.one_sigma() && b.sigmas.size() != b.n)
+        throw InputError(fmt::format("{} sigmas for {} rows", b.sigmas.size(), b.n));
 }
 
 void check_labels(std::span<const Label> labels, std::size_t n, std::size_t classes) {
-    if (labels.size() != n && labels.size() != 1)
+    if (labels.size() != n && labels.size() > 1)
         throw InputError(fmt::format("{} labels for {} rows (need one per row, or one for all)", labels.size(), n));
     for (std::size_t i = 0; i < labels.size(); ++i) {
         const Label y = labels[i];
@@ -69,35 +45,52 @@ void check_labels(std::span<const Label> labels, std::size_t n, std::size_t clas
     }
 }
 
+// tr dD/dx by central differences of D, one row at a time (its sigma, its label).
+void Denoiser::trace(const Batch& b, std::span<double> out) const {
+    check_labels(b.labels, b.n, classes());
+    const std::size_t d = dim();
+    if (b.x.size() != b.n * d || out.size() != b.n) throw InputError("jacobian_trace: wrong buffer sizes");
+    std::vector<double> y(d), up(d), down(d);
+    for (std::size_t i = 0; i < b.n; ++i) {
+        double tr = 0.0;
+        for (std::size_t k = 0; k < d; ++k) {
+            const double h = 1e-5 * std::max(1.0, std::abs(b.x[i * d + k]));
+            std::copy_n(b.x.data() + i * d, d, y.data());
+            y[k] += h;
+            evaluate(b.row(i, y), up);
+            y[k] -= 2 * h;
+            evaluate(b.row(i, y), down);
+            tr += (up[k] - down[k]) / (2 * h);
+        }
+        out[i] = tr;
+    }
+}
+
+void Denoiser::denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
+                            std::span<double> out) const {
+    denoise_rows_labelled(x, n, sigmas, {}, out);
+}
+
 void Denoiser::denoise_labelled(std::span<const double> x, std::size_t n, double sigma,
                                 std::span<const Label> labels, std::span<double> out) const {
-    check_labels(labels, n, 0);  // a denoiser with classes overrides this
-    denoise(x, n, sigma, out);
+    if (labels.empty() && n > 0) throw InputError(fmt::format("0 labels for {} rows (need one per row, or one for all)", n));
+    evaluate({x, n, sigma, {}, labels}, out);
 }
 
 void Denoiser::denoise_rows_labelled(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
                                      std::span<const Label> labels, std::span<double> out) const {
-    check_labels(labels, n, classes());
-    check_batch(*this, x, n, out);
     if (sigmas.size() != n) throw InputError(fmt::format("{} sigmas for {} rows", sigmas.size(), n));
-    if (classes() == 0) return denoise_rows(x, n, sigmas, out);
-    if (labels.size() == 1) {
-        if (labels[0] == null_label) return denoise_rows(x, n, sigmas, out);
-        if (const Denoiser* own = class_denoiser(labels[0])) return own->denoise_rows(x, n, sigmas, out);
+    if (n == 0) {  // no sigma to tell the batch from a one-sigma one: nothing to evaluate
+        check_batch(*this, x, n, out);
+        return;
     }
-    const std::size_t d = dim();
-    for (std::size_t i = 0; i < n; ++i)
-        denoise_labelled(x.subspan(i * d, d), 1, sigmas[i], labels.subspan(labels.size() == 1 ? 0 : i, 1),
-                         out.subspan(i * d, d));
+    evaluate({x, n, 0.0, sigmas, labels}, out);
 }
 
 void Denoiser::jacobian_trace_labelled(std::span<const double> x, std::size_t n, double sigma,
                                        std::span<const Label> labels, std::span<double> out) const {
-    check_labels(labels, n, classes());
-    if (classes() == 0) return jacobian_trace(x, n, sigma, out);
-    central_difference_trace(dim(), x, n, out, [&](std::span<const double> z, std::size_t i, std::span<double> o) {
-        denoise_labelled(z, 1, sigma, labels.subspan(labels.size() == 1 ? 0 : i, 1), o);
-    });
+    if (labels.empty() && n > 0) throw InputError(fmt::format("0 labels for {} rows (need one per row, or one for all)", n));
+    trace({x, n, sigma, {}, labels}, out);
 }
 
 }  // namespace ayslab

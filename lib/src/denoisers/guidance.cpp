@@ -21,20 +21,27 @@ bool GuidedDenoiser::guides_at(double sigma) const {
     return o_.scale != 0.0 && o_.scale != 1.0 && sigma >= o_.sigma_lo && sigma <= o_.sigma_hi;
 }
 
-void GuidedDenoiser::denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const {
-    count(n);
-    base_.denoise_labelled(x, n, sigma, {&null_label, 1}, out);
+void GuidedDenoiser::evaluate(const Batch& b, std::span<double> out) const {
+    if (b.labels.empty()) {  // the unconditional model
+        requested_.count(b.n);
+        return base_.evaluate(b.with_labels({&null_label, 1}), out);
+    }
+    if (b.one_sigma()) return evaluate_one_sigma(b, out);
+    evaluate_rows(b, out);
 }
 
-void GuidedDenoiser::denoise_labelled(std::span<const double> x, std::size_t n, double sigma,
-                                      std::span<const Label> labels, std::span<double> out) const {
+void GuidedDenoiser::evaluate_one_sigma(const Batch& b, std::span<double> out) const {
+    const std::span<const double> x = b.x;
+    const std::size_t n = b.n;
+    const double sigma = b.sigma;
+    const std::span<const Label> labels = b.labels;
     check_labels(labels, n, classes());
     check_batch(*this, x, n, out);
     const std::size_t d = dim(), size = n * d;
     if (!guides_at(sigma)) {
         // One branch: w = 0 the unconditional model, otherwise (w = 1, or outside the interval) the
         // conditional one.
-        count(n);
+        requested_.count(n);
         if (o_.scale == 0.0 && sigma >= o_.sigma_lo && sigma <= o_.sigma_hi)
             base_.denoise_labelled(x, n, sigma, {&null_label, 1}, out);
         else
@@ -51,26 +58,22 @@ void GuidedDenoiser::denoise_labelled(std::span<const double> x, std::size_t n, 
         std::copy_n(x.data(), size, xs.data() + size);
         ys.assign(2 * n, null_label);
         for (std::size_t i = 0; i < n; ++i) ys[n + i] = labels.size() == 1 ? labels[0] : labels[i];
-        count(2 * n);
+        requested_.count(2 * n);
         base_.denoise_labelled(xs, 2 * n, sigma, ys, both);
     } else {
-        count(n);
+        requested_.count(n);
         base_.denoise_labelled(x, n, sigma, {&null_label, 1}, u);
-        count(n);
+        requested_.count(n);
         base_.denoise_labelled(x, n, sigma, labels, c);
     }
     const double w = o_.scale;
     for (std::size_t k = 0; k < size; ++k) out[k] = u[k] + w * (c[k] - u[k]);
 }
 
-void GuidedDenoiser::denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
-                                  std::span<double> out) const {
-    count(n);
-    base_.denoise_rows_labelled(x, n, sigmas, {&null_label, 1}, out);
-}
-
-void GuidedDenoiser::denoise_rows_labelled(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
-                                           std::span<const Label> labels, std::span<double> out) const {
+void GuidedDenoiser::evaluate_rows(const Batch& b, std::span<double> out) const {
+    const std::span<const double> x = b.x, sigmas = b.sigmas;
+    const std::size_t n = b.n;
+    const std::span<const Label> labels = b.labels;
     check_labels(labels, n, classes());
     check_batch(*this, x, n, out);
     if (sigmas.size() != n) throw InputError(fmt::format("{} sigmas for {} rows", sigmas.size(), n));
@@ -104,14 +107,14 @@ void GuidedDenoiser::denoise_rows_labelled(std::span<const double> x, std::size_
             ys[r] = r < unconditional ? null_label : labels[labels.size() == 1 ? 0 : i];
         }
     if (o_.batched || unconditional == 0 || unconditional == rows) {
-        count(rows);
+        requested_.count(rows);
         base_.denoise_rows_labelled(xs, rows, sig, ys, values);
     } else {
         const std::size_t cu = unconditional * d;
-        count(unconditional);
+        requested_.count(unconditional);
         base_.denoise_rows_labelled({xs.data(), cu}, unconditional, {sig.data(), unconditional},
                                     {ys.data(), unconditional}, {values.data(), cu});
-        count(rows - unconditional);
+        requested_.count(rows - unconditional);
         base_.denoise_rows_labelled({xs.data() + cu, xs.size() - cu}, rows - unconditional,
                                     {sig.data() + unconditional, rows - unconditional},
                                     {ys.data() + unconditional, rows - unconditional},
@@ -129,13 +132,13 @@ void GuidedDenoiser::denoise_rows_labelled(std::span<const double> x, std::size_
     }
 }
 
-void GuidedDenoiser::jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
-                                    std::span<double> out) const {
-    base_.jacobian_trace_labelled(x, n, sigma, {&null_label, 1}, out);
-}
-
-void GuidedDenoiser::jacobian_trace_labelled(std::span<const double> x, std::size_t n, double sigma,
-                                             std::span<const Label> labels, std::span<double> out) const {
+void GuidedDenoiser::trace(const Batch& b, std::span<double> out) const {
+    if (b.labels.empty()) return base_.trace(b.with_labels({&null_label, 1}), out);
+    if (!b.one_sigma()) return Denoiser::trace(b, out);  // central differences, row by row
+    const std::span<const double> x = b.x;
+    const std::size_t n = b.n;
+    const double sigma = b.sigma;
+    const std::span<const Label> labels = b.labels;
     check_labels(labels, n, classes());
     if (!guides_at(sigma)) {
         if (o_.scale == 0.0 && sigma >= o_.sigma_lo && sigma <= o_.sigma_hi)

@@ -122,11 +122,14 @@ std::int64_t NetworkDenoiser::model_id(Label y) const {
 
 std::size_t NetworkDenoiser::dim() const { return model_->dim(); }
 
-void NetworkDenoiser::denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const {
-    check_batch(*this, x, n, out);
-    thread_local std::vector<double> sig;  // reused: the sampler calls this every step
-    sig.assign(n, sigma);
-    denoise_rows(x, n, sig, out);
+DenoiserTraits NetworkDenoiser::traits() const {
+    DenoiserTraits t;
+    t.classes = convention_.classes;
+    t.exact_divergence = model_->has_jacobian_trace();
+    t.rounding = model_->rounding();
+    t.concurrent_calls = model_->concurrent();
+    t.batch_rows = chunk_;
+    return t;
 }
 
 NetworkDenoiser::RowMap NetworkDenoiser::row_map(double sigma) const {
@@ -160,29 +163,11 @@ NetworkDenoiser::RowMap NetworkDenoiser::row_map(double sigma) const {
     }
 }
 
-void NetworkDenoiser::denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
-                                   std::span<double> out) const {
-    evaluate(x, n, sigmas, {}, out);
-}
-
-void NetworkDenoiser::denoise_labelled(std::span<const double> x, std::size_t n, double sigma,
-                                       std::span<const Label> labels, std::span<double> out) const {
-    check_labels(labels, n, classes());
-    thread_local std::vector<double> sig;
-    sig.assign(n, sigma);
-    evaluate(x, n, sig, labels, out);
-}
-
-void NetworkDenoiser::denoise_rows_labelled(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
-                                            std::span<const Label> labels, std::span<double> out) const {
-    check_labels(labels, n, classes());
-    if (sigmas.size() != n) throw InputError(fmt::format("{} sigmas for {} rows", sigmas.size(), n));
-    evaluate(x, n, sigmas, labels, out);
-}
-
-void NetworkDenoiser::evaluate(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
-                               std::span<const Label> labels, std::span<double> out) const {
-    check_batch(*this, x, n, out);
+void NetworkDenoiser::evaluate(const Batch& b, std::span<double> out) const {
+    const std::span<const double> x = b.x;
+    const std::size_t n = b.n;
+    check_labels(b.labels, n, classes());
+    check_rows(*this, b, out, dim());
     const std::size_t d = dim();
     // Work buffers reused across calls on this thread (no allocation per sampler step once sized).
     thread_local std::vector<double> xin, c, y;
@@ -198,17 +183,16 @@ void NetworkDenoiser::evaluate(std::span<const double> x, std::size_t n, std::sp
         if (classes() > 0) {  // a conditional model: every row gets an id (null when no label is given)
             ids.resize(count);
             for (std::size_t i = 0; i < count; ++i)
-                ids[i] = model_id(labels.empty() ? null_label : labels[labels.size() == 1 ? 0 : first + i]);
+                ids[i] = model_id(b.label_of(first + i));
         }
         for (std::size_t i = 0; i < count; ++i) {
-            maps[i] = row_map(sigmas[first + i]);
+            maps[i] = row_map(b.sigma_of(first + i));
             c[i] = maps[i].c;
             for (std::size_t j = 0; j < d; ++j)
                 xin[i * d + j] = maps[i].k * x[(first + i) * d + j];
         }
         call(xin, c, count, y, ids);
-        calls_.fetch_add(1, std::memory_order_relaxed);
-        rows_.fetch_add(count, std::memory_order_relaxed);
+        calls_.count(count);
         for (std::size_t i = 0; i < count; ++i)
             for (std::size_t j = 0; j < d; ++j) {
                 const std::size_t k = (first + i) * d + j;
@@ -239,22 +223,17 @@ void NetworkDenoiser::call(std::span<const double> x, std::span<const double> c,
     });
 }
 
-void NetworkDenoiser::jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
-                                     std::span<double> out) const {
-    if (!model_->has_jacobian_trace()) return Denoiser::jacobian_trace(x, n, sigma, out);
-    trace(x, n, sigma, {}, out);
+void NetworkDenoiser::trace(const Batch& b, std::span<double> out) const {
+    check_labels(b.labels, b.n, classes());
+    // Without the model's own: central differences of D (a Python callable without a divergence).
+    if (!model_->has_jacobian_trace() || !b.one_sigma()) return Denoiser::trace(b, out);
+    model_trace(b, out);
 }
 
-void NetworkDenoiser::jacobian_trace_labelled(std::span<const double> x, std::size_t n, double sigma,
-                                              std::span<const Label> labels, std::span<double> out) const {
-    check_labels(labels, n, classes());
-    if (!model_->has_jacobian_trace()) return Denoiser::jacobian_trace_labelled(x, n, sigma, labels, out);
-    trace(x, n, sigma, labels, out);
-}
-
-void NetworkDenoiser::trace(std::span<const double> x, std::size_t n, double sigma, std::span<const Label> labels,
-                            std::span<double> out) const {
-    const std::size_t d = dim();
+void NetworkDenoiser::model_trace(const Batch& b, std::span<double> out) const {
+    const std::span<const double> x = b.x;
+    const std::size_t n = b.n, d = dim();
+    const double sigma = b.sigma;
     if (x.size() != n * d || out.size() != n) throw InputError("jacobian_trace: wrong buffer sizes");
     const RowMap m = row_map(sigma);
     std::vector<double> xin(n * d), c(n, m.c);
@@ -262,7 +241,7 @@ void NetworkDenoiser::trace(std::span<const double> x, std::size_t n, double sig
     std::vector<std::int64_t> ids;
     if (classes() > 0) {
         ids.resize(n);
-        for (std::size_t i = 0; i < n; ++i) ids[i] = model_id(labels.empty() ? null_label : labels[labels.size() == 1 ? 0 : i]);
+        for (std::size_t i = 0; i < n; ++i) ids[i] = model_id(b.label_of(i));
     }
     model_->jacobian_trace(xin, c, n, out, inner_threads(threads_), ids);
     // D = a x~ + b F(k x~): tr dD/dx~ = a d + b k tr dF/dx.

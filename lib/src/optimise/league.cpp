@@ -53,29 +53,10 @@ class FirstCallCache final : public DenoiserView {
     FirstCallCache(const Denoiser& base, std::span<const double> buffer, std::span<const double> rows, double sigma,
                    std::span<const double> denoised)
         : DenoiserView(base), buffer_(buffer), rows_(rows), sigma_(sigma), denoised_(denoised) {}
-    void denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override {
-        if (!serve(x, sigma, out)) base_.denoise(x, n, sigma, out);
+    void evaluate(const Batch& b, std::span<double> out) const override {
+        if (!b.one_sigma() || !serve(b.x, b.sigma, out)) base_.evaluate(b, out);
     }
-    void denoise_labelled(std::span<const double> x, std::size_t n, double sigma, std::span<const Label> labels,
-                          std::span<double> out) const override {
-        if (!serve(x, sigma, out)) base_.denoise_labelled(x, n, sigma, labels, out);
-    }
-    void denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
-                      std::span<double> out) const override {
-        base_.denoise_rows(x, n, sigmas, out);
-    }
-    void denoise_rows_labelled(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
-                               std::span<const Label> labels, std::span<double> out) const override {
-        base_.denoise_rows_labelled(x, n, sigmas, labels, out);
-    }
-    void jacobian_trace(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override {
-        base_.jacobian_trace(x, n, sigma, out);
-    }
-    void jacobian_trace_labelled(std::span<const double> x, std::size_t n, double sigma, std::span<const Label> labels,
-                                 std::span<double> out) const override {
-        base_.jacobian_trace_labelled(x, n, sigma, labels, out);
-    }
-    std::size_t classes() const override { return base_.classes(); }
+    void trace(const Batch& b, std::span<double> out) const override { base_.trace(b, out); }
     // Rows served from the cache so far (not model evaluations).
     std::size_t served() const { return served_.load(); }
 

@@ -21,21 +21,14 @@ namespace ayslab {
 MixtureTables mixture_tables(const Data& data);
 
 // The denoiser of the tables on a device (LibTorch; InputError in a build without it, or for a device
-// LibTorch cannot reach, naming it). Rows per call: batch_rows() (the whole particle set of a sampler
+// LibTorch cannot reach, naming it). Rows per call: traits().batch_rows (the whole particle set of a sampler
 // chunk goes to the device at once).
 class DeviceMixtureDenoiser final : public Denoiser {
   public:
     DeviceMixtureDenoiser(const MixtureTables& tables, const std::string& device);
     std::size_t dim() const override { return dim_; }
-    std::size_t classes() const override { return classes_; }
-    std::size_t batch_rows() const override { return 16384; }
-    void denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
-    void denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
-                      std::span<double> out) const override;
-    void denoise_labelled(std::span<const double> x, std::size_t n, double sigma, std::span<const Label> labels,
-                          std::span<double> out) const override;
-    void denoise_rows_labelled(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
-                               std::span<const Label> labels, std::span<double> out) const override;
+    DenoiserTraits traits() const override { return {.classes = classes_, .batch_rows = 16384}; }
+    void evaluate(const Batch& batch, std::span<double> out) const override;
 
   private:
     std::size_t dim_, classes_;

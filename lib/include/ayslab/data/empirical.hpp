@@ -36,17 +36,10 @@ class EmpiricalData final : public PartClasses<EmpiricalData>, public NearestPoi
         return true;
     }
 
-    void denoise(std::span<const double> x, std::size_t n, double sigma,
-                 std::span<double> out) const override;
-    void denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
-                      std::span<double> out) const override;
     double log_density(std::span<const double> x, double sigma) const override;
     void log_density_rows(std::span<const double> x, std::size_t n, double sigma,
                           std::span<double> out) const override;
     double data_variance() const override { return variance_; }
-    bool exact_divergence() const override { return true; }
-    void jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
-                        std::span<double> out) const override;
     // Draws data points uniformly (with replacement), addressed by (seed, first + i).
     void sample(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out) const override;
 
@@ -70,10 +63,15 @@ class EmpiricalData final : public PartClasses<EmpiricalData>, public NearestPoi
 
     // D (if out is not null) and log sum_j exp(-|x - y_j|^2 / (2 sigma_i^2)) (log_sum, n values) for n
     // rows, sigma_i = sigmas[i * sigma_stride]; in float64 when full_precision, else in precision().
-    void evaluate(const double* x, std::size_t n, const double* sigmas, std::size_t sigma_stride, double* out,
+    void evaluate_rows(const double* x, std::size_t n, const double* sigmas, std::size_t sigma_stride, double* out,
                   double* log_sum, bool full_precision) const;
 
   private:
+    friend class PartClasses<EmpiricalData>;
+    // The exact denoiser at one sigma, at a sigma per row (unlabelled batches), and its exact trace.
+    void denoise_at(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const;
+    void denoise_rows_at(const Batch& b, std::span<double> out) const;
+    void trace_at(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const;
     // One pass over the data for a block of rows: fills out (n x d, if not empty) with D and
     // log_sum (n) with log sum_j exp(-|x - y_j|^2 / (2 sigma_i^2)).
     template <class T>

@@ -17,13 +17,15 @@ class DiagonalGaussian final : public Data, public Denoiser {
     std::size_t dim() const override { return mean_.size(); }
     const Denoiser& denoiser() const override { return *this; }
     const DiagonalGaussian* diagonal_gaussian() const override { return this; }
-    void denoise(std::span<const double> x, std::size_t n, double sigma,
-                 std::span<double> out) const override;
+    DenoiserTraits traits() const override { return {.exact_divergence = true}; }
+    void evaluate(const Batch& b, std::span<double> out) const override {
+        evaluate_at_each_sigma(*this, b, out, dim(), [this](auto... a) { denoise_at(a...); });
+    }
+    void trace(const Batch& b, std::span<double> out) const override {
+        evaluate_at_each_sigma(*this, b, out, 1, [this](auto... a) { trace_at(a...); });
+    }
     double log_density(std::span<const double> x, double sigma) const override;
     double data_variance() const override;
-    bool exact_divergence() const override { return true; }
-    void jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
-                        std::span<double> out) const override;
     void sample(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out) const override;
 
     bool moments(std::vector<double>& mean, std::vector<double>& covariance) const override;
@@ -31,6 +33,9 @@ class DiagonalGaussian final : public Data, public Denoiser {
     const std::vector<double>& variance() const { return var_; }
 
   private:
+    // The kernels at one sigma: D and its trace (the same for every x).
+    void denoise_at(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const;
+    void trace_at(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const;
     std::vector<double> mean_, var_;
 };
 

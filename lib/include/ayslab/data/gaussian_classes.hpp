@@ -25,16 +25,11 @@ class GaussianClasses final : public Denoiser {
     GaussianClasses& operator=(const GaussianClasses&) = delete;
 
     std::size_t dim() const override { return unconditional_.dim(); }
-    std::size_t classes() const override { return classes_.size(); }
+    DenoiserTraits traits() const override { return {.classes = classes_.size(), .exact_divergence = true}; }
     const DiagonalGaussian& given(Label y) const;  // y = null_label: the unconditional model
-    void denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
-    void denoise_labelled(std::span<const double> x, std::size_t n, double sigma, std::span<const Label> labels,
-                          std::span<double> out) const override;
-    bool exact_divergence() const override { return true; }
-    void jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
-                        std::span<double> out) const override;
-    void jacobian_trace_labelled(std::span<const double> x, std::size_t n, double sigma,
-                                 std::span<const Label> labels, std::span<double> out) const override;
+    // Without labels the unconditional model; with labels each class's Gaussian (conditional.hpp).
+    void evaluate(const Batch& batch, std::span<double> out) const override;
+    void trace(const Batch& batch, std::span<double> out) const override;
     const Denoiser* class_denoiser(Label y) const override {
         return y >= 0 && static_cast<std::size_t>(y) < classes_.size() ? &classes_[y] : nullptr;
     }

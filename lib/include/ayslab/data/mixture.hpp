@@ -27,16 +27,11 @@ class GaussianMixture final : public PartClasses<GaussianMixture> {
     const std::vector<double>& means() const { return means_; }
     const std::vector<double>& variances() const { return var_; }
     const std::vector<Label>& component_classes() const { return part_classes(); }
-    void denoise(std::span<const double> x, std::size_t n, double sigma,
-                 std::span<double> out) const override;
     double log_density(std::span<const double> x, double sigma) const override;
     double data_variance() const override;
-    bool exact_divergence() const override { return true; }
-    void jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
-                        std::span<double> out) const override;
     void sample(std::size_t n, std::uint64_t seed, std::uint64_t first, std::span<double> out) const override;
 
-    // float32: denoise() computes in single precision (log densities stay float64).
+    // float32: D computes in single precision (log densities stay float64).
     void set_precision(Precision p);
     Precision precision() const { return precision_; }
 
@@ -60,6 +55,10 @@ class GaussianMixture final : public PartClasses<GaussianMixture> {
     double log_responsibilities(std::span<const double> x, double sigma, std::span<double> log_r) const;
 
   private:
+    friend class PartClasses<GaussianMixture>;
+    // The exact denoiser at one sigma (the paths below by size and precision) and its exact trace.
+    void denoise_at(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const;
+    void trace_at(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const;
     // Any mixture: blocks of particles, transposed so the loops over particles vectorise.
     template <class T>
     void denoise_small(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const;

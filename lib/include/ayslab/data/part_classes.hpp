@@ -3,7 +3,11 @@
 // Self made of y's parts alone (its exact denoiser is the conditional one, MATH.md §2 on y's parts), and
 // y's weight is its parts' total weight. Self provides
 //   std::size_t draw_part(seed, index, row): draws row `index` of a sample() call, returns its part;
-// and calls set_part_classes() with a maker of the law of a list of parts (and their total weight).
+// and calls set_part_classes() with a maker of the law of a list of parts (and their total weight);
+// its exact denoiser's kernels, unlabelled, at one sigma:
+//   void denoise_at(x, n, sigma, out), void trace_at(x, n, sigma, out) (tr dD/dx, exact),
+// and, if it has one, a kernel for a sigma per row: void denoise_rows_at(const Batch&, out) (else
+// row by row). The Denoiser door (evaluate, trace) is written here once for both.
 #pragma once
 #include <fmt/format.h>
 
@@ -40,13 +44,18 @@ class PartClasses : public Data, public Denoiser {
         if (out.size() != n * d || labels.size() != n) throw InputError("labelled sample: output has the wrong size");
         for (std::size_t i = 0; i < n; ++i) labels[i] = part_class_[self.draw_part(seed, first + i, out.subspan(i * d, d))];
     }
-    void denoise_labelled(std::span<const double> x, std::size_t n, double sigma, std::span<const Label> labels,
-                          std::span<double> out) const override {
-        denoise_by_label(*this, class_denoisers_, x, n, sigma, labels, out);
+    DenoiserTraits traits() const override { return {.classes = classes(), .exact_divergence = true}; }
+    void evaluate(const Batch& b, std::span<double> out) const override {
+        const auto& self = static_cast<const Self&>(*this);
+        if (!b.labels.empty()) return evaluate_by_class(*this, class_denoisers_, b, out);
+        if constexpr (requires { self.denoise_rows_at(b, out); })
+            if (!b.one_sigma()) return self.denoise_rows_at(b, out);
+        evaluate_at_each_sigma(*this, b, out, self.dim(), [&self](auto... a) { self.denoise_at(a...); });
     }
-    void jacobian_trace_labelled(std::span<const double> x, std::size_t n, double sigma,
-                                 std::span<const Label> labels, std::span<double> out) const override {
-        denoise_by_label(*this, class_denoisers_, x, n, sigma, labels, out, true);
+    void trace(const Batch& b, std::span<double> out) const override {
+        const auto& self = static_cast<const Self&>(*this);
+        if (!b.labels.empty()) return evaluate_by_class(*this, class_denoisers_, b, out, true);
+        evaluate_at_each_sigma(*this, b, out, 1, [&self](auto... a) { self.trace_at(a...); });
     }
     const Denoiser* class_denoiser(Label y) const override {
         return y >= 0 && static_cast<std::size_t>(y) < by_class_.size() ? by_class_[static_cast<std::size_t>(y)].get()

@@ -27,7 +27,7 @@ class ShardedEmpiricalData final : public Data, public Denoiser, public NearestP
     ShardedEmpiricalData(const std::vector<double>& points, std::size_t dim, std::size_t shards,
                          std::size_t threads);
 
-    bool collective() const override { return true; }
+    DenoiserTraits traits() const override { return {.collective = true}; }
     std::size_t dim() const override { return dim_; }
     const Denoiser& denoiser() const override { return *this; }
     const NearestPoint* nearest_points() const override { return this; }
@@ -35,10 +35,8 @@ class ShardedEmpiricalData final : public Data, public Denoiser, public NearestP
     std::size_t shards() const { return first_row_.size() - 1; }
     void set_precision(Precision p);
 
-    void denoise(std::span<const double> x, std::size_t n, double sigma,
-                 std::span<double> out) const override;
-    void denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
-                      std::span<double> out) const override;
+    // D over every rank's rows (a collective call), at one sigma or a sigma per row; no labels.
+    void evaluate(const Batch& batch, std::span<double> out) const override;
     double log_density(std::span<const double> x, double sigma) const override;
     void log_density_rows(std::span<const double> x, std::size_t n, double sigma,
                           std::span<double> out) const override;
@@ -51,7 +49,7 @@ class ShardedEmpiricalData final : public Data, public Denoiser, public NearestP
 
   private:
     // D (if out) and L = log sum over all data for n rows with per-row sigmas (sigma_stride 0: one).
-    void evaluate(const double* x, std::size_t n, const double* sigmas, std::size_t sigma_stride, double* out,
+    void evaluate_rows(const double* x, std::size_t n, const double* sigmas, std::size_t sigma_stride, double* out,
                   double* log_sum, bool full_precision) const;
 
     std::size_t dim_, threads_;

@@ -8,8 +8,6 @@
 // (do_classifier_free_guidance is guidance_scale > 1), ComfyUI when cfg == 1; here only w = 1 (one
 // conditional evaluation) and w = 0 (one unconditional) skip a branch, and 0 < w < 1 is the mixture.
 #pragma once
-#include <atomic>
-#include <cstdint>
 #include <limits>
 
 #include "ayslab/denoisers/denoiser.hpp"
@@ -32,44 +30,29 @@ class GuidedDenoiser final : public DenoiserView {
     // base: a conditional denoiser (classes() > 0). InputError otherwise, or for a non-finite w or an
     // empty interval.
     GuidedDenoiser(const Denoiser& base, const GuidanceOptions& options);
-    std::size_t classes() const override { return base_.classes(); }
     const GuidanceOptions& options() const { return o_; }
     // True when both branches are evaluated at this sigma (w is neither 0 nor 1 and sigma lies in
     // the interval).
     bool guides_at(double sigma) const;
-    // Without labels: the unconditional model.
-    void denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
-    void denoise_labelled(std::span<const double> x, std::size_t n, double sigma, std::span<const Label> labels,
-                          std::span<double> out) const override;
-    // Without labels: the unconditional model, per-row sigma.
-    void denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
-                      std::span<double> out) const override;
-    // Per-row sigma and label: each row's branches as denoise_labelled() at its sigma, all rows of both
-    // branches in one call to the base when batched (two calls, unconditional then conditional, if not).
-    void denoise_rows_labelled(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
-                               std::span<const Label> labels, std::span<double> out) const override;
+    // Without labels: the unconditional model. With labels, at one sigma: both branches in one call of
+    // 2n rows when batched (two calls, unconditional then conditional, if not). With a sigma per row:
+    // each row's branches chosen at its sigma, all rows of both branches in one call to the base when
+    // batched.
+    void evaluate(const Batch& batch, std::span<double> out) const override;
     // tr dD_w/dx = (1 - w) tr dD_u/dx + w tr dD_c/dx (D_w is linear in the two branches).
-    void jacobian_trace(std::span<const double> x, std::size_t n, double sigma,
-                        std::span<double> out) const override;
-    void jacobian_trace_labelled(std::span<const double> x, std::size_t n, double sigma,
-                                 std::span<const Label> labels, std::span<double> out) const override;
+    void trace(const Batch& batch, std::span<double> out) const override;
 
     // What the base model was asked for since construction (or reset_counts()): rows evaluated (a
-    // guided row counts 2: network evaluations) and calls made (a batched guided step is 1 call).
-    std::uint64_t rows_evaluated() const { return rows_.load(); }
-    std::uint64_t calls() const { return calls_.load(); }
-    void reset_counts() const {
-        rows_ = 0;
-        calls_ = 0;
-    }
+    // guided row counts 2: network evaluations) and calls made (a batched guided step is 1 call),
+    // counted here because an exact base counts nothing.
+    Evaluations requested() const { return requested_.total(); }
+    void reset_counts() const { requested_.reset(); }
 
   private:
-    void count(std::size_t rows) const {
-        rows_ += rows;
-        calls_ += 1;
-    }
+    void evaluate_one_sigma(const Batch& batch, std::span<double> out) const;
+    void evaluate_rows(const Batch& batch, std::span<double> out) const;
     GuidanceOptions o_;
-    mutable std::atomic<std::uint64_t> rows_{0}, calls_{0};
+    EvaluationCounter requested_;
 };
 
 }  // namespace ayslab

@@ -182,36 +182,22 @@ class NetworkDenoiser final : public Denoiser {
     NetworkDenoiser(Network network, std::size_t threads, std::size_t chunk = std::size_t{1} << 20)
         : NetworkDenoiser(std::move(network), ModelConvention{}, threads, chunk) {}
     std::size_t dim() const override;
-    void denoise(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
-    void denoise_rows(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
-                      std::span<double> out) const override;
-    bool exact_divergence() const override { return model_->has_jacobian_trace(); }
-    double rounding() const override { return model_->rounding(); }
-    std::size_t batch_rows() const override { return chunk_; }
-    bool concurrent_calls() const override { return model_->concurrent(); }
+    // A class-conditional model (classes = convention.classes): labels become the model's ids
+    // (null_label its null id).
+    DenoiserTraits traits() const override;
+    void evaluate(const Batch& batch, std::span<double> out) const override;
+    void trace(const Batch& batch, std::span<double> out) const override;
     // A call's rows are cut into slices run at once on the cores (call()): at least min_slice_rows each
     // (below, a slice's fixed cost outweighs what it saves) and at most max_slice_rows (a 128-wide MLP's
     // intermediates at 2048 rows stay in cache: docs/performance.md, "Threads").
     static constexpr std::size_t min_slice_rows = 64;
     static constexpr std::size_t max_slice_rows = 2048;
-    Evaluations evaluations() const override { return {calls_.load(), rows_.load()}; }
-    void jacobian_trace(std::span<const double> x, std::size_t n, double sigma, std::span<double> out) const override;
-    // A class-conditional model: labels become the model's ids (null_label its null id).
-    std::size_t classes() const override { return convention_.classes; }
-    void denoise_labelled(std::span<const double> x, std::size_t n, double sigma, std::span<const Label> labels,
-                          std::span<double> out) const override;
-    void denoise_rows_labelled(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
-                               std::span<const Label> labels, std::span<double> out) const override;
-    void jacobian_trace_labelled(std::span<const double> x, std::size_t n, double sigma,
-                                 std::span<const Label> labels, std::span<double> out) const override;
+    Evaluations evaluations() const override { return calls_.total(); }
     const ModelFunction& model() const { return *model_; }
 
   private:
-    // D for n rows with their own sigmas and (for a conditional model) labels (n, one, or none: null).
-    void evaluate(std::span<const double> x, std::size_t n, std::span<const double> sigmas,
-                  std::span<const Label> labels, std::span<double> out) const;
-    void trace(std::span<const double> x, std::size_t n, double sigma, std::span<const Label> labels,
-               std::span<double> out) const;
+    // The model's own trace (autograd) at one sigma.
+    void model_trace(const Batch& batch, std::span<double> out) const;
     // One model call on n prepared rows (inputs x, c, ids -> raw outputs y), split over the cores.
     void call(std::span<const double> x, std::span<const double> c, std::size_t n, std::span<double> y,
               std::span<const std::int64_t> ids) const;
@@ -225,7 +211,7 @@ class NetworkDenoiser final : public Denoiser {
     ModelConvention convention_;
     std::shared_ptr<const Process> process_;
     std::size_t threads_, chunk_;
-    mutable std::atomic<std::size_t> calls_{0}, rows_{0};
+    EvaluationCounter calls_;
 };
 
 }  // namespace ayslab
