@@ -187,16 +187,13 @@ Experiment ays_trained_experiment() {
                    {"model", KeyType::path,
                     "a model file (TorchScript; its convention in parametrisation, model_process, model_time, "
                     "model_sigma_data); empty = train an MLP or U-Net"},
-                   {"lr", KeyType::number, "Adam learning rate", 1e-8, 1},
-                   {"train_steps", KeyType::integer, "optimiser steps", 1, 1e8},
-                   {"batch", KeyType::integer, "minibatch size", 1, 1e6},
                    {"claimed_samplers", KeyType::string_list,
                     "samplers for which AYS(network) not worse than EDM rho=7 is checked (others: measured)", {}, {},
                     solver_names()},
                    {"claim_metric", KeyType::string, "metric of the paired comparisons: nll or sliced_w2", {}, {},
                     {"nll", "sliced_w2"}},
                    {"reference_steps", KeyType::integer, "EDM rho=7 steps of the network's reference run", 2, 1e6}} +
-                shared_keys({"network", "width", "depth", "channels", "levels", "subset", "directory", "data", "points",
+                shared_keys({"train_steps", "batch", "lr", "network", "width", "depth", "channels", "levels", "subset", "directory", "data", "points",
                              "held_out", "process", "steps", "sigma_min", "sigma_max", "samplers",
                              "eval_particles", "eval_seeds", "projections", "subdivisions", "refine", "samples",
                              "validation_samples", "golden_iterations", "max_sweeps", "patience", "min_improvement", "stop_on",

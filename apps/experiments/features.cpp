@@ -252,16 +252,13 @@ Experiment features_experiment() {
             "the image feature network of FID / KID: a CNN trained on Fashion-MNIST, its test accuracy and fingerprint, "
             "and the metrics checked on real images (test halves, blur, noise)",
             Schema{seed_key()} + shared_keys({"directory"}) +
-                Schema{{"batch", KeyType::integer, "minibatch size", 1, 1e6},
-                       {"lr", KeyType::number, "Adam learning rate (peak; cosine decay after the warm-up)", 1e-8, 1},
-                       {"train_images", KeyType::integer, "Fashion-MNIST training images the network learns from", 100, 60000},
-                       {"train_steps", KeyType::integer, "Adam steps of the feature network", 1, 1e8},
+                shared_keys({"train_steps", "batch", "lr", "model_out"}) +
+                Schema{{"train_images", KeyType::integer, "Fashion-MNIST training images the network learns from", 100, 60000},
                        {"width", KeyType::integer, "channels of the first convolution (the second has twice)", 1, 4096},
                        {"feature_dim", KeyType::integer, "the feature dimension (penultimate layer)", 2, 4096},
                        {"features_model", KeyType::path, "a feature network file to use instead of training one"},
                        {"features_fingerprint", KeyType::string,
                         "the fingerprint the feature network must have (empty: any); a mismatch is refused"},
-                       {"model_out", KeyType::string, "where the trained feature network is written (TorchScript)"},
                        {"splits", KeyType::integer, "random half splits of the test set (FID's finite-sample spread)", 2, 1000},
                        {"kid_subsets", KeyType::integer, "KID subsets (torch-fidelity: 100)", 2, 100000},
                        {"kid_subset_size", KeyType::integer, "KID rows per subset, at most (torch-fidelity: 1000)", 2, 1e6},

@@ -560,7 +560,7 @@ Experiment recommend_experiment() {
                    {"candidate_file", KeyType::path, "one more candidate: a schedule file (re-spaced log-linearly to each "
                                                      "step count)"},
                    {"format", KeyType::string, "how the recommended schedule is printed", {}, {}, schedule_formats()}} +
-                shared_keys({"data", "points", "file", "held_out_file", "held_out_fraction", "precision", "process",
+                shared_keys({"png_columns", "data", "points", "file", "held_out_file", "held_out_fraction", "precision", "process",
                              "sigma_min", "sigma_max", "schedule_file", "rho", "samples", "validation_samples",
                              "golden_iterations", "max_sweeps", "patience", "min_improvement", "stop_on",
                              "stop_particles", "stop_n_se", "klub_c", "eval_particles", "eval_seeds", "projections", "n_se",
@@ -579,7 +579,6 @@ Experiment recommend_experiment() {
                        {"png", KeyType::string,
                         "image data: PNG sample grids, one per cell as PREFIX-SAMPLER-nfeN.png beside this path (a row "
                         "per schedule, current first; the same held-out starts in every row); empty: none"},
-                       {"png_columns", KeyType::integer, "samples per row of the png grids", 1, 64},
                        {"features_model", KeyType::path,
                         "image data: a feature network (run-experiment features) whose FID to the held-out images judges "
                         "(empty: none)"}},

@@ -157,7 +157,6 @@ Experiment sample_experiment() {
                    {"png", KeyType::string,
                     "image data: a PNG grid of the first png_columns^2 end points (values [-1, 1] as black to white); "
                     "empty: none"},
-                   {"png_columns", KeyType::integer, "images per row of the png grid", 1, 64},
                    {"noise", KeyType::path,
                     ".npy of the stochastic samplers' N(0,1) draws, (steps, n, d) or (steps, draws, n, d); empty: "
                     "seeded"},
@@ -167,7 +166,7 @@ Experiment sample_experiment() {
                     "size are taken over a batch, as k-diffusion's and score_sde's are over one call; set it >= particles "
                     "to match one peer call on all of them (every other solver gives the same points for any chunk)",
                     0, 1e9}} +
-            shared_keys({"eta", "s_churn", "s_tmin", "s_tmax", "s_noise", "snr", "corrector_steps", "kdiffusion_3m", "brownian",
+            shared_keys({"png_columns", "eta", "s_churn", "s_tmin", "s_tmax", "s_noise", "snr", "corrector_steps", "kdiffusion_3m", "brownian",
                          "denoiser", "model", "parametrisation", "model_process", "model_time", "model_sigma_data", "preflight",
                          "model_labels", "model_null_label", "model_shape", "model_embedding", "device", "label", "guidance", "guidance_interval", "labels"}),
         run};

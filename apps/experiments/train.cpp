@@ -218,7 +218,7 @@ Experiment train_experiment() {
             "train an MLP or U-Net denoiser (LibTorch) with one of the seeds' losses; TorchScript model + loss curve "
             "+ held-out error vs the exact denoiser",
             Schema{seed_key()} +
-                shared_keys({"subset", "directory", "data", "points", "file", "labels", "held_out", "network", "width", "depth",
+                shared_keys({"train_steps", "batch", "lr", "model_out", "subset", "directory", "data", "points", "file", "labels", "held_out", "network", "width", "depth",
                              "channels", "levels"}) +
                 Schema{{"loss", KeyType::string, "training loss (MATH §8)", {}, {}, loss_names()},
                        {"process", KeyType::string, "process the loss belongs to (score-sde: vp, subvp, ve)", {}, {},
@@ -228,9 +228,6 @@ Experiment train_experiment() {
                        {"l1", KeyType::boolean, "ddpm-simple: l1 instead of l2"},
                        {"frequencies", KeyType::integer, "Fourier features of c_noise", 1, 1024},
                        {"sigma_data", KeyType::number, "EDM preconditioning's sigma_data", 1e-6, 1e6},
-                       {"train_steps", KeyType::integer, "optimiser steps", 1, 1e8},
-                       {"batch", KeyType::integer, "minibatch size", 1, 1e6},
-                       {"lr", KeyType::number, "Adam learning rate", 1e-8, 1},
                        {"warmup", KeyType::integer, "linear warm-up steps", 0, 1e8},
                        {"grad_clip", KeyType::number, "global gradient-norm clip (0 = none)", 0, 1e6},
                        {"ema_decay", KeyType::number, "EMA decay", 0, 1},
@@ -239,7 +236,6 @@ Experiment train_experiment() {
                        {"record_every", KeyType::integer, "loss-curve resolution in steps", 1, 1e6},
                        {"checkpoint_every", KeyType::integer, "steps between checkpoints (a multiple of record_every)",
                         1, 1e8},
-                       {"model_out", KeyType::string, "TorchScript file for the EMA model"},
                        {"eval_samples", KeyType::integer, "held-out draws per sigma band", 2, 1e8},
                        {"bands", KeyType::number_list, "sigma band edges, increasing", 1e-8, 1e8},
                        {"conditional", KeyType::boolean,

@@ -112,6 +112,13 @@ Schema make_table() {
          "denoisers and every other reading of it (parametrisation, time input, process, sigma_data); refuse a band "
          "30x worse than trivial or a reading of the same parametrisation that fits better beyond noise, naming the "
          "band and the keys to set (false: run anyway, said on stderr and in the result)"},
+        // training group (train, ays-trained, features)
+        {"train_steps", KeyType::integer, "optimiser (Adam) steps", 1, 1e8},
+        {"batch", KeyType::integer, "minibatch size", 1, 1e6},
+        {"lr", KeyType::number, "Adam learning rate (the peak, after any warm-up)", 1e-8, 1},
+        {"model_out", KeyType::string, "where the trained network is written (TorchScript; train: the EMA model)"},
+        // image output group (sample, recommend)
+        {"png_columns", KeyType::integer, "images per row of the PNG grid", 1, 64},
         // network group (train, ays-trained): network.hpp's MLP and U-Net
         {"network", KeyType::string, "mlp (any d) or unet (square one-channel images)", {}, {}, {"mlp", "unet"}},
         {"width", KeyType::integer, "MLP width", 1, 4096},

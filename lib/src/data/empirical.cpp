@@ -173,11 +173,9 @@ void EmpiricalData::denoise_rows_at(const Batch& b, std::span<double> out) const
 
 void EmpiricalData::log_density_rows(std::span<const double> x, std::size_t n, double sigma,
                                      std::span<double> out) const {
-    if (x.size() != n * dim_ || out.size() != n) throw InputError("log_density_rows: wrong buffer sizes");
-    if (!(sigma > 0.0)) throw InputError("the empirical log-density needs sigma > 0");
-    evaluate_rows(x.data(), n, &sigma, 0, nullptr, out.data(), true);
-    const double norm = empirical_log_normaliser(size(), dim_, sigma);
-    for (double& v : out) v += norm;
+    empirical_log_density_rows(x, n, dim_, sigma, size(), out, [&](double* log_sum) {
+        evaluate_rows(x.data(), n, &sigma, 0, nullptr, log_sum, true);
+    });
 }
 
 double empirical_log_normaliser(std::size_t total, std::size_t dim, double sigma) {
@@ -212,12 +210,6 @@ void EmpiricalData::trace_at(std::span<const double> x, std::size_t n, double si
         }
         out[i] = acc / z / (sigma * sigma);
     }
-}
-
-double EmpiricalData::log_density(std::span<const double> x, double sigma) const {
-    double v = 0.0;
-    log_density_rows(x, 1, sigma, {&v, 1});
-    return v;
 }
 
 void EmpiricalData::sample(std::size_t n, std::uint64_t seed, std::uint64_t first,

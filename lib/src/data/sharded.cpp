@@ -96,17 +96,9 @@ void ShardedEmpiricalData::evaluate(const Batch& b, std::span<double> out) const
 
 void ShardedEmpiricalData::log_density_rows(std::span<const double> x, std::size_t n, double sigma,
                                             std::span<double> out) const {
-    if (x.size() != n * dim_ || out.size() != n) throw InputError("log_density_rows: wrong buffer sizes");
-    if (!(sigma > 0.0)) throw InputError("the empirical log-density needs sigma > 0");
-    evaluate_rows(x.data(), n, &sigma, 0, nullptr, out.data(), true);
-    const double norm = empirical_log_normaliser(size(), dim_, sigma);
-    for (double& v : out) v += norm;
-}
-
-double ShardedEmpiricalData::log_density(std::span<const double> x, double sigma) const {
-    double v = 0.0;
-    log_density_rows(x, 1, sigma, {&v, 1});
-    return v;
+    empirical_log_density_rows(x, n, dim_, sigma, size(), out, [&](double* log_sum) {
+        evaluate_rows(x.data(), n, &sigma, 0, nullptr, log_sum, true);
+    });
 }
 
 void ShardedEmpiricalData::sample(std::size_t n, std::uint64_t seed, std::uint64_t first,

@@ -228,7 +228,7 @@ std::size_t Dpm2AncestralSolver::step(std::span<double> x, std::size_t n, double
     auto d = buffer(0, m), x2 = buffer(1, m), d2 = buffer(2, m), z = buffer(3, m);
     ctx.denoiser.denoise(x, n, sigma, d);
     const auto [down, up] = ancestral_step(sigma, sigma_next, o_.eta);
-    const std::size_t nfe = 1 + detail::dpm2_from(x, n, d, sigma, down, ctx.denoiser, x2, d2);
+    const std::size_t nfe = 1 + detail::second_stage_from<true>(x, n, d, sigma, down, ctx.denoiser, x2, d2);
     if (up > 0.0 && down > 0.0) {
         noise(ctx, n, 0, z);
         for (std::size_t k = 0; k < m; ++k) x[k] += o_.s_noise * up * z[k];

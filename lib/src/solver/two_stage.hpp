@@ -12,30 +12,25 @@
 
 namespace ayslab::detail {
 
-inline std::size_t heun_from(std::span<double> x, std::size_t n, std::span<const double> d, double sigma,
-                             double sigma_next, const Denoiser& denoiser, std::span<double> xs, std::span<double> ds) {
+// second_stage_from<false>: Heun; second_stage_from<true>: DPM-Solver-2.
+template <bool Midpoint>
+inline std::size_t second_stage_from(std::span<double> x, std::size_t n, std::span<const double> d, double sigma,
+                                     double sigma_next, const Denoiser& denoiser, std::span<double> xs,
+                                     std::span<double> ds) {
     const std::size_t m = x.size();
     if (sigma_next == 0.0) {
         for (std::size_t k = 0; k < m; ++k) x[k] = update::euler(x[k], d[k], sigma, sigma_next);
         return 0;
     }
-    for (std::size_t k = 0; k < m; ++k) xs[k] = update::euler(x[k], d[k], sigma, sigma_next);
-    denoiser.denoise(xs, n, sigma_next, ds);
-    for (std::size_t k = 0; k < m; ++k) x[k] = update::heun(x[k], d[k], xs[k], ds[k], sigma, sigma_next);
-    return 1;
-}
-
-inline std::size_t dpm2_from(std::span<double> x, std::size_t n, std::span<const double> d, double sigma,
-                             double sigma_next, const Denoiser& denoiser, std::span<double> xs, std::span<double> ds) {
-    const std::size_t m = x.size();
-    if (sigma_next == 0.0) {
-        for (std::size_t k = 0; k < m; ++k) x[k] = update::euler(x[k], d[k], sigma, sigma_next);
-        return 0;
-    }
-    const double mid = std::exp(0.5 * (std::log(sigma) + std::log(sigma_next)));
-    for (std::size_t k = 0; k < m; ++k) xs[k] = update::euler(x[k], d[k], sigma, mid);
-    denoiser.denoise(xs, n, mid, ds);
-    for (std::size_t k = 0; k < m; ++k) x[k] += (xs[k] - ds[k]) / mid * (sigma_next - sigma);
+    // Where the second evaluation is: sigma_next (Heun) or the midpoint in log sigma (DPM-Solver-2).
+    const double at = Midpoint ? std::exp(0.5 * (std::log(sigma) + std::log(sigma_next))) : sigma_next;
+    for (std::size_t k = 0; k < m; ++k) xs[k] = update::euler(x[k], d[k], sigma, at);
+    denoiser.denoise(xs, n, at, ds);
+    for (std::size_t k = 0; k < m; ++k)
+        if constexpr (Midpoint)
+            x[k] += (xs[k] - ds[k]) / at * (sigma_next - sigma);
+        else
+            x[k] = update::heun(x[k], d[k], xs[k], ds[k], sigma, sigma_next);
     return 1;
 }
 

@@ -14,8 +14,7 @@ std::size_t TwoStageStep<Second, Churn>::step(std::span<double> x, std::size_t n
     auto d = this->buffer(0, m), xs = this->buffer(1, m), ds = this->buffer(2, m);
     const double from = Churn ? this->churn(x, n, sigma, ctx, this->buffer(3, m)) : sigma;
     ctx.denoiser.denoise(x, n, from, d);
-    const auto second = Second == SecondStage::heun ? detail::heun_from : detail::dpm2_from;
-    return 1 + second(x, n, d, from, sigma_next, ctx.denoiser, xs, ds);
+    return 1 + detail::second_stage_from<Second == SecondStage::dpm2>(x, n, d, from, sigma_next, ctx.denoiser, xs, ds);
 }
 
 template class TwoStageStep<SecondStage::heun, false>;

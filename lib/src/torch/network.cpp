@@ -378,6 +378,17 @@ torch::Tensor label_tensor(const Network::Impl& impl, std::span<const std::int64
                                              id, impl.embedding.size(0)));
     return torch::from_blob(const_cast<std::int64_t*>(y.data()), {static_cast<std::int64_t>(n)}, torch::kInt64);
 }
+
+// The module's output on prepared inputs (rows x cols, label ids ys): a tensor of the model's shape on
+// its device, InputError otherwise.
+torch::Tensor module_output(Network::Impl& impl, const torch::Tensor& xs, const torch::Tensor& cs,
+                            const torch::Tensor& ys, std::int64_t rows, std::int64_t cols) {
+    const auto image = impl.input.shape.empty() ? std::vector<std::int64_t>{} : impl.sizes(rows);
+    const auto result = impl.module.forward(call_inputs(impl, xs, cs, ys));
+    if (!result.isTensor())
+        throw InputError(fmt::format("{}: forward returned a {}, not a tensor", impl.description, result.tagKind()));
+    return checked_output(result.toTensor(), rows, cols, impl.description, impl.device, image);
+}
 }  // namespace
 
 void Network::forward(std::span<const float> x, std::span<const float> c, std::size_t n, std::span<float> out,
@@ -392,14 +403,8 @@ void Network::forward(std::span<const float> x, std::span<const float> c, std::s
     const auto rows = static_cast<std::int64_t>(n), cols = static_cast<std::int64_t>(d);
     auto xs = torch::from_blob(const_cast<float*>(x.data()), {rows, cols}, torch::kFloat32);
     auto cs = torch::from_blob(const_cast<float*>(c.data()), {rows}, torch::kFloat32);
-    const auto image = impl_->input.shape.empty() ? std::vector<std::int64_t>{} : impl_->sizes(rows);
     try {
-        const auto result = impl_->module.forward(call_inputs(*impl_, xs, cs, ys));
-        if (!result.isTensor())
-            throw InputError(fmt::format("{}: forward returned a {}, not a tensor", impl_->description, result.tagKind()));
-        const auto y = checked_output(result.toTensor(), rows, cols, impl_->description, impl_->device, image)
-                           .to(torch::kCPU, torch::kFloat32)
-                           .contiguous();
+        const auto y = module_output(*impl_, xs, cs, ys, rows, cols).to(torch::kCPU, torch::kFloat32).contiguous();
         std::copy_n(y.data_ptr<float>(), n * d, out.data());
     } catch (const InputError&) {
         throw;
@@ -421,12 +426,8 @@ void Network::jacobian_trace(std::span<const float> x, std::span<const float> c,
                   .to(impl_->device, torch::kFloat32, /*non_blocking=*/false, /*copy=*/true)  // one copy on any device
                   .requires_grad_(true);
     auto cs = torch::from_blob(const_cast<float*>(c.data()), {rows}, torch::kFloat32);
-    const auto image = impl_->input.shape.empty() ? std::vector<std::int64_t>{} : impl_->sizes(rows);
     try {
-        const auto result = impl_->module.forward(call_inputs(*impl_, xs, cs, ys));
-        if (!result.isTensor())
-            throw InputError(fmt::format("{}: forward returned a {}, not a tensor", impl_->description, result.tagKind()));
-        const auto y = checked_output(result.toTensor(), rows, cols, impl_->description, impl_->device, image);
+        const auto y = module_output(*impl_, xs, cs, ys, rows, cols);
         // A model whose output does not depend on x (a constant) has divergence 0: nothing to differentiate.
         if (!y.requires_grad()) {
             std::fill(out.begin(), out.end(), 0.0);

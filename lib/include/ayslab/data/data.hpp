@@ -36,6 +36,12 @@ class Data {
     // log p_sigma for n rows; the default calls log_density() per row.
     virtual void log_density_rows(std::span<const double> x, std::size_t n, double sigma,
                                   std::span<double> out) const;
+    // For a law whose kernel is the rows' one (it overrides log_density_rows): its log_density.
+    double log_density_of_row(std::span<const double> x, double sigma) const {
+        double v = 0.0;
+        log_density_rows(x, 1, sigma, {&v, 1});
+        return v;
+    }
     // Per-coordinate data variance averaged over coordinates.
     virtual double data_variance() const = 0;
     // n draws of x_0 into out (n rows); row i depends only on (seed, first + i).

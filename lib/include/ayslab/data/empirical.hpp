@@ -17,6 +17,17 @@ namespace ayslab {
 std::size_t empirical_draw_row(std::uint64_t seed, std::uint64_t index, std::size_t total);
 // log of 1/N (2 pi sigma^2)^(-d/2): log p_sigma(x) = this + log sum_j exp(-|x - y_j|^2 / 2 sigma^2).
 double empirical_log_normaliser(std::size_t total, std::size_t dim, double sigma);
+// log p_sigma of n rows (d values each) of a point set of `total` rows, from its kernel
+// log_sum(out) = log sum_j exp(-|x_i - y_j|^2 / (2 sigma^2)) per row; InputError on bad sizes or sigma <= 0.
+template <class LogSum>
+void empirical_log_density_rows(std::span<const double> x, std::size_t n, std::size_t dim, double sigma,
+                                std::size_t total, std::span<double> out, LogSum&& log_sum) {
+    if (x.size() != n * dim || out.size() != n) throw InputError("log_density_rows: wrong buffer sizes");
+    if (!(sigma > 0.0)) throw InputError("the empirical log-density needs sigma > 0");
+    log_sum(out.data());
+    const double norm = empirical_log_normaliser(total, dim, sigma);
+    for (double& v : out) v += norm;
+}
 
 // Data and its own exact (ideal) denoiser, with the exact divergence.
 class EmpiricalData final : public PartClasses<EmpiricalData>, public NearestPoint {
@@ -36,7 +47,7 @@ class EmpiricalData final : public PartClasses<EmpiricalData>, public NearestPoi
         return true;
     }
 
-    double log_density(std::span<const double> x, double sigma) const override;
+    double log_density(std::span<const double> x, double sigma) const override { return log_density_of_row(x, sigma); }
     void log_density_rows(std::span<const double> x, std::size_t n, double sigma,
                           std::span<double> out) const override;
     double data_variance() const override { return variance_; }

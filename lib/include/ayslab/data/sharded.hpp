@@ -37,7 +37,7 @@ class ShardedEmpiricalData final : public Data, public Denoiser, public NearestP
 
     // D over every rank's rows (a collective call), at one sigma or a sigma per row; no labels.
     void evaluate(const Batch& batch, std::span<double> out) const override;
-    double log_density(std::span<const double> x, double sigma) const override;
+    double log_density(std::span<const double> x, double sigma) const override { return log_density_of_row(x, sigma); }
     void log_density_rows(std::span<const double> x, std::size_t n, double sigma,
                           std::span<double> out) const override;
     double data_variance() const override { return variance_; }
