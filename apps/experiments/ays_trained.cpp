@@ -132,6 +132,9 @@ Result run(const Config& cfg, const RunContext& ctx) {
     const Dataset ds = make_dataset(cfg.string("data"), read_dataset_options(cfg, ctx));
     const double lo = cfg.number("sigma_min"), hi = cfg.number("sigma_max");
     const auto process = make_process(cfg.string("process"));
+    // AYS's start (before any training): any schedule family, EDM rho = 7 by default; arctan's c is the
+    // data's standard deviation.
+    const Schedule start = read_schedule(cfg, process.get(), std::sqrt(ds.data->data_variance()));
     // A model file is read with every denoiser key (parametrisation, model_process, model_time,
     // model_sigma_data) and checked by the pre-flight, as in every tool; without one, an MLP or U-Net
     // is trained here (k-diffusion's denoiser convention).
@@ -143,7 +146,6 @@ Result run(const Config& cfg, const RunContext& ctx) {
     // Printed t / timesteps (and the exports from the result) in the model's own process.
     const auto shown = make_process(loaded ? cfg.string("model_process") : cfg.string("process"));
     const Problem by_network = problem_of(ds, &network), by_exact = problem_of(ds, &ds.data->denoiser());
-    const Schedule start = karras(static_cast<std::size_t>(cfg.integer("steps")), lo, hi);
     const auto [ays_net, ays_exact] = ays_both(cfg, ctx, start, by_network, by_exact, r);
 
     const EvaluationOptions eo = read_evaluation(cfg, ctx);
@@ -193,7 +195,7 @@ Experiment ays_trained_experiment() {
                    {"claim_metric", KeyType::string, "metric of the paired comparisons: nll or sliced_w2", {}, {},
                     {"nll", "sliced_w2"}},
                    {"reference_steps", KeyType::integer, "EDM rho=7 steps of the network's reference run", 2, 1e6}} +
-                shared_keys({"train_steps", "batch", "lr", "network", "width", "depth", "channels", "levels", "subset", "directory", "data", "points",
+                shared_keys({"schedule", "schedule_file", "rho", "train_steps", "batch", "lr", "network", "width", "depth", "channels", "levels", "subset", "directory", "data", "points",
                              "held_out", "process", "steps", "sigma_min", "sigma_max", "samplers",
                              "eval_particles", "eval_seeds", "projections", "subdivisions", "refine", "samples",
                              "validation_samples", "golden_iterations", "max_sweeps", "patience", "min_improvement", "stop_on",

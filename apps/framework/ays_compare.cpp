@@ -19,7 +19,7 @@
 namespace ayslab::app {
 
 Schema ays_compare_keys() {
-    return shared_keys({"process", "steps", "sigma_min", "sigma_max", "samplers", "eval_particles", "eval_seeds",
+    return shared_keys({"process", "schedule", "schedule_file", "rho", "steps", "sigma_min", "sigma_max", "samplers", "eval_particles", "eval_seeds",
                         "projections", "precision", "data_shards", "subdivisions", "refine", "samples", "validation_samples",
                         "golden_iterations", "max_sweeps", "patience", "min_improvement", "stop_on", "stop_sampler",
                         "stop_particles", "stop_n_se", "klub_c"});
@@ -110,7 +110,9 @@ void ays_compare(const Dataset& dataset, const Config& cfg, const RunContext& ct
     const Problem problem = problem_of(dataset);
     set_stop_proxy(o, cfg, problem, ctx);
     ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
-    const Schedule start = karras(static_cast<std::size_t>(cfg.integer("steps")), lo, hi);
+    // AYS's start: any schedule family (EDM rho = 7 by default, as in the paper); arctan's c is the
+    // data's standard deviation.
+    const Schedule start = read_schedule(cfg, process.get(), std::sqrt(dataset.data->data_variance()));
     const auto ays = *optimise_schedule("ays", *dataset.data, dataset.data->denoiser(), start, o, std::ref(progress)).ays;
     report_max_sweeps(ays, o, r, dataset.name + "_stopped_at_max_sweeps");
     const EvaluationOptions eo = read_evaluation(cfg, ctx);
