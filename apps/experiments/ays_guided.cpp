@@ -56,7 +56,8 @@ double knot_shift(const Schedule& a, const Schedule& b) {
 
 std::string label(double w) { return fmt::format("w={}", w); }
 
-// What the three settings share: the keys, AYS's options, EDM's schedule (the start and the baseline).
+// What the three settings share: the keys, AYS's options, EDM's schedule (the baseline; AYS's start by
+// default, another with the schedule keys).
 struct GuidedStudy {
     GuidedStudy(const Config& config, const RunContext& context, Result& result)
         : cfg(config), ctx(context), r(result), lo(config.number("sigma_min")), hi(config.number("sigma_max")),
@@ -64,10 +65,10 @@ struct GuidedStudy {
           edm(karras(static_cast<std::size_t>(config.integer("steps")), lo, hi)) {
         o.checkpoint.clear();  // several short optimisations per run: no checkpoints
     }
-    // AYS from EDM's schedule for the denoiser on the data.
+    // AYS from the start schedule (EDM's by default) for the denoiser on the data.
     Schedule ays_of(const Data& data, const Denoiser& denoiser) const {
         ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
-        return optimise_schedule("ays", data, denoiser, edm, o, std::ref(progress)).schedule;
+        return optimise_schedule("ays", data, denoiser, read_start_schedule(cfg, data), o, std::ref(progress)).schedule;
     }
     const Config& cfg;
     const RunContext& ctx;
@@ -307,7 +308,7 @@ Experiment ays_guided_experiment() {
                    {"image_seeds", KeyType::integer,
                     "Fashion-MNIST: seeds (the SE is over them; at most 62: streams::class_evaluation_seed)", 2, 62},
                    {"image_teacher_steps", KeyType::integer, "Fashion-MNIST: Heun steps of the guided ODE's reference output", 2, 1e5}} +
-                shared_keys({"solvers", "steps", "sigma_min", "sigma_max", "subdivisions", "refine", "samples",
+                shared_keys({"solvers", "process", "schedule", "schedule_file", "rho", "steps", "sigma_min", "sigma_max", "subdivisions", "refine", "samples",
                              "validation_samples", "golden_iterations", "max_sweeps", "patience", "eval_particles",
                              "projections", "subset", "directory", "model", "parametrisation", "model_process", "model_time",
                              "model_sigma_data", "preflight", "model_labels", "model_null_label", "model_shape",

@@ -81,7 +81,8 @@ void guided_images(const std::optional<GuidedImages>& prepared, const Config& cf
     const auto& model = prepared->model;
     const double lo = cfg.number("sigma_min"), hi = cfg.number("sigma_max");
     const auto steps = static_cast<std::size_t>(cfg.integer("steps"));
-    const Schedule edm = karras(steps, lo, hi);
+    const Schedule edm = karras(steps, lo, hi);                 // the baseline
+    const Schedule start = read_start_schedule(cfg, data);  // AYS's start (EDM's by default)
     // AYS over (x_0, y) pairs of all classes (one schedule for the conditional model, as the AYS paper
     // optimises class-conditional models), with its own Monte Carlo budget (a model evaluation costs
     // far more than an exact one).
@@ -105,7 +106,7 @@ void guided_images(const std::optional<GuidedImages>& prepared, const Config& cf
         if (ays.count(w)) continue;
         const GuidedDenoiser guided(*model, {w});
         ProgressPrinter progress(ctx, o.max_sweeps * (o.subdivisions + 1));
-        ays.emplace(w, optimise_schedule("ays", data, guided, edm, o, std::ref(progress)).schedule);
+        ays.emplace(w, optimise_schedule("ays", data, guided, start, o, std::ref(progress)).schedule);
     }
 
     const auto heun = make_solver("heun");

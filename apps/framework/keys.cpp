@@ -279,6 +279,11 @@ Schedule read_schedule(const Config& cfg, const Process* process, double c) {
     return make_schedule(kind, spec);
 }
 
+Schedule read_start_schedule(const Config& cfg, const Data& data) {
+    const auto process = make_process(cfg.string("process"));
+    return read_schedule(cfg, process.get(), std::sqrt(data.data_variance()));
+}
+
 SolverOptions read_solver_options(const Config& cfg) {
     SolverOptions o;
     for (const auto& key : solver_option_keys()) {

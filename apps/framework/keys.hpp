@@ -49,6 +49,9 @@ Schema operator+(Schema a, const Schema& b);
 // arctan schedule's c (for data sets: their standard deviation).
 ScheduleSpec read_schedule_spec(const Config& config, const Process* process, double c);
 Schedule read_schedule(const Config& config, const Process* process, double c);
+// AYS's start for data: the schedule keys (schedule, rho, schedule_file, steps, sigma_min, sigma_max) in the
+// process key's process, arctan's c the data's standard deviation.
+Schedule read_start_schedule(const Config& config, const Data& data);
 
 // The solver group's options (keys the experiment lacks keep their defaults).
 SolverOptions read_solver_options(const Config& config);
