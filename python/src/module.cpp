@@ -54,7 +54,9 @@ std::vector<Label> labels_of(const py::object& labels, std::size_t n) {
     const auto y = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(labels);
     if (!y || y.ndim() > 1) throw InputError("labels: needs one class id per row (1-D integers) or one for all");
     std::vector<Label> out(y.data(), y.data() + y.size());
-    check_labels(out, n, std::numeric_limits<std::size_t>::max());  // sizes here; ranges by the denoiser
+    // An empty list is not "no labels" (that is labels=None): sizes here, ranges by the denoiser.
+    if (out.empty() && n > 0) throw InputError(fmt::format("labels: 0 labels for {} rows (need one per row, or one for all)", n));
+    check_labels(out, n, std::numeric_limits<std::size_t>::max());
     return out;
 }
 

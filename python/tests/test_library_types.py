@@ -77,6 +77,7 @@ def test_noise_is_addressed_by_seed_not_by_threads():
     (lambda: ayslab.solve([80.0, 1.0], np.zeros((3, 2)), churn=1.0), "unknown solver option 'churn'"),
     (lambda: ayslab.solve([80.0, 1.0], np.zeros((3, 2)), solver="pc-langevin", corrector_steps=-1), "corrector_steps"),
     (lambda: ayslab.make_schedule("nope"), "nope"),
+    (lambda: ayslab.solve([80.0, 1.0], np.zeros((3, 2)), data="mixture", labels=np.array([], dtype=int)), "0 labels for 3 rows"),
     (lambda: ayslab.Model(lambda x, s: x, shape=(2,), model_process="nope").denoiser(), "nope"),
 ])
 def test_bad_input_raises_value_error(call, text):
