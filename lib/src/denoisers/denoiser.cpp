@@ -10,10 +10,6 @@
 
 namespace ayslab {
 
-bool Batch::unlabelled() const {
-    return std::all_of(labels.begin(), labels.end(), [](Label y) { return y == null_label; });
-}
-
 void check_batch(const Denoiser& denoiser, std::span<const double> x, std::size_t n,
                  std::span<const double> out) {
     const std::size_t need = n * denoiser.dim();

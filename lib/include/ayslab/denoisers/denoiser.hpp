@@ -61,8 +61,6 @@ struct Batch {
     bool one_sigma() const { return sigmas.empty(); }
     double sigma_of(std::size_t i) const { return sigmas.empty() ? sigma : sigmas[i]; }
     Label label_of(std::size_t i) const { return labels.empty() ? null_label : labels[labels.size() == 1 ? 0 : i]; }
-    // True when no row has a label other than null_label.
-    bool unlabelled() const;
     Batch with_labels(std::span<const Label> l) const { return {x, n, sigma, sigmas, l}; }
     // Row i alone (its sigma, its label), its values at z (d values).
     Batch row(std::size_t i, std::span<const double> z) const {
